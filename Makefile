@@ -1,0 +1,39 @@
+# Practica — the two Quick start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ADDRESS ?= 127.0.0.1:8000
+# The embedded default: SQLite in the project folder, tasks in-process, DEBUG on.
+RUN_ENV := DEBUG=1
+
+.PHONY: install install-dev browser run test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# Debian's Chromium drives the browser tests (playwright install cannot download here).
+browser:
+	bash scripts/install-chromium.sh
+
+run: install
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(ADDRESS)
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

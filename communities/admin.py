@@ -1,0 +1,161 @@
+from django.contrib import admin, messages
+
+from communities import services
+from communities.models import (
+    Community,
+    Interaction,
+    Invitation,
+    Membership,
+    MembershipEvent,
+    ProfessionalGroup,
+    Profile,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "state", "joined_at"]
+    readonly_fields = ["joined_at"]
+    autocomplete_fields = ["user"]
+    show_change_link = True
+
+
+class MembershipEventInline(admin.TabularInline):
+    model = MembershipEvent
+    extra = 0
+    fields = ["occurred_at", "kind", "from_state", "to_state", "from_role", "to_role", "actor"]
+    readonly_fields = fields
+    ordering = ["-occurred_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "visibility", "domain", "created_at"]
+    list_filter = ["visibility"]
+    search_fields = ["name", "slug", "domain"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "domain", "visibility", "about"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        services.community_save(community=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            membership = inline_form.instance
+            if membership.pk is None:
+                membership = Membership.objects.get_or_create(
+                    community=form.instance, user=inline_form.cleaned_data["user"]
+                )[0]
+            services.membership_admin_update(
+                membership=membership,
+                role=inline_form.cleaned_data["role"],
+                state=inline_form.cleaned_data["state"],
+                by=request.user,
+            )
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                deleted.instance.delete()
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "community", "role", "state", "joined_at", "updated_at"]
+    list_filter = ["role", "state", "community__visibility", "community"]
+    search_fields = ["user__username", "user__email", "community__name"]
+    list_select_related = ["user", "community"]
+    autocomplete_fields = ["user", "community"]
+    readonly_fields = ["joined_at", "created_at", "updated_at", "request_message"]
+    inlines = [MembershipEventInline]
+    actions = ["appoint_moderators", "make_members"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        services.membership_admin_update(
+            membership=obj, role=obj.role, state=obj.state, by=request.user
+        )
+
+    @admin.action(description="Appoint as moderators")
+    def appoint_moderators(self, request, queryset):
+        self._set_role(request, queryset, Membership.Role.MODERATOR)
+
+    @admin.action(description="Make ordinary members")
+    def make_members(self, request, queryset):
+        self._set_role(request, queryset, Membership.Role.MEMBER)
+
+    def _set_role(self, request, queryset, role):
+        changed = 0
+        for membership in queryset.select_related("user", "community"):
+            try:
+                services.membership_set_role(membership=membership, role=role, by=request.user)
+                changed += 1
+            except Exception as exc:  # report each refusal; keep going with the others
+                self.message_user(request, f"{membership}: {exc}", messages.WARNING)
+        self.message_user(request, f"{changed} membership(s) updated.", messages.SUCCESS)
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "community", "user", "kind", "from_state", "to_state", "actor"]
+    list_filter = ["kind", "community"]
+    search_fields = ["user__username", "actor__username", "community__name", "message"]
+    list_select_related = ["community", "user", "actor"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["community", "note", "use_count", "max_uses", "expires_at", "revoked_at"]
+    list_filter = ["community"]
+    search_fields = ["note", "community__name"]
+    readonly_fields = ["token", "use_count", "created_at"]
+
+
+@admin.register(ProfessionalGroup)
+class ProfessionalGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "display_name", "professional_group", "organisation"]
+    list_filter = ["professional_group"]
+    search_fields = ["user__username", "display_name", "organisation"]
+    list_select_related = ["user", "professional_group"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "community", "kind", "actor", "target", "group_size"]
+    list_filter = ["kind", "community"]
+    search_fields = ["actor__username", "target__username"]
+    list_select_related = ["community", "actor", "target"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = [
+        "community", "actor", "target", "kind", "occurred_at", "group_size",
+        "source_type", "source_id",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False

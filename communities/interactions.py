@@ -1,0 +1,145 @@
+"""Write and rebuild the interaction log.
+
+Content services call ``interaction_record`` (or ``interactions_record_group``) inside their own
+transaction. Each content app also registers a *source*: a function that regenerates, from the
+content alone, every interaction the services would have written. ``interactions_rebuild``
+replays the sources, so the log can never drift from the content.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from communities.models import Community, Interaction
+
+
+@dataclass(frozen=True)
+class InteractionSpec:
+    community_id: int
+    actor_id: int
+    target_id: int
+    kind: str
+    occurred_at: datetime
+    source_type_id: int
+    source_id: int
+    group_size: int = 2
+
+    def to_model(self) -> Interaction:
+        return Interaction(
+            community_id=self.community_id,
+            actor_id=self.actor_id,
+            target_id=self.target_id,
+            kind=self.kind,
+            occurred_at=self.occurred_at,
+            source_type_id=self.source_type_id,
+            source_id=self.source_id,
+            group_size=self.group_size,
+        )
+
+
+# A source takes community ids (None: all) and yields the interactions its content implies.
+InteractionSource = Callable[[list[int] | None], Iterable[InteractionSpec]]
+_sources: dict[str, InteractionSource] = {}
+
+# Rows per INSERT when rebuilding: large enough to be fast, small enough for SQLite's
+# limit on bound variables (9 columns x 500 rows < 32766).
+REBUILD_BATCH_SIZE = 500
+
+
+def register_interaction_source(name: str, source: InteractionSource) -> None:
+    _sources[name] = source
+
+
+def unregister_interaction_source(name: str) -> None:
+    _sources.pop(name, None)
+
+
+def spec_for(*, community_id, actor_id, target_id, kind, occurred_at, source, group_size=2):
+    return InteractionSpec(
+        community_id=community_id,
+        actor_id=actor_id,
+        target_id=target_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        source_type_id=ContentType.objects.get_for_model(source).pk,
+        source_id=source.pk,
+        group_size=group_size,
+    )
+
+
+def group_specs(*, community_id, member_ids, kind, occurred_at, source) -> list[InteractionSpec]:
+    """Specs for a symmetric interaction among a group: both directions of every pair."""
+    members = sorted(set(member_ids))
+    size = len(members)
+    specs = []
+    for a, b in combinations(members, 2):
+        for actor, target in ((a, b), (b, a)):
+            specs.append(
+                spec_for(
+                    community_id=community_id,
+                    actor_id=actor,
+                    target_id=target,
+                    kind=kind,
+                    occurred_at=occurred_at,
+                    source=source,
+                    group_size=size,
+                )
+            )
+    return specs
+
+
+def interactions_write(specs: Iterable[InteractionSpec]) -> int:
+    """Write *specs*, skipping self-interactions and ones already logged; return the count
+    offered. Call inside the transaction that writes the content."""
+    rows = [s.to_model() for s in specs if s.actor_id != s.target_id]
+    Interaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=REBUILD_BATCH_SIZE)
+    return len(rows)
+
+
+def interaction_record(
+    *, community, actor, target, kind, occurred_at, source, group_size=2
+) -> None:
+    """Log one directed interaction caused by *source*."""
+    interactions_write(
+        [
+            spec_for(
+                community_id=community.pk,
+                actor_id=actor.pk,
+                target_id=target.pk,
+                kind=kind,
+                occurred_at=occurred_at,
+                source=source,
+                group_size=group_size,
+            )
+        ]
+    )
+
+
+def interactions_retract(*, source, kind: str | None = None, actor=None) -> int:
+    """Remove what *source* logged (e.g. a vote taken back); return how many rows went."""
+    qs = Interaction.objects.filter(
+        source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+    )
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if actor is not None:
+        qs = qs.filter(actor=actor)
+    deleted, _ = qs.delete()
+    return deleted
+
+
+def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
+    """Regenerate the log from the content, atomically; return the number of rows it now holds."""
+    community_ids = [c.pk for c in communities] if communities is not None else None
+    logged = Interaction.objects.all()
+    if community_ids is not None:
+        logged = logged.filter(community_id__in=community_ids)
+    with transaction.atomic():
+        logged.delete()
+        for source in _sources.values():
+            interactions_write(source(community_ids))
+    return logged.count()

@@ -1,0 +1,227 @@
+"""Who may see or do what. The only module that decides it: views, searches, feeds, exports and
+dashboards ask here and never re-implement a rule.
+
+Roles: anonymous, signed-in non-member, pending, member, moderator, banned, admin (staff).
+Visibility: open (anyone reads; signed-in users join at once), request (anyone reads; posting
+needs an approved membership), private (listed by name and domain only; content for members).
+
+Rule of thumb for refusals: content a viewer may not even know about is a 404 (the same as a
+missing object); an action on something the viewer can see is a 403; an anonymous viewer is sent
+to log in by the view's ``login_required``.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from communities.models import Community, Membership, Profile
+
+Visibility = Community.Visibility
+State = Membership.State
+Role = Membership.Role
+
+_CACHE_ATTR = "_practica_memberships"
+
+
+# --- who is the viewer -------------------------------------------------------------------------
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def membership_of(user, community: Community) -> Membership | None:
+    """Return *user*'s membership row in *community* (any state), cached on the user object."""
+    if not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if community.pk not in cache:
+        cache[community.pk] = Membership.objects.filter(community=community, user=user).first()
+    return cache[community.pk]
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships of *user* (after a service changed one)."""
+    user.__dict__.pop(_CACHE_ATTR, None)
+
+
+def _state(user, community) -> str | None:
+    membership = membership_of(user, community)
+    return membership.state if membership else None
+
+
+def is_active_member(user, community: Community) -> bool:
+    return _state(user, community) == State.ACTIVE
+
+
+def is_moderator(user, community: Community) -> bool:
+    membership = membership_of(user, community)
+    return bool(membership and membership.is_moderator)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def can_view_content(user, community: Community) -> bool:
+    """May *user* read the community's content (about text, members, threads, items...)?"""
+    if community.visibility in (Visibility.OPEN, Visibility.REQUEST):
+        return True
+    return is_admin(user) or is_active_member(user, community)
+
+
+def can_post(user, community: Community) -> bool:
+    return is_admin(user) or is_active_member(user, community)
+
+
+def can_moderate(user, community: Community) -> bool:
+    return is_admin(user) or is_moderator(user, community)
+
+
+def can_join(user, community: Community) -> bool:
+    """May *user* join at once (open communities only)?"""
+    return (
+        user.is_authenticated
+        and community.visibility == Visibility.OPEN
+        and _state(user, community) in (None, State.LEFT, State.DECLINED)
+    )
+
+
+def can_request(user, community: Community) -> bool:
+    """May *user* ask a moderator to let them in?"""
+    return (
+        user.is_authenticated
+        and community.visibility in (Visibility.REQUEST, Visibility.PRIVATE)
+        and _state(user, community) in (None, State.LEFT, State.DECLINED)
+    )
+
+
+def can_leave(user, community: Community) -> bool:
+    return _state(user, community) in (State.ACTIVE, State.PENDING)
+
+
+def can_accept_invitation(user, community: Community) -> bool:
+    return user.is_authenticated and _state(user, community) in (
+        None,
+        State.LEFT,
+        State.DECLINED,
+        State.PENDING,
+    )
+
+
+def can_ban(user, membership: Membership) -> bool:
+    """Moderators ban members; only admins ban moderators; nobody bans themselves."""
+    if membership.user_id == user.pk or not can_moderate(user, membership.community):
+        return False
+    if membership.role == Role.MODERATOR and membership.state == State.ACTIVE:
+        return is_admin(user)
+    return membership.state in (State.ACTIVE, State.PENDING, State.LEFT, State.DECLINED)
+
+
+def can_view_profile_details(viewer, profile: Profile) -> bool:
+    """May *viewer* see the profile's occupation, organisation, location and bio?"""
+    if viewer.is_authenticated and (viewer.pk == profile.user_id or is_admin(viewer)):
+        return True
+    if profile.details_visible_to == Profile.Visibility.EVERYONE:
+        return True
+    if profile.details_visible_to == Profile.Visibility.COMMUNITIES and viewer.is_authenticated:
+        return Membership.objects.filter(
+            user=profile.user_id,
+            state=State.ACTIVE,
+            community__memberships__user=viewer,
+            community__memberships__state=State.ACTIVE,
+        ).exists()
+    return False
+
+
+# --- querysets ---------------------------------------------------------------------------------
+
+
+def _active_membership_of(user):
+    return Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
+
+
+def readable_communities_q(user, prefix: str = "") -> Q:
+    """A Q for "communities whose content *user* may read"; *prefix* reaches them from a related
+    model (e.g. ``"community__"`` on threads)."""
+    public = Q(**{f"{prefix}visibility__in": [Visibility.OPEN, Visibility.REQUEST]})
+    if is_admin(user):
+        return Q()
+    if not user.is_authenticated:
+        return public
+    member_of = Membership.objects.filter(user=user, state=State.ACTIVE).values("community_id")
+    return public | Q(**{f"{prefix}pk__in": member_of})
+
+
+def listed_communities(user) -> QuerySet[Community]:
+    """Every community appears in the directory; private ones by name and domain only."""
+    qs = Community.objects.all()
+    if user.is_authenticated:
+        qs = qs.annotate(viewer_is_member=Exists(_active_membership_of(user)))
+    return qs
+
+
+def readable_communities(user) -> QuerySet[Community]:
+    return Community.objects.filter(readable_communities_q(user))
+
+
+def visible_memberships(user, community: Community) -> QuerySet[Membership]:
+    """Active memberships of *community* that *user* may list (none if the content is hidden)."""
+    if not can_view_content(user, community):
+        return Membership.objects.none()
+    return Membership.objects.filter(community=community, state=State.ACTIVE)
+
+
+def profile_memberships(viewer, user) -> QuerySet[Membership]:
+    """*user*'s active memberships in communities *viewer* may read: a profile never reveals
+    membership of a private community to someone outside it."""
+    return Membership.objects.filter(user=user, state=State.ACTIVE).filter(
+        readable_communities_q(viewer, prefix="community__")
+    )
+
+
+# --- gatekeepers that raise --------------------------------------------------------------------
+
+
+def access_community(*, user, slug: str) -> Community:
+    """Return the community for listing-level pages (name, domain, join controls)."""
+    community = Community.objects.filter(slug=slug).first()
+    if community is None:
+        raise Http404("No such community.")
+    return community
+
+
+def access_community_content(*, user, slug: str) -> Community:
+    """Return the community if *user* may read its content; a hidden one is a 404."""
+    community = access_community(user=user, slug=slug)
+    if not can_view_content(user, community):
+        raise Http404("No such community.")
+    return community
+
+
+def access_community_moderation(*, user, slug: str) -> Community:
+    community = access_community_content(user=user, slug=slug)
+    require_can_moderate(user=user, community=community)
+    return community
+
+
+def require_can_moderate(*, user, community: Community) -> None:
+    if not can_moderate(user, community):
+        raise PermissionDenied("Only this community's moderators can do that.")
+
+
+def require_can_post(*, user, community: Community) -> None:
+    if not can_post(user, community):
+        raise PermissionDenied("Only active members can post in this community.")
+
+
+def access_membership_for_moderation(*, user, community: Community, membership_id) -> Membership:
+    """Return a membership of *community* that *user* moderates; other ids are a 404."""
+    require_can_moderate(user=user, community=community)
+    membership = (
+        Membership.objects.select_related("user", "community")
+        .filter(community=community, pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such membership.")
+    return membership

@@ -1,0 +1,133 @@
+"""Reads shared by views, tasks and commands. Every one starts from the permission layer."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from communities import permissions
+from communities.models import Community, Invitation, Membership, MembershipEvent, Profile
+
+User = get_user_model()
+State = Membership.State
+Role = Membership.Role
+
+
+def community_directory(*, user, query: str = "") -> QuerySet[Community]:
+    """Communities for the directory, each with its count of active members."""
+    qs = permissions.listed_communities(user).annotate(
+        member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE))
+    )
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(domain__icontains=query))
+    return qs.order_by("name")
+
+
+def community_moderators(*, community: Community) -> list[Membership]:
+    return list(
+        Membership.objects.filter(community=community, role=Role.MODERATOR, state=State.ACTIVE)
+        .select_related("user__profile")
+        .order_by("joined_at")
+    )
+
+
+def community_member_count(*, community: Community) -> int:
+    return Membership.objects.filter(community=community, state=State.ACTIVE).count()
+
+
+def member_directory(
+    *, user, community: Community, tag: str = "", group=None, query: str = ""
+) -> QuerySet[Membership]:
+    """Active members *user* may list, filtered by expertise tag, professional group and name."""
+    qs = permissions.visible_memberships(user, community).select_related(
+        "user__profile__professional_group"
+    )
+    if tag:
+        qs = qs.filter(user__profile__expertise__name__iexact=tag)
+    if group is not None:
+        qs = qs.filter(user__profile__professional_group=group)
+    if query:
+        qs = qs.filter(
+            Q(user__username__icontains=query) | Q(user__profile__display_name__icontains=query)
+        )
+    return (
+        qs.prefetch_related(
+            Prefetch("user__profile__expertise"),
+        )
+        .order_by("-role", "user__profile__display_name", "user__username")
+        .distinct()
+    )
+
+
+def community_expertise_tags(*, community: Community, limit: int = 30) -> list[dict]:
+    """The expertise tags most declared by active members, with how many declare each."""
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    profile_ids = Profile.objects.filter(
+        user__memberships__community=community, user__memberships__state=State.ACTIVE
+    ).values("pk")
+    return list(
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Profile), object_id__in=profile_ids
+        )
+        .values("tag__name", "tag__slug")
+        .annotate(uses=Count("id"))
+        .order_by("-uses", "tag__name")[:limit]
+    )
+
+
+def pending_requests(*, community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, state=State.PENDING)
+        .select_related("user__profile__professional_group")
+        .order_by("updated_at")
+    )
+
+
+def banned_members(*, community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, state=State.BANNED)
+        .select_related("user__profile")
+        .order_by("-updated_at")
+    )
+
+
+def open_invitations(*, community: Community) -> QuerySet[Invitation]:
+    now = timezone.now()
+    return (
+        Invitation.objects.filter(community=community, revoked_at__isnull=True, expires_at__gt=now)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+def recent_membership_events(*, community: Community, limit: int = 20) -> list[MembershipEvent]:
+    return list(
+        MembershipEvent.objects.filter(community=community)
+        .select_related("user", "actor")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+def profile_page(*, viewer, username: str) -> dict | None:
+    """What *viewer* may see of *username*'s profile, or None if there is no such active user."""
+    user = (
+        User.objects.filter(username=username, is_active=True)
+        .select_related("profile__professional_group")
+        .first()
+    )
+    if user is None:
+        return None
+    profile = getattr(user, "profile", None) or Profile(user=user)
+    memberships = (
+        permissions.profile_memberships(viewer, user)
+        .select_related("community")
+        .order_by("community__name")
+    )
+    return {
+        "person": user,
+        "profile": profile,
+        "show_details": permissions.can_view_profile_details(viewer, profile),
+        "expertise": list(profile.expertise.all()) if profile.pk else [],
+        "memberships": list(memberships),
+    }

@@ -1,0 +1,327 @@
+"""Writes for communities, profiles, memberships and invitations."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from communities import notifications, permissions
+from communities.models import (
+    Community,
+    Invitation,
+    Membership,
+    MembershipEvent,
+    ProfessionalGroup,
+    Profile,
+)
+from core.markdown import render_markdown
+
+User = get_user_model()
+State = Membership.State
+Role = Membership.Role
+Kind = MembershipEvent.Kind
+
+
+# --- communities and profiles ------------------------------------------------------------------
+
+
+def community_save(*, community: Community, by=None) -> Community:
+    """Create or update *community*, rendering its about text once, on save."""
+    community.about_html = render_markdown(community.about)
+    if community.pk is None and by is not None and by.is_authenticated:
+        community.created_by = by
+    community.full_clean(exclude=["created_by"])
+    community.save()
+    return community
+
+
+def profile_for(user) -> Profile:
+    """Return *user*'s profile, creating an empty one on first use."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def profile_update(*, profile: Profile, expertise: list[str] | None = None, **fields) -> Profile:
+    allowed = {
+        "display_name",
+        "occupation",
+        "professional_group",
+        "organisation",
+        "location",
+        "bio",
+        "details_visible_to",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.full_clean()
+        profile.save()
+        if expertise is not None:
+            profile.expertise.set(expertise, clear=True)
+    return profile
+
+
+def professional_group_get_or_create(*, name: str, slug: str, position: int = 0):
+    group, _ = ProfessionalGroup.objects.get_or_create(
+        slug=slug, defaults={"name": name, "position": position}
+    )
+    return group
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+
+def _locked_membership(community: Community, user) -> Membership:
+    """Return the membership row of *user* in *community*, locked, creating it if needed.
+
+    The unique constraint plus the row lock make double submits and races harmless.
+    """
+    try:
+        with transaction.atomic():
+            Membership.objects.get_or_create(community=community, user=user)
+    except IntegrityError:
+        pass  # created concurrently: fine, lock it below
+    return Membership.objects.select_for_update().get(community=community, user=user)
+
+
+def _transition(
+    membership: Membership,
+    *,
+    kind: str,
+    to_state: str | None = None,
+    to_role: str | None = None,
+    actor=None,
+    message: str = "",
+) -> Membership:
+    now = timezone.now()
+    event = MembershipEvent(
+        membership=membership,
+        community_id=membership.community_id,
+        user_id=membership.user_id,
+        kind=kind,
+        from_state=membership.state,
+        from_role=membership.role,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        message=message[:500],
+        occurred_at=now,
+    )
+    if to_state is not None:
+        membership.state = to_state
+        if to_state == State.ACTIVE and membership.joined_at is None:
+            membership.joined_at = now
+    if to_role is not None:
+        membership.role = to_role
+    event.to_state = membership.state
+    event.to_role = membership.role
+    membership.save()
+    event.save()
+    permissions.forget_memberships(membership.user)
+    return membership
+
+
+def membership_join(*, community: Community, user) -> Membership:
+    """Join an open community at once. Joining twice is harmless."""
+    with transaction.atomic():
+        membership = _locked_membership(community, user)
+        if membership.state == State.ACTIVE:
+            return membership
+        if not permissions.can_join(user, community):
+            raise PermissionDenied("You cannot join this community.")
+        return _transition(membership, kind=Kind.JOINED, to_state=State.ACTIVE, actor=user)
+
+
+def membership_request(*, community: Community, user, message: str = "") -> Membership:
+    """Ask to join a request-to-join or private community; moderators are told by email."""
+    with transaction.atomic():
+        membership = _locked_membership(community, user)
+        if membership.state == State.PENDING:
+            return membership
+        if not permissions.can_request(user, community):
+            raise PermissionDenied("You cannot request to join this community.")
+        membership.request_message = message[:500]
+        _transition(
+            membership, kind=Kind.REQUESTED, to_state=State.PENDING, actor=user, message=message
+        )
+        notifications.join_request_to_moderators(membership=membership)
+    return membership
+
+
+def membership_approve(*, membership: Membership, by, message: str = "") -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        permissions.require_can_moderate(user=by, community=membership.community)
+        if membership.state == State.ACTIVE:
+            return membership
+        if membership.state != State.PENDING:
+            raise ValidationError("Only pending requests can be approved.")
+        _transition(
+            membership, kind=Kind.APPROVED, to_state=State.ACTIVE, actor=by, message=message
+        )
+        notifications.membership_decision(membership=membership, approved=True, message=message)
+    return membership
+
+
+def membership_decline(*, membership: Membership, by, message: str = "") -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        permissions.require_can_moderate(user=by, community=membership.community)
+        if membership.state == State.DECLINED:
+            return membership
+        if membership.state != State.PENDING:
+            raise ValidationError("Only pending requests can be declined.")
+        _transition(
+            membership, kind=Kind.DECLINED, to_state=State.DECLINED, actor=by, message=message
+        )
+        notifications.membership_decision(membership=membership, approved=False, message=message)
+    return membership
+
+
+def membership_leave(*, community: Community, user) -> Membership:
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().filter(community=community, user=user).first()
+        )
+        if membership is None or membership.state in (State.LEFT, State.DECLINED):
+            return membership
+        if membership.state == State.BANNED:
+            raise PermissionDenied("A banned membership cannot be left.")
+        if membership.is_moderator and not (
+            Membership.objects.filter(community=community, role=Role.MODERATOR, state=State.ACTIVE)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                "You are this community's only moderator. Ask an admin to appoint another "
+                "moderator before you leave."
+            )
+        return _transition(
+            membership, kind=Kind.LEFT, to_state=State.LEFT, to_role=Role.MEMBER, actor=user
+        )
+
+
+def membership_ban(*, membership: Membership, by, reason: str = "") -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.state == State.BANNED:
+            return membership
+        if not permissions.can_ban(by, membership):
+            raise PermissionDenied("You cannot ban this member.")
+        return _transition(
+            membership,
+            kind=Kind.BANNED,
+            to_state=State.BANNED,
+            to_role=Role.MEMBER,
+            actor=by,
+            message=reason,
+        )
+
+
+def membership_unban(*, membership: Membership, by) -> Membership:
+    """Lift a ban. The person is not a member again until they join or are approved."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        permissions.require_can_moderate(user=by, community=membership.community)
+        if membership.state != State.BANNED:
+            return membership
+        return _transition(membership, kind=Kind.UNBANNED, to_state=State.LEFT, actor=by)
+
+
+def membership_set_role(*, membership: Membership, role: str, by) -> Membership:
+    """Appoint or remove a moderator (admins only). A new moderator becomes an active member."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only admins appoint moderators.")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == role and membership.state == State.ACTIVE:
+            return membership
+        if membership.state == State.BANNED:
+            raise ValidationError("Unban this person before changing their role.")
+        return _transition(
+            membership, kind=Kind.ROLE_CHANGED, to_state=State.ACTIVE, to_role=role, actor=by
+        )
+
+
+def membership_appoint(*, community: Community, user, role: str, by) -> Membership:
+    """Make *user* an active member with *role* (admin tool and demo)."""
+    with transaction.atomic():
+        membership = _locked_membership(community, user)
+    return membership_set_role(membership=membership, role=role, by=by)
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def invitation_create(
+    *, community: Community, by, note: str = "", max_uses: int = 1, days: int | None = None
+) -> Invitation:
+    permissions.require_can_moderate(user=by, community=community)
+    days = days or settings.PRACTICA_INVITATION_DAYS
+    invitation = Invitation(
+        community=community,
+        created_by=by,
+        note=note,
+        max_uses=max_uses,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
+    permissions.require_can_moderate(user=by, community=invitation.community)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Join through an invitation link; a second click by the same person is harmless."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        community = invitation.community
+        membership = _locked_membership(community, user)
+        if membership.state == State.ACTIVE:
+            return membership
+        if membership.state == State.BANNED:
+            raise PermissionDenied("You are banned from this community.")
+        if not invitation.is_usable(timezone.now()):
+            raise ValidationError("This invitation has expired or was revoked.")
+        invitation.use_count += 1
+        invitation.save(update_fields=["use_count"])
+        return _transition(
+            membership,
+            kind=Kind.INVITED,
+            to_state=State.ACTIVE,
+            actor=user,
+            message=f"Invitation {invitation.pk}",
+        )
+
+
+def membership_admin_update(*, membership: Membership, role: str, state: str, by) -> Membership:
+    """Apply an admin's edit of role and state, keeping the history."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only admins edit memberships directly.")
+    with transaction.atomic():
+        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        if current.state == state and current.role == role:
+            return current
+        kind = {
+            State.ACTIVE: Kind.APPROVED if current.state == State.PENDING else Kind.JOINED,
+            State.LEFT: Kind.UNBANNED if current.state == State.BANNED else Kind.LEFT,
+            State.BANNED: Kind.BANNED,
+            State.DECLINED: Kind.DECLINED,
+            State.PENDING: Kind.REQUESTED,
+        }[state]
+        if current.state == state:
+            kind = Kind.ROLE_CHANGED
+        return _transition(
+            current, kind=kind, to_state=state, to_role=role, actor=by, message="Edited in admin"
+        )

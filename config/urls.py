@@ -1,0 +1,23 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from core.views import health_view
+
+# The admin logs in through allauth's login page, so allauth's rate limits guard it too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Practica administration"
+admin.site.site_title = "Practica admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("health/", health_view, name="health"),
+    path("", include("communities.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def site(request):
+    return {"SITE_NAME": "Practica", "DEBUG": settings.DEBUG}

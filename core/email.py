@@ -1,0 +1,79 @@
+"""Queue and send email through the outbox."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+def email_queue(*, message: EmailMessage) -> OutboundEmail:
+    """Store *message* in the outbox and send it in the background after commit."""
+    from core.tasks import enqueue_on_commit, send_email_task
+
+    html_body = ""
+    if isinstance(message, EmailMultiAlternatives):
+        html_body = next((c for c, mime in message.alternatives if mime == "text/html"), "")
+    outbound = OutboundEmail.objects.create(
+        subject=message.subject[:255],
+        body=message.body,
+        html_body=html_body,
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=list(message.to),
+    )
+    enqueue_on_commit(send_email_task, email_id=outbound.pk)
+    return outbound
+
+
+def outbound_email_send(*, email_id: int, max_attempts: int) -> bool:
+    """Send one queued email once; return whether it was sent by this call.
+
+    The row lock makes a task delivered twice (or racing the periodic flush) send only once.
+    """
+    with transaction.atomic():
+        outbound = (
+            OutboundEmail.objects.select_for_update()
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if outbound is None:
+            return False
+        message = EmailMultiAlternatives(
+            subject=outbound.subject,
+            body=outbound.body,
+            from_email=outbound.from_email,
+            to=outbound.to,
+        )
+        if outbound.html_body:
+            message.attach_alternative(outbound.html_body, "text/html")
+        outbound.attempts += 1
+        try:
+            message.send()
+        except Exception as exc:  # SMTP errors are many and varied; all are retried later
+            logger.warning("Sending email %s failed: %s", outbound.pk, exc)
+            outbound.last_error = str(exc)[:2000]
+            if outbound.attempts >= max_attempts:
+                outbound.status = OutboundEmail.Status.FAILED
+            outbound.save(update_fields=["attempts", "last_error", "status"])
+            return False
+        outbound.status = OutboundEmail.Status.SENT
+        outbound.sent_at = timezone.now()
+        outbound.save(update_fields=["attempts", "status", "sent_at"])
+        return True
+
+
+def outbox_flush(*, max_attempts: int) -> int:
+    """Send pending emails that waited longer than the retry delay; return how many were sent."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_RETRY_AFTER_SECONDS)
+    pending_ids = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.PENDING, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    return sum(
+        outbound_email_send(email_id=pk, max_attempts=max_attempts) for pk in list(pending_ids)
+    )

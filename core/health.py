@@ -1,0 +1,65 @@
+"""Report the health of the services Practica depends on: database, Redis and Celery workers."""
+
+import time
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import connection
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok", "failing" or "not configured"
+    detail: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failing"
+
+
+def _timed(name, probe) -> Check:
+    started = time.monotonic()
+    try:
+        status, detail = probe()
+    except Exception as exc:  # any failure of a dependency is a report, not a crash
+        status, detail = "failing", f"{type(exc).__name__}: {exc}"
+    return Check(name, status, detail, round(time.monotonic() - started, 3))
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok", f"{connection.vendor} reachable"
+
+
+def _redis():
+    if not settings.REDIS_URL:
+        return "not configured", "REDIS_URL is not set: tasks run in-process after commit"
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    client.ping()
+    return "ok", "answered PING"
+
+
+def _worker():
+    if not settings.REDIS_URL:
+        return "not configured", "no worker needed: tasks run in-process"
+    from config.celery import app
+
+    replies = app.control.ping(timeout=1.0)
+    if not replies:
+        return "failing", "no Celery worker answered within 1 s"
+    return "ok", f"{len(replies)} worker(s) answered"
+
+
+def run_checks() -> list[Check]:
+    """Run every check and return the results in a fixed order."""
+    return [_timed("database", _database), _timed("redis", _redis), _timed("worker", _worker)]
+
+
+def as_dict(checks: list[Check]) -> dict:
+    return {"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}

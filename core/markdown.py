@@ -1,0 +1,44 @@
+"""Render user Markdown to safe HTML: raw HTML is escaped, then nh3 cleans with an allow-list."""
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "code": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class _EscapeRawHtml(Extension):
+    """Drop Markdown's raw-HTML passthrough so that typed HTML shows as text."""
+
+    def extendMarkdown(self, md):  # noqa: N802 (Markdown's API name)
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def render_markdown(text: str) -> str:
+    """Return sanitized HTML for *text*."""
+    html = markdown.markdown(
+        text or "",
+        extensions=[_EscapeRawHtml(), "fenced_code", "tables", "sane_lists"],
+        output_format="html",
+    )
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )

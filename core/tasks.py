@@ -1,0 +1,37 @@
+"""Background tasks of the core app, and the one way the project enqueues any task."""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError, transaction
+
+from core import email as email_service
+
+logger = logging.getLogger(__name__)
+
+# The most times a failing email is retried before it is marked failed.
+MAX_EMAIL_ATTEMPTS = 5
+
+
+def _delay_logging_failures(task, kwargs: dict) -> None:
+    try:
+        task.apply_async(kwargs=kwargs)
+    except Exception:
+        # The broker is down or silent. What the user did is committed; the periodic
+        # catch-up (or the next enqueue) will do the work, so log and carry on.
+        logger.exception("Could not enqueue %s(%s); it will be caught up later", task.name, kwargs)
+
+
+def enqueue_on_commit(task, **kwargs) -> None:
+    """Enqueue *task* with keyword *kwargs* once the current transaction commits."""
+    transaction.on_commit(lambda: _delay_logging_failures(task, kwargs), robust=True)
+
+
+@shared_task(name="core.send_email", autoretry_for=(OperationalError,), retry_backoff=True)
+def send_email_task(*, email_id: int) -> None:
+    email_service.outbound_email_send(email_id=email_id, max_attempts=MAX_EMAIL_ATTEMPTS)
+
+
+@shared_task(name="core.flush_email_outbox")
+def flush_email_outbox_task() -> int:
+    return email_service.outbox_flush(max_attempts=MAX_EMAIL_ATTEMPTS)
