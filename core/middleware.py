@@ -36,12 +36,12 @@ class RejectUnstorableInputMiddleware:
     def __call__(self, request):
         if not _is_storable(request.path) or not _all_storable(request.GET):
             return self._reject(request)
-        if request.method == "POST" and request.content_type in (
+        is_form_post = request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
-        ):
-            if not _all_storable(request.POST):
-                return self._reject(request)
+        )
+        if is_form_post and not _all_storable(request.POST):
+            return self._reject(request)
         return self.get_response(request)
 
     @staticmethod
