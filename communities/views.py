@@ -38,8 +38,7 @@ def directory_view(request):
     )
 
 
-def community_home_view(request, slug):
-    community = permissions.access_community(user=request.user, slug=slug)
+def _community_home_context(request, community, request_form=None) -> dict:
     can_view = permissions.can_view_content(request.user, community)
     context = {
         "community": community,
@@ -49,12 +48,17 @@ def community_home_view(request, slug):
         "can_request": permissions.can_request(request.user, community),
         "can_leave": permissions.can_leave(request.user, community),
         "can_moderate": permissions.can_moderate(request.user, community),
-        "request_form": JoinRequestForm(),
+        "request_form": request_form or JoinRequestForm(),
     }
     if can_view:
         context["moderators"] = selectors.community_moderators(community=community)
         context["member_count"] = selectors.community_member_count(community=community)
-    return render(request, "communities/home.html", context)
+    return context
+
+
+def community_home_view(request, slug):
+    community = permissions.access_community(user=request.user, slug=slug)
+    return render(request, "communities/home.html", _community_home_context(request, community))
 
 
 @login_required
@@ -72,12 +76,8 @@ def request_view(request, slug):
     community = permissions.access_community(user=request.user, slug=slug)
     form = JoinRequestForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "communities/home.html",
-            {"community": community, "request_form": form, "can_request": True},
-            status=400,
-        )
+        context = _community_home_context(request, community, request_form=form)
+        return render(request, "communities/home.html", context, status=400)
     services.membership_request(
         community=community, user=request.user, message=form.cleaned_data["message"]
     )
