@@ -1,11 +1,29 @@
-"""allauth integration: account mail goes through the outbox and Celery."""
+"""allauth integration: every new user gets a profile; account mail goes through the outbox."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 
+from communities.services import profile_for
 from core.email import email_queue
 
 
 class PracticaAccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Save the new user and, when committing, create their profile in the same transaction."""
+        if not commit:
+            return super().save_user(request, user, form, commit=False)
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=True)
+            profile_for(user)
+        return user
+
     def send_mail(self, template_prefix, email, context):
-        message = self.render_mail(template_prefix, email, context)
+        """Queue the mail in the outbox; a Celery task sends it after the transaction commits."""
+        # The same context allauth's own send_mail builds, so its templates find the site.
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
         email_queue(message=message)
