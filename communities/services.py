@@ -77,17 +77,25 @@ def professional_group_get_or_create(*, name: str, slug: str, position: int = 0)
 # --- memberships -------------------------------------------------------------------------------
 
 
-def _locked_membership(community: Community, user) -> Membership:
-    """Return the membership row of *user* in *community*, locked, creating it if needed.
+def _locked_membership(community: Community, user) -> Membership | None:
+    """Return *user*'s membership row in *community*, locked, or None if there is none yet."""
+    permissions.forget_memberships(user)
+    return Membership.objects.select_for_update().filter(community=community, user=user).first()
+
+
+def _new_membership(community: Community, user) -> Membership | None:
+    """Insert *user*'s first membership row in *community*; the caller's transition sets its
+    state. Return None when a concurrent request inserted it first: the caller starts over.
 
     The unique constraint plus the row lock make double submits and races harmless.
     """
     try:
         with transaction.atomic():
-            Membership.objects.get_or_create(community=community, user=user)
+            membership = Membership.objects.create(community=community, user=user)
     except IntegrityError:
-        pass  # created concurrently: fine, lock it below
-    return Membership.objects.select_for_update().get(community=community, user=user)
+        return None
+    membership.state = ""  # no state before its first transition (the event's from_state)
+    return membership
 
 
 def _transition(
@@ -129,10 +137,13 @@ def membership_join(*, community: Community, user) -> Membership:
     """Join an open community at once. Joining twice is harmless."""
     with transaction.atomic():
         membership = _locked_membership(community, user)
-        if membership.state == State.ACTIVE:
+        if membership is not None and membership.state == State.ACTIVE:
             return membership
         if not permissions.can_join(user, community):
             raise PermissionDenied("You cannot join this community.")
+        membership = membership or _new_membership(community, user)
+        if membership is None:
+            return membership_join(community=community, user=user)
         return _transition(membership, kind=Kind.JOINED, to_state=State.ACTIVE, actor=user)
 
 
@@ -140,10 +151,13 @@ def membership_request(*, community: Community, user, message: str = "") -> Memb
     """Ask to join a request-to-join or private community; moderators are told by email."""
     with transaction.atomic():
         membership = _locked_membership(community, user)
-        if membership.state == State.PENDING:
+        if membership is not None and membership.state == State.PENDING:
             return membership
         if not permissions.can_request(user, community):
             raise PermissionDenied("You cannot request to join this community.")
+        membership = membership or _new_membership(community, user)
+        if membership is None:
+            return membership_request(community=community, user=user, message=message)
         membership.request_message = message[:500]
         _transition(
             membership, kind=Kind.REQUESTED, to_state=State.PENDING, actor=user, message=message
@@ -250,7 +264,9 @@ def membership_set_role(*, membership: Membership, role: str, by) -> Membership:
 def membership_appoint(*, community: Community, user, role: str, by) -> Membership:
     """Make *user* an active member with *role* (admin tool and demo)."""
     with transaction.atomic():
-        membership = _locked_membership(community, user)
+        membership = _locked_membership(community, user) or _new_membership(community, user)
+    if membership is None:
+        return membership_appoint(community=community, user=user, role=role, by=by)
     return membership_set_role(membership=membership, role=role, by=by)
 
 
@@ -288,12 +304,15 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         community = invitation.community
         membership = _locked_membership(community, user)
-        if membership.state == State.ACTIVE:
+        if membership is not None and membership.state == State.ACTIVE:
             return membership
-        if membership.state == State.BANNED:
+        if membership is not None and membership.state == State.BANNED:
             raise PermissionDenied("You are banned from this community.")
         if not invitation.is_usable(timezone.now()):
             raise ValidationError("This invitation has expired or was revoked.")
+        membership = membership or _new_membership(community, user)
+        if membership is None:
+            return invitation_accept(invitation=invitation, user=user)
         invitation.use_count += 1
         invitation.save(update_fields=["use_count"])
         return _transition(
