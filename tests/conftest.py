@@ -3,6 +3,8 @@ import pytest
 from communities.models import Community, Membership
 from tests.factories import CommunityFactory, UserFactory, make_member
 
+pytest_plugins = ["tests.plugins.services"]
+
 
 @pytest.fixture
 def user(db):

@@ -1,0 +1,166 @@
+"""Markers for tests that need a real service: PostgreSQL, Redis, a Celery worker, a browser.
+
+- ``redis`` and ``celery_worker``: need Redis at ``PRACTICA_TEST_REDIS_URL``
+  (default ``redis://127.0.0.1:6379/15``). Skipped with a reason when it does not answer,
+  except under ``CI=true``, where a missing service is a failure, never a skip.
+- ``postgres``: run only when the default database is PostgreSQL; deselected on SQLite (the
+  PostgreSQL pass of ``.ci/run`` runs them).
+- ``e2e``: need Debian's Chromium (``PRACTICA_CHROMIUM``, default ``/usr/bin/chromium``);
+  skipped when it is missing, a failure under ``CI=true``.
+
+Fixtures for background-task tests live here too: ``redis_url`` (a flushed test database on
+the real Redis) and ``celery_broker`` (point ``config.celery.app`` at another broker, restored
+afterwards).
+"""
+
+import contextlib
+import functools
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def test_redis_url() -> str:
+    return os.environ.get("PRACTICA_TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+
+
+def chromium_path() -> str:
+    return os.environ.get("PRACTICA_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+@functools.cache
+def redis_unavailable_reason(url: str) -> str | None:
+    """Return why Redis at *url* cannot be used, or None when it answers PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            url, socket_timeout=1, socket_connect_timeout=1, retry_on_timeout=False
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:  # any failure means "not usable here"; say which
+        return f"Redis at {url} does not answer PING ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _database_vendor() -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1]
+
+
+def _missing(reason: str) -> None:
+    if under_ci():
+        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect ``postgres`` tests unless the default database is PostgreSQL."""
+    if _database_vendor() == "postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if not deselected:
+        return
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+def pytest_report_header(config):
+    return (
+        f"practica services: database={_database_vendor()}, "
+        f"test redis={test_redis_url()}, chromium={chromium_path()}, CI={under_ci()}"
+    )
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("redis") or item.get_closest_marker("celery_worker"):
+        reason = redis_unavailable_reason(test_redis_url())
+        if reason:
+            _missing(reason)
+    if item.get_closest_marker("e2e"):
+        path = chromium_path()
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            _missing(f"Chromium not found at {path} (install it: bash scripts/install-chromium.sh)")
+
+
+@pytest.fixture
+def redis_url():
+    """Return the URL of the test Redis database, flushed before and after the test."""
+    import redis
+
+    url = test_redis_url()
+    reason = redis_unavailable_reason(url)
+    if reason:
+        _missing(reason)
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+def reset_broker_pools(app) -> None:
+    """Drop ``app``'s broker connection and producer pools so the next publish reconnects.
+
+    Celery 5.7 caches a connection pool on ``app._pool`` and a producer pool on
+    ``app.amqp._producer_pool`` (kombu's global pool groups are keyed by the connection's URL,
+    so a new broker URL gets new pools).
+    """
+    pool = app._pool
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    producer_pool = app.amqp._producer_pool
+    if producer_pool is not None:
+        with contextlib.suppress(Exception):
+            producer_pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_pointed_at(url: str, **conf):
+    """Point ``config.celery.app`` at the broker *url* (not eager) and restore it afterwards."""
+    from config.celery import app
+
+    changes = {"broker_url": url, "task_always_eager": False, **conf}
+    saved = {key: app.conf[key] for key in changes}
+    reset_broker_pools(app)
+    app.conf.update(changes)
+    try:
+        yield app
+    finally:
+        reset_broker_pools(app)
+        app.conf.update(saved)
+
+
+@pytest.fixture
+def celery_broker():
+    """Return a context manager factory: ``with celery_broker(url): ...``."""
+    return broker_pointed_at
+
+
+def free_port() -> int:
+    """Return a local TCP port where nothing listens (bound once, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 6379
