@@ -1,5 +1,6 @@
-"""allauth integration: every new user gets a profile; account mail goes through the outbox."""
+"""allauth integration: Practica's forms, a profile for every user, account mail via the outbox."""
 
+from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
@@ -27,3 +28,45 @@ class PracticaAccountAdapter(DefaultAccountAdapter):
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         email_queue(message=message)
+
+
+class VisibleLabelsMixin:
+    """Drop allauth's placeholders: every field has a visible label, and a grey placeholder
+    repeating it only looks like a value already typed in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(VisibleLabelsMixin, allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device"
+
+
+class SignupForm(VisibleLabelsMixin, allauth_forms.SignupForm):
+    pass
+
+
+class AddEmailForm(VisibleLabelsMixin, allauth_forms.AddEmailForm):
+    pass
+
+
+class ChangePasswordForm(VisibleLabelsMixin, allauth_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(VisibleLabelsMixin, allauth_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordForm(VisibleLabelsMixin, allauth_forms.ResetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(VisibleLabelsMixin, allauth_forms.ResetPasswordKeyForm):
+    pass

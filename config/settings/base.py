@@ -116,6 +116,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Practica] "
 ACCOUNT_ADAPTER = "core.accounts.PracticaAccountAdapter"
+# Practica's account forms: visible labels without placeholders (see core/accounts.py).
+ACCOUNT_FORMS = {
+    "login": "core.accounts.LoginForm",
+    "signup": "core.accounts.SignupForm",
+    "add_email": "core.accounts.AddEmailForm",
+    "change_password": "core.accounts.ChangePasswordForm",
+    "set_password": "core.accounts.SetPasswordForm",
+    "reset_password": "core.accounts.ResetPasswordForm",
+    "reset_password_from_key": "core.accounts.ResetPasswordKeyForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, spelled out so that they are visibly on.
     "change_password": "5/m/user",
