@@ -1,0 +1,68 @@
+import logging
+import time
+
+from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
+
+from communities import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo: professional groups, about 300 people and communities of every "
+        "visibility. Idempotent: running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo's people and communities first (nothing else is touched).",
+        )
+
+    def handle(self, *args, reset: bool, **options):
+        started = time.monotonic()
+        if reset:
+            demo.demo_reset(log=self.stdout.write)
+        # Demo people have .test addresses; the mail the services queue for them (join
+        # requests, decisions) is sent in-process to a backend that discards it, never to
+        # a broker or an SMTP server.
+        from config.celery import app
+
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        trace_logger = logging.getLogger("celery.app.trace")  # one line per discarded mail
+        trace_level = trace_logger.level
+        trace_logger.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                summary = demo.demo_build(log=self.stdout.write)
+        finally:
+            app.conf.task_always_eager = eager
+            trace_logger.setLevel(trace_level)
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready in {seconds:.1f} s: {summary.users_created} people, "
+                f"{summary.communities_created} communities, {summary.memberships_created} "
+                f"memberships and {summary.invitations_created} invitations created."
+            )
+        )
+        if summary.skipped_usernames:
+            self.stdout.write(
+                self.style.WARNING(
+                    "These usernames belong to accounts outside the demo and were left alone: "
+                    + ", ".join(summary.skipped_usernames)
+                )
+            )
+        if demo.ADMIN_USERNAME in summary.skipped_usernames:
+            self.stdout.write(
+                f"The existing {demo.ADMIN_USERNAME!r} account was kept with its own password."
+            )
+        self.stdout.write(
+            "\nLog in at /accounts/login/ with:\n"
+            f"  admin (staff):  {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}\n"
+            f"  member:         {demo.DEMO_USERNAME} / {demo.DEMO_PASSWORD}"
+            "  (moderates Early-career teachers)\n"
+            f"Every demo person shares the password {demo.DEMO_PASSWORD!r}."
+        )
