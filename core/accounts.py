@@ -31,13 +31,19 @@ class PracticaAccountAdapter(DefaultAccountAdapter):
 
 
 class VisibleLabelsMixin:
-    """Drop allauth's placeholders: every field has a visible label, and a grey placeholder
-    repeating it only looks like a value already typed in."""
+    """Show visible, sentence-case labels without allauth's placeholders.
+
+    A grey placeholder repeating the label only looks like a value already typed in.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
+            # allauth's labels are title case ("New Password"); Practica writes sentence case.
+            if field.label:
+                label = str(field.label)
+                field.label = label[:1].upper() + label[1:].lower()
 
 
 class LoginForm(VisibleLabelsMixin, allauth_forms.LoginForm):
