@@ -114,20 +114,16 @@ def redis_url():
 
 
 def reset_broker_pools(app) -> None:
-    """Drop ``app``'s broker connection and producer pools so the next publish reconnects.
+    """Close and forget ``app``'s broker connection and producer pools.
 
     Celery 5.7 caches a connection pool on ``app._pool`` and a producer pool on
-    ``app.amqp._producer_pool`` (kombu's global pool groups are keyed by the connection's URL,
-    so a new broker URL gets new pools).
+    ``app.amqp._producer_pool``; both come from kombu's process-wide pool groups, keyed by the
+    connection's URL. Closing a pool without removing it from those groups would leave a closed
+    pool for the next user of the same URL ("Acquire on closed pool"), so reset the groups too.
     """
-    pool = app._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
-    producer_pool = app.amqp._producer_pool
-    if producer_pool is not None:
-        with contextlib.suppress(Exception):
-            producer_pool.force_close_all()
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
