@@ -225,3 +225,173 @@ def access_membership_for_moderation(*, user, community: Community, membership_i
     if membership is None:
         raise Http404("No such membership.")
     return membership
+
+
+# --- practice: threads, posts, votes, events, moderation ---------------------------------------
+# Hidden content is for moderators only; locked threads take no new posts except from moderators.
+
+
+def threads_visible_to(user, community: Community):
+    """Threads of *community* that *user* may list (hidden ones only for moderators)."""
+    from practice.models import Thread
+
+    if not can_view_content(user, community):
+        return Thread.objects.none()
+    qs = Thread.objects.filter(community=community)
+    if not can_moderate(user, community):
+        qs = qs.filter(is_hidden=False)
+    return qs
+
+
+def readable_threads(user):
+    """Visible threads across every community *user* may read (search, feeds, activity pages)."""
+    from practice.models import Thread
+
+    return Thread.objects.filter(readable_communities_q(user, prefix="community__")).filter(
+        is_hidden=False
+    )
+
+
+def readable_posts(user):
+    """Visible posts in visible threads across every community *user* may read."""
+    from practice.models import Post
+
+    return Post.objects.filter(readable_communities_q(user, prefix="community__")).filter(
+        is_hidden=False, thread__is_hidden=False
+    )
+
+
+def access_thread(*, user, slug: str, thread_id) -> "Thread":  # noqa: F821
+    """Return a thread *user* may read; hidden, foreign or missing ones are a 404."""
+    community = access_community_content(user=user, slug=slug)
+    thread = (
+        threads_visible_to(user, community)
+        .select_related("community", "author__profile", "opening_post", "accepted_post")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None:
+        raise Http404("No such thread.")
+    return thread
+
+
+def access_post(*, user, slug: str, post_id) -> "Post":  # noqa: F821
+    """Return a post *user* may read (moderators also reach hidden ones)."""
+    from practice.models import Post
+
+    community = access_community_content(user=user, slug=slug)
+    qs = Post.objects.select_related("thread__community", "author").filter(
+        community=community, pk=post_id
+    )
+    if not can_moderate(user, community):
+        qs = qs.filter(is_hidden=False, thread__is_hidden=False)
+    post = qs.first()
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def can_start_thread(user, community: Community) -> bool:
+    return can_post(user, community)
+
+
+def can_reply(user, thread) -> bool:
+    if thread.is_hidden or not can_post(user, thread.community):
+        return False
+    return not thread.is_locked or can_moderate(user, thread.community)
+
+
+def can_edit_post(user, post) -> bool:
+    if can_moderate(user, post.community):
+        return True
+    return (
+        post.author_id == user.pk
+        and not post.is_hidden
+        and not post.thread.is_locked
+        and can_post(user, post.community)
+    )
+
+
+def can_hide_post(user, post) -> bool:
+    """Deleting is hiding: the author or a moderator hides."""
+    if post.is_hidden:
+        return False
+    return can_moderate(user, post.community) or (
+        user.is_authenticated and post.author_id == user.pk
+    )
+
+
+def can_restore(user, community: Community) -> bool:
+    return can_moderate(user, community)
+
+
+def can_vote(user, post) -> bool:
+    return (
+        user.is_authenticated
+        and post.author_id != user.pk
+        and not post.is_hidden
+        and not post.thread.is_hidden
+        and can_post(user, post.community)
+    )
+
+
+def can_accept(user, thread) -> bool:
+    if not thread.is_question or thread.is_hidden:
+        return False
+    if can_moderate(user, thread.community):
+        return True
+    return thread.author_id == user.pk and can_post(user, thread.community)
+
+
+def can_report_adoption(user, post) -> bool:
+    """ "This worked for me": members, about someone else's visible post."""
+    return can_vote(user, post)
+
+
+def can_flag(user, community: Community) -> bool:
+    return can_post(user, community)
+
+
+def can_manage_events(user, community: Community) -> bool:
+    return can_moderate(user, community)
+
+
+def can_rsvp(user, event) -> bool:
+    return event.cancelled_at is None and can_post(user, event.community)
+
+
+def events_visible_to(user, community: Community):
+    from practice.models import Event
+
+    if not can_view_content(user, community):
+        return Event.objects.none()
+    return Event.objects.filter(community=community)
+
+
+def access_event(*, user, slug: str, event_id) -> "Event":  # noqa: F821
+    community = access_community_content(user=user, slug=slug)
+    event = events_visible_to(user, community).select_related("community").filter(pk=event_id)
+    event = event.first()
+    if event is None:
+        raise Http404("No such event.")
+    return event
+
+
+def notifications_visible_to(user):
+    """A member's notifications, only from communities they may (still) read."""
+    from practice.models import Notification
+
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).filter(
+        readable_communities_q(user, prefix="community__")
+    )
+
+
+def moderated_communities(user):
+    """Communities *user* moderates (targets for moving a thread)."""
+    if is_admin(user):
+        return Community.objects.all()
+    return Community.objects.filter(
+        memberships__user=user, memberships__state=State.ACTIVE, memberships__role=Role.MODERATOR
+    )
