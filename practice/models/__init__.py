@@ -2,7 +2,16 @@ from practice.models.events import RSVP, Event
 from practice.models.follows import Follow
 from practice.models.moderation import Flag, ModerationAction
 from practice.models.notifications import DigestSubscription, Notification, NotificationPreference
-from practice.models.threads import AdoptionReport, Post, PostRevision, Thread, Vote
+from practice.models.threads import (
+    AdoptionReport,
+    Post,
+    PostMention,
+    PostRevision,
+    TaggedThread,
+    Thread,
+    ThreadTag,
+    Vote,
+)
 
 __all__ = [
     "RSVP",
@@ -15,7 +24,10 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Post",
+    "PostMention",
     "PostRevision",
+    "TaggedThread",
+    "ThreadTag",
     "Thread",
     "Vote",
 ]

@@ -49,12 +49,14 @@ class Thread(models.Model):
     accepted_post = models.OneToOneField(
         "practice.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    accepted_at = models.DateTimeField(null=True, blank=True)
     # status is derived from the three facts below by services.thread_refresh_status.
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     is_locked = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
     # Counters are denormalised for lists and recomputable from their rows.
     reply_count = models.PositiveIntegerField(default=0)
+    answer_count = models.PositiveIntegerField(default=0)
     helpful_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(db_index=True)
     last_activity_at = models.DateTimeField()
@@ -66,7 +68,7 @@ class Thread(models.Model):
             models.Index(fields=["community", "is_hidden", "-created_at"]),
             models.Index(fields=["community", "is_hidden", "-helpful_count"]),
             models.Index(fields=["community", "kind", "status"]),
-            models.Index(fields=["community", "kind", "reply_count"]),
+            models.Index(fields=["community", "kind", "answer_count"]),
             models.Index(fields=["author", "-created_at"]),
         ]
 
@@ -94,6 +96,8 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
     is_opening = models.BooleanField(default=False)
+    # An answer: a post in a question thread that is not the opening post and quotes no post.
+    is_answer = models.BooleanField(default=False)
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
@@ -109,8 +113,17 @@ class Post(models.Model):
     helpful_count = models.PositiveIntegerField(default=0)
     worked_count = models.PositiveIntegerField(default=0)
     did_not_work_count = models.PositiveIntegerField(default=0)
+    # A random key each rendered form carries, so a second submit of it makes no second post.
+    submission_key = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="one_post_per_submission",
+            )
+        ]
         indexes = [
             models.Index(fields=["thread", "is_hidden", "created_at"]),
             models.Index(fields=["community", "created_at"]),
@@ -122,6 +135,20 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return f"{self.thread.get_absolute_url()}#post-{self.pk}"
+
+
+class PostMention(models.Model):
+    """A member mentioned in a post; kept so the interaction log can be rebuilt exactly."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_mention")]
+
+    def __str__(self):
+        return f"@{self.user_id} in {self.post_id}"
 
 
 class PostRevision(models.Model):
