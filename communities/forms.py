@@ -25,7 +25,7 @@ class JoinRequestForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="A note for the moderators (optional)",
+        label="A note for the moderators",
         help_text="Say who you are and why you want to join.",
     )
 
