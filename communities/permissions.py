@@ -388,6 +388,24 @@ def notifications_visible_to(user):
     )
 
 
+def users_who_can_view(community: Community, user_ids: list[int]) -> list[int]:
+    """Keep the ids of users who may read *community*'s content now (for notifications)."""
+    if community.visibility != Visibility.PRIVATE or not user_ids:
+        return list(user_ids)
+    from django.contrib.auth import get_user_model
+
+    allowed = set(
+        Membership.objects.filter(
+            community=community, user_id__in=user_ids, state=State.ACTIVE
+        ).values_list("user_id", flat=True)
+    ) | set(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_staff=True, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    return [uid for uid in user_ids if uid in allowed]
+
+
 def moderated_communities(user):
     """Communities *user* moderates (targets for moving a thread)."""
     if is_admin(user):

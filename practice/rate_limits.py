@@ -1,0 +1,54 @@
+"""Limits for new members, checked in the services so no path goes around them."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from communities import permissions
+
+
+class RateLimited(ValidationError):
+    """Raised when a new member posts faster than the community allows."""
+
+
+def _is_new_member(user, community) -> bool:
+    if permissions.can_moderate(user, community):
+        return False
+    membership = permissions.membership_of(user, community)
+    joined = membership.joined_at if membership else None
+    window = timedelta(days=settings.PRACTICA_NEW_MEMBER_DAYS)
+    return joined is None or joined > timezone.now() - window
+
+
+def check_thread_rate(*, user, community) -> None:
+    from practice.models import Thread
+
+    if not _is_new_member(user, community):
+        return
+    limit = settings.PRACTICA_NEW_MEMBER_THREADS_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    recent = Thread.objects.filter(community=community, author=user, created_at__gte=since)
+    if recent.count() >= limit:
+        raise RateLimited(
+            f"New members can start {limit} threads an hour. Please wait a little before "
+            "starting another; your text is still in the form."
+        )
+
+
+def check_post_rate(*, user, community) -> None:
+    from practice.models import Post
+
+    if not _is_new_member(user, community):
+        return
+    limit = settings.PRACTICA_NEW_MEMBER_POSTS_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    recent = Post.objects.filter(
+        community=community, author=user, is_opening=False, created_at__gte=since
+    )
+    if recent.count() >= limit:
+        raise RateLimited(
+            f"New members can post {limit} answers or replies an hour. Please wait a little; "
+            "your text is still in the form."
+        )

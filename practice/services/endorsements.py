@@ -1,0 +1,186 @@
+"""Helpful votes, accepted answers and "this worked for me" reports."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from communities import permissions
+from communities.interactions import interaction_record, interactions_retract
+from communities.models import Interaction
+from practice.models import AdoptionReport, Post, Thread, Vote
+from practice.services.notifications import Kind as NotificationKind
+from practice.services.notifications import notify
+from practice.services.threads import thread_recount, thread_refresh_status
+
+
+def post_recount_endorsements(post_id: int) -> None:
+    """Recompute a post's vote and adoption counters from their rows."""
+    votes = Vote.objects.filter(post_id=post_id).count()
+    reports = AdoptionReport.objects.filter(post_id=post_id).aggregate(
+        worked=Count("pk", filter=Q(worked=True)), did_not=Count("pk", filter=Q(worked=False))
+    )
+    Post.objects.filter(pk=post_id).update(
+        helpful_count=votes, worked_count=reports["worked"], did_not_work_count=reports["did_not"]
+    )
+
+
+def vote_toggle(*, post: Post, voter) -> bool:
+    """Add or take back *voter*'s helpful vote on *post*; return whether the vote now stands.
+
+    The post row is locked first, so concurrent votes serialise and the count stays exact.
+    """
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update().select_related("thread", "community").get(pk=post.pk)
+        )
+        if not permissions.can_vote(voter, post):
+            raise PermissionDenied("You cannot vote on this post.")
+        existing = Vote.objects.filter(post=post, voter=voter).first()
+        if existing is not None:
+            interactions_retract(source=existing)
+            existing.delete()
+            voted = False
+        else:
+            try:
+                with transaction.atomic():
+                    vote = Vote.objects.create(post=post, voter=voter, created_at=timezone.now())
+            except IntegrityError:
+                return True
+            interaction_record(
+                community=post.community,
+                actor=voter,
+                target=post.author,
+                kind=Interaction.Kind.VOTE,
+                occurred_at=vote.created_at,
+                source=vote,
+            )
+            voted = True
+        post_recount_endorsements(post.pk)
+        thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+        thread_recount(thread)
+        thread.save(update_fields=["helpful_count"])
+    return voted
+
+
+def vote_set(*, post: Post, voter, helpful: bool) -> bool:
+    """Make *voter*'s vote match *helpful* (idempotent, for forms without JavaScript)."""
+    has_vote = Vote.objects.filter(post=post, voter=voter).exists()
+    if has_vote == helpful:
+        return has_vote
+    return vote_toggle(post=post, voter=voter)
+
+
+def answer_accept(*, answer: Post, by) -> Thread:
+    """Mark *answer* as the accepted answer of its question (replacing any earlier one)."""
+    with transaction.atomic():
+        thread = (
+            Thread.objects.select_for_update()
+            .select_related("community", "author")
+            .get(pk=answer.thread_id)
+        )
+        answer = Post.objects.select_related("author").get(pk=answer.pk)
+        if not permissions.can_accept(by, thread):
+            raise PermissionDenied("Only the person who asked, or a moderator, accepts an answer.")
+        if answer.is_opening or answer.is_hidden or answer.thread_id != thread.pk:
+            raise ValidationError("Only a visible answer in this question can be accepted.")
+        if thread.accepted_post_id == answer.pk:
+            return thread
+        if thread.accepted_post_id is not None:
+            previous = Post.objects.get(pk=thread.accepted_post_id)
+            interactions_retract(source=previous, kind=Interaction.Kind.ACCEPT)
+        now = timezone.now()
+        thread.accepted_post, thread.accepted_at = answer, now
+        thread_refresh_status(thread)
+        thread.last_activity_at = now
+        thread.save(update_fields=["accepted_post", "accepted_at", "status", "last_activity_at"])
+        interaction_record(
+            community=thread.community,
+            actor=thread.author,
+            target=answer.author,
+            kind=Interaction.Kind.ACCEPT,
+            occurred_at=now,
+            source=answer,
+        )
+        notify(
+            recipient_ids=[answer.author_id],
+            kind=NotificationKind.ACCEPTED,
+            community=thread.community,
+            actor=by,
+            thread=thread,
+            post=answer,
+            text=f"Your answer to “{thread.title}” was accepted",
+            url=answer.get_absolute_url(),
+        )
+        if by.pk != thread.author_id:
+            from practice.services.moderation import log_action
+
+            log_action(
+                community=thread.community,
+                moderator=by,
+                action="accept",
+                thread=thread,
+                post=answer,
+                summary=f"Accepted {answer.author.username}'s answer to “{thread.title}”",
+            )
+    return thread
+
+
+def answer_unaccept(*, thread: Thread, by) -> Thread:
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+        if not permissions.can_accept(by, thread):
+            raise PermissionDenied("Only the person who asked, or a moderator, changes this.")
+        if thread.accepted_post_id is None:
+            return thread
+        interactions_retract(source=thread.accepted_post, kind=Interaction.Kind.ACCEPT)
+        thread.accepted_post, thread.accepted_at = None, None
+        thread_refresh_status(thread)
+        thread.save(update_fields=["accepted_post", "accepted_at", "status"])
+    return thread
+
+
+def adoption_report(*, post: Post, member, worked: bool, note: str = "") -> AdoptionReport:
+    """Record that *post* worked (or did not) in *member*'s own practice; one report each."""
+    note = " ".join((note or "").split())
+    if len(note) > 500:
+        raise ValidationError({"note": "Keep the note under 500 characters."})
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update().select_related("thread", "community").get(pk=post.pk)
+        )
+        if not permissions.can_report_adoption(member, post):
+            raise PermissionDenied("You cannot report on this post.")
+        now = timezone.now()
+        report = AdoptionReport.objects.filter(post=post, member=member).first()
+        if report is None:
+            report = AdoptionReport.objects.create(
+                post=post, member=member, worked=worked, note=note, created_at=now, updated_at=now
+            )
+        elif report.worked != worked or report.note != note:
+            if report.worked != worked:
+                interactions_retract(source=report)
+                report.updated_at = now
+            report.worked, report.note = worked, note
+            report.save(update_fields=["worked", "note", "updated_at"])
+        if report.worked:
+            interaction_record(
+                community=post.community,
+                actor=member,
+                target=post.author,
+                kind=Interaction.Kind.WORKED,
+                occurred_at=report.updated_at,
+                source=report,
+            )
+        post_recount_endorsements(post.pk)
+    return report
+
+
+def adoption_withdraw(*, post: Post, member) -> None:
+    with transaction.atomic():
+        report = AdoptionReport.objects.filter(post=post, member=member).first()
+        if report is None:
+            return
+        interactions_retract(source=report)
+        report.delete()
+        post_recount_endorsements(post.pk)

@@ -1,0 +1,65 @@
+"""Following threads, tags and communities."""
+
+from django.db import IntegrityError, transaction
+
+from communities import permissions
+from practice.models import Follow, Thread, ThreadTag
+
+Target = Follow.Target
+
+
+def _follow(**lookup) -> Follow:
+    try:
+        with transaction.atomic():
+            return Follow.objects.get_or_create(**lookup)[0]
+    except IntegrityError:  # a concurrent double click created it first
+        return Follow.objects.get(**lookup)
+
+
+def thread_follow(*, user, thread: Thread) -> Follow:
+    return _follow(user=user, target=Target.THREAD, community=thread.community, thread=thread)
+
+
+def thread_unfollow(*, user, thread: Thread) -> None:
+    Follow.objects.filter(user=user, target=Target.THREAD, thread=thread).delete()
+
+
+def tag_follow(*, user, community, tag: ThreadTag) -> Follow:
+    return _follow(user=user, target=Target.TAG, community=community, tag=tag)
+
+
+def tag_unfollow(*, user, community, tag: ThreadTag) -> None:
+    Follow.objects.filter(user=user, target=Target.TAG, community=community, tag=tag).delete()
+
+
+def community_follow(*, user, community) -> Follow:
+    return _follow(user=user, target=Target.COMMUNITY, community=community)
+
+
+def community_unfollow(*, user, community) -> None:
+    Follow.objects.filter(user=user, target=Target.COMMUNITY, community=community).delete()
+
+
+def thread_followers(*, thread: Thread) -> list[int]:
+    """Ids of users following *thread* who may still read it."""
+    ids = list(
+        Follow.objects.filter(target=Target.THREAD, thread=thread).values_list("user_id", flat=True)
+    )
+    return permissions.users_who_can_view(thread.community, ids)
+
+
+def new_thread_followers(*, thread: Thread) -> list[int]:
+    """Ids of users following the thread's community or one of its tags."""
+    tag_ids = list(thread.tags.values_list("pk", flat=True))
+    ids = set(
+        Follow.objects.filter(community=thread.community, target=Target.COMMUNITY).values_list(
+            "user_id", flat=True
+        )
+    )
+    if tag_ids:
+        ids |= set(
+            Follow.objects.filter(
+                community=thread.community, target=Target.TAG, tag_id__in=tag_ids
+            ).values_list("user_id", flat=True)
+        )
+    return permissions.users_who_can_view(thread.community, sorted(ids))

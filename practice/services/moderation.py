@@ -1,0 +1,161 @@
+"""Moderator actions on threads and posts, flags, and the audit log they all write."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from communities import permissions
+from communities.models import Interaction
+from practice.models import (
+    AdoptionReport,
+    Flag,
+    ModerationAction,
+    Notification,
+    Post,
+    Thread,
+    Vote,
+)
+from practice.services.threads import thread_refresh_status
+
+Action = ModerationAction.Action
+
+
+def log_action(
+    *, community, moderator, action: str, summary: str, thread=None, post=None, reason: str = ""
+) -> ModerationAction:
+    """Write one entry of the moderation audit log (inside the caller's transaction)."""
+    return ModerationAction.objects.create(
+        community=community,
+        moderator=moderator,
+        action=action,
+        thread=thread,
+        post=post,
+        summary=summary[:300],
+        reason=(reason or "")[:500],
+        created_at=timezone.now(),
+    )
+
+
+def _locked_thread(thread: Thread, by) -> Thread:
+    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    permissions.require_can_moderate(user=by, community=thread.community)
+    return thread
+
+
+def thread_set_locked(*, thread: Thread, by, locked: bool, reason: str = "") -> Thread:
+    with transaction.atomic():
+        thread = _locked_thread(thread, by)
+        if thread.is_locked == locked:
+            return thread
+        thread.is_locked = locked
+        thread_refresh_status(thread)
+        thread.save(update_fields=["is_locked", "status"])
+        log_action(
+            community=thread.community,
+            moderator=by,
+            action=Action.LOCK if locked else Action.UNLOCK,
+            thread=thread,
+            reason=reason,
+            summary=f"{'Locked' if locked else 'Unlocked'} “{thread.title}”",
+        )
+    return thread
+
+
+def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread:
+    """Move a thread to another community the moderator also moderates."""
+    with transaction.atomic():
+        thread = _locked_thread(thread, by)
+        if to_community.pk == thread.community_id:
+            return thread
+        if not permissions.can_moderate(by, to_community):
+            raise PermissionDenied("You can only move threads to communities you moderate.")
+        source = thread.community
+        thread.community = to_community
+        thread.save(update_fields=["community"])
+        Post.objects.filter(thread=thread).update(community=to_community)
+        Flag.objects.filter(thread=thread).update(community=to_community)
+        _move_interactions(thread=thread, to_community=to_community)
+        Notification.objects.filter(thread=thread).update(community=to_community)
+        summary = f"Moved “{thread.title}” from {source.name} to {to_community.name}"
+        for community in (source, to_community):
+            log_action(
+                community=community,
+                moderator=by,
+                action=Action.MOVE,
+                thread=thread,
+                reason=reason,
+                summary=summary,
+            )
+    return thread
+
+
+def _move_interactions(*, thread: Thread, to_community) -> None:
+    """Interactions caused by the thread's posts, votes and reports follow it."""
+    post_ids = list(Post.objects.filter(thread=thread).values_list("pk", flat=True))
+    sources = {
+        Post: post_ids,
+        Vote: list(Vote.objects.filter(post_id__in=post_ids).values_list("pk", flat=True)),
+        AdoptionReport: list(
+            AdoptionReport.objects.filter(post_id__in=post_ids).values_list("pk", flat=True)
+        ),
+    }
+    for model, ids in sources.items():
+        Interaction.objects.filter(
+            source_type=ContentType.objects.get_for_model(model), source_id__in=ids
+        ).update(community=to_community)
+
+
+def flag_create(
+    *, reporter, thread: Thread, post: Post | None, reason: str, note: str = ""
+) -> Flag:
+    """Flag a thread or post for the moderators; flagging the same thing twice is harmless."""
+    if reason not in Flag.Reason.values:
+        raise ValidationError({"reason": "Choose a reason."})
+    if not permissions.can_flag(reporter, thread.community):
+        raise PermissionDenied("Only members can flag content.")
+    if post is not None and post.thread_id != thread.pk:
+        raise ValidationError("That post is not in this thread.")
+    lookup = {"reporter": reporter, "thread": thread, "post": post, "resolved_at": None}
+    with transaction.atomic():
+        existing = Flag.objects.select_for_update().filter(**lookup).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return Flag.objects.create(
+                    community=thread.community,
+                    thread=thread,
+                    post=post,
+                    reporter=reporter,
+                    reason=reason,
+                    note=(note or "")[:500],
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:
+            return Flag.objects.get(**lookup)
+
+
+def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
+    """Close open flags (after hiding the content, or to dismiss them); return how many."""
+    flags = list(flags)
+    if not flags:
+        return 0
+    community = flags[0].community
+    permissions.require_can_moderate(user=by, community=community)
+    with transaction.atomic():
+        count = Flag.objects.filter(
+            pk__in=[f.pk for f in flags], community=community, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now(), resolved_by=by, resolution=resolution)
+        if resolution == Flag.Resolution.DISMISSED and count:
+            first = flags[0]
+            log_action(
+                community=community,
+                moderator=by,
+                action=Action.DISMISS_FLAG,
+                thread=first.thread,
+                post=first.post,
+                reason=reason,
+                summary=f"Dismissed {count} flag(s) on “{first.thread.title}”",
+            )
+    return count

@@ -1,0 +1,60 @@
+"""In-app notifications, and the email each member chose for each kind."""
+
+from django.utils import timezone
+
+from practice.models import Notification
+
+Kind = Notification.Kind
+
+
+def notify(
+    *,
+    recipient_ids,
+    kind: str,
+    community,
+    text: str,
+    url: str,
+    actor=None,
+    thread=None,
+    post=None,
+    event=None,
+) -> list[Notification]:
+    """Create one notification per recipient (never the actor) and schedule their emails.
+
+    Call inside the transaction that made the change: the rows commit with it, and the
+    emails are enqueued only after the commit.
+    """
+    from practice.services.notification_email import schedule_immediate_emails
+
+    actor_id = actor.pk if actor is not None else None
+    recipients = sorted({rid for rid in recipient_ids if rid and rid != actor_id})
+    if not recipients:
+        return []
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=rid,
+                kind=kind,
+                actor_id=actor_id,
+                community=community,
+                thread=thread,
+                post=post,
+                event=event,
+                text=text[:300],
+                url=url[:500],
+                created_at=now,
+            )
+            for rid in recipients
+        ]
+    )
+    schedule_immediate_emails(kind=kind, recipient_ids=recipients, created_at=now)
+    return rows
+
+
+def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark *user*'s notifications read (all unread ones when *ids* is None)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,334 @@
+"""Threads and posts: ask, answer, reply, edit with history, hide and restore."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from communities import permissions
+from communities.interactions import interaction_record
+from communities.models import Interaction
+from practice import rate_limits
+from practice.models import Post, PostMention, PostRevision, Thread
+from practice.services import follows
+from practice.services.content import clean_body, clean_tags, clean_title, render_body
+from practice.services.notifications import Kind as NotificationKind
+from practice.services.notifications import notify
+
+Status = Thread.Status
+
+
+def thread_refresh_status(thread: Thread) -> None:
+    """Derive the status from hidden, locked and accepted (in that order of precedence)."""
+    if thread.is_hidden:
+        thread.status = Status.HIDDEN
+    elif thread.is_locked:
+        thread.status = Status.LOCKED
+    elif thread.accepted_post_id:
+        thread.status = Status.SOLVED
+    else:
+        thread.status = Status.OPEN
+
+
+def thread_recount(thread: Thread) -> None:
+    """Recompute the thread's counters from its visible posts (not saved here)."""
+    counts = Post.objects.filter(thread=thread, is_hidden=False, is_opening=False).aggregate(
+        replies=Count("pk"), answers=Count("pk", filter=Q(is_answer=True))
+    )
+    thread.reply_count = counts["replies"]
+    thread.answer_count = counts["answers"]
+    thread.helpful_count = sum(
+        Post.objects.filter(thread=thread, is_hidden=False).values_list("helpful_count", flat=True)
+    )
+
+
+def _record_mentions(*, post: Post, users, by, at) -> list:
+    """Store new mentions of *users* in *post*; log and notify them. Return the new ones."""
+    readers = set(permissions.users_who_can_view(post.community, [u.pk for u in users]))
+    new = []
+    for user in users:
+        if user.pk == by.pk or user.pk not in readers:
+            continue
+        _, created = PostMention.objects.get_or_create(
+            post=post, user=user, defaults={"created_at": at}
+        )
+        if created:
+            new.append(user)
+            interaction_record(
+                community=post.community,
+                actor=by,
+                target=user,
+                kind=Interaction.Kind.MENTION,
+                occurred_at=at,
+                source=post,
+            )
+    if new:
+        notify(
+            recipient_ids=[u.pk for u in new],
+            kind=NotificationKind.MENTION,
+            community=post.community,
+            actor=by,
+            thread=post.thread,
+            post=post,
+            text=f"{by.username} mentioned you in “{post.thread.title}”",
+            url=post.get_absolute_url(),
+        )
+    return new
+
+
+def _existing_submission(author, submission_key: str) -> Post | None:
+    if not submission_key:
+        return None
+    return Post.objects.filter(author=author, submission_key=submission_key).first()
+
+
+def thread_create(
+    *,
+    community,
+    author,
+    kind: str,
+    title: str,
+    body: str,
+    tags=(),
+    submission_key: str = "",
+) -> Thread:
+    """Start a thread: its opening post, tags, the author's follow, mentions and notices."""
+    permissions.require_can_post(user=author, community=community)
+    if kind not in Thread.Kind.values:
+        raise ValidationError({"kind": "Choose a question, a discussion or a story."})
+    title, body, tags = clean_title(title), clean_body(body), clean_tags(tags)
+    existing = _existing_submission(author, submission_key)
+    if existing is not None and existing.is_opening:
+        return existing.thread
+    rate_limits.check_thread_rate(user=author, community=community)
+    body_html, mentioned = render_body(body)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            thread = Thread.objects.create(
+                community=community,
+                kind=kind,
+                title=title,
+                author=author,
+                created_at=now,
+                last_activity_at=now,
+            )
+            post = Post.objects.create(
+                thread=thread,
+                community=community,
+                author=author,
+                is_opening=True,
+                body=body,
+                body_html=body_html,
+                created_at=now,
+                submission_key=submission_key,
+            )
+            thread.opening_post = post
+            thread.save(update_fields=["opening_post"])
+            if tags:
+                thread.tags.set(tags)
+            follows.thread_follow(user=author, thread=thread)
+            _record_mentions(post=post, users=mentioned, by=author, at=now)
+            notify(
+                recipient_ids=follows.new_thread_followers(thread=thread),
+                kind=NotificationKind.NEW_THREAD,
+                community=community,
+                actor=author,
+                thread=thread,
+                text=f"New {thread.get_kind_display().lower()} in {community.name}: {title}",
+                url=thread.get_absolute_url(),
+            )
+    except IntegrityError:
+        existing = _existing_submission(author, submission_key)
+        if existing is None:
+            raise
+        return existing.thread
+    return thread
+
+
+def post_create(
+    *, thread: Thread, author, body: str, reply_to: Post | None = None, submission_key: str = ""
+) -> Post:
+    """Answer a question or reply in a thread; a second submit of the same form is harmless."""
+    body = clean_body(body)
+    existing = _existing_submission(author, submission_key)
+    if existing is not None:
+        return existing
+    if reply_to is not None and (reply_to.thread_id != thread.pk or reply_to.is_hidden):
+        raise ValidationError("You can only quote a visible post of the same thread.")
+    body_html, mentioned = render_body(body)
+    try:
+        with transaction.atomic():
+            thread = (
+                Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+            )
+            if not permissions.can_reply(author, thread):
+                if thread.is_locked:
+                    raise PermissionDenied("This thread is locked: it takes no new posts.")
+                raise PermissionDenied("Only active members can post in this community.")
+            rate_limits.check_post_rate(user=author, community=thread.community)
+            now = timezone.now()
+            is_answer = thread.is_question and reply_to is None
+            post = Post.objects.create(
+                thread=thread,
+                community=thread.community,
+                author=author,
+                reply_to=reply_to,
+                is_answer=is_answer,
+                body=body,
+                body_html=body_html,
+                created_at=now,
+                submission_key=submission_key,
+            )
+            target = reply_to.author if reply_to is not None else thread.author
+            interaction_record(
+                community=thread.community,
+                actor=author,
+                target=target,
+                kind=Interaction.Kind.ANSWER if is_answer else Interaction.Kind.REPLY,
+                occurred_at=now,
+                source=post,
+            )
+            thread.last_activity_at = now
+            thread_recount(thread)
+            thread.save(
+                update_fields=["last_activity_at", "reply_count", "answer_count", "helpful_count"]
+            )
+            mentioned_new = _record_mentions(post=post, users=mentioned, by=author, at=now)
+            already_told = {u.pk for u in mentioned_new}
+            notify(
+                recipient_ids=[
+                    uid
+                    for uid in follows.thread_followers(thread=thread)
+                    if uid not in already_told
+                ],
+                kind=NotificationKind.REPLY,
+                community=thread.community,
+                actor=author,
+                thread=thread,
+                post=post,
+                text=(
+                    f"{author.username} {'answered' if is_answer else 'replied in'} "
+                    f"“{thread.title}”"
+                ),
+                url=post.get_absolute_url(),
+            )
+            follows.thread_follow(user=author, thread=thread)
+    except IntegrityError:
+        existing = _existing_submission(author, submission_key)
+        if existing is None:
+            raise
+        return existing
+    return post
+
+
+def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None) -> Post:
+    """Edit a post, keeping the previous version as a revision readers can see."""
+    if not permissions.can_edit_post(by, post):
+        raise PermissionDenied("You cannot edit this post.")
+    body = clean_body(body)
+    if post.is_opening and title is not None:
+        title = clean_title(title)
+    if tags is not None:
+        tags = clean_tags(tags)
+    body_html, mentioned = render_body(body)
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        thread = post.thread
+        title_changed = post.is_opening and title is not None and title != thread.title
+        if body == post.body and not title_changed and tags is None:
+            return post
+        now = timezone.now()
+        number = post.revisions.count() + 1
+        PostRevision.objects.create(
+            post=post,
+            editor=by,
+            number=number,
+            title=thread.title if post.is_opening else "",
+            body=post.body,
+            created_at=now,
+        )
+        post.body, post.body_html, post.edited_at = body, body_html, now
+        post.save(update_fields=["body", "body_html", "edited_at"])
+        if post.is_opening:
+            if title_changed:
+                thread.title = title
+                thread.save(update_fields=["title"])
+            if tags is not None:
+                thread.tags.set(tags, clear=True)
+        _record_mentions(post=post, users=mentioned, by=by, at=now)
+        if by.pk != post.author_id:
+            from practice.services.moderation import log_action
+
+            log_action(
+                community=post.community,
+                moderator=by,
+                action="edit",
+                thread=thread,
+                post=post,
+                summary=f"Edited a post by {post.author.username} in “{thread.title}”",
+            )
+    return post
+
+
+def post_hide(*, post: Post, by, reason: str = "") -> Post:
+    """Hide a post (deleting is hiding). Hiding the opening post hides the thread."""
+    if not permissions.can_hide_post(by, post):
+        raise PermissionDenied("You cannot hide this post.")
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        if post.is_hidden:
+            return post
+        now = timezone.now()
+        post.is_hidden, post.hidden_at, post.hidden_by = True, now, by
+        post.save(update_fields=["is_hidden", "hidden_at", "hidden_by"])
+        thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+        if post.is_opening:
+            thread.is_hidden = True
+        if thread.accepted_post_id == post.pk:
+            thread.accepted_post, thread.accepted_at = None, None
+        thread_recount(thread)
+        thread_refresh_status(thread)
+        thread.save()
+        if by.pk != post.author_id:
+            from practice.services.moderation import log_action
+
+            log_action(
+                community=post.community,
+                moderator=by,
+                action="hide",
+                thread=thread,
+                post=post,
+                reason=reason,
+                summary=f"Hid a post by {post.author.username} in “{thread.title}”",
+            )
+    return post
+
+
+def post_restore(*, post: Post, by, reason: str = "") -> Post:
+    if not permissions.can_restore(by, post.community):
+        raise PermissionDenied("Only moderators restore hidden posts.")
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+        if not post.is_hidden:
+            return post
+        post.is_hidden, post.hidden_at, post.hidden_by = False, None, None
+        post.save(update_fields=["is_hidden", "hidden_at", "hidden_by"])
+        thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+        if post.is_opening:
+            thread.is_hidden = False
+        thread_recount(thread)
+        thread_refresh_status(thread)
+        thread.save()
+        from practice.services.moderation import log_action
+
+        log_action(
+            community=post.community,
+            moderator=by,
+            action="restore",
+            thread=thread,
+            post=post,
+            reason=reason,
+            summary=f"Restored a post by {post.author.username} in “{thread.title}”",
+        )
+    return post
