@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("health/", health_view, name="health"),
+    path("", include("practice.urls")),
     path("", include("communities.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""events URLs (filled by the practice issue work)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""moderation URLs (filled by the practice issue work)."""
+
+urlpatterns = []

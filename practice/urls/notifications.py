@@ -1,0 +1,3 @@
+"""notifications URLs (filled by the practice issue work)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""threads URLs (filled by the practice issue work)."""
+
+urlpatterns = []
