@@ -91,6 +91,8 @@ def test_journey_signup_confirm_join_request_and_approval(live_server, page, bro
     expect(page.get_by_text(CANARY)).to_have_count(0)
     screens(page, "07-request-sent")
     assert page.goto(f"{base}/c/{private.slug}/members/").status == 404
+    to_moderator = [m for m in mail.outbox if m.to == [moderator.email]]
+    assert len(to_moderator) == 1 and "ada" in to_moderator[0].body
 
     # 5. The moderator logs in in another browser context and approves.
     mod_context = browser.new_context(viewport={"width": 1280, "height": 800})
