@@ -413,3 +413,20 @@ def moderated_communities(user):
     return Community.objects.filter(
         memberships__user=user, memberships__state=State.ACTIVE, memberships__role=Role.MODERATOR
     )
+
+
+def thread_posts_visible_to(user, thread):
+    """Posts of *thread* that *user* may see on its page (hidden ones only for moderators)."""
+    from practice.models import Post
+
+    qs = Post.objects.filter(thread=thread)
+    if not can_moderate(user, thread.community):
+        qs = qs.filter(is_hidden=False)
+    return qs
+
+
+def can_follow_thread(user, thread) -> bool:
+    """Signed-in readers may follow a thread (following sends notifications, not rights)."""
+    return (
+        user.is_authenticated and not thread.is_hidden and can_view_content(user, thread.community)
+    )

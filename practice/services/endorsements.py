@@ -25,10 +25,12 @@ def post_recount_endorsements(post_id: int) -> None:
     )
 
 
-def vote_toggle(*, post: Post, voter) -> bool:
+def vote_toggle(*, post: Post, voter, helpful: bool | None = None) -> bool:
     """Add or take back *voter*'s helpful vote on *post*; return whether the vote now stands.
 
-    The post row is locked first, so concurrent votes serialise and the count stays exact.
+    With *helpful* given, make the vote match it instead of toggling (decided under the lock,
+    so a double click or concurrent requests give one vote). The post row is locked first, so
+    concurrent votes serialise and the count stays exact.
     """
     with transaction.atomic():
         post = (
@@ -37,6 +39,8 @@ def vote_toggle(*, post: Post, voter) -> bool:
         if not permissions.can_vote(voter, post):
             raise PermissionDenied("You cannot vote on this post.")
         existing = Vote.objects.filter(post=post, voter=voter).first()
+        if helpful is not None and helpful == (existing is not None):
+            return helpful
         if existing is not None:
             interactions_retract(source=existing)
             existing.delete()
@@ -65,10 +69,7 @@ def vote_toggle(*, post: Post, voter) -> bool:
 
 def vote_set(*, post: Post, voter, helpful: bool) -> bool:
     """Make *voter*'s vote match *helpful* (idempotent, for forms without JavaScript)."""
-    has_vote = Vote.objects.filter(post=post, voter=voter).exists()
-    if has_vote == helpful:
-        return has_vote
-    return vote_toggle(post=post, voter=voter)
+    return vote_toggle(post=post, voter=voter, helpful=helpful)
 
 
 def answer_accept(*, answer: Post, by) -> Thread:
