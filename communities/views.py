@@ -27,6 +27,11 @@ def _error_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _form_error_messages(request, form, what_happened: str) -> None:
+    errors = "; ".join(" ".join(errs) for errs in form.errors.values())
+    messages.error(request, f"{what_happened}: {errors}")
+
+
 def directory_view(request):
     form = DirectorySearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -151,7 +156,10 @@ def decide_view(request, slug, membership_id, decision):
         user=request.user, community=community, membership_id=membership_id
     )
     form = DecisionForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
+    if not form.is_valid():
+        _form_error_messages(request, form, "Nothing was decided")
+        return redirect("communities:moderate", slug=community.slug)
+    message = form.cleaned_data["message"]
     try:
         if decision == "approve":
             services.membership_approve(membership=membership, by=request.user, message=message)
@@ -172,8 +180,12 @@ def ban_view(request, slug, membership_id):
         user=request.user, community=community, membership_id=membership_id
     )
     form = BanForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.membership_ban(membership=membership, by=request.user, reason=reason)
+    if not form.is_valid():
+        _form_error_messages(request, form, "Nobody was banned")
+        return redirect("communities:moderate", slug=community.slug)
+    services.membership_ban(
+        membership=membership, by=request.user, reason=form.cleaned_data["reason"]
+    )
     messages.success(request, f"{membership.user.username} is banned from {community.name}.")
     return redirect("communities:moderate", slug=community.slug)
 
