@@ -1014,7 +1014,8 @@ def _build_community(spec, plans, users, admin, summary, now, log) -> None:
             continue
         by = moderators[0] if moderators else admin
         uses = 5 if "five uses" in note else 1
-        services.invitation_create(community=community, by=by, note=note, max_uses=uses)
+        # 90 days, the longest a moderator may choose: the demo's links stay open for a while.
+        services.invitation_create(community=community, by=by, note=note, max_uses=uses, days=90)
         summary.invitations_created += 1
 
     active = Membership.objects.filter(community=community, state=State.ACTIVE).count()
@@ -1028,10 +1029,11 @@ def _build_community(spec, plans, users, admin, summary, now, log) -> None:
 def demo_reset(*, log: Log = lambda line: None) -> tuple[int, int]:
     """Delete the demo's communities and people (only those); return how many of each."""
     with transaction.atomic():
-        communities, _ = Community.objects.filter(slug__in=DEMO_SLUGS).delete()
-        n_communities = communities
+        communities = Community.objects.filter(slug__in=DEMO_SLUGS)
+        n_communities = communities.count()
+        communities.delete()
         users = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
         n_users = users.count()
         users.delete()
-    log(f"Deleted {n_users} demo people and the demo communities ({n_communities} rows).")
+    log(f"Deleted {n_users} demo people and {n_communities} demo communities.")
     return n_communities, n_users
