@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 
+from tests.plugins.services import chromium_path
+
 # Sync Playwright runs an event loop in this thread; the ORM calls the tests make are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -18,7 +20,9 @@ PHONE = {"width": 375, "height": 740}
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
     return {
-        "executable_path": "/usr/bin/chromium",
+        # /usr/bin/chromium unless PRACTICA_CHROMIUM says otherwise (the plugin skips or fails
+        # e2e tests when it is missing).
+        "executable_path": chromium_path(),
         "args": [
             "--headless",
             "--no-sandbox",
