@@ -26,6 +26,7 @@ def email_queue(*, message: EmailMessage) -> OutboundEmail:
         html_body=html_body,
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=list(message.to),
+        headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
     )
     enqueue_on_commit(send_email_task, email_id=outbound.pk)
     return outbound
@@ -49,6 +50,7 @@ def outbound_email_send(*, email_id: int, max_attempts: int) -> bool:
             body=outbound.body,
             from_email=outbound.from_email,
             to=outbound.to,
+            headers=outbound.headers or None,
         )
         if outbound.html_body:
             message.attach_alternative(outbound.html_body, "text/html")

@@ -15,6 +15,8 @@ class OutboundEmail(models.Model):
     html_body = models.TextField(blank=True)
     from_email = models.CharField(max_length=255)
     to = models.JSONField()
+    # Extra headers, e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058).
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
