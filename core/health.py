@@ -58,7 +58,13 @@ def _worker():
 
 def run_checks() -> list[Check]:
     """Run every check and return the results in a fixed order."""
-    return [_timed("database", _database), _timed("redis", _redis), _timed("worker", _worker)]
+    redis_check = _timed("redis", _redis)
+    if redis_check.ok:
+        worker_check = _timed("worker", _worker)
+    else:
+        # Workers are reached through Redis: asking a dead or silent broker would only wait.
+        worker_check = Check("worker", "failing", "not checked: Redis is failing", 0.0)
+    return [_timed("database", _database), redis_check, worker_check]
 
 
 def as_dict(checks: list[Check]) -> dict:

@@ -5,12 +5,19 @@ database. ``transaction=True`` makes the test's rows committed and so visible to
 own database connection. On SQLite, pytest-django's test database is an in-memory database in
 shared-cache mode (``file:memorydb_default?mode=memory&cache=shared``), which every thread of
 this process opens; on PostgreSQL it is the ``test_practica`` database.
+
+Shared-cache SQLite locks whole tables and answers a reader that meets a writer with
+"database table is locked" at once (no busy timeout). So while the worker works, the test
+thread does not touch the database: it waits for the email in ``mail.outbox`` (memory), then for
+the worker to finish the task (``celery.worker.state.active_requests`` empty), and only then
+reads the rows.
 """
 
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.worker import state as worker_state
 from django.core import mail
 from django.db import connection, transaction
 
@@ -47,8 +54,10 @@ def worker(redis_url, celery_broker, settings):
         yield w
 
 
-def outbound_status(pk):
-    return OutboundEmail.objects.filter(pk=pk).values_list("status", flat=True).first()
+def wait_for_emails_sent_by_worker(count: int) -> None:
+    """Wait, without touching the database, until the worker sent *count* emails and is idle."""
+    assert wait_for(lambda: len(mail.outbox) >= count), "the worker sent no email"
+    assert wait_for(lambda: not worker_state.active_requests), "the worker is still busy"
 
 
 def test_test_database_is_shared_with_worker_threads():
@@ -77,11 +86,12 @@ def test_worker_sends_email_enqueued_on_commit(worker):
         outbound = email_queue(
             message=mail.EmailMessage(subject="Through the worker", body="b", to=["a@x.org"])
         )
-        # Nothing is published before the commit.
-        assert outbound_status(outbound.pk) == OutboundEmail.Status.PENDING
+        time.sleep(0.3)  # a worker would have had time to take a task published too early
+        assert mail.outbox == []
 
-    assert wait_for(lambda: outbound_status(outbound.pk) == OutboundEmail.Status.SENT)
+    wait_for_emails_sent_by_worker(1)
     outbound.refresh_from_db()
+    assert outbound.status == OutboundEmail.Status.SENT
     assert outbound.attempts == 1
     assert [m.subject for m in mail.outbox] == ["Through the worker"]
 
@@ -92,10 +102,15 @@ def test_worker_sends_join_request_email_to_moderators(worker, request_community
 
     services.membership_request(community=request_community, user=applicant, message="Hello")
 
+    wait_for_emails_sent_by_worker(1)
     outbound = OutboundEmail.objects.get()
-    assert wait_for(lambda: outbound_status(outbound.pk) == OutboundEmail.Status.SENT)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [moderator.email]
+    assert outbound.status == OutboundEmail.Status.SENT
+    assert [(m.subject, m.to) for m in mail.outbox] == [
+        (
+            f"[Practica] {applicant.username} asks to join {request_community.name}",
+            [moderator.email],
+        )
+    ]
 
 
 def test_health_reports_worker_ok_while_it_runs(worker):

@@ -1,8 +1,6 @@
 """Enqueueing after commit: a down or silent broker never costs the user their request."""
 
 import logging
-import socket
-import threading
 import time
 
 import pytest
@@ -19,44 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The issue's bound for a web request whose enqueue fails.
 REQUEST_BOUND_SECONDS = 2.0
-
-
-class SilentServer:
-    """A TCP server that accepts connections and never answers (a hung Redis)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.sock.settimeout(0.05)
-        self.accepted: list[socket.socket] = []
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted.append(conn)  # held open, never read, never answered
-
-    def stop(self):
-        self._stopping.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-        for conn in self.accepted:
-            conn.close()
-
-
-@pytest.fixture
-def silent_server():
-    server = SilentServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
