@@ -383,8 +383,28 @@ def notifications_visible_to(user):
 
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).filter(
+    # A decision on one's own membership names only the community (which the directory lists
+    # anyway), so a declined applicant of a private community still sees it.
+    qs = Notification.objects.filter(recipient=user)
+    if is_admin(user):  # admins read everything (and ``Q() | q`` would be just ``q``)
+        return qs
+    return qs.filter(
         readable_communities_q(user, prefix="community__")
+        | Q(kind=Notification.Kind.MEMBERSHIP)
+    )
+
+
+def can_follow(user, community: Community) -> bool:
+    """Signed-in readers may follow a community or one of its tags (notifications, not rights)."""
+    return bool(user.is_authenticated and user.is_active and can_view_content(user, community))
+
+
+def can_subscribe_digest(user, community: Community) -> bool:
+    """Active members (and admins) may get a community's weekly digest; it stops when they leave."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (is_active_member(user, community) or is_admin(user))
     )
 
 
