@@ -12,8 +12,12 @@ from communities import permissions
 class RateLimited(ValidationError):
     """Raised when a new member posts faster than the community allows."""
 
+    def __init__(self, message, code="rate_limited", params=None):
+        super().__init__(message, code=code, params=params)
+
 
 def _is_new_member(user, community) -> bool:
+    """Members who joined within PRACTICA_NEW_MEMBER_DAYS; moderators and admins never are."""
     if permissions.can_moderate(user, community):
         return False
     membership = permissions.membership_of(user, community)
@@ -32,8 +36,9 @@ def check_thread_rate(*, user, community) -> None:
     recent = Thread.objects.filter(community=community, author=user, created_at__gte=since)
     if recent.count() >= limit:
         raise RateLimited(
-            f"New members can start {limit} threads an hour. Please wait a little before "
-            "starting another; your text is still in the form."
+            f"New members can start {limit} thread{'s' if limit != 1 else ''} an hour "
+            f"during their first {settings.PRACTICA_NEW_MEMBER_DAYS} days. Please wait a "
+            "little before starting another; your text is still in the form."
         )
 
 
@@ -49,6 +54,8 @@ def check_post_rate(*, user, community) -> None:
     )
     if recent.count() >= limit:
         raise RateLimited(
-            f"New members can post {limit} answers or replies an hour. Please wait a little; "
+            f"New members can post {limit} answer{'s' if limit != 1 else ''} or "
+            f"repl{'ies' if limit != 1 else 'y'} an hour during their first "
+            f"{settings.PRACTICA_NEW_MEMBER_DAYS} days. Please wait a little; "
             "your text is still in the form."
         )

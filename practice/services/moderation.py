@@ -3,6 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from communities import permissions
@@ -10,13 +11,14 @@ from communities.models import Interaction
 from practice.models import (
     AdoptionReport,
     Flag,
+    Follow,
     ModerationAction,
     Notification,
     Post,
     Thread,
     Vote,
 )
-from practice.services.threads import thread_refresh_status
+from practice.services.threads import post_hide, thread_refresh_status
 
 Action = ModerationAction.Action
 
@@ -38,7 +40,10 @@ def log_action(
 
 
 def _locked_thread(thread: Thread, by) -> Thread:
-    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    # Lock only the thread row (not the joined community) on PostgreSQL.
+    thread = (
+        Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
+    )
     permissions.require_can_moderate(user=by, community=thread.community)
     return thread
 
@@ -75,6 +80,9 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
         thread.save(update_fields=["community"])
         Post.objects.filter(thread=thread).update(community=to_community)
         Flag.objects.filter(thread=thread).update(community=to_community)
+        Follow.objects.filter(target=Follow.Target.THREAD, thread=thread).update(
+            community=to_community
+        )
         _move_interactions(thread=thread, to_community=to_community)
         Notification.objects.filter(thread=thread).update(community=to_community)
         summary = f"Moved “{thread.title}” from {source.name} to {to_community.name}"
@@ -159,3 +167,38 @@ def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
                 summary=f"Dismissed {count} flag(s) on “{first.thread.title}”",
             )
     return count
+
+
+def _open_flags_on(post: Post):
+    """Open flags about *post*; for an opening post also those about its whole thread."""
+    flags = Flag.objects.filter(resolved_at__isnull=True, thread_id=post.thread_id)
+    if post.is_opening:
+        return flags.filter(Q(post=post) | Q(post__isnull=True))
+    return flags.filter(post=post)
+
+
+def flags_close_as_hidden(*, post: Post, by) -> int:
+    """Close the open flags about *post* (and its thread, for an opening post) as hidden."""
+    return _open_flags_on(post).update(
+        resolved_at=timezone.now(), resolved_by=by, resolution=Flag.Resolution.HIDDEN
+    )
+
+
+def content_hide(*, post: Post, by, reason: str = "") -> Post:
+    """Hide a post (the opening post hides its thread); its open flags are closed as hidden."""
+    if not post.is_hidden:
+        return post_hide(post=post, by=by, reason=reason)
+    # Already hidden (say, by its author): only the flags remain to close.
+    permissions.require_can_moderate(user=by, community=post.community)
+    flags_close_as_hidden(post=post, by=by)
+    return post
+
+
+def content_flags_dismiss(*, thread: Thread, post: Post | None, by, reason: str = "") -> int:
+    """Dismiss every open flag about *post* (or about *thread* itself when post is None)."""
+    permissions.require_can_moderate(user=by, community=thread.community)
+    about = {"post": post} if post is not None else {"post__isnull": True}
+    flags = Flag.objects.filter(thread=thread, resolved_at__isnull=True, **about).select_related(
+        "community", "thread", "post"
+    )
+    return flags_resolve(flags=flags, by=by, resolution=Flag.Resolution.DISMISSED, reason=reason)

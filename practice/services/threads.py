@@ -290,9 +290,11 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
         thread_recount(thread)
         thread_refresh_status(thread)
         thread.save()
-        if by.pk != post.author_id:
-            from practice.services.moderation import log_action
+        from practice.services.moderation import flags_close_as_hidden, log_action
 
+        # Every path that hides content also closes the flags about it.
+        flags_close_as_hidden(post=post, by=by)
+        if by.pk != post.author_id:
             log_action(
                 community=post.community,
                 moderator=by,
