@@ -1,0 +1,1 @@
+"""Practice forms, one module per concern."""

@@ -1,0 +1,1 @@
+"""Practice selectors, one module per concern."""

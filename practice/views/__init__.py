@@ -1,0 +1,1 @@
+"""Practice views, one module per concern."""
