@@ -450,3 +450,69 @@ def can_follow_thread(user, thread) -> bool:
     return (
         user.is_authenticated and not thread.is_hidden and can_view_content(user, thread.community)
     )
+
+
+# --- practice: events (where, RSVP timing, attendance, calendar feeds) -------------------------
+# The place of an event is shown to everyone who may read the community. The online link (a
+# video call) is shown only to people who may RSVP, and to moderators: in an open community
+# anyone reads the event page, and a public meeting link invites strangers into the call.
+# Calendar feeds follow the same rule; a private community's feed reaches members only, through
+# the session or a per-member signed link (calendar apps cannot log in).
+
+EVENT_FEED_SALT = "practice.events.feed"
+
+
+def can_see_event_link(user, community: Community) -> bool:
+    """May *user* see the online link of *community*'s events?"""
+    return can_post(user, community)
+
+
+def can_rsvp_now(user, event) -> bool:
+    """May *user* answer going / maybe / not going now (before the event ends)?"""
+    from django.utils import timezone
+
+    return can_rsvp(user, event) and event.ends_at > timezone.now()
+
+
+def can_record_attendance(user, event) -> bool:
+    """Moderators mark who attended, once the event has started (not a cancelled one)."""
+    from django.utils import timezone
+
+    return (
+        can_manage_events(user, event.community)
+        and event.cancelled_at is None
+        and event.starts_at <= timezone.now()
+    )
+
+
+def require_can_manage_events(*, user, community: Community) -> None:
+    if not can_manage_events(user, community):
+        raise PermissionDenied("Only this community's moderators can manage its events.")
+
+
+def event_feed_token(*, user, community: Community) -> str:
+    """A secret, per-member token for *community*'s calendar feed (valid while they may read)."""
+    from django.core import signing
+
+    return signing.dumps({"u": user.pk, "c": community.pk}, salt=EVENT_FEED_SALT, compress=True)
+
+
+def access_event_feed(*, slug: str, token: str):
+    """Return ``(community, user)`` for a signed feed link; anything else is a 404.
+
+    The token only names the member: they must still be allowed to read the community now, so
+    leaving, being banned or deactivated ends the feed.
+    """
+    from django.contrib.auth import get_user_model
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=EVENT_FEED_SALT)
+        user_id, community_id = int(data["u"]), int(data["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Http404("No such calendar.") from None
+    community = Community.objects.filter(slug=slug, pk=community_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if community is None or user is None or not can_view_content(user, community):
+        raise Http404("No such calendar.")
+    return community, user
