@@ -44,6 +44,22 @@ def join_request_to_moderators(*, membership: Membership) -> None:
 
 
 def membership_decision(*, membership: Membership, approved: bool, message: str) -> None:
+    """Tell the applicant in the app and by email (this email is always sent: the practice
+    notification pipeline skips the "membership" kind so there is never a second one)."""
+    from practice.services.notifications import notify
+
+    community = membership.community
+    notify(
+        recipient_ids=[membership.user_id],
+        kind="membership",
+        community=community,
+        text=(
+            f"Your request to join {community.name} was approved: welcome!"
+            if approved
+            else f"Your request to join {community.name} was declined"
+        ),
+        url=community.get_absolute_url(),
+    )
     _send(
         to=[membership.user.email],
         template="membership_decision",

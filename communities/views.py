@@ -58,6 +58,11 @@ def _community_home_context(request, community, request_form=None) -> dict:
     if can_view:
         context["moderators"] = selectors.community_moderators(community=community)
         context["member_count"] = selectors.community_member_count(community=community)
+    if permissions.can_follow(request.user, community):
+        from practice.selectors.notifications import follows_community
+
+        context["can_follow"] = True
+        context["follows_community"] = follows_community(user=request.user, community=community)
     return context
 
 

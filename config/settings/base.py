@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "core.context_processors.site",
+                "practice.context_processors.notifications",
             ],
         },
     },
@@ -202,10 +204,24 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = False
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The hour (in TIME_ZONE) at which the daily digests go out; the weekly ones on Mondays.
+PRACTICA_DIGEST_HOUR = env_int("PRACTICA_DIGEST_HOUR", 7)
 CELERY_BEAT_SCHEDULE = {
     "flush-email-outbox": {
         "task": "core.flush_email_outbox",
         "schedule": env_int("OUTBOX_FLUSH_SECONDS", 300),
+    },
+    "practice-missed-notification-emails": {
+        "task": "practice.send_missed_notification_emails",
+        "schedule": crontab(minute="*/15"),
+    },
+    "practice-daily-digests": {
+        "task": "practice.send_daily_digests",
+        "schedule": crontab(minute=0, hour=PRACTICA_DIGEST_HOUR),
+    },
+    "practice-weekly-digests": {
+        "task": "practice.send_weekly_digests",
+        "schedule": crontab(minute=30, hour=PRACTICA_DIGEST_HOUR, day_of_week="mon"),
     },
 }
 # Emails not sent after this many seconds are picked up by the periodic flush.
