@@ -18,10 +18,15 @@ def post_recount_endorsements(post_id: int) -> None:
     """Recompute a post's vote and adoption counters from their rows."""
     votes = Vote.objects.filter(post_id=post_id).count()
     reports = AdoptionReport.objects.filter(post_id=post_id).aggregate(
-        worked=Count("pk", filter=Q(worked=True)), did_not=Count("pk", filter=Q(worked=False))
+        # Aliases must differ from the field name: Count("pk", filter=Q(worked=...)) named
+        # "worked" makes Django read the filter as referring to the aggregate (FieldError).
+        worked_n=Count("pk", filter=Q(worked=True)),
+        did_not_n=Count("pk", filter=Q(worked=False)),
     )
     Post.objects.filter(pk=post_id).update(
-        helpful_count=votes, worked_count=reports["worked"], did_not_work_count=reports["did_not"]
+        helpful_count=votes,
+        worked_count=reports["worked_n"],
+        did_not_work_count=reports["did_not_n"],
     )
 
 
