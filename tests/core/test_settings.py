@@ -1,0 +1,186 @@
+"""Settings read the environment in one place; each case runs in a fresh interpreter."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+# Variables the settings read; each test starts from none of them set.
+SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_BACKEND",
+    "SITE_URL",
+    "SECURE_SSL_REDIRECT",
+}
+
+SHOW_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+from config.celery import app
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DATABASE": {k: str(v) for k, v in settings.DATABASES["default"].items()
+                 if k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
+    "REDIS_URL": settings.REDIS_URL,
+    "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
+    "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "app_broker_url": app.conf.broker_url,
+    "app_always_eager": app.conf.task_always_eager,
+    "app_publish_retry": app.conf.task_publish_retry,
+    "app_connection_timeout": app.conf.broker_connection_timeout,
+    "app_transport_options": app.conf.broker_transport_options,
+    "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
+    "SESSION_COOKIE_SECURE": getattr(settings, "SESSION_COOKIE_SECURE", False),
+    "SECURE_HSTS_SECONDS": getattr(settings, "SECURE_HSTS_SECONDS", 0),
+}))
+"""
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings.default", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_under(**env) -> dict:
+    result = run_python(SHOW_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def dev_settings() -> dict:
+    """The settings of ``make run``: DEBUG=1 and nothing else set."""
+    return settings_under(DEBUG="1")
+
+
+def production_env(**extra) -> dict:
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(45)[:60],
+        "ALLOWED_HOSTS": "practica.example",
+        **extra,
+    }
+
+
+def test_settings_without_secret_key_and_debug_off_refuse_to_load():
+    result = run_python("import config.settings.default")
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_settings_with_debug_on_use_the_development_key(dev_settings):
+    values = dev_settings
+
+    assert values["DEBUG"] is True
+    assert values["SECRET_KEY"].startswith("django-insecure-")
+    assert "127.0.0.1" in values["ALLOWED_HOSTS"]
+
+
+def test_settings_with_debug_off_use_the_given_key():
+    env = production_env()
+    values = settings_under(**env)
+
+    assert values["DEBUG"] is False
+    assert values["SECRET_KEY"] == env["SECRET_KEY"]
+    assert values["ALLOWED_HOSTS"] == ["practica.example"]
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["STATICFILES_BACKEND"].startswith("whitenoise.")
+
+
+def test_settings_database_url_defaults_to_sqlite_in_the_project_folder(dev_settings):
+    values = dev_settings
+
+    assert values["DATABASE"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(values["DATABASE"]["NAME"]) == BASE_DIR / "db.sqlite3"
+
+
+def test_settings_database_url_selects_postgresql():
+    values = settings_under(DEBUG="1", DATABASE_URL="postgres://ada:pw@db.example:5433/practica")
+
+    assert values["DATABASE"] == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "practica",
+        "HOST": "db.example",
+        "PORT": "5433",
+        "USER": "ada",
+    }
+
+
+def test_settings_without_redis_url_run_tasks_in_process(dev_settings):
+    values = dev_settings
+
+    assert values["REDIS_URL"] == ""
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert values["CELERY_BROKER_URL"] == "memory://"
+    assert values["app_always_eager"] is True
+    assert values["CACHE_BACKEND"].endswith("LocMemCache")
+
+
+def test_settings_with_redis_url_use_it_as_broker_with_short_timeouts():
+    url = "redis://redis.example:6379/2"
+    values = settings_under(DEBUG="1", REDIS_URL=url)
+
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is False
+    assert values["app_broker_url"] == url
+    assert values["app_always_eager"] is False
+    assert values["CACHE_BACKEND"].endswith("RedisCache")
+    # A down or silent broker must not hold a web request (tests/core/test_enqueue.py).
+    assert values["app_publish_retry"] is False
+    assert values["app_connection_timeout"] <= 1
+    options = values["app_transport_options"]
+    assert options["socket_timeout"] <= 1
+    assert options["socket_connect_timeout"] <= 1
+    assert options["max_retries"] == 0
+
+
+def test_settings_email_defaults_to_the_console(dev_settings):
+    assert dev_settings["EMAIL_BACKEND"].endswith("console.EmailBackend")
+
+
+def test_settings_reject_a_malformed_boolean():
+    result = run_python("import config.settings.default", DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_settings_production_pass_check_deploy_without_warnings():
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={**env, **production_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
