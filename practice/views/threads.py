@@ -55,6 +55,12 @@ def thread_list_view(request, slug, unanswered_only=False):
     community = permissions.access_community_content(user=request.user, slug=slug)
     form = ThreadFilterForm(request.GET)
     filters = form.filters()
+    filter_names = (
+        ("tag", "mine", "following")
+        if unanswered_only
+        else ("kind", "tag", "unanswered", "solved", "mine", "following")
+    )
+    is_filtered = any(filters.get(name) for name in filter_names)
     if unanswered_only:
         filters.update(unanswered=True, kind="question", solved=False)
     threads = selectors.thread_list(user=request.user, community=community, **filters)
@@ -66,9 +72,7 @@ def thread_list_view(request, slug, unanswered_only=False):
         unanswered_only=unanswered_only,
         page=paginate(request, threads),
         qs=querystring_without_page(request),
-        is_filtered=any(
-            filters.get(k) for k in ("kind", "tag", "unanswered", "solved", "mine", "following")
-        ),
+        is_filtered=is_filtered,
         can_start=permissions.can_start_thread(request.user, community),
         can_join=permissions.can_join(request.user, community),
         can_request=permissions.can_request(request.user, community),
@@ -249,7 +253,7 @@ def post_hide_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
     if not permissions.can_hide_post(request.user, post):
         raise PermissionDenied("You cannot hide this post.")
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
         thread = post.thread
