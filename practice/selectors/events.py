@@ -17,7 +17,7 @@ FEED_MAX_EVENTS = 500
 
 
 def _with_counts(qs: QuerySet[Event], user) -> QuerySet[Event]:
-    qs = qs.annotate(
+    qs = qs.select_related("community").annotate(
         going_count=Count("rsvps", filter=Q(rsvps__answer=Answer.GOING)),
         maybe_count=Count("rsvps", filter=Q(rsvps__answer=Answer.MAYBE)),
         waitlist_count=Count("rsvps", filter=Q(rsvps__answer=Answer.WAITLIST)),
