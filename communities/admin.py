@@ -48,22 +48,30 @@ class CommunityAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
+        # What formset.save() would record; the admin's change message (LogEntry) reads it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
             membership = inline_form.instance
-            if membership.pk is None:
+            is_new = membership.pk is None
+            if is_new:
                 membership = Membership.objects.get_or_create(
                     community=form.instance, user=inline_form.cleaned_data["user"]
                 )[0]
-            services.membership_admin_update(
+            membership = services.membership_admin_update(
                 membership=membership,
                 role=inline_form.cleaned_data["role"],
                 state=inline_form.cleaned_data["state"],
                 by=request.user,
             )
+            if is_new:
+                formset.new_objects.append(membership)
+            else:
+                formset.changed_objects.append((membership, inline_form.changed_data))
         for deleted in formset.deleted_forms:
             if deleted.instance.pk:
+                formset.deleted_objects.append(deleted.instance)
                 deleted.instance.delete()
 
 
