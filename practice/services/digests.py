@@ -35,8 +35,8 @@ class DigestSection:
 
 
 def _thread_items(threads, limit: int) -> tuple[list[DigestItem], int]:
-    rows = list(threads.order_by("-created_at", "-pk")[: limit + 1])
-    total = len(rows) if len(rows) <= limit else threads.count()
+    rows = list(threads.order_by("-created_at", "-pk")[:limit])
+    total = threads.count()  # always: the digest's query count does not depend on its size
     items = [
         DigestItem(
             title=t.title,
