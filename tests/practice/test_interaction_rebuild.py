@@ -1,4 +1,4 @@
-"""The practice services' interaction log equals what ``rebuild_interactions`` derives from content."""
+"""The practice services' interaction log equals what ``rebuild_interactions`` derives."""
 
 from datetime import timedelta
 
