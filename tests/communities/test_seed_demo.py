@@ -28,7 +28,7 @@ def seeded(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+            call_command("seed_demo", "--no-activity", stdout=open("/dev/null", "w"))  # noqa: SIM115
             yield
         finally:
             transaction.set_rollback(True)
@@ -124,7 +124,7 @@ def test_seed_demo_spreads_history_over_the_past_year():
 
 def test_seed_demo_twice_gives_the_same_state():
     before = demo_counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-activity", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert demo_counts() == before
 
 
@@ -178,7 +178,7 @@ def test_seed_demo_reset_deletes_only_demo_objects():
     before = demo_counts()
     outsider = UserFactory(username="not-demo")
     own = CommunityFactory(slug="not-demo-community")
-    call_command("seed_demo", "--reset", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--reset", "--no-activity", stdout=open("/dev/null", "w"))  # noqa: SIM115
     # Reset then rebuild: the demo is back, the outsiders were never touched.
     assert User.objects.filter(pk=outsider.pk).exists()
     assert Community.objects.filter(pk=own.pk).exists()

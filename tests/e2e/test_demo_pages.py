@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_member_logs_in_and_browses_the_seeded_demo(live_server, page, screens):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-activity", stdout=open("/dev/null", "w"))  # noqa: SIM115
     base = live_server.url
 
     page.goto(f"{base}/accounts/login/")

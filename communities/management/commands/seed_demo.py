@@ -19,8 +19,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete the demo's people and communities first (nothing else is touched).",
         )
+        parser.add_argument(
+            "--no-activity",
+            action="store_true",
+            help="Build people and communities only: no threads, votes, follows or events.",
+        )
+        parser.add_argument(
+            "--activity-weeks",
+            type=int,
+            default=52,
+            help="How many weeks of practice activity to write (default: a year).",
+        )
 
-    def handle(self, *args, reset: bool, **options):
+    def handle(self, *args, reset: bool, no_activity: bool = False, **options):
         started = time.monotonic()
         if reset:
             demo.demo_reset(log=self.stdout.write)
@@ -34,9 +45,17 @@ class Command(BaseCommand):
         trace_logger = logging.getLogger("celery.app.trace")  # one line per discarded mail
         trace_level = trace_logger.level
         trace_logger.setLevel(logging.WARNING)
+        activity = None
         try:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
                 summary = demo.demo_build(log=self.stdout.write)
+                if not no_activity:
+                    from practice.demo import activity_build
+
+                    self.stdout.write("Practice activity:")
+                    activity = activity_build(
+                        weeks=options.get("activity_weeks", 52), log=self.stdout.write
+                    )
         finally:
             app.conf.task_always_eager = eager
             trace_logger.setLevel(trace_level)
@@ -48,6 +67,15 @@ class Command(BaseCommand):
                 f"memberships and {summary.invitations_created} invitations created."
             )
         )
+        if activity is not None:
+            self.stdout.write(
+                f"Practice activity: {activity.communities} communities filled and "
+                f"{activity.skipped_communities} already had theirs ({activity.seconds:.1f} s)."
+            )
+            if activity.failures:
+                self.stdout.write(
+                    self.style.WARNING(f"{len(activity.failures)} planned items did not apply.")
+                )
         if summary.skipped_usernames:
             self.stdout.write(
                 self.style.WARNING(

@@ -1,0 +1,783 @@
+"""A year of practice activity in the demo communities, written through the real services.
+
+Each community gets threads (questions with and without accepted answers, discussions,
+stories), answers and replies with quotes and @mentions, helpful votes, "worked for me"
+reports, edits, follows, a few flags and, when the events services exist, events with RSVPs
+and attendance. A small core group (about one member in eight) writes most answers, while
+many members ask one question and no more.
+
+Everything is planned first from a generator seeded per community, then applied in time
+order through the services with ``django.utils.timezone.now`` frozen at each item's moment:
+the services stay the only writers (content, counters, notifications and the interaction
+log alike), and ``rebuild_interactions`` reproduces the same log. A community that already
+has threads by demo people is left alone, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate
+from unittest import mock
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities.models import Community, Membership
+from practice import demo_text as text
+from practice.models import Flag, Notification, Post, Thread, ThreadTag
+from practice.services import endorsements, follows, moderation
+from practice.services import threads as thread_services
+
+try:  # Events came later than the rest of the practice services.
+    from practice.services import events as event_services
+except ImportError:  # pragma: no cover - only while events are missing
+    event_services = None
+
+SEED = 20240918
+DEMO_EMAIL_DOMAIN = "demo.practica.test"  # the same marker communities.demo uses
+# Posts a week (opening posts, answers and replies) in the largest community; smaller ones
+# get fewer, in proportion to size ** SIZE_EXPONENT.
+LARGEST_POSTS_PER_WEEK = 30
+SIZE_EXPONENT = 1.0
+MEAN_POSTS_PER_THREAD = 3.6  # the opening post and about 2.6 answers or replies
+CORE_SHARE = 0.12  # members who answer most questions
+CORE_ANSWER_SHARE = 0.75  # answers written by the core group
+ONE_TIME_ASKER_SHARE = 0.45  # questions asked by members who ask nothing else
+NOTIFICATIONS_READ_AFTER = timedelta(days=10)  # older demo notifications show as read
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class ActivitySummary:
+    communities: int = 0
+    skipped_communities: int = 0
+    counts: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(order=True)
+class _Item:
+    at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    run: Callable[[], None] = field(compare=False)
+
+
+@dataclass
+class _Member:
+    user: object
+    joined_at: datetime
+    is_moderator: bool
+    weight: float = 1.0  # how often they start threads (heavy-tailed)
+    core_weight: float = 0.0  # how often they answer (core group only)
+
+
+class _Clock:
+    """Stands in for ``timezone.now`` while an item is applied: the item's own moment."""
+
+    def __init__(self):
+        self.at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def _is_demo_user(user) -> bool:
+    return user.email.lower().endswith(f"@{DEMO_EMAIL_DOMAIN}")
+
+
+def community_has_activity(community: Community) -> bool:
+    """Has the demo already written threads in *community*?"""
+    return Thread.objects.filter(
+        community=community, author__email__iendswith=f"@{DEMO_EMAIL_DOMAIN}"
+    ).exists()
+
+
+def posts_per_week(size: int, largest: int) -> float:
+    return max(3.0, LARGEST_POSTS_PER_WEEK * (size / max(largest, 1)) ** SIZE_EXPONENT)
+
+
+class _Planner:
+    """Plan one community's activity as time-stamped service calls."""
+
+    def __init__(self, *, community, domain, members, now, start, rate, rng):
+        self.community = community
+        self.domain = domain
+        self.now = now
+        self.start = start
+        self.end = now - timedelta(minutes=30)
+        self.rate = rate
+        self.rng = rng
+        self.items: list[_Item] = []
+        self.threads: dict[int, Thread] = {}
+        self.posts: dict[int, Post] = {}
+        self.flags: dict[int, Flag] = {}
+        self.events: dict[int, object] = {}
+        self.ids = iter(range(1, 10**9))
+        self.used_titles: set[str] = set()
+        self.asked: set[int] = set()
+        self.tag_first_use: dict[str, datetime] = {}
+        members.sort(key=lambda m: m.joined_at)
+        self.members = members
+        self.joined = [m.joined_at for m in members]
+        self.moderators = [m for m in members if m.is_moderator] or members[:1]
+        self._assign_weights()
+
+    # --- people ---------------------------------------------------------------------------
+
+    def _assign_weights(self) -> None:
+        rng = self.rng
+        n = len(self.members)
+        core_size = max(2, round(n * CORE_SHARE))
+        # Moderators and the demo member (where they teach physics) are in the core group.
+        ranked = sorted(
+            self.members,
+            key=lambda m: (
+                not m.is_moderator,
+                m.user.username != "demo",
+                rng.random(),
+            ),
+        )
+        for rank, member in enumerate(ranked[:core_size]):
+            member.core_weight = 1.0 / (rank + 1) ** 0.6
+        # Heavy tail: a few people start many threads, most start one or none.
+        order = list(range(n))
+        rng.shuffle(order)
+        for rank, index in enumerate(order):
+            self.members[index].weight = 1.0 / (rank + 1) ** 1.1
+        for member in ranked[:core_size]:
+            member.weight *= 3
+        self.cum_weight = list(accumulate(m.weight for m in self.members))
+        self.core = ranked[:core_size]
+
+    def eligible(self, at: datetime) -> int:
+        """How many members (the oldest first) may post at *at*."""
+        return bisect.bisect_right(self.joined, at - timedelta(hours=2))
+
+    def pick(self, at, *, exclude=(), core=False) -> _Member | None:
+        rng = self.rng
+        k = self.eligible(at)
+        if core:
+            pool = [m for m in self.core if m.joined_at < at - timedelta(hours=2)]
+            pool = [m for m in pool if m.user.pk not in exclude]
+            if pool:
+                return rng.choices(pool, weights=[m.core_weight for m in pool])[0]
+        for _ in range(8):
+            if k == 0:
+                return None
+            member = rng.choices(self.members[:k], cum_weights=self.cum_weight[:k])[0]
+            if member.user.pk not in exclude:
+                return member
+        pool = [m for m in self.members[:k] if m.user.pk not in exclude]
+        return rng.choice(pool) if pool else None
+
+    def pick_one_time_asker(self, at) -> _Member | None:
+        k = self.eligible(at)
+        pool = [m for m in self.members[:k] if m.user.pk not in self.asked and not m.core_weight]
+        return self.rng.choice(pool) if pool else None
+
+    def mention(self, member: _Member) -> str:
+        return f"@{member.user.username}"
+
+    def name(self, member: _Member, *, mention_chance: float) -> str:
+        if self.rng.random() < mention_chance:
+            return self.mention(member)
+        return member.user.first_name or member.user.username
+
+    # --- scheduling -----------------------------------------------------------------------
+
+    def add(self, at: datetime, kind: str, run: Callable[[], None]) -> bool:
+        if at >= self.end:
+            return False
+        self.items.append(_Item(at, len(self.items), kind, run))
+        return True
+
+    def later(self, at: datetime, mean_hours: float, minimum_minutes: float = 3) -> datetime:
+        hours = self.rng.expovariate(1 / mean_hours)
+        return at + timedelta(minutes=minimum_minutes, hours=min(hours, mean_hours * 6))
+
+    # --- text -----------------------------------------------------------------------------
+
+    def topic(self):
+        if self.domain is text.REFLECTION and self.rng.random() < 0.5:
+            return self.rng.choice(self.rng.choice(text.BORROWED_BY_REFLECTION).topics)
+        return self.rng.choice(self.domain.topics)
+
+    def unique_title(self, make: Callable[[], str]) -> str:
+        for _ in range(10):
+            title = make()
+            if title not in self.used_titles:
+                break
+        self.used_titles.add(title)
+        return title[0].upper() + title[1:]
+
+    def bullets(self, items, k) -> str:
+        return "\n".join(f"- {item}" for item in self.rng.sample(items, k=min(k, len(items))))
+
+    def question_body(self, topic, fill, cc: _Member | None) -> str:
+        rng = self.rng
+        parts = [rng.choice(topic.context).format(x=fill)]
+        if rng.random() < 0.75:
+            parts.append(
+                "What I've tried so far:\n\n" + self.bullets(topic.tried, rng.randint(1, 3))
+            )
+        parts.append(rng.choice(text.QUESTION_CLOSERS))
+        if cc is not None:
+            parts.append(rng.choice(text.CC_LINES).format(who=self.mention(cc)))
+        return "\n\n".join(parts)
+
+    def answer_body(self, topic) -> str:
+        rng = self.rng
+        opener = rng.choice(text.ANSWER_OPENERS).format(years=rng.randint(4, 22))
+        points = rng.sample(topic.advice, k=min(rng.randint(2, 4), len(topic.advice)))
+        if rng.random() < 0.6:
+            middle = "\n".join(f"{i}. {p}." for i, p in enumerate(points, 1))
+        else:
+            middle = " ".join(f"{p}." for p in points)
+        parts = [opener, middle]
+        if self.domain.code and rng.random() < 0.3:
+            language, snippet = rng.choice(self.domain.code)
+            parts.append(f"For example:\n\n```{language}\n{snippet}\n```")
+        closer = rng.choice(text.ANSWER_CLOSERS)
+        if closer:
+            parts.append(closer)
+        return "\n\n".join(parts)
+
+    def story_body(self, topic, fill) -> str:
+        rng = self.rng
+        return "\n\n".join(
+            [
+                rng.choice(text.STORY_OPENERS),
+                "**The situation.** " + rng.choice(topic.context).format(x=fill),
+                "**What we tried.**\n\n" + self.bullets(topic.advice, rng.randint(2, 3)),
+                "**What happened.** " + rng.choice(self.domain.results),
+                "**What I'd pass on:** " + rng.choice(self.domain.lessons),
+            ]
+        )
+
+    def discussion_body(self, topic, fill) -> str:
+        rng = self.rng
+        return "\n\n".join(
+            [
+                rng.choice(text.DISCUSSION_OPENERS),
+                rng.choice(topic.context).format(x=fill),
+                rng.choice(text.DISCUSSION_CLOSERS),
+            ]
+        )
+
+    # --- the plan -------------------------------------------------------------------------
+
+    def plan(self) -> list[_Item]:
+        rng = self.rng
+        weeks = (self.end - self.start).total_seconds() / (7 * 86400)
+        n_threads = max(1, round(self.rate * weeks / MEAN_POSTS_PER_THREAD))
+        span = (self.end - self.start).total_seconds()
+        for _ in range(n_threads):
+            # Communities grow: skew thread times towards the present.
+            at = self.start + timedelta(seconds=span * rng.random() ** 0.8)
+            self.plan_thread(at)
+        self.plan_follows()
+        if event_services is not None:
+            self.plan_events()
+        self.items.sort()
+        return self.items
+
+    def plan_thread(self, at: datetime) -> None:
+        rng = self.rng
+        reflective = self.domain is text.REFLECTION
+        kind = rng.choices(
+            ["question", "discussion", "story"],
+            weights=[35, 30, 35] if reflective else [58, 24, 18],
+        )[0]
+        author = None
+        if kind == "question" and rng.random() < ONE_TIME_ASKER_SHARE:
+            author = self.pick_one_time_asker(at)
+        if author is None:
+            author = self.pick(at)
+        if author is None:
+            return
+        if kind == "question":
+            self.asked.add(author.user.pk)
+        topic = self.topic()
+        fill = rng.choice(topic.fills)
+        if kind == "question":
+            title = self.unique_title(
+                lambda: rng.choice(topic.titles).format(x=rng.choice(topic.fills))
+            )
+            cc = self.pick(at, exclude={author.user.pk}, core=True) if rng.random() < 0.08 else None
+            body = self.question_body(topic, fill, cc)
+        elif kind == "story":
+            title = self.unique_title(
+                lambda: rng.choice(text.STORY_TITLES).format(label=topic.label)
+            )
+            body = self.story_body(topic, fill)
+        else:
+            title = self.unique_title(
+                lambda: rng.choice(self.domain.discussions).format(label=topic.label)
+            )
+            body = self.discussion_body(topic, fill)
+        tags = list(topic.tags[: rng.randint(1, len(topic.tags))])
+        for tag in tags:
+            self.tag_first_use.setdefault(tag, at)
+            self.tag_first_use[tag] = min(self.tag_first_use[tag], at)
+        key = next(self.ids)
+
+        def create(key=key, author=author, kind=kind, title=title, body=body, tags=tags):
+            thread = thread_services.thread_create(
+                community=self.community,
+                author=author.user,
+                kind=kind,
+                title=title,
+                body=body,
+                tags=tags,
+            )
+            self.threads[key] = thread
+            self.posts[key] = thread.opening_post
+
+        if not self.add(at, "thread", create):
+            return
+        self.plan_edit(key, author, body, at)
+        if kind == "question":
+            self.plan_answers(key, author, topic, at)
+        else:
+            self.plan_replies(key, author, at)
+            if kind == "story":
+                self.plan_endorsements(key, author, at, story=True)
+
+    def plan_post(self, *, thread_key, author, at, body, reply_to=None) -> int | None:
+        key = next(self.ids)
+
+        def create(key=key, thread_key=thread_key, author=author, body=body, reply_to=reply_to):
+            self.posts[key] = thread_services.post_create(
+                thread=self.threads[thread_key],
+                author=author.user,
+                body=body,
+                reply_to=self.posts[reply_to] if reply_to is not None else None,
+            )
+
+        if not self.add(at, "post", create):
+            return None
+        self.plan_edit(key, author, body, at)
+        self.plan_flag(key, thread_key, author, at)
+        return key
+
+    def plan_answers(self, thread_key, asker, topic, at) -> None:
+        rng = self.rng
+        recent = self.end - at < timedelta(days=10)
+        n = rng.choices(
+            [0, 1, 2, 3, 4, 5, 7], weights=[30 if recent else 10, 24, 24, 18, 10, 7, 4]
+        )[0]
+        answers: list[tuple[int, _Member, datetime]] = []
+        seen = {asker.user.pk}
+        t = at
+        for _ in range(n):
+            t = self.later(t, 14)
+            use_core = rng.random() < CORE_ANSWER_SHARE
+            member = self.pick(t, exclude=seen, core=use_core)
+            if member is None:
+                continue
+            seen.add(member.user.pk)
+            key = self.plan_post(
+                thread_key=thread_key, author=member, at=t, body=self.answer_body(topic)
+            )
+            if key is None:
+                break
+            answers.append((key, member, t))
+        if not answers:
+            return
+        last = answers[-1][2]
+        if rng.random() < 0.4:
+            quoted_key, quoted, quoted_at = rng.choice(answers)
+            who = self.name(quoted, mention_chance=0.5)
+            last = max(last, self.later(quoted_at, 6))
+            self.plan_post(
+                thread_key=thread_key,
+                author=asker,
+                at=last,
+                body=rng.choice(text.FOLLOW_UPS).format(who=who),
+                reply_to=quoted_key,
+            )
+        accepted = None
+        if rng.random() < 0.68:
+            # The asker tends to accept a core member's answer.
+            core_answers = [a for a in answers if a[1].core_weight]
+            accepted = (core_answers or answers)[0]
+            if len(answers) >= 2 and rng.random() < 0.06:  # changed their mind later
+                first = next(a for a in answers if a is not accepted)
+                at_first = self.later(max(first[2], accepted[2]), 20)
+                self._plan_accept(thread_key, first[0], asker, at_first)
+                self._plan_accept(thread_key, accepted[0], asker, self.later(at_first, 48))
+            else:
+                self._plan_accept(
+                    thread_key, accepted[0], asker, self.later(max(last, accepted[2]), 20)
+                )
+        for key, member, posted in answers:
+            self.plan_endorsements(
+                key, member, posted, accepted=accepted is not None and key == accepted[0]
+            )
+
+    def _plan_accept(self, thread_key, post_key, asker, at) -> None:
+        def accept(post_key=post_key, asker=asker):
+            endorsements.answer_accept(answer=self.posts[post_key], by=asker.user)
+
+        self.add(at, "accept", accept)
+
+    def plan_replies(self, thread_key, opener, at) -> None:
+        rng = self.rng
+        n = rng.choices([0, 1, 2, 3, 4, 6, 9], weights=[8, 18, 22, 20, 14, 10, 8])[0]
+        replies: list[tuple[int, _Member, datetime]] = []
+        t = at
+        for _ in range(n):
+            t = self.later(t, 10)
+            if rng.random() < 0.15:
+                member = opener
+            else:
+                member = self.pick(t, exclude={opener.user.pk}, core=rng.random() < 0.45)
+            if member is None:
+                continue
+            reply_to = None
+            quotable = [r for r in replies if r[1].user.pk != member.user.pk]
+            if quotable and rng.random() < 0.4:
+                reply_to, quoted, _ = rng.choice(quotable)
+                body = rng.choice(text.QUOTE_REPLIES).format(
+                    who=self.name(quoted, mention_chance=0.6)
+                )
+            else:
+                body = rng.choice(self.domain.replies)
+                if rng.random() < 0.3:
+                    body += " " + rng.choice(self.topic().advice) + "."
+            key = self.plan_post(
+                thread_key=thread_key, author=member, at=t, body=body, reply_to=reply_to
+            )
+            if key is None:
+                break
+            replies.append((key, member, t))
+        for key, member, posted in replies:
+            if rng.random() < 0.5:
+                self.plan_endorsements(key, member, posted)
+
+    def plan_endorsements(self, post_key, author, posted, *, accepted=False, story=False) -> None:
+        """Helpful votes and "worked for me" reports on one post."""
+        rng = self.rng
+        n_votes = rng.choices([0, 1, 2, 3, 5, 8], weights=[45, 28, 14, 7, 4, 2])[0]
+        if accepted:
+            n_votes += rng.randint(1, 3)
+        voters = {author.user.pk}
+        for _ in range(n_votes):
+            t = self.later(posted, 36)
+            member = self.pick(t, exclude=voters)
+            if member is None:
+                continue
+            voters.add(member.user.pk)
+
+            def vote(post_key=post_key, member=member):
+                endorsements.vote_toggle(post=self.posts[post_key], voter=member.user)
+
+            if self.add(t, "vote", vote) and rng.random() < 0.02:  # taken back later
+                self.add(self.later(t, 24), "vote_withdrawn", vote)
+        chance = 0.45 if accepted else (0.2 if story else 0.06)
+        if rng.random() >= chance:
+            return
+        reporters = {author.user.pk}
+        for _ in range(rng.randint(1, 3)):
+            t = self.later(posted, 24 * 10)
+            member = self.pick(t, exclude=reporters)
+            if member is None:
+                continue
+            reporters.add(member.user.pk)
+            worked = rng.random() < 0.8
+            note = "" if worked else rng.choice(text.NOT_WORKED_NOTES)
+
+            def report(post_key=post_key, member=member, worked=worked, note=note):
+                endorsements.adoption_report(
+                    post=self.posts[post_key], member=member.user, worked=worked, note=note
+                )
+
+            if self.add(t, "worked" if worked else "did_not_work", report) and rng.random() < 0.06:
+                flipped_note = "" if not worked else rng.choice(text.NOT_WORKED_NOTES)
+
+                def flip(post_key=post_key, member=member, worked=not worked, note=flipped_note):
+                    endorsements.adoption_report(
+                        post=self.posts[post_key], member=member.user, worked=worked, note=note
+                    )
+
+                self.add(self.later(t, 24 * 14), "report_changed", flip)
+
+    def plan_edit(self, post_key, author, body, posted) -> None:
+        rng = self.rng
+        if rng.random() >= 0.03:
+            return
+        new_body = body + "\n\n" + rng.choice(text.EDIT_NOTES)
+        if rng.random() < 0.3:
+            cc = self.pick(posted, exclude={author.user.pk}, core=True)
+            if cc is not None:
+                new_body += "\n\n" + rng.choice(text.CC_LINES).format(who=self.mention(cc))
+
+        def edit(post_key=post_key, author=author, body=new_body):
+            thread_services.post_edit(post=self.posts[post_key], by=author.user, body=body)
+
+        self.add(posted + timedelta(minutes=rng.randint(5, 300)), "edit", edit)
+
+    def plan_flag(self, post_key, thread_key, author, posted) -> None:
+        rng = self.rng
+        if rng.random() >= 0.012:
+            return
+        at = self.later(posted, 12)
+        reporter = self.pick(at, exclude={author.user.pk})
+        if reporter is None:
+            return
+        reason = rng.choices(
+            [Flag.Reason.OFF_TOPIC, Flag.Reason.SPAM, Flag.Reason.RUDE, Flag.Reason.UNSAFE],
+            weights=[5, 2, 2, 2],
+        )[0]
+        note = rng.choice(text.FLAG_NOTES)
+
+        def flag(
+            post_key=post_key, thread_key=thread_key, reporter=reporter, reason=reason, note=note
+        ):
+            self.flags[post_key] = moderation.flag_create(
+                reporter=reporter.user,
+                thread=self.threads[thread_key],
+                post=self.posts[post_key],
+                reason=reason,
+                note=note,
+            )
+
+        if not self.add(at, "flag", flag):
+            return
+        moderator = rng.choice(self.moderators)
+        decided = self.later(at, 20)
+        if self.end - decided < timedelta(days=20) and rng.random() < 0.6:
+            return  # recent flags wait in the moderation queue
+
+        def dismiss(post_key=post_key, moderator=moderator):
+            moderation.flags_resolve(
+                flags=[self.flags[post_key]],
+                by=moderator.user,
+                resolution=Flag.Resolution.DISMISSED,
+                reason="Read it twice: a fair point made bluntly, not a breach of the rules.",
+            )
+
+        self.add(decided, "flag_dismissed", dismiss)
+
+    def plan_follows(self) -> None:
+        rng = self.rng
+        for member in self.members:
+            if rng.random() < 0.06:
+                at = member.joined_at + timedelta(days=rng.uniform(0.1, 20))
+
+                def follow(member=member):
+                    follows.community_follow(user=member.user, community=self.community)
+
+                self.add(max(at, self.start), "community_follow", follow)
+            if self.tag_first_use and rng.random() < 0.08:
+                tag = rng.choice(sorted(self.tag_first_use))
+                at = max(member.joined_at, self.tag_first_use[tag]) + timedelta(
+                    days=rng.uniform(0.1, 30)
+                )
+
+                def follow_tag(member=member, tag=tag):
+                    follows.tag_follow(
+                        user=member.user,
+                        community=self.community,
+                        tag=ThreadTag.objects.get(name=tag),
+                    )
+
+                self.add(at, "tag_follow", follow_tag)
+
+    def plan_events(self) -> None:
+        """About one event every five weeks, plus two coming up, with RSVPs and attendance."""
+        rng = self.rng
+        starts = []
+        t = self.start + timedelta(days=28)
+        while t < self.end:
+            starts.append(t)
+            t += timedelta(days=rng.uniform(28, 45))
+        starts += [self.now + timedelta(days=6), self.now + timedelta(days=20)]
+        for starts_at in starts:
+            starts_at = starts_at.replace(hour=18, minute=30, second=0, microsecond=0)
+            created = max(self.start + timedelta(days=1), starts_at - timedelta(days=21))
+            if created >= self.end:
+                continue
+            self.plan_event(starts_at, created)
+
+    def plan_event(self, starts_at, created) -> None:
+        rng = self.rng
+        kind, title_template = rng.choice(text.EVENT_TITLES)
+        label = self.topic().label
+        online = kind == "webinar" or rng.random() < 0.4
+        capacity = rng.choice([12, 15, 20]) if kind == "meetup" else None
+        fields = {
+            "kind": kind,
+            "title": title_template.format(label=label),
+            "description": rng.choice(text.EVENT_DESCRIPTIONS).format(label=label),
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=rng.choice([60, 90, 120])),
+            "timezone": "Europe/London",
+            "place": "" if online else rng.choice(text.EVENT_PLACES),
+            "online_url": f"https://meet.example.org/{self.community.slug}-{starts_at:%Y%m%d}"
+            if online
+            else "",
+            "capacity": capacity,
+        }
+        key = next(self.ids)
+        moderator = rng.choice(self.moderators)
+
+        def create(key=key, moderator=moderator, fields=fields):
+            self.events[key] = event_services.event_create(
+                community=self.community, by=moderator.user, **fields
+            )
+
+        if not self.add(created, "event", create):
+            return
+        window = (starts_at - created).total_seconds()
+        answered: dict[int, tuple[_Member, str]] = {}
+        for _ in range(rng.randint(4, max(5, min(24, len(self.members) // 4)))):
+            at = created + timedelta(seconds=window * rng.uniform(0.02, 0.95))
+            member = self.pick(at, exclude=answered)
+            if member is None:
+                continue
+            answer = rng.choices(["going", "maybe", "not_going"], weights=[60, 25, 15])[0]
+            answered[member.user.pk] = (member, answer)
+
+            def rsvp(key=key, member=member, answer=answer):
+                event_services.rsvp_set(event=self.events[key], user=member.user, answer=answer)
+
+            self.add(at, "rsvp", rsvp)
+        recorded = fields["ends_at"] + timedelta(hours=rng.uniform(12, 48))
+        if recorded >= self.end:
+            return
+        attendees = [
+            uid
+            for uid, (_member, answer) in sorted(answered.items())
+            if (answer == "going" and rng.random() < 0.8)
+            or (answer == "maybe" and rng.random() < 0.3)
+        ]
+
+        def attendance(key=key, moderator=moderator, attendees=attendees):
+            # Only who actually holds a place (not the waiting list) can have attended.
+            event = self.events[key]
+            holding = set(event.rsvps.exclude(answer="waitlist").values_list("user_id", flat=True))
+            event_services.attendance_record(
+                event=event, by=moderator.user, attendee_ids=[u for u in attendees if u in holding]
+            )
+
+        self.add(recorded, "attendance", attendance)
+
+
+def _members(community: Community) -> list[_Member]:
+    rows = (
+        Membership.objects.filter(
+            community=community, state=Membership.State.ACTIVE, joined_at__isnull=False
+        )
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    return [
+        _Member(
+            user=m.user, joined_at=m.joined_at, is_moderator=m.role == Membership.Role.MODERATOR
+        )
+        for m in rows
+        if _is_demo_user(m.user)
+    ]
+
+
+def _no_emails(**kwargs) -> None:
+    return None
+
+
+def _apply(items: list[_Item], summary: ActivitySummary, slug: str) -> None:
+    clock = _Clock()
+    # The demo's history happened in the past: it shows in the app, but nobody is emailed
+    # about it (the email catch-up tasks only look back hours, so nothing is sent later).
+    with (
+        mock.patch("django.utils.timezone.now", clock),
+        mock.patch("practice.services.notification_email.schedule_immediate_emails", _no_emails),
+    ):
+        for item in items:
+            clock.at = item.at
+            try:
+                item.run()
+            except (ValidationError, PermissionDenied, KeyError) as error:
+                # A plan that no longer fits the data (e.g. someone left): note it, go on.
+                summary.failures.append(f"{slug} {item.kind} at {item.at:%Y-%m-%d}: {error!r}")
+                continue
+            summary.counts[item.kind] += 1
+
+
+def activity_build(
+    *,
+    communities: list[Community] | None = None,
+    weeks: int = 52,
+    log: Log = lambda line: None,
+) -> ActivitySummary:
+    """Write *weeks* of activity in each demo community that has none yet.
+
+    *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests.
+    """
+    from communities import demo as community_demo
+
+    started = time.monotonic()
+    summary = ActivitySummary()
+    if communities is None:
+        communities = list(Community.objects.filter(slug__in=community_demo.DEMO_SLUGS))
+    now = timezone.now()
+    sizes = {
+        c.pk: Membership.objects.filter(community=c, state=Membership.State.ACTIVE).count()
+        for c in communities
+    }
+    largest = max(sizes.values(), default=1)
+    for community in sorted(communities, key=lambda c: -sizes[c.pk]):
+        if community_has_activity(community):
+            summary.skipped_communities += 1
+            log(f"  {community.name}: activity already there, left alone.")
+            continue
+        members = _members(community)
+        if len(members) < 3:
+            continue
+        community_started = time.monotonic()
+        start = max(community.created_at + timedelta(days=2), now - timedelta(weeks=weeks))
+        rng = random.Random(f"{SEED}-{community.slug}")
+        domain = text.DOMAINS.get(community.slug, text.REFLECTION)
+        planner = _Planner(
+            community=community,
+            domain=domain,
+            members=members,
+            now=now,
+            start=start,
+            rate=posts_per_week(sizes[community.pk], largest),
+            rng=rng,
+        )
+        items = planner.plan()
+        before = Counter(summary.counts)
+        with transaction.atomic():
+            _apply(items, summary, community.slug)
+            # Old notifications show as read, so the demo's unread counts look like real use.
+            Notification.objects.filter(
+                community=community,
+                read_at__isnull=True,
+                created_at__lt=now - NOTIFICATIONS_READ_AFTER,
+            ).update(read_at=F("created_at") + timedelta(hours=5))
+        summary.communities += 1
+        done = summary.counts - before
+        log(
+            f"  {community.name}: {done['thread']} threads, {done['post']} answers and replies, "
+            f"{done['vote']} votes, {done['accept']} accepts, {done['event']} events "
+            f"({time.monotonic() - community_started:.1f} s)"
+        )
+    summary.seconds = time.monotonic() - started
+    if event_services is None:
+        log("  (events skipped: practice.services.events is not available)")
+    for failure in summary.failures[:20]:
+        log(f"  skipped: {failure}")
+    return summary
