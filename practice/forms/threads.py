@@ -142,9 +142,17 @@ class ThreadFilterForm(forms.Form):
     following = forms.BooleanField(label="Following", required=False)
 
     def filters(self) -> dict:
-        if not self.is_valid():
-            return {"sort": "activity"}
-        data = dict(self.cleaned_data)
+        """The valid filters; an invalid one (a hand-edited URL) is ignored, not an error."""
+        self.is_valid()
+        data = {
+            "kind": "",
+            "tag": "",
+            "unanswered": False,
+            "solved": False,
+            "mine": False,
+            "following": False,
+        }
+        data.update(self.cleaned_data)
         data["tag"] = " ".join(data["tag"].split()).lower()
-        data["sort"] = data["sort"] or "activity"
+        data["sort"] = data.get("sort") or "activity"
         return data

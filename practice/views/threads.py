@@ -119,8 +119,12 @@ def thread_new_view(request, slug):
                 return redirect(thread)
         status = 400
     else:
+        kind = request.GET.get("kind")
         form = ThreadForm(
-            initial={"submission_key": new_submission_key(), "kind": request.GET.get("kind")}
+            initial={
+                "submission_key": new_submission_key(),
+                "kind": kind if kind in Thread.Kind.values else Thread.Kind.QUESTION,
+            }
         )
     context = _community_context(request, community, form=form, **_tag_context(community))
     return render(request, "practice/threads/new.html", context, status=status)
