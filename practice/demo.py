@@ -107,6 +107,10 @@ def posts_per_week(size: int, largest: int) -> float:
     return max(3.0, LARGEST_POSTS_PER_WEEK * (size / max(largest, 1)) ** SIZE_EXPONENT)
 
 
+def _fill(template: str, name: str, value: str) -> tuple[str, str]:
+    return template.format(**{name: value}), value
+
+
 class _Planner:
     """Plan one community's activity as time-stamped service calls."""
 
@@ -213,13 +217,20 @@ class _Planner:
             return self.rng.choice(self.rng.choice(text.BORROWED_BY_REFLECTION).topics)
         return self.rng.choice(self.domain.topics)
 
-    def unique_title(self, make: Callable[[], str]) -> str:
+    def unique_title(self, make: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        """A title (and the fill it used) not yet used here; a recurring topic says so."""
         for _ in range(10):
-            title = make()
+            title, fill = make()
+            title = title[0].upper() + title[1:]
             if title not in self.used_titles:
                 break
+        else:
+            for variant in text.RECURRING_TITLES:
+                if variant.format(title=title) not in self.used_titles:
+                    title = variant.format(title=title)
+                    break
         self.used_titles.add(title)
-        return title[0].upper() + title[1:]
+        return title, fill
 
     def bullets(self, items, k) -> str:
         return "\n".join(f"- {item}" for item in self.rng.sample(items, k=min(k, len(items))))
@@ -309,23 +320,22 @@ class _Planner:
         if kind == "question":
             self.asked.add(author.user.pk)
         topic = self.topic()
-        fill = rng.choice(topic.fills)
         if kind == "question":
-            title = self.unique_title(
-                lambda: rng.choice(topic.titles).format(x=rng.choice(topic.fills))
+            title, fill = self.unique_title(
+                lambda: _fill(rng.choice(topic.titles), "x", rng.choice(topic.fills))
             )
             cc = self.pick(at, exclude={author.user.pk}, core=True) if rng.random() < 0.08 else None
             body = self.question_body(topic, fill, cc)
         elif kind == "story":
-            title = self.unique_title(
-                lambda: rng.choice(text.STORY_TITLES).format(label=topic.label)
+            title, _ = self.unique_title(
+                lambda: _fill(rng.choice(text.STORY_TITLES), "label", topic.label)
             )
-            body = self.story_body(topic, fill)
+            body = self.story_body(topic, rng.choice(topic.fills))
         else:
-            title = self.unique_title(
-                lambda: rng.choice(self.domain.discussions).format(label=topic.label)
+            title, _ = self.unique_title(
+                lambda: _fill(rng.choice(self.domain.discussions), "label", topic.label)
             )
-            body = self.discussion_body(topic, fill)
+            body = self.discussion_body(topic, rng.choice(topic.fills))
         tags = list(topic.tags[: rng.randint(1, len(topic.tags))])
         for tag in tags:
             self.tag_first_use.setdefault(tag, at)

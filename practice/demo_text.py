@@ -35,6 +35,14 @@ class Domain:
 
 # --- words every community uses ------------------------------------------------------------------
 
+# When a community comes back to a title it already has.
+RECURRING_TITLES = (
+    "Revisiting: {title}",
+    "{title} (another case)",
+    "Round two: {title}",
+    "{title}, again",
+    "Still thinking about this: {title}",
+)
 QUESTION_CLOSERS = (
     "What would you do next?",
     "Has anyone found something that works reliably?",
@@ -300,7 +308,7 @@ WOUND = Domain(
         "Caseload pressure and wound care: how do you protect the time?",
     ),
     results=(
-        "Eight weeks later the ulcer had halved in size, and the patient was walking to the shop again.",
+        "Eight weeks later the wound had halved in size, and the patient was walking to the shop again.",
         "It didn't heal, but the pain scores dropped and she stopped dreading our visits.",
         "The whole team now uses the same assessment, and our notes finally make sense to each other.",
     ),
@@ -456,9 +464,9 @@ PALLIATIVE = Domain(
         "Training new staff for {label}",
     ),
     results=(
-        "He died at home, as he wanted, with his wife and the fan beside him.",
-        "The family told us afterwards that the written plan made them feel less alone.",
-        "The team asked to make the debrief a regular thing.",
+        "It wasn't perfect, but the last weeks were calmer, and that was what he had asked for.",
+        "The family told us afterwards that having things written down made them feel less alone.",
+        "The team asked to make it a regular part of how we work.",
     ),
     lessons=(
         "Plans written in plain words get used.",

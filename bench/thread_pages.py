@@ -1,0 +1,402 @@
+"""Server CPU time per request of the thread page and the thread lists, against a trivial view.
+
+Run by hand from the repository root (see bench/README.md):
+
+    .venv/bin/python bench/thread_pages.py [--requests 100] [--rounds 3] [--rebuild]
+
+It prepares a PostgreSQL database (created and migrated if missing), starts gunicorn with one
+sync worker and DEBUG off on 127.0.0.1, sends sequential requests with urllib, and reads the
+worker's CPU time (utime + stime from /proc/<pid>/stat) before and after each batch. Only
+127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench"
+BIG_THREADS = 100_000
+ANSWERS = 50
+MAX_REQUESTS = 2_000  # per batch: keeps a run bounded
+ANSWERS_SLUG, BIG_SLUG = "bench-answers", "bench-big"
+GOALS = {"thread": 15, "list": 15, "page_1000": 3}
+
+BODY = """Two things stand out from what you describe.
+
+1. Manage the exudate first: a superabsorbent under the compression buys you time.
+2. Protect the periwound skin with a barrier film at every change.
+3. Repeat the Doppler if the last one is more than three months old.
+
+We logged it like this, so the next nurse can compare:
+
+```text
+week  size (cm)  exudate  pain
+1     4.2 x 3.1  heavy    6/10
+4     3.0 x 2.2  moderate 3/10
+```
+
+Happy to share our checklist if it helps, @bench.member.1."""
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the benchmark database if it does not exist yet."""
+    import psycopg2
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"Refusing an unusual database name: {name!r}")
+    conn = psycopg2.connect(
+        host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+        password=url.password, dbname="postgres",
+    )  # fmt: skip
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created database {name}.")
+    conn.close()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def _members(community, users, joined):
+    from communities.models import Membership
+
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                community=community, user=u, role=Membership.Role.MEMBER,
+                state=Membership.State.ACTIVE, joined_at=joined,
+            )
+            for u in users
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def build_data(*, rebuild: bool) -> dict:
+    """Create (once) a community with a 50-answer thread and one with 100,000 threads."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from communities import services as community_services
+    from communities.models import Community
+    from core.markdown import render_markdown
+    from practice.models import Post, Thread
+    from practice.services import endorsements
+    from practice.services import threads as thread_services
+
+    User = get_user_model()
+    if rebuild:
+        Community.objects.filter(slug__in=[ANSWERS_SLUG, BIG_SLUG]).delete()
+    answers_community = Community.objects.filter(slug=ANSWERS_SLUG).first()
+    big = Community.objects.filter(slug=BIG_SLUG).first()
+    if answers_community and big and Thread.objects.filter(community=big).count() == BIG_THREADS:
+        thread = Thread.objects.filter(community=answers_community, answer_count=ANSWERS).first()
+        member = User.objects.get(username="bench.member.0")
+        return {"thread": thread, "member": member}
+
+    Community.objects.filter(slug__in=[ANSWERS_SLUG, BIG_SLUG]).delete()
+    now = timezone.now()
+    started = time.monotonic()
+    with transaction.atomic():
+        admin, _ = User.objects.get_or_create(
+            username="bench.admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        users = []
+        for i in range(200):
+            user, _ = User.objects.get_or_create(
+                username=f"bench.member.{i}",
+                defaults={"first_name": f"Member {i}", "email": f"member{i}@bench.test"},
+            )
+            community_services.profile_for(user)
+            users.append(user)
+        answers_community = community_services.community_save(
+            community=Community(
+                slug=ANSWERS_SLUG,
+                name="Bench: a long thread",
+                visibility="open",
+                domain="Wound care",
+                about="A community with one long thread.",
+            ),  # fmt: skip
+            by=admin,
+        )
+        big = community_services.community_save(
+            community=Community(
+                slug=BIG_SLUG,
+                name="Bench: 100,000 threads",
+                visibility="open",
+                domain="Everything",
+                about="A community with a very long list.",
+            ),  # fmt: skip
+            by=admin,
+        )
+        for community in (answers_community, big):
+            _members(community, users, now - timedelta(days=400))
+
+        # The long thread, through the services: 50 answers, some votes, an accepted answer.
+        rng = random.Random(7)
+        for i in range(60):  # a full first page of the list
+            thread_services.thread_create(
+                community=answers_community, author=users[i % 40], kind="question",
+                title=f"Dressing choice for a sloughy wound, case {i}", body=BODY,
+                tags=["dressings", "leg ulcers"],
+            )  # fmt: skip
+        thread = thread_services.thread_create(
+            community=answers_community, author=users[0], kind="question",
+            title="Venous leg ulcer not healing under compression", body=BODY,
+            tags=["compression", "leg ulcers"],
+        )  # fmt: skip
+        posts = [
+            thread_services.post_create(thread=thread, author=users[i + 1], body=BODY)
+            for i in range(ANSWERS)
+        ]
+        for post in posts:
+            for voter in rng.sample(users[60:120], k=rng.randint(0, 4)):
+                endorsements.vote_toggle(post=post, voter=voter)
+        endorsements.answer_accept(answer=posts[7], by=users[0])
+        endorsements.adoption_report(post=posts[7], member=users[150], worked=True)
+
+        # The big community: bulk rows with consistent counters (no replies, no votes).
+        body_html = render_markdown(BODY)
+        kinds = ["question", "discussion", "story"]
+        batch = 5_000  # rows per INSERT round trip
+        for first in range(0, BIG_THREADS, batch):
+            threads = Thread.objects.bulk_create(
+                [
+                    Thread(
+                        community=big, kind=kinds[i % 3], title=f"Bench thread {i}: a question",
+                        author=users[i % 200], created_at=now - timedelta(minutes=i),
+                        last_activity_at=now - timedelta(minutes=i),
+                    )
+                    for i in range(first, min(first + batch, BIG_THREADS))
+                ]
+            )  # fmt: skip
+            Post.objects.bulk_create(
+                [
+                    Post(
+                        thread=t, community=big, author_id=t.author_id, is_opening=True,
+                        body=BODY, body_html=body_html, created_at=t.created_at,
+                    )
+                    for t in threads
+                ]
+            )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE practice_thread t SET opening_post_id = p.id FROM practice_post p "
+                "WHERE p.thread_id = t.id AND p.is_opening AND t.community_id = %s",
+                [big.pk],
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"Built the benchmark data in {time.monotonic() - started:.0f} s.")
+    return {"thread": thread, "member": users[0]}
+
+
+def member_cookie(user) -> str:
+    """A session cookie for *user*, made the way a login makes one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+# --- server and measurement ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return subprocess.Popen(
+        [
+            str(gunicorn), "config.wsgi:application", "--no-control-socket",
+            "--workers", "1", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
+            "--chdir", str(ROOT), "--log-level", "warning",
+        ],
+        env=env,
+    )  # fmt: skip
+
+
+def worker_pid(master: int, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                return int(entry.name)
+        time.sleep(0.1)
+    raise SystemExit("gunicorn started no worker")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of stat(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def fetch(url: str, cookie: str | None) -> bytes:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        if response.status != 200:
+            raise SystemExit(f"{url} answered {response.status}")
+        return response.read()
+
+
+def wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited; see its output above")
+        try:
+            fetch(base + "/bench/trivial/", None)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def measure(pid: int, url: str, cookie: str | None, n: int) -> tuple[float, float]:
+    """Return (server CPU seconds, wall seconds) per request over *n* sequential requests."""
+    cpu, wall = cpu_seconds(pid), time.perf_counter()
+    for _ in range(n):
+        fetch(url, cookie)
+    return (cpu_seconds(pid) - cpu) / n, (time.perf_counter() - wall) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100, help="requests per batch")
+    parser.add_argument("--rounds", type=int, default=3, help="batches per page (median kept)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark data")
+    args = parser.parse_args()
+    n = max(10, min(args.requests, MAX_REQUESTS))
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    if urlparse(database_url).hostname not in (HOST, "localhost"):
+        raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
+
+    env = server_env(database_url)
+    os.environ.update(env)  # this process prepares the data with the server's settings
+    sys.path.insert(0, str(ROOT))
+    ensure_database(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    call_command("migrate", verbosity=0)
+    data = build_data(rebuild=args.rebuild)
+    cookie = member_cookie(data["member"])
+    thread = data["thread"]
+    from django.db import connections
+
+    connections.close_all()
+
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    pages = {
+        "trivial": "/bench/trivial/",
+        "thread": reverse("practice:thread", args=[ANSWERS_SLUG, thread.pk]),
+        "list": reverse("practice:thread_list", args=[ANSWERS_SLUG]),
+        "page_1": reverse("practice:thread_list", args=[BIG_SLUG]) + "?page=1",
+        "page_1000": reverse("practice:thread_list", args=[BIG_SLUG]) + "?page=1000",
+    }
+    server = start_server(env, port)
+    try:
+        wait_until_up(base, server)
+        pid = worker_pid(server.pid)
+        results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        viewers = {"member": cookie, "anonymous": None}
+        for viewer_cookie in viewers.values():
+            for name, path in pages.items():
+                body = fetch(base + path, viewer_cookie)  # warm up; sanity checks
+                if name == "page_1000" and b"page=999" not in body:
+                    raise SystemExit("page 1,000 does not look like page 1,000 of the list")
+                for _ in range(3):
+                    fetch(base + path, viewer_cookie)
+        for _ in range(max(1, args.rounds)):
+            for viewer, viewer_cookie in viewers.items():
+                for name, path in pages.items():
+                    results.setdefault((viewer, name), []).append(
+                        measure(pid, base + path, viewer_cookie, n)
+                    )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"\n{n} sequential requests per batch, {args.rounds} batches per page, median kept.")
+    print("Server CPU per request (gunicorn, 1 sync worker, DEBUG off, PostgreSQL):\n")
+    print(f"{'viewer':<10} {'page':<10} {'CPU ms':>8} {'wall ms':>8}")
+    cpu = {}
+    for (viewer, name), samples in results.items():
+        cpu[viewer, name] = statistics.median(s[0] for s in samples)
+        wall = statistics.median(s[1] for s in samples)
+        print(f"{viewer:<10} {name:<10} {cpu[viewer, name] * 1000:8.2f} {wall * 1000:8.2f}")
+    for viewer in viewers:
+        trivial = cpu[viewer, "trivial"]
+        ratios = {
+            "thread": cpu[viewer, "thread"] / trivial,
+            "list": cpu[viewer, "list"] / trivial,
+            "page_1000": cpu[viewer, "page_1000"] / cpu[viewer, "page_1"],
+        }
+        print(f"\nRatios for the {viewer} viewer, measured in this run:")
+        labels = {
+            "thread": f"thread page ({ANSWERS} answers) / trivial view",
+            "list": "thread list / trivial view",
+            "page_1000": f"page 1,000 / page 1 of the {BIG_THREADS:,}-thread list",
+        }
+        for key, ratio in ratios.items():
+            verdict = "meets" if ratio <= GOALS[key] else "MISSES"
+            print(f"  {labels[key]:<50} {ratio:6.2f}  ({verdict} the goal of <= {GOALS[key]})")
+
+
+if __name__ == "__main__":
+    main()
