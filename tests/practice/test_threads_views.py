@@ -677,3 +677,22 @@ def test_banned_member_cannot_post_vote_or_start(client, community):
     assert client.post(url, {"body": "hi"}).status_code == 403
     assert client.post(post_action("post_vote", post), {"helpful": "1"}).status_code == 403
     assert Post.objects.count() == 2 and not Vote.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["title", "body", "tags"])
+def test_nul_characters_in_thread_form_are_refused_without_a_500(client, community, field):
+    client.force_login(member_of(community))
+    data = {"kind": "question", "title": "T", "body": "B", "tags": "t"}
+    data[field] += "\x00"
+    response = client.post(reverse("practice:thread_new", args=[community.slug]), data)
+    assert response.status_code == 400
+    assert Thread.objects.count() == 0
+
+
+def test_nul_characters_in_reply_and_preview_are_refused(client, community):
+    thread = ask(community, member_of(community))
+    client.force_login(member_of(community))
+    url = reverse("practice:post_reply", args=[community.slug, thread.pk])
+    assert client.post(url, {"body": "a\x00b"}).status_code == 400
+    assert client.post(reverse("practice:preview"), {"body": "a\x00b"}).status_code == 400
+    assert Post.objects.filter(is_opening=False).count() == 0
