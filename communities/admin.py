@@ -19,6 +19,9 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["joined_at"]
     autocomplete_fields = ["user"]
     show_change_link = True
+    # Memberships are never deleted here: their history feeds the participation metrics.
+    # Set the state to "left" or "banned" instead.
+    can_delete = False
 
 
 class MembershipEventInline(admin.TabularInline):
@@ -85,6 +88,10 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["joined_at", "created_at", "updated_at", "request_message"]
     inlines = [MembershipEventInline]
     actions = ["appoint_moderators", "make_members"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would erase the history trajectories are measured from; change the state.
+        return False
 
     def save_model(self, request, obj, form, change):
         if not change:
