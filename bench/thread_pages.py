@@ -13,6 +13,7 @@ worker's CPU time (utime + stime from /proc/<pid>/stat) before and after each ba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import socket
@@ -61,6 +62,8 @@ def server_env(database_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": HOST,
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
+        # One database connection for the whole run, so its backend's CPU can be read too.
+        "DATABASE_CONN_MAX_AGE": "3600",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -303,12 +306,46 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def measure(pid: int, url: str, cookie: str | None, n: int) -> tuple[float, float]:
-    """Return (server CPU seconds, wall seconds) per request over *n* sequential requests."""
-    cpu, wall = cpu_seconds(pid), time.perf_counter()
+class DatabaseCPU:
+    """CPU time of the PostgreSQL backends serving the benchmark database (not this one)."""
+
+    def __init__(self, database_url: str):
+        import psycopg2
+
+        url = urlparse(database_url)
+        self.name = url.path.lstrip("/")
+        self.conn = psycopg2.connect(
+            host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+            password=url.password, dbname=self.name,
+        )  # fmt: skip
+        self.conn.autocommit = True
+
+    def seconds(self) -> float:
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                [self.name],
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+        total = 0.0
+        for pid in pids:
+            # Skipped when PostgreSQL runs elsewhere or the backend just ended.
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid)
+        return total
+
+
+def measure(pid: int, db: DatabaseCPU, url: str, cookie: str | None, n: int) -> tuple:
+    """Return (worker CPU, database CPU, wall) seconds per request over *n* requests."""
+    cpu, db_cpu, wall = cpu_seconds(pid), db.seconds(), time.perf_counter()
     for _ in range(n):
         fetch(url, cookie)
-    return (cpu_seconds(pid) - cpu) / n, (time.perf_counter() - wall) / n
+    return (
+        (cpu_seconds(pid) - cpu) / n,
+        (db.seconds() - db_cpu) / n,
+        (time.perf_counter() - wall) / n,
+    )
 
 
 def main() -> None:
@@ -353,6 +390,7 @@ def main() -> None:
     try:
         wait_until_up(base, server)
         pid = worker_pid(server.pid)
+        db = DatabaseCPU(database_url)
         results: dict[tuple[str, str], list[tuple[float, float]]] = {}
         viewers = {"member": cookie, "anonymous": None}
         for viewer_cookie in viewers.values():
@@ -365,37 +403,46 @@ def main() -> None:
         for _ in range(max(1, args.rounds)):
             for viewer, viewer_cookie in viewers.items():
                 for name, path in pages.items():
+                    # The trivial view is cheap: more requests keep the 10 ms clock precise.
+                    count = min(n * 10, MAX_REQUESTS) if name == "trivial" else n
                     results.setdefault((viewer, name), []).append(
-                        measure(pid, base + path, viewer_cookie, n)
+                        measure(pid, db, base + path, viewer_cookie, count)
                     )
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"\n{n} sequential requests per batch, {args.rounds} batches per page, median kept.")
-    print("Server CPU per request (gunicorn, 1 sync worker, DEBUG off, PostgreSQL):\n")
-    print(f"{'viewer':<10} {'page':<10} {'CPU ms':>8} {'wall ms':>8}")
-    cpu = {}
+    print(
+        f"\n{n} sequential requests per batch ({min(n * 10, MAX_REQUESTS)} for the trivial view),"
+    )
+    print(f"{args.rounds} interleaved batches per page, median kept. gunicorn, 1 sync worker,")
+    print("DEBUG off, PostgreSQL on the same machine. CPU per request, in ms:\n")
+    print(f"{'viewer':<10} {'page':<10} {'worker':>8} {'postgres':>9} {'both':>8} {'wall':>8}")
+    cpu: dict[tuple[str, str], tuple[float, float]] = {}
     for (viewer, name), samples in results.items():
-        cpu[viewer, name] = statistics.median(s[0] for s in samples)
-        wall = statistics.median(s[1] for s in samples)
-        print(f"{viewer:<10} {name:<10} {cpu[viewer, name] * 1000:8.2f} {wall * 1000:8.2f}")
+        worker = statistics.median(s[0] for s in samples)
+        database = statistics.median(s[1] for s in samples)
+        wall = statistics.median(s[2] for s in samples)
+        cpu[viewer, name] = (worker, worker + database)
+        print(
+            f"{viewer:<10} {name:<10} {worker * 1000:8.2f} {database * 1000:9.2f} "
+            f"{(worker + database) * 1000:8.2f} {wall * 1000:8.2f}"
+        )
+    labels = {
+        "thread": f"thread page ({ANSWERS} answers) / trivial view",
+        "list": "thread list / trivial view",
+        "page_1000": f"page 1,000 / page 1 ({BIG_THREADS:,} threads)",
+    }
     for viewer in viewers:
-        trivial = cpu[viewer, "trivial"]
-        ratios = {
-            "thread": cpu[viewer, "thread"] / trivial,
-            "list": cpu[viewer, "list"] / trivial,
-            "page_1000": cpu[viewer, "page_1000"] / cpu[viewer, "page_1"],
-        }
-        print(f"\nRatios for the {viewer} viewer, measured in this run:")
-        labels = {
-            "thread": f"thread page ({ANSWERS} answers) / trivial view",
-            "list": "thread list / trivial view",
-            "page_1000": f"page 1,000 / page 1 of the {BIG_THREADS:,}-thread list",
-        }
-        for key, ratio in ratios.items():
-            verdict = "meets" if ratio <= GOALS[key] else "MISSES"
-            print(f"  {labels[key]:<50} {ratio:6.2f}  ({verdict} the goal of <= {GOALS[key]})")
+        print(f"\nRatios for the {viewer} viewer (worker CPU; worker + PostgreSQL CPU):")
+        for key, label in labels.items():
+            base_name = "page_1" if key == "page_1000" else "trivial"
+            worker = cpu[viewer, key][0] / cpu[viewer, base_name][0]
+            both = cpu[viewer, key][1] / cpu[viewer, base_name][1]
+            verdict = "meets" if worker <= GOALS[key] else "MISSES"
+            print(
+                f"  {label:<44} {worker:6.2f}; {both:6.2f}  ({verdict} the goal of <= {GOALS[key]})"
+            )
 
 
 if __name__ == "__main__":
