@@ -21,6 +21,8 @@ SETTINGS_VARIABLES = {
     "EMAIL_BACKEND",
     "SITE_URL",
     "SECURE_SSL_REDIRECT",
+    # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 SHOW_SETTINGS = """
