@@ -2,15 +2,14 @@
 
 The worker runs in a thread of the test process (``start_worker``), so it shares the test
 database. ``transaction=True`` makes the test's rows committed and so visible to the worker's
-own database connection. On SQLite, pytest-django's test database is an in-memory database in
-shared-cache mode (``file:memorydb_default?mode=memory&cache=shared``), which every thread of
-this process opens; on PostgreSQL it is the ``test_practica`` database.
+own database connection. On SQLite the test database is a per-run file
+(config/settings/test.py), which every thread opens; on PostgreSQL it is ``test_practica``.
+An in-memory shared-cache SQLite database also works across threads, but locks whole tables
+and answers a reader that meets a writer with "database table is locked" at once.
 
-Shared-cache SQLite locks whole tables and answers a reader that meets a writer with
-"database table is locked" at once (no busy timeout). So while the worker works, the test
-thread does not touch the database: it waits for the email in ``mail.outbox`` (memory), then for
-the worker to finish the task (``celery.worker.state.active_requests`` empty), and only then
-reads the rows.
+So that the test never races the worker for the database, the test thread waits for the email
+in ``mail.outbox`` (memory), then for the worker to finish the task
+(``celery.worker.state.active_requests`` empty), and only then reads the rows.
 """
 
 import time
