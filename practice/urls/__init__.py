@@ -5,8 +5,5 @@ from practice.urls import events, moderation, notifications, threads
 app_name = "practice"
 
 urlpatterns = (
-    threads.urlpatterns
-    + notifications.urlpatterns
-    + events.urlpatterns
-    + moderation.urlpatterns
+    threads.urlpatterns + notifications.urlpatterns + events.urlpatterns + moderation.urlpatterns
 )
