@@ -389,8 +389,7 @@ def notifications_visible_to(user):
     if is_admin(user):  # admins read everything (and ``Q() | q`` would be just ``q``)
         return qs
     return qs.filter(
-        readable_communities_q(user, prefix="community__")
-        | Q(kind=Notification.Kind.MEMBERSHIP)
+        readable_communities_q(user, prefix="community__") | Q(kind=Notification.Kind.MEMBERSHIP)
     )
 
 
