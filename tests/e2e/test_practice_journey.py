@@ -103,7 +103,9 @@ def test_practice_journey_question_mention_answer_accept_vote_worked(live_server
         # 2. B sees the unread badge, opens the notifications, follows the mention to the question.
         b = member_page(bob)
         badge = b.locator(".nav-notifications .count-badge")
-        expect(badge).to_contain_text("1")  # the mention; B follows nothing yet
+        expect(badge).to_have_text(
+            re.compile(r"^1\s*unread$")
+        )  # the mention; B follows nothing yet
         screens(b, "practice-04-bob-badge")
         b.locator(".nav-notifications").click()
         expect(b.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
@@ -113,6 +115,7 @@ def test_practice_journey_question_mention_answer_accept_vote_worked(live_server
         screens(b, "practice-05-bob-notifications", phone=True)
         mention.get_by_role("link").click()
         expect(b.locator("#thread-title")).to_have_text(TITLE)
+        expect(badge).to_have_count(0)  # opening the notice marked it read
 
         # 3. B answers.
         b.get_by_label("Your text").fill(ANSWER)
