@@ -696,3 +696,27 @@ def test_nul_characters_in_reply_and_preview_are_refused(client, community):
     assert client.post(url, {"body": "a\x00b"}).status_code == 400
     assert client.post(reverse("practice:preview"), {"body": "a\x00b"}).status_code == 400
     assert Post.objects.filter(is_opening=False).count() == 0
+
+
+# --- form hints ----------------------------------------------------------------------------
+
+
+def test_field_hints_are_the_targets_of_aria_describedby(client, community):
+    """Every aria-describedby on forms with help texts names an element of the page."""
+    moderator = moderator_of(community, username="hints")
+    client.force_login(moderator)
+    thread = ask(community, moderator)
+    pages = [
+        reverse("practice:thread_new", args=[community.slug]),
+        post_action("post_edit", thread.opening_post),
+        reverse("practice:event_create", args=[community.slug]),
+    ]
+    checked = 0
+    for url in pages:
+        html = client.get(url).content.decode()
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        for described in re.findall(r'aria-describedby="([^"]+)"', html):
+            for target in described.split():
+                assert target in ids, (url, target)
+                checked += 1
+    assert checked >= 3
