@@ -113,6 +113,7 @@ class ThreadPage:
     can_reply: bool = False
     can_accept: bool = False
     can_moderate: bool = False
+    can_flag: bool = False
 
 
 def _thread_posts(user, thread: Thread) -> QuerySet[Post]:
@@ -188,6 +189,7 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         can_reply=user.is_authenticated and permissions.can_reply(user, thread),
         can_accept=can_accept,
         can_moderate=permissions.can_moderate(user, community),
+        can_flag=permissions.can_flag(user, community),
     )
 
 

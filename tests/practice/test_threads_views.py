@@ -720,3 +720,51 @@ def test_field_hints_are_the_targets_of_aria_describedby(client, community):
                 assert target in ids, (url, target)
                 checked += 1
     assert checked >= 3
+
+
+# --- moderation links ----------------------------------------------------------------------
+
+
+def test_thread_page_moderation_links_only_for_the_right_viewers(client, community):
+    asker = member_of(community, username="asker")
+    thread = ask(community, asker)
+    reply = answer(thread, member_of(community, username="answerer"))
+    slug = community.slug
+    flag_thread = reverse("practice:flag_thread", args=[slug, thread.pk])
+    flag_post = reverse("practice:flag_post", args=[slug, reply.pk])
+    lock = reverse("practice:thread_lock", args=[slug, thread.pk])
+    unlock = reverse("practice:thread_unlock", args=[slug, thread.pk])
+    move = reverse("practice:thread_move", args=[slug, thread.pk])
+    outsider = make_member(community, state=Membership.State.LEFT).user
+    viewers = {
+        "anonymous": None,
+        "outsider": outsider,
+        "member": member_of(community, username="reader"),
+        "moderator": moderator_of(community, username="mod"),
+    }
+    pages = {}
+    for name, viewer in viewers.items():
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        pages[name] = client.get(thread_url(thread)).content.decode()
+    for name in ("anonymous", "outsider"):
+        html = pages[name]
+        assert flag_thread not in html and flag_post not in html, name
+        assert lock not in html and move not in html and "Moderator tools" not in html, name
+    member = pages["member"]
+    assert f'href="{flag_thread}"' in member and f'href="{flag_post}"' in member
+    assert lock not in member and unlock not in member and move not in member
+    assert "Moderator tools" not in member
+    moderator = pages["moderator"]
+    assert f'href="{flag_post}"' in moderator
+    assert 'aria-label="Moderator tools"' in moderator
+    assert f'href="{lock}"' in moderator and f'href="{move}"' in moderator
+    assert unlock not in moderator
+
+    moderation.thread_set_locked(thread=thread, by=viewers["moderator"], locked=True, reason="")
+    html = client.get(thread_url(thread)).content.decode()
+    assert f'href="{unlock}"' in html and f'href="{lock}"' not in html
+    assert client.get(lock).status_code == 200  # the links lead to the confirmation forms
+    assert client.get(move).status_code == 200
+    assert client.get(flag_post).status_code == 200
