@@ -70,14 +70,14 @@ def _missing(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect ``postgres`` tests unless the default database is PostgreSQL."""
-    if _database_vendor() == "postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    """Deselect ``postgres`` tests unless the database is PostgreSQL, and ``sqlite`` tests
+    unless it is SQLite: each runs in its own pass of CI, so neither is ever skipped."""
+    other = "sqlite" if _database_vendor() == "postgresql" else "postgres"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if not deselected:
         return
     config.hook.pytest_deselected(items=deselected)
-    items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+    items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 def pytest_report_header(config):

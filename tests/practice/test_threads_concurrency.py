@@ -50,10 +50,9 @@ def post(open_community):
     return answer(ask(open_community, member_of(open_community)), member_of(open_community))
 
 
+@pytest.mark.sqlite
 def test_sqlite_waits_for_the_write_lock_instead_of_failing():
     """The setting the concurrency tests rely on (no 'database is locked' retries needed)."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
     assert connection.settings_dict["OPTIONS"]["timeout"] >= 20
 
 
