@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from communities import permissions
+from core.forms import add_service_error
 from core.pagination import paginate
 from practice import ical
 from practice.forms.events import AttendanceForm, CancelForm, EventForm, RSVPForm
@@ -27,15 +28,6 @@ def _context(request, community, **extra) -> dict:
         "active_tab": "events",
         **extra,
     }
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _feed_urls(request, community) -> dict:
@@ -111,7 +103,7 @@ def event_create_view(request, slug):
                 community=community, by=request.user, **form.service_fields()
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "The event is published.")
             return redirect(event)
@@ -130,7 +122,7 @@ def event_edit_view(request, slug, event_id):
         try:
             event = services.event_update(event=event, by=request.user, **form.service_fields())
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "The event is updated; people who answered are told.")
             return redirect(event)
@@ -196,7 +188,7 @@ def attendance_view(request, slug, event_id):
                     event=event, by=request.user, attendee_ids=ids | set(found.values())
                 )
             except ValidationError as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, f"Attendance recorded: {count} people came.")
                 return redirect(event)
