@@ -88,7 +88,11 @@ def community_tag_names(*, community, limit: int = 200) -> list[str]:
 
 @dataclass
 class PostItem:
-    """A post on the thread page with what the viewer may do to it."""
+    """A post on the thread page with what the viewer may do to it.
+
+    Everything the template would otherwise work out per post (permissions, CSS classes,
+    names, whether the post needs a form) is decided once here: the page renders 50+ posts.
+    """
 
     post: Post
     voted: bool = False
@@ -99,7 +103,43 @@ class PostItem:
     can_hide: bool = False
     can_restore: bool = False
     can_accept: bool = False
+    can_unaccept: bool = False
     can_report: bool = False
+    can_quote: bool = False
+    can_flag: bool = False
+    # The post's id as text: a number in a template goes through localisation every time.
+    pid: str = ""
+    css_class: str = "post"
+    verb: str = "replied"
+    author_name: str = ""
+    reply_to_name: str = ""
+
+    @property
+    def has_form(self) -> bool:
+        """Does the post have buttons, which share one form (its CSRF token) per post?"""
+        return (
+            self.can_vote
+            or self.adoption is not None
+            or (self.can_accept and not self.is_accepted)
+            or self.can_unaccept
+            or self.can_restore
+        )
+
+
+def _display_name(user) -> str:
+    profile = getattr(user, "profile", None)
+    return (profile.name if profile else "") or user.username
+
+
+def _css_class(post: Post, is_accepted: bool) -> str:
+    classes = ["post"]
+    if post.is_opening:
+        classes.append("post-opening")
+    if is_accepted:
+        classes.append("post-accepted")
+    if post.is_hidden:
+        classes.append("post-hidden")
+    return " ".join(classes)
 
 
 @dataclass
@@ -114,6 +154,10 @@ class ThreadPage:
     can_accept: bool = False
     can_moderate: bool = False
     can_flag: bool = False
+
+    @property
+    def opening_items(self) -> list[PostItem]:
+        return [self.opening] if self.opening else []
 
 
 def _thread_posts(user, thread: Thread) -> QuerySet[Post]:
@@ -159,23 +203,36 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
             user=user, target=Follow.Target.THREAD, thread=thread
         ).exists()
     can_accept = permissions.can_accept(user, thread) if user.is_authenticated else False
+    can_reply = user.is_authenticated and permissions.can_reply(user, thread)
+    can_flag = permissions.can_flag(user, community)
+    can_restore = permissions.can_restore(user, community)
     items = []
     for post in posts:
         is_endorsable = not post.is_opening
+        is_accepted = post.pk == thread.accepted_post_id
+        can_vote = user.is_authenticated and permissions.can_vote(user, post)
         items.append(
             PostItem(
                 post=post,
                 voted=post.pk in voted,
                 adoption=reports.get(post.pk),
-                is_accepted=post.pk == thread.accepted_post_id,
-                can_vote=user.is_authenticated and permissions.can_vote(user, post),
+                is_accepted=is_accepted,
+                can_vote=can_vote,
                 can_edit=user.is_authenticated and permissions.can_edit_post(user, post),
                 can_hide=user.is_authenticated and permissions.can_hide_post(user, post),
-                can_restore=post.is_hidden and permissions.can_restore(user, community),
+                can_restore=post.is_hidden and can_restore,
                 can_accept=can_accept and post.is_answer and not post.is_hidden,
+                can_unaccept=is_accepted and can_accept,
                 can_report=is_endorsable
                 and user.is_authenticated
                 and permissions.can_report_adoption(user, post),
+                can_quote=can_reply and not post.is_hidden,
+                can_flag=can_flag and is_endorsable and not post.is_hidden,
+                pid=str(post.pk),
+                css_class=_css_class(post, is_accepted),
+                verb="asked" if post.is_opening else "answered" if post.is_answer else "replied",
+                author_name=_display_name(post.author),
+                reply_to_name=_display_name(post.reply_to.author) if post.reply_to_id else "",
             )
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
@@ -186,10 +243,10 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         tags=list(thread.tags.all()),
         is_following=is_following,
         can_follow=permissions.can_follow_thread(user, thread),
-        can_reply=user.is_authenticated and permissions.can_reply(user, thread),
+        can_reply=can_reply,
         can_accept=can_accept,
         can_moderate=permissions.can_moderate(user, community),
-        can_flag=permissions.can_flag(user, community),
+        can_flag=can_flag,
     )
 
 

@@ -157,10 +157,26 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         wanted = form.data.get("reply_to", "")
         if str(wanted).isdigit():
             reply_to = next((i.post for i in page.posts if i.post.pk == int(wanted)), None)
+    slug = thread.community.slug
     context = _community_context(
-        request, thread.community, page=page, thread=thread, form=form, reply_to=reply_to
+        request,
+        thread.community,
+        page=page,
+        thread=thread,
+        form=form,
+        reply_to=reply_to,
+        # Per-post addresses are this prefix + id + action: one reverse() per page, not ~5
+        # {% url %} tags per post (the test suite checks they match the URLconf).
+        post_base=reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/"),
+        profile_base=_profile_base(),
     )
     return render(request, "practice/threads/thread.html", context, status=status)
+
+
+def _profile_base() -> str:
+    """The prefix of member profile addresses; the template appends the username with
+    ``urlencode:"@+"``, which quotes it as reverse() does."""
+    return reverse("communities:profile", args=["-"]).removesuffix("-/")
 
 
 def thread_view(request, slug, thread_id):

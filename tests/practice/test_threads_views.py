@@ -12,6 +12,7 @@ from communities.models import Membership
 from practice.models import AdoptionReport, Follow, Post, PostRevision, Thread, Vote
 from practice.models.threads import BODY_MAX_LENGTH
 from practice.services import moderation
+from practice.services import threads as thread_services
 from tests.factories import make_member
 from tests.practice.factories import answer, ask, discuss, member_of, moderator_of
 
@@ -768,3 +769,23 @@ def test_thread_page_moderation_links_only_for_the_right_viewers(client, communi
     assert client.get(lock).status_code == 200  # the links lead to the confirmation forms
     assert client.get(move).status_code == 200
     assert client.get(flag_post).status_code == 200
+
+
+def test_thread_page_post_addresses_match_the_urlconf(client, community):
+    """The page builds per-post addresses from one prefix; they must be the real ones."""
+    asker = member_of(community, username="asker")
+    thread = ask(community, asker)
+    reply = answer(thread, member_of(community, username="answerer"))
+    moderator = moderator_of(community, username="mod")
+    thread_services.post_edit(post=reply, by=reply.author, body=reply.body + " (edited)")
+    client.force_login(moderator)
+    html = client.get(thread_url(thread)).content.decode()
+    for name in ("post_edit", "post_hide", "post_history", "flag_post"):
+        assert f'href="{post_action(name, reply)}"' in html, name
+    assert f'formaction="{post_action("post_vote", reply)}"' in html
+    assert f'href="{reverse("communities:profile", args=["answerer"])}"' in html
+    client.force_login(asker)
+    html = client.get(thread_url(thread)).content.decode()
+    assert f'formaction="{post_action("post_accept", reply)}"' in html
+    # Log out, follow, reply; the answer's buttons (vote, accept) share one form; "worked for me".
+    assert html.count('name="csrfmiddlewaretoken"') == 5
