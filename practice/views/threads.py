@@ -78,6 +78,9 @@ def thread_list_view(request, slug, unanswered_only=False):
         can_request=permissions.can_request(request.user, community),
         # Feeds are read without a session: only what an anonymous visitor may read has one.
         has_feed=permissions.can_view_content(AnonymousUser(), community),
+        # Row addresses are this prefix + id: one reverse() per page instead of one per row.
+        thread_base=reverse("practice:thread", args=[slug, 0]).removesuffix("0/"),
+        profile_base=_profile_base(),
     )
     return render(request, "practice/threads/list.html", context)
 

@@ -789,3 +789,10 @@ def test_thread_page_post_addresses_match_the_urlconf(client, community):
     assert f'formaction="{post_action("post_accept", reply)}"' in html
     # Log out, follow, reply; the answer's buttons (vote, accept) share one form; "worked for me".
     assert html.count('name="csrfmiddlewaretoken"') == 5
+
+
+def test_thread_list_row_addresses_match_the_urlconf(client, community):
+    thread = ask(community, member_of(community, username="asker"))
+    html = client.get(reverse("practice:thread_list", args=[community.slug])).content.decode()
+    assert f'href="{thread_url(thread)}"' in html
+    assert f'href="{reverse("communities:profile", args=["asker"])}"' in html
