@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     QuerySet,
     Value,
     When,
@@ -67,7 +68,8 @@ def thread_list(
             qs = qs.none()
     return (
         qs.select_related("author__profile")
-        .prefetch_related("tags")
+        # A plain list per thread: the tag manager's .all() builds a queryset per row.
+        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
         .order_by(*SORTS.get(sort, SORTS["activity"]))
     )
 
