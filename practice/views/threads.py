@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from communities import permissions
+from core.forms import add_service_error
 from core.pagination import paginate, querystring_without_page
 from practice.forms.threads import (
     AdoptionForm,
@@ -37,15 +38,6 @@ def _community_context(request, community, **extra) -> dict:
         "active_tab": "threads",
         **extra,
     }
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -116,7 +108,7 @@ def thread_new_view(request, slug):
                     submission_key=data["submission_key"],
                 )
             except ValidationError as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, "Your thread is up. You will hear about every reply.")
                 return redirect(thread)
@@ -213,7 +205,7 @@ def post_reply_view(request, slug, thread_id):
         form.add_error(None, str(error) or "You cannot post here.")
         return _thread_response(request, thread, form=form, status=403)
     except ValidationError as error:
-        _add_service_error(form, error)
+        add_service_error(form, error)
         return _thread_response(request, thread, form=form, status=400)
     messages.success(
         request, "Your answer is posted." if post.is_answer else "Your reply is posted."
@@ -250,7 +242,7 @@ def post_edit_view(request, slug, post_id):
                     tags=data.get("tags") if post.is_opening else None,
                 )
             except ValidationError as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, "Your changes are saved; the earlier version is kept.")
                 return redirect(post.get_absolute_url())
