@@ -15,6 +15,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("health/", health_view, name="health"),
     path("", include("practice.urls")),
+    path("", include("knowledge.urls")),
+    path("", include("search.urls")),
+    path("", include("metrics.urls")),
     path("", include("communities.urls")),
 ]
 

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class KnowledgeConfig(AppConfig):
-    """The shared repertoire of curated items (filled by the knowledge issue)."""
+    """The shared repertoire: curated items, curation, provenance and evidence of use."""
 
     name = "knowledge"

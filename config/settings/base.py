@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "communities",
     "practice",
     "knowledge",
+    "search",
+    "metrics",
 ]
 
 MIDDLEWARE = [

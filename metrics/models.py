@@ -1,0 +1,148 @@
+"""Stored results of metric runs. A run writes one complete snapshot (with its member rows and the
+current tie table) in one transaction; readers always see the last committed one."""
+
+from django.conf import settings
+from django.db import models
+
+from communities.models import Community
+
+
+class Level(models.TextChoices):
+    CORE = "core", "Core"
+    ACTIVE = "active", "Active"
+    OCCASIONAL = "occasional", "Occasional"
+    PERIPHERAL = "peripheral", "Peripheral"
+    DORMANT = "dormant", "Dormant"
+
+
+class Trajectory(models.TextChoices):
+    NONE = "", "—"
+    INBOUND = "inbound", "Inbound"
+    INSIDER = "insider", "Insider"
+    PERIPHERAL = "peripheral", "Peripheral"
+    OUTBOUND = "outbound", "Outbound"
+    BOUNDARY = "boundary", "Boundary"
+
+
+class TieClass(models.TextChoices):
+    STRONG = "strong", "Strong"
+    WEAK = "weak", "Weak"
+    LATENT = "latent", "Latent"
+
+
+class MetricsState(models.Model):
+    """Bookkeeping for one community's computation: coalesced requests, the running run, the
+    watermark of the interaction log already folded into the tie table, the last error."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, related_name="metrics_state"
+    )
+    # Set when a recompute is requested and not yet started: further requests add nothing.
+    pending_since = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Highest Interaction.pk folded into TieStrength, and the time the pair states refer to.
+    interactions_watermark = models.BigIntegerField(default=0)
+    ties_as_of = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Metrics state of {self.community_id}"
+
+
+class MetricsSnapshot(models.Model):
+    """The complete dashboard of a community as of one moment (``data`` follows the schema in
+    docs/METRICS.md). The history of snapshots is the time series the trend charts draw."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="metrics_snapshots"
+    )
+    as_of = models.DateTimeField()
+    computed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    betweenness_exact = models.BooleanField(default=True)
+    config = models.JSONField(default=dict)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "as_of"], name="one_snapshot_per_moment")
+        ]
+        indexes = [models.Index(fields=["community", "-as_of"])]
+
+    def __str__(self):
+        return f"Metrics of {self.community_id} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class MemberMetrics(models.Model):
+    """One member's figures in one snapshot: level, trajectory and network position."""
+
+    snapshot = models.ForeignKey(MetricsSnapshot, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    previous_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    trajectory = models.CharField(max_length=10, choices=Trajectory.choices, blank=True)
+    active_days = models.PositiveIntegerField(default=0)
+    helps = models.PositiveIntegerField(default=0)
+    contributions = models.PositiveIntegerField(default=0)
+    presence = models.PositiveIntegerField(default=0)
+    strong_ties = models.PositiveIntegerField(default=0)
+    weak_ties = models.PositiveIntegerField(default=0)
+    degree = models.PositiveIntegerField(default=0)
+    strength = models.FloatField(default=0.0)
+    betweenness = models.FloatField(default=0.0)
+    professional_group_id = models.IntegerField(null=True, blank=True)
+    # Position in the network drawing (0..1), computed with the snapshot so pages do no layout.
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "user"], name="one_member_row_per_snapshot")
+        ]
+        indexes = [
+            models.Index(fields=["snapshot", "level"]),
+            models.Index(fields=["snapshot", "-betweenness"]),
+            models.Index(fields=["user", "snapshot"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.level} in {self.snapshot_id}"
+
+
+class TieStrength(models.Model):
+    """The state of one pair's tie (user_a < user_b): decayed directed intensities referred to
+    ``ref_at`` (so new interactions fold in incrementally) and the score as of the last run."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    intensity_ab = models.FloatField(default=0.0)
+    intensity_ba = models.FloatField(default=0.0)
+    ref_at = models.DateTimeField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    # channel -> last time used (epoch seconds); months -> absolute month numbers with contact.
+    channels = models.JSONField(default=dict)
+    months = models.JSONField(default=list)
+    score = models.FloatField(default=0.0)
+    reciprocity = models.FloatField(default=0.0)
+    multiplexity = models.FloatField(default=0.0)
+    duration = models.FloatField(default=0.0)
+    tie_class = models.CharField(max_length=6, choices=TieClass.choices, default=TieClass.LATENT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "user_a", "user_b"], name="one_tie"),
+            models.CheckConstraint(
+                condition=models.Q(user_a__lt=models.F("user_b")), name="tie_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "tie_class"]),
+            models.Index(fields=["community", "user_a"]),
+            models.Index(fields=["community", "user_b"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user_a_id}–{self.user_b_id} ({self.tie_class})"
