@@ -2,17 +2,20 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
 from communities.models import Community
+from knowledge.storage import attachment_storage, attachment_upload_to
 
 TITLE_MAX_LENGTH = 200
 SUMMARY_MAX_LENGTH = 1_000
 BODY_MAX_LENGTH = 100_000
 NOTE_MAX_LENGTH = 2_000
 COMMENT_MAX_LENGTH = 2_000
+SUBMISSION_KEY_LENGTH = 40
 
 
 class RepertoireTag(TagBase):
@@ -91,8 +94,17 @@ class Item(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     used_count = models.PositiveIntegerField(default=0)
     tags = TaggableManager(through=TaggedItem, blank=True)
+    # Set when the proposal form is rendered: submitting the same form twice makes one item.
+    submission_key = models.CharField(max_length=SUBMISSION_KEY_LENGTH, blank=True, editable=False)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposed_by", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="one_item_per_submission",
+            )
+        ]
         indexes = [
             models.Index(fields=["community", "state", "-updated_at"]),
             models.Index(fields=["community", "state", "kind", "-updated_at"]),
@@ -155,7 +167,9 @@ class ItemAttachment(models.Model):
     ``Content-Disposition: attachment``, ``nosniff`` and a sandboxing CSP: never inline."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="attachments/%Y/%m/")
+    file = models.FileField(
+        upload_to=attachment_upload_to, storage=attachment_storage, max_length=200
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -218,7 +232,11 @@ class ChangeProposal(models.Model):
     tag_names = models.JSONField(default=list)
     note = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    # The item's revision the proposal was written against (to tell the moderator if the item
+    # has changed since).
+    base_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -226,6 +244,14 @@ class ChangeProposal(models.Model):
     moderator_comment = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
 
     class Meta:
+        constraints = [
+            # One open proposal per member and item: proposing again updates it.
+            models.UniqueConstraint(
+                fields=["item", "proposed_by"],
+                condition=Q(state__in=["pending", "changes_requested"]),
+                name="one_open_change_per_member",
+            )
+        ]
         indexes = [
             models.Index(fields=["item", "state"]),
             models.Index(fields=["proposed_by", "-created_at"]),
@@ -233,6 +259,10 @@ class ChangeProposal(models.Model):
 
     def __str__(self):
         return f"Change to {self.item_id} by {self.proposed_by_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.CHANGES_REQUESTED)
 
 
 class CurationEvent(models.Model):

@@ -261,6 +261,33 @@ PRACTICA_NEW_MEMBER_DAYS = env_int("PRACTICA_NEW_MEMBER_DAYS", 7)
 PRACTICA_NEW_MEMBER_THREADS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_THREADS_PER_HOUR", 3)
 PRACTICA_NEW_MEMBER_POSTS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_POSTS_PER_HOUR", 10)
 
+# --- knowledge: attachments (items and curation) ---
+# Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
+# view serves them, as attachments that cannot run script in our origin.
+KNOWLEDGE_ATTACHMENT_ROOT = Path(
+    env_str("KNOWLEDGE_ATTACHMENT_ROOT", str(BASE_DIR / "private_media" / "attachments"))
+)
+KNOWLEDGE_ATTACHMENT_MAX_BYTES = env_int("KNOWLEDGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+KNOWLEDGE_ATTACHMENTS_PER_ITEM = env_int("KNOWLEDGE_ATTACHMENTS_PER_ITEM", 20)
+# Allowed extensions and the type each is served as (never what the browser claimed).
+KNOWLEDGE_ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "csv": "text/csv",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+}
+# --- end knowledge: attachments ---
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
