@@ -515,3 +515,58 @@ def access_event_feed(*, slug: str, token: str):
     if community is None or user is None or not can_view_content(user, community):
         raise Http404("No such calendar.")
     return community, user
+
+
+# --- knowledge: evidence, promotion, health, experts -------------------------------------------
+# "I used this" reports come from active members about published items; promotion and the
+# content-health queue are moderators' work; "who knows what" is community content (a private
+# community's experts are for its members only).
+
+
+def can_report_evidence(user, item) -> bool:
+    """May *user* say how *item* went in their own practice (active members, published items)?"""
+    from knowledge.models import Item
+
+    return bool(
+        user.is_authenticated
+        and item.state == Item.State.PUBLISHED
+        and is_active_member(user, item.community)
+    )
+
+
+def can_see_evidence(user, item) -> bool:
+    """Evidence is part of an item's page: whoever may read the community may read it."""
+    return can_view_content(user, item.community)
+
+
+def can_promote(user, source) -> bool:
+    """May *user* turn *source* (a thread or a post) into a proposed repertoire item?
+
+    Moderators only, and only visible content: a hidden post must not reach the library.
+    """
+    from practice.models import Post
+
+    if not user.is_authenticated or not can_moderate(user, source.community):
+        return False
+    if isinstance(source, Post):
+        return not source.is_hidden and not source.thread.is_hidden
+    return not source.is_hidden
+
+
+def require_can_promote(*, user, source) -> None:
+    if not can_promote(user, source):
+        raise PermissionDenied("Only this community's moderators turn discussions into items.")
+
+
+def access_health(*, user, slug: str) -> Community:
+    """The content-health queue is moderation: 404 when hidden, 403 for non-moderators."""
+    return access_community_moderation(user=user, slug=slug)
+
+
+def can_view_experts(user, community: Community) -> bool:
+    """Who knows what is community content (derived from threads and items)."""
+    return can_view_content(user, community)
+
+
+def access_experts(*, user, slug: str) -> Community:
+    return access_community_content(user=user, slug=slug)

@@ -288,6 +288,11 @@ KNOWLEDGE_ATTACHMENT_TYPES = {
 }
 # --- end knowledge: attachments ---
 
+# --- knowledge: evidence, promotion, health, experts ---
+# Published items nobody has reviewed for this many months show in the content-health queue.
+KNOWLEDGE_REVIEW_AFTER_MONTHS = env_int("KNOWLEDGE_REVIEW_AFTER_MONTHS", 12)
+# --- end knowledge: evidence, promotion, health, experts ---
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,266 @@
+"""Who knows what: experts per tag, derived from what members did rather than what they claim.
+
+A member's score on a tag adds up, over visible threads and published items with that tag:
+
+- ``ACCEPTED_POINTS`` for each of their answers accepted as the solution (not on their own
+  question);
+- ``HELPFUL_POINTS`` for each helpful vote their answers received, at most
+  ``HELPFUL_CAP_PER_ANSWER`` per answer (one popular answer should not outweigh steady help);
+- ``ITEM_POINTS`` for each published repertoire item they wrote or that came from their posts,
+  and ``EDIT_POINTS`` for each one they edited.
+
+A member with at least ``EXPERT_MIN_SCORE`` on a tag is one of its experts (one accepted answer
+is enough). Only active members of the community are listed; self-declared expertise is shown
+next to the name but never adds points. Every function here works in a fixed number of queries,
+whatever the size of the community: the scores are SQL aggregates.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Least
+from taggit.models import TaggedItem as ProfileTaggedItem
+
+from communities.models import Community, Membership, Profile
+from knowledge.models import Item, ItemContributor
+from practice.models import Post, Thread
+
+User = get_user_model()
+
+ACCEPTED_POINTS = 3
+HELPFUL_POINTS = 1
+HELPFUL_CAP_PER_ANSWER = 5
+ITEM_POINTS = 2
+EDIT_POINTS = 1
+EXPERT_MIN_SCORE = 3
+EXPERTS_PER_TAG = 5
+EXPERTS_FOR_ONE_TAG = 20
+LIKELY_ANSWERERS = 5
+
+
+@dataclass
+class ExpertScore:
+    user_id: int
+    accepted: int = 0
+    helpful: int = 0  # helpful votes counted (after the per-answer cap)
+    items: int = 0
+    edits: int = 0
+    user: object = None
+    declared: bool = False  # lists the tag as expertise on their profile
+
+    @property
+    def points(self) -> int:
+        return (
+            ACCEPTED_POINTS * self.accepted
+            + HELPFUL_POINTS * self.helpful
+            + ITEM_POINTS * self.items
+            + EDIT_POINTS * self.edits
+        )
+
+    @property
+    def name(self) -> str:
+        profile = getattr(self.user, "profile", None)
+        return (profile.name if profile else "") or self.user.username
+
+    def add(self, other: "ExpertScore") -> None:
+        self.accepted += other.accepted
+        self.helpful += other.helpful
+        self.items += other.items
+        self.edits += other.edits
+
+    def _key(self):
+        return (-self.points, -self.accepted, -self.helpful, self.user_id)
+
+
+@dataclass
+class TagExperts:
+    name: str
+    questions: int = 0
+    unanswered: int = 0
+    experts: list[ExpertScore] = field(default_factory=list)
+    expert_count: int = 0  # all members at or above the threshold (experts holds the top ones)
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+def _active_member_ids(community: Community):
+    return Membership.objects.filter(
+        community=community, state=Membership.State.ACTIVE, user__is_active=True
+    ).values("user_id")
+
+
+def _tag_scores(
+    community: Community, tag_names: list[str] | None = None
+) -> tuple[dict[str, dict[int, ExpertScore]], dict[str, str]]:
+    """Scores per tag key and member, and a display name per tag key (three queries)."""
+    active = _active_member_ids(community)
+    scores: dict[str, dict[int, ExpertScore]] = defaultdict(dict)
+    names: dict[str, str] = {}
+
+    def score(tag: str | None, user_id: int) -> ExpertScore | None:
+        if not tag:
+            return None
+        key = _key(tag)
+        names.setdefault(key, tag)
+        per_tag = scores[key]
+        if user_id not in per_tag:
+            per_tag[user_id] = ExpertScore(user_id=user_id)
+        return per_tag[user_id]
+
+    accepted = Thread.objects.filter(
+        community=community,
+        is_hidden=False,
+        accepted_post__is_hidden=False,
+        accepted_post__author__in=active,
+    ).exclude(accepted_post__author=F("author"))
+    helpful = Post.objects.filter(
+        community=community,
+        is_answer=True,
+        is_hidden=False,
+        thread__is_hidden=False,
+        helpful_count__gt=0,
+        author__in=active,
+    )
+    credits = ItemContributor.objects.filter(
+        item__community=community, item__state=Item.State.PUBLISHED, user__in=active
+    )
+    if tag_names is not None:
+        accepted = accepted.filter(tags__name__in=tag_names)
+        helpful = helpful.filter(thread__tags__name__in=tag_names)
+        credits = credits.filter(item__tags__name__in=tag_names)
+    for tag, user_id, n in accepted.values_list("tags__name", "accepted_post__author_id").annotate(
+        n=Count("pk")
+    ):
+        if entry := score(tag, user_id):
+            entry.accepted += n
+    for tag, user_id, n in helpful.values_list("thread__tags__name", "author_id").annotate(
+        n=Sum(Least("helpful_count", Value(HELPFUL_CAP_PER_ANSWER)))
+    ):
+        if entry := score(tag, user_id):
+            entry.helpful += n or 0
+    for tag, user_id, role, n in credits.values_list(
+        "item__tags__name", "user_id", "role"
+    ).annotate(n=Count("item_id", distinct=True)):
+        if entry := score(tag, user_id):
+            if role == ItemContributor.Role.EDITOR:
+                entry.edits += n
+            else:
+                entry.items += n
+    if tag_names is not None:  # a filter on names matches case-sensitively; keep only those
+        wanted = {_key(n) for n in tag_names}
+        scores = defaultdict(dict, {k: v for k, v in scores.items() if k in wanted})
+    return scores, names
+
+
+def _question_counts(community: Community) -> dict[str, tuple[str, int, int]]:
+    """Per tag key: (display name, questions, unanswered questions) over visible questions."""
+    rows = (
+        Thread.objects.filter(community=community, is_hidden=False, kind=Thread.Kind.QUESTION)
+        .exclude(tags__name=None)
+        .values_list("tags__name")
+        .annotate(questions=Count("pk"), unanswered=Count("pk", filter=Q(answer_count=0)))
+    )
+    counts: dict[str, tuple[str, int, int]] = {}
+    for name, questions, unanswered in rows:
+        key = _key(name)
+        shown_name, q, u = counts.get(key, (name, 0, 0))
+        counts[key] = (shown_name, q + questions, u + unanswered)
+    return counts
+
+
+def _ranked(per_tag: dict[int, ExpertScore]) -> list[ExpertScore]:
+    return sorted(
+        (s for s in per_tag.values() if s.points >= EXPERT_MIN_SCORE), key=ExpertScore._key
+    )
+
+
+def _attach_users(entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]]) -> None:
+    """Load the users shown (with profiles) and their declared expertise: two queries."""
+    ids = {e.user_id for e in entries}
+    if not ids:
+        return
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids).select_related("profile")}
+    profile_to_user = {u.profile.pk: u.pk for u in users.values() if hasattr(u, "profile")}
+    declared: dict[int, set[str]] = defaultdict(set)
+    rows = ProfileTaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Profile),
+        object_id__in=list(profile_to_user),
+    ).values_list("object_id", "tag__name")
+    for profile_id, name in rows:
+        declared[profile_to_user[profile_id]].add(_key(name))
+    for entry in entries:
+        entry.user = users[entry.user_id]
+        entry.declared = bool(declared[entry.user_id] & tag_keys_by_user.get(entry.user_id, set()))
+
+
+@dataclass
+class ExpertsPage:
+    tags: list[TagExperts]  # shown: every tag with questions or experts (most questions
+    # first), or only the selected one
+    without_expert: list[TagExperts]  # tags with questions and nobody at the threshold
+    selected: TagExperts | None = None
+    tag_count: int = 0
+
+
+def community_experts(*, community: Community, tag: str = "") -> ExpertsPage:
+    """Experts per tag in *community* (the caller checked the viewer may read it).
+
+    With *tag*, only that tag, with more names. Six queries whatever the size.
+    """
+    scores, names = _tag_scores(community)
+    questions = _question_counts(community)
+    keys = set(scores) | set(questions)
+    tags = []
+    for key in keys:
+        name, n_questions, n_unanswered = questions.get(key, (names.get(key, key), 0, 0))
+        ranked = _ranked(scores.get(key, {}))
+        tags.append(
+            TagExperts(
+                name=name,
+                questions=n_questions,
+                unanswered=n_unanswered,
+                experts=ranked,
+                expert_count=len(ranked),
+            )
+        )
+    tags = [t for t in tags if t.questions or t.expert_count]
+    tags.sort(key=lambda t: (-t.questions, -t.expert_count, t.name.casefold()))
+    without = [t for t in tags if t.questions and not t.expert_count]
+    without.sort(key=lambda t: (-t.unanswered, -t.questions, t.name.casefold()))
+    selected = next((t for t in tags if _key(t.name) == _key(tag)), None) if tag else None
+    shown = [selected] if selected else tags
+    limit = EXPERTS_FOR_ONE_TAG if selected else EXPERTS_PER_TAG
+    entries, tag_keys_by_user = [], defaultdict(set)
+    for t in shown:
+        t.experts = t.experts[:limit]
+        for e in t.experts:
+            entries.append(e)
+            tag_keys_by_user[e.user_id].add(_key(t.name))
+    _attach_users(entries, tag_keys_by_user)
+    return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
+
+
+def likely_answerers(*, thread: Thread, tag_names: list[str], limit: int = LIKELY_ANSWERERS):
+    """Members most likely to answer *thread*: the top experts of its tags, not its author.
+
+    Scores on several of the thread's tags add up. Five queries at most; none without tags.
+    """
+    if not tag_names:
+        return []
+    scores, _ = _tag_scores(thread.community, tag_names=tag_names)
+    totals: dict[int, ExpertScore] = {}
+    for per_tag in scores.values():
+        for user_id, entry in per_tag.items():
+            if user_id == thread.author_id:
+                continue
+            total = totals.setdefault(user_id, ExpertScore(user_id=user_id))
+            total.add(entry)
+    ranked = _ranked(totals)[:limit]
+    wanted = {_key(n) for n in tag_names}
+    _attach_users(ranked, {e.user_id: wanted for e in ranked})
+    return ranked

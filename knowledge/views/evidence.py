@@ -1,0 +1,56 @@
+"""'I used this': report how an item went, change the report, or take it back."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from communities import permissions
+from core.forms import add_service_error
+from knowledge.forms.evidence import EvidenceForm
+from knowledge.selectors.evidence import item_evidence
+from knowledge.services import evidence as services
+
+
+@login_required
+def evidence_report_view(request, slug, item_id):
+    """GET: the form on a page of its own (no-JavaScript fallback); POST: report or withdraw."""
+    item = permissions.access_item(user=request.user, slug=slug, item_id=item_id)
+    back = f"{item.get_absolute_url()}#evidence"
+    panel = item_evidence(user=request.user, item=item)
+    if request.method == "POST" and request.POST.get("withdraw"):
+        if services.evidence_withdraw(item=item, member=request.user):
+            messages.success(request, "Your report is withdrawn.")
+        return redirect(back)
+    if not panel.can_report:
+        raise PermissionDenied("Only active members report on published items.")
+    status = 200
+    if request.method == "POST":
+        form = EvidenceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.evidence_report(
+                    item=item,
+                    member=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, "Thank you: your report is on the item.")
+                return redirect(back)
+        status = 400
+    else:
+        initial = {"outcome": panel.mine.outcome, "note": panel.mine.note} if panel.mine else {}
+        form = EvidenceForm(initial=initial)
+    context = {
+        "community": item.community,
+        "can_view": True,
+        "can_moderate": permissions.can_moderate(request.user, item.community),
+        "active_tab": "library",
+        "item": item,
+        "panel": panel,
+        "form": form,
+    }
+    return render(request, "knowledge/evidence_form.html", context, status=status)

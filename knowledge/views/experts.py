@@ -1,0 +1,28 @@
+"""Who knows what: experts per tag in a community."""
+
+from django.shortcuts import render
+
+from communities import permissions
+from knowledge.selectors import experts as selectors
+
+
+def experts_view(request, slug):
+    community = permissions.access_experts(user=request.user, slug=slug)
+    tag = request.GET.get("tag", "")[:100]
+    context = {
+        "community": community,
+        "can_view": True,
+        "can_moderate": permissions.can_moderate(request.user, community),
+        "active_tab": "experts",
+        "page": selectors.community_experts(community=community, tag=tag),
+        "tag": tag,
+        "scoring": {
+            "accepted": selectors.ACCEPTED_POINTS,
+            "helpful": selectors.HELPFUL_POINTS,
+            "cap": selectors.HELPFUL_CAP_PER_ANSWER,
+            "item": selectors.ITEM_POINTS,
+            "edit": selectors.EDIT_POINTS,
+            "threshold": selectors.EXPERT_MIN_SCORE,
+        },
+    }
+    return render(request, "knowledge/experts.html", context)
