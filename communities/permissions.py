@@ -517,6 +517,147 @@ def access_event_feed(*, slug: str, token: str):
     return community, user
 
 
+# --- knowledge: items and curation -------------------------------------------------------------
+# Readers see published items (and archived ones by their address, which point to a successor);
+# a proposer also sees their own proposals in any state; moderators see every state. Members
+# propose items and changes; moderators publish, ask for changes, feature, archive and restore.
+
+
+def can_curate(user, community: Community) -> bool:
+    """Publish, ask for changes, feature, archive, restore revisions: moderators' work."""
+    return can_moderate(user, community)
+
+
+def require_can_curate(*, user, community: Community) -> None:
+    if not can_curate(user, community):
+        raise PermissionDenied("Only this community's moderators curate its library.")
+
+
+def items_visible_to(user, community: Community):
+    """Items of *community* that *user* may open (the library lists only the published ones)."""
+    from knowledge.models import Item
+
+    if not can_view_content(user, community):
+        return Item.objects.none()
+    qs = Item.objects.filter(community=community)
+    if can_curate(user, community):
+        return qs
+    readable = Q(state__in=[Item.State.PUBLISHED, Item.State.ARCHIVED])
+    if user.is_authenticated:
+        readable |= Q(proposed_by=user)
+    return qs.filter(readable)
+
+
+def readable_items(user):
+    """Published items across every community *user* may read (search, feeds, profiles)."""
+    from knowledge.models import Item
+
+    return Item.objects.filter(readable_communities_q(user, prefix="community__")).filter(
+        state=Item.State.PUBLISHED
+    )
+
+
+def access_item(*, user, slug: str, item_id) -> "Item":  # noqa: F821
+    """Return an item *user* may open; hidden, foreign or missing ones are a 404."""
+    community = access_community_content(user=user, slug=slug)
+    item = (
+        items_visible_to(user, community)
+        .select_related("community", "proposed_by__profile", "superseded_by")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise Http404("No such item.")
+    item.community = community  # the same row: spares a query per permission check
+    return item
+
+
+def can_propose_item(user, community: Community) -> bool:
+    return can_post(user, community)
+
+
+def require_can_propose_item(*, user, community: Community) -> None:
+    if not can_propose_item(user, community):
+        raise PermissionDenied("Only active members can propose items for the library.")
+
+
+def can_edit_item(user, item) -> bool:
+    """Moderators edit any item directly; a proposer edits their own proposal until it is
+    published (after that, members propose changes)."""
+    from knowledge.models import Item
+
+    if can_curate(user, item.community):
+        return True
+    return (
+        user.is_authenticated
+        and item.proposed_by_id == user.pk
+        and item.state in (Item.State.PROPOSED, Item.State.CHANGES_REQUESTED)
+        and can_post(user, item.community)
+    )
+
+
+def can_propose_change(user, item) -> bool:
+    """Members propose changes to published items (moderators just edit)."""
+    from knowledge.models import Item
+
+    return (
+        item.state == Item.State.PUBLISHED
+        and can_post(user, item.community)
+        and not can_curate(user, item.community)
+    )
+
+
+def can_manage_attachments(user, item) -> bool:
+    """Attach or remove files: whoever may edit the item directly."""
+    return can_edit_item(user, item)
+
+
+def access_attachment(*, user, slug: str, item_id, attachment_id) -> "ItemAttachment":  # noqa: F821
+    """Return an attachment of an item *user* may open; anything else is a 404."""
+    item = access_item(user=user, slug=slug, item_id=item_id)
+    attachment = item.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    attachment.item = item
+    return attachment
+
+
+def change_proposals_visible_to(user, item):
+    """Change proposals of *item*: all for moderators, one's own for members."""
+    from knowledge.models import ChangeProposal
+
+    if can_curate(user, item.community):
+        return ChangeProposal.objects.filter(item=item)
+    if not user.is_authenticated:
+        return ChangeProposal.objects.none()
+    return ChangeProposal.objects.filter(item=item, proposed_by=user)
+
+
+def access_change_proposal(*, user, slug: str, item_id, proposal_id) -> "ChangeProposal":  # noqa: F821
+    """Return a change proposal its proposer or a moderator may open; others get a 404."""
+    item = access_item(user=user, slug=slug, item_id=item_id)
+    proposal = (
+        change_proposals_visible_to(user, item)
+        .select_related("proposed_by__profile", "decided_by__profile")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404("No such change proposal.")
+    proposal.item = item
+    return proposal
+
+
+def can_edit_change_proposal(user, proposal) -> bool:
+    """The proposer revises or withdraws their own open proposal while they may post."""
+    return (
+        user.is_authenticated
+        and proposal.proposed_by_id == user.pk
+        and proposal.is_open
+        and can_post(user, proposal.item.community)
+    )
+
+
 # --- knowledge: evidence, promotion, health, experts -------------------------------------------
 # "I used this" reports come from active members about published items; promotion and the
 # content-health queue are moderators' work; "who knows what" is community content (a private
