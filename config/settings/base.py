@@ -232,6 +232,36 @@ CELERY_BEAT_SCHEDULE = {
 # Emails not sent after this many seconds are picked up by the periodic flush.
 OUTBOX_RETRY_AFTER_SECONDS = 120
 
+# --- metrics ---
+# Definitions (weights, half-life, thresholds, windows): each field of
+# metrics.compute.config.MetricsConfig is the setting METRICS_<FIELD> with the default documented
+# in docs/METRICS.md; the environment variable of the same name overrides it, e.g.
+# METRICS_HALF_LIFE_DAYS=60 or METRICS_WINDOWS=7,30,90 (metrics.conf coerces the types).
+from metrics.compute.config import setting_names as _metrics_setting_names  # noqa: E402 (pure)
+
+for _metrics_setting in _metrics_setting_names().values():
+    if env_str(_metrics_setting):
+        globals()[_metrics_setting] = env_str(_metrics_setting)
+# Pipeline: how often celery beat recomputes every community, how long a request waits so that
+# a burst of posts causes one recompute, when a request left pending (a lost message, a broker
+# that was down) is enqueued again, and how often a run rebuilds the tie table from the whole
+# log instead of folding in only the new interactions.
+METRICS_SCHEDULE_SECONDS = env_int("METRICS_SCHEDULE_SECONDS", 3600)
+METRICS_DEBOUNCE_SECONDS = env_int("METRICS_DEBOUNCE_SECONDS", 30)
+METRICS_REQUEST_STALE_SECONDS = env_int("METRICS_REQUEST_STALE_SECONDS", 900)
+METRICS_FULL_EVERY_SECONDS = env_int("METRICS_FULL_EVERY_SECONDS", 86400)
+# History: keep every snapshot for this many days, then the last one of each day up to
+# METRICS_KEEP_DAILY_DAYS, then the last one of each month for ever.
+METRICS_KEEP_ALL_DAYS = env_int("METRICS_KEEP_ALL_DAYS", 2)
+METRICS_KEEP_DAILY_DAYS = env_int("METRICS_KEEP_DAILY_DAYS", 90)
+# Months of monthly snapshots that seed_demo computes for every demo community.
+METRICS_DEMO_HISTORY_MONTHS = env_int("METRICS_DEMO_HISTORY_MONTHS", 6)
+CELERY_BEAT_SCHEDULE["metrics-hourly"] = {
+    "task": "metrics.recompute_all",
+    "schedule": METRICS_SCHEDULE_SECONDS,
+}
+# --- end metrics ---
+
 # Content-Security-Policy: no inline script anywhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

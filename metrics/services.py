@@ -1,0 +1,725 @@
+"""Compute, store and schedule a community's metrics.
+
+A run (``metrics_compute``) reads the community's content and interaction log (``metrics.collect``),
+computes every figure with the pure functions of ``metrics.compute`` and writes the result in ONE
+transaction: the snapshot, its member rows, the tie table and the state's watermark. Readers see
+the previous snapshot until that transaction commits; a run that dies half-way writes nothing.
+
+Runs are deterministic: a run as of T (truncated to the minute) over the same log and content
+gives the same ``data`` (apart from ``computed_at`` and ``duration_ms``, which describe the run),
+and a snapshot for the same moment is replaced, never duplicated (``unique (community, as_of)``).
+
+Requests are coalesced (``metrics_request``): the first request after a run wins the right to
+enqueue (one atomic upsert ``... WHERE pending_since IS NULL``), later ones add nothing until the
+run starts. Under Celery the task waits ``METRICS_DEBOUNCE_SECONDS`` so a burst of posts makes one
+run. In the embedded default (no broker, tasks eager) the run happens in-process after the commit,
+unless one finished less than the debounce ago: then the request stays pending and the next
+request after the debounce runs it (or ``manage.py compute_metrics``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from communities.models import Community
+from metrics import collect
+from metrics.compute.config import MetricsConfig
+from metrics.compute.layout import network_layout
+from metrics.compute.levels import (
+    MemberActivity,
+    assign_levels,
+    brokers,
+    level_counts,
+    newcomer_retention,
+    trajectory,
+    trajectory_counts,
+    transitions,
+)
+from metrics.compute.network import network_measures
+from metrics.compute.participation import (
+    at_risk_questions,
+    continuity,
+    posts_per_week,
+    response_figures,
+)
+from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate, spectrum
+from metrics.compute.stats import concentration
+from metrics.compute.ties import score_all, tie_summary
+from metrics.conf import metrics_config, pipeline_settings
+from metrics.models import Level, MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = "practica.metrics/1"
+# Rows per INSERT of member rows and ties: SQLite limits bound variables (17 columns x 1,000 rows
+# stays under its 32,766); on PostgreSQL fewer, larger statements are faster.
+WRITE_BATCH_SIZE = 1000
+# Levels at or above occasional: a member "takes part" (boundary trajectories).
+TAKING_PART = (Level.CORE, Level.ACTIVE, Level.OCCASIONAL)
+
+
+class MetricsConflict(Exception):
+    """Another run wrote this community's tie table while this one computed; run again."""
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+def floor_minute(moment: datetime) -> datetime:
+    """Return *moment* truncated to the minute (the as-of of a run requested then)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """Return the same day and time *months* calendar months earlier (day clamped to the month)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=moment.tzinfo)
+    last_day = (next_month - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _window_start(as_of: datetime, days: int) -> datetime:
+    """Return the start of a window of *days* whole UTC days ending with as_of's (partial) day."""
+    return _midnight(as_of) - timedelta(days=days - 1)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+# --- test hook ----------------------------------------------------------------------------------
+
+
+def _checkpoint(stage: str) -> None:
+    """Pause at *stage* when a test asks for it (``METRICS_TEST_SLEEP_AT``); otherwise nothing.
+
+    The worker-kill test makes a real worker sleep inside the write transaction and kills it.
+    """
+    if getattr(settings, "METRICS_TEST_SLEEP_AT", "") == stage:
+        time.sleep(float(getattr(settings, "METRICS_TEST_SLEEP_SECONDS", 0)))
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    community_id: int
+    as_of: datetime
+    current: bool  # writes the tie table and the watermark; else a past period (history)
+    full: bool  # rebuild the tie table from the whole log
+    watermark_seen: int
+    ties_as_of_seen: datetime | None
+    full_requested_seen: datetime | None
+    upto_pk: int
+
+
+def _plan(*, community_id: int, as_of: datetime, full: bool, now: datetime) -> _Plan:
+    """Mark the run started (committed at once, so dashboards can say so) and decide its kind."""
+    pipeline = pipeline_settings()
+    with transaction.atomic():
+        state, _ = MetricsState.objects.select_for_update().get_or_create(community_id=community_id)
+        current = as_of >= floor_minute(now) - timedelta(seconds=pipeline.schedule_seconds) and (
+            state.ties_as_of is None or as_of >= state.ties_as_of
+        )
+        if current:
+            state.pending_since = None
+            state.started_at = now
+            state.save(update_fields=["pending_since", "started_at"])
+    full = (
+        full
+        or state.interactions_watermark == 0
+        or state.ties_as_of is None
+        or state.full_requested_at is not None
+        or state.last_full_at is None
+        or state.last_full_at < now - timedelta(seconds=pipeline.full_every_seconds)
+    )
+    return _Plan(
+        community_id=community_id,
+        as_of=as_of,
+        current=current,
+        full=full or not current,
+        watermark_seen=state.interactions_watermark,
+        ties_as_of_seen=state.ties_as_of,
+        full_requested_seen=state.full_requested_at,
+        upto_pk=collect.log_high_water(community_id),
+    )
+
+
+def metrics_compute(
+    *, community_id: int, as_of: datetime | None = None, full: bool = False
+) -> MetricsSnapshot:
+    """Compute the community's metrics as of *as_of* (default now, truncated to the minute) and
+    store them atomically; return the snapshot.
+
+    A run close to now (within the schedule) and not older than the tie table is *current*: it
+    folds the interactions logged since the last run into the tie table (or rebuilds it from the
+    whole log when *full*, when the log changed under it, or once a day) and advances the
+    watermark. A run for a past moment recomputes everything from the log up to then and leaves
+    the tie table alone.
+    """
+    started = time.monotonic()
+    now = timezone.now()
+    as_of = floor_minute(as_of or now)
+    for attempt in range(3):
+        plan = _plan(community_id=community_id, as_of=as_of, full=full, now=now)
+        try:
+            result = _compute(plan)
+            return _write(plan, result, started=started)
+        except MetricsConflict:
+            if attempt == 2:
+                raise
+            full = True
+            now = timezone.now()
+        except Exception as exc:
+            _record_failure(community_id, exc)
+            raise
+    raise AssertionError("unreachable")
+
+
+def _record_failure(community_id: int, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    try:
+        MetricsState.objects.filter(community_id=community_id).update(last_error=message)
+    except Exception:  # the database itself may be what failed; the task will retry
+        logger.exception("Could not record the failure of the metrics run of %s", community_id)
+
+
+@dataclass
+class _Result:
+    data: dict
+    member_rows: list[MemberMetrics]
+    states: dict
+    scores: list
+    betweenness_exact: bool
+    config: MetricsConfig
+
+
+def _compute(plan: _Plan) -> _Result:
+    """Read and compute everything; write nothing."""
+    config = metrics_config()
+    cid, as_of = plan.community_id, plan.as_of
+    as_of_s = as_of.timestamp()
+    members = collect.members_at(cid, as_of)
+    member_ids = set(members)
+    moderators = {u for u, m in members.items() if m.is_moderator}
+
+    # Tie states: the stored table plus the new log rows, or the whole log up to as_of.
+    if plan.full:
+        states: dict = {}
+        after = 0
+    else:
+        states = collect.load_pair_states(cid)
+        after = plan.watermark_seen
+    collect.fold_log(
+        states,
+        cid,
+        ref=as_of_s,
+        after_pk=after,
+        upto_pk=plan.upto_pk,
+        until=None if plan.current else as_of,
+        config=config,
+    )
+    scores = score_all(states.values(), as_of=as_of_s, config=config)
+    member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
+    strong: Counter[int] = Counter()
+    weak: Counter[int] = Counter()
+    for tie in member_scores:
+        if tie.tie_class == "strong":
+            strong[tie.a] += 1
+            strong[tie.b] += 1
+        elif tie.tie_class == "weak":
+            weak[tie.a] += 1
+            weak[tie.b] += 1
+
+    # Activity: per member and day over the longest window, then each window from it.
+    longest = max((*config.windows, config.level_window_days))
+    activity = collect.member_activity(cid, since=_window_start(as_of, longest), until=as_of)
+    level_since = _window_start(as_of, config.level_window_days)
+    in_level_window = activity.summary(level_since.timestamp())
+    activities = [
+        MemberActivity(
+            user_id=u,
+            active_days=in_level_window.get(u, {}).get("active_days", 0),
+            helps=in_level_window.get(u, {}).get("helps", 0),
+            contributions=in_level_window.get(u, {}).get("contributions", 0),
+            presence=in_level_window.get(u, {}).get("presence", 0),
+            strong_ties=strong[u],
+        )
+        for u in sorted(member_ids)
+    ]
+    levels = assign_levels(activities, config=config)
+
+    network = network_measures(
+        members=member_ids,
+        ties=member_scores,
+        groups={u: m.group_name for u, m in members.items()},
+        config=config,
+    )
+
+    # History: the member's levels at monthly points before as_of, from stored snapshots.
+    past = _past_snapshots(cid, as_of, count=max(config.trajectory_snapshots - 1, 1))
+    past_levels = _levels_of([s.pk for s in past])
+    previous = past[0] if past else None
+    previous_levels = past_levels.get(previous.pk, {}) if previous else {}
+    moved = transitions(previous_levels, levels)
+    taking_part_elsewhere = _taking_part_elsewhere(cid, as_of)
+    broker_ids = brokers(
+        {u: p.betweenness for u, p in network.members.items()},
+        {u: p.ei for u, p in network.members.items()},
+        config=config,
+    )
+    trajectories = {}
+    for u in member_ids:
+        history = [past_levels[s.pk][u] for s in reversed(past) if u in past_levels[s.pk]]
+        history.append(levels[u])
+        here = 1 if levels[u] in TAKING_PART else 0
+        trajectories[u] = trajectory(
+            history,
+            config=config,
+            communities_occasional=here + taking_part_elsewhere.get(u, 0),
+            broker=u in broker_ids,
+        )
+
+    # Participation figures.
+    threads = collect.thread_records(
+        cid, since=_window_start(as_of, longest), until=as_of, moderator_ids=moderators
+    )
+    repertoire = collect.repertoire(cid, since=_window_start(as_of, longest), until=as_of)
+    windows = {}
+    for days in config.windows:
+        since = _window_start(as_of, days)
+        windows[str(days)] = _window_figures(
+            days=days,
+            since=since,
+            as_of=as_of,
+            members=members,
+            activity=activity,
+            threads=threads,
+            repertoire=repertoire,
+            config=config,
+        )
+    weeks = config.posts_per_week_weeks
+    week_rows = collect.posts_per_day(
+        cid, since=_midnight(as_of) - timedelta(days=7 * weeks + 7), until=as_of
+    )
+    current_contributors = collect.contributors_between(
+        cid, since=level_since, until=as_of + timedelta(microseconds=1)
+    )
+    previous_contributors = collect.contributors_between(
+        cid,
+        since=level_since - timedelta(days=config.level_window_days),
+        until=level_since,
+    )
+    ties_block = tie_summary(member_scores, config)
+    net = network.summary
+    data = {
+        "schema": SCHEMA,
+        "as_of": _iso(as_of),
+        "computed_at": None,  # set when written
+        "duration_ms": None,
+        "windows": windows,
+        "posts_per_week": posts_per_week(
+            (t for t, n in week_rows for _ in range(n)), as_of=as_of_s, weeks=weeks
+        ),
+        "levels": level_counts(levels),
+        "transitions": moved.as_dict(_iso(previous.as_of) if previous else None),
+        "trajectories": trajectory_counts(trajectories),
+        "newcomer_retention": newcomer_retention(
+            collect.first_and_second_posts(cid, until=as_of), as_of=as_of_s, config=config
+        ),
+        "ties": ties_block,
+        "network": net,
+        "spectrum": spectrum(
+            strong_share=ties_block["strong_share"],
+            reciprocity=net["reciprocity"],
+            transitivity=net["transitivity"],
+            density=net["density"],
+            multiplexity=mean_multiplexity(member_scores),
+            repeat_pairs=repeat_pair_rate(member_scores),
+            continuity=continuity(current_contributors, previous_contributors),
+            config=config,
+        ),
+        "at_risk_questions": at_risk_questions(threads, as_of=as_of_s, config=config),
+        "run": {"full": plan.full, "current": plan.current, "interactions_upto": plan.upto_pk},
+    }
+
+    positions = network_layout(
+        sorted(member_ids),
+        [(t.a, t.b, t.score) for t in member_scores if t.score >= config.weak_threshold],
+        seed=config.betweenness_seed,
+    )
+    member_rows = []
+    for u in sorted(member_ids):
+        position = network.members.get(u)
+        x, y = positions.get(u, (None, None))
+        summary = in_level_window.get(u, {})
+        member_rows.append(
+            MemberMetrics(
+                user_id=u,
+                level=levels[u],
+                previous_level=previous_levels.get(u, ""),
+                trajectory=trajectories[u],
+                active_days=summary.get("active_days", 0),
+                helps=summary.get("helps", 0),
+                contributions=summary.get("contributions", 0),
+                presence=summary.get("presence", 0),
+                strong_ties=strong[u],
+                weak_ties=weak[u],
+                degree=position.degree if position else 0,
+                strength=position.strength if position else 0.0,
+                betweenness=position.betweenness if position else 0.0,
+                professional_group_id=members[u].group_id,
+                x=x,
+                y=y,
+            )
+        )
+    return _Result(
+        data=_json_safe(data),
+        member_rows=member_rows,
+        states=states,
+        scores=scores,
+        betweenness_exact=bool(net.get("betweenness_exact", True)),
+        config=config,
+    )
+
+
+def _window_figures(*, days, since, as_of, members, activity, threads, repertoire, config) -> dict:
+    since_s = since.timestamp()
+    active = activity.summary(since_s)
+    member_posts = [active[u]["posts"] for u in members if u in active and active[u]["posts"]]
+    figures = {
+        "days": days,
+        "members_total": len(members),
+        "members_active": sum(1 for u in members if u in active),
+        "members_new": sum(1 for m in members.values() if m.joined_at >= since_s),
+        "posts": sum(entry["posts"] for entry in active.values()),
+    }
+    figures.update(response_figures(threads, since=since_s, until=as_of.timestamp(), config=config))
+    figures.update(concentration(member_posts, members_total=len(members), config=config))
+    figures.update(
+        {
+            "repertoire_new": _sum_since(repertoire.published_per_day, since_s),
+            "repertoire_total": repertoire.total,
+            "worked_reports": _sum_since(repertoire.worked_per_day, since_s),
+            "used_reports": _sum_since(repertoire.used_per_day, since_s),
+        }
+    )
+    return figures
+
+
+def _sum_since(per_day: dict[float, int], since: float) -> int:
+    return sum(n for day, n in per_day.items() if day >= since)
+
+
+def _json_safe(value):
+    """Return *value* with NaN and infinities as None and tuples as lists (valid, stable JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _past_snapshots(community_id: int, as_of: datetime, *, count: int) -> list[MetricsSnapshot]:
+    """Return up to *count* stored snapshots at monthly points before *as_of*, newest first:
+    for k = 1, 2, ... the latest snapshot at or before as_of minus k calendar months."""
+    candidates = list(
+        MetricsSnapshot.objects.filter(
+            community_id=community_id,
+            as_of__lte=months_before(as_of, 1),
+            as_of__gt=months_before(as_of, count + 2),
+        )
+        .order_by("-as_of")
+        .only("pk", "as_of")
+    )
+    chosen: list[MetricsSnapshot] = []
+    for k in range(1, count + 1):
+        point = months_before(as_of, k)
+        for snapshot in candidates:
+            if snapshot.as_of <= point:
+                if not chosen or snapshot.pk != chosen[-1].pk:
+                    chosen.append(snapshot)
+                break
+    return chosen
+
+
+def _levels_of(snapshot_ids: list[int]) -> dict[int, dict[int, str]]:
+    out: dict[int, dict[int, str]] = {pk: {} for pk in snapshot_ids}
+    if snapshot_ids:
+        for snapshot_id, user_id, level in MemberMetrics.objects.filter(
+            snapshot_id__in=snapshot_ids
+        ).values_list("snapshot_id", "user_id", "level"):
+            out[snapshot_id][user_id] = level
+    return out
+
+
+def _taking_part_elsewhere(community_id: int, as_of: datetime) -> dict[int, int]:
+    """Return, per member, in how many other communities their latest level (at or before
+    *as_of*) is occasional or above."""
+    from django.db.models import Max
+
+    latest = (
+        MetricsSnapshot.objects.filter(as_of__lte=as_of)
+        .exclude(community_id=community_id)
+        .values("community_id")
+        .annotate(last=Max("as_of"))
+        .values_list("community_id", "last")
+    )
+    pairs = list(latest)
+    if not pairs:
+        return {}
+    from django.db.models import Q
+
+    condition = Q()
+    for other, last in pairs:
+        condition |= Q(snapshot__community_id=other, snapshot__as_of=last)
+    counts: Counter[int] = Counter(
+        MemberMetrics.objects.filter(condition, level__in=TAKING_PART).values_list(
+            "user_id", flat=True
+        )
+    )
+    return dict(counts)
+
+
+def _write(plan: _Plan, result: _Result, *, started: float) -> MetricsSnapshot:
+    """Store the result in one transaction; the state row is locked to serialise runs."""
+    now = timezone.now()
+    data = dict(result.data)
+    data["computed_at"] = _iso(now)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    data["duration_ms"] = duration_ms
+    with transaction.atomic():
+        state = MetricsState.objects.select_for_update().get(community_id=plan.community_id)
+        if plan.current and (
+            state.interactions_watermark != plan.watermark_seen
+            or state.ties_as_of != plan.ties_as_of_seen
+        ):
+            raise MetricsConflict(f"the tie table of {plan.community_id} changed during the run")
+        snapshot, created = MetricsSnapshot.objects.update_or_create(
+            community_id=plan.community_id,
+            as_of=plan.as_of,
+            defaults={
+                "computed_at": now,
+                "duration_ms": duration_ms,
+                "betweenness_exact": result.betweenness_exact,
+                "config": result.config.as_dict(),
+                "data": data,
+            },
+        )
+        if not created:
+            MemberMetrics.objects.filter(snapshot=snapshot).delete()
+        for row in result.member_rows:
+            row.snapshot = snapshot
+        MemberMetrics.objects.bulk_create(result.member_rows, batch_size=WRITE_BATCH_SIZE)
+        _checkpoint("members_written")
+        if plan.current:
+            _write_ties(plan, result)
+            _checkpoint("ties_written")
+            state.interactions_watermark = plan.upto_pk
+            state.ties_as_of = plan.as_of
+            state.finished_at = now
+            state.last_error = ""
+            fields = ["interactions_watermark", "ties_as_of", "finished_at", "last_error"]
+            if plan.full:
+                state.last_full_at = now
+                fields.append("last_full_at")
+                if state.full_requested_at == plan.full_requested_seen:
+                    state.full_requested_at = None
+                    fields.append("full_requested_at")
+            state.save(update_fields=fields)
+    if plan.current:
+        snapshots_prune(community_id=plan.community_id, now=now)
+    return snapshot
+
+
+def _write_ties(plan: _Plan, result: _Result) -> None:
+    """Replace the community's tie table with the states and scores of this run."""
+    TieStrength.objects.filter(community_id=plan.community_id).delete()
+    scores = {(s.a, s.b): s for s in result.scores}
+    rows = []
+    for key in sorted(result.states):
+        state = result.states[key]
+        score = scores[key]
+        rows.append(
+            TieStrength(
+                community_id=plan.community_id,
+                user_a_id=state.a,
+                user_b_id=state.b,
+                intensity_ab=state.i_ab,
+                intensity_ba=state.i_ba,
+                ref_at=datetime.fromtimestamp(state.ref, UTC),
+                first_at=datetime.fromtimestamp(state.first, UTC),
+                last_at=datetime.fromtimestamp(state.last, UTC),
+                channels=dict(sorted(state.channels.items())),
+                months=sorted(state.months),
+                score=score.score,
+                reciprocity=score.reciprocity,
+                multiplexity=score.multiplexity,
+                duration=score.duration,
+                tie_class=score.tie_class,
+            )
+        )
+        if len(rows) >= WRITE_BATCH_SIZE:
+            TieStrength.objects.bulk_create(rows)
+            rows = []
+    TieStrength.objects.bulk_create(rows)
+
+
+# --- history and retention ----------------------------------------------------------------------
+
+
+def metrics_compute_history(
+    *, community_id: int, months: int, now: datetime | None = None, log=None
+) -> list[MetricsSnapshot]:
+    """Compute monthly snapshots for the past *months* months (oldest first, each from the log up
+    to its moment, so each can find its predecessors) and then the current one."""
+    now = floor_minute(now or timezone.now())
+    moments = [months_before(now, k) for k in range(months, 0, -1)] + [now]
+    snapshots = []
+    for moment in moments:
+        snapshots.append(metrics_compute(community_id=community_id, as_of=moment))
+        if log is not None:
+            log(moment)
+    return snapshots
+
+
+def snapshots_prune(*, community_id: int, now: datetime | None = None) -> int:
+    """Apply the retention rule; return how many snapshots went.
+
+    Keep every snapshot of the last ``METRICS_KEEP_ALL_DAYS`` days, then the last one of each UTC
+    day up to ``METRICS_KEEP_DAILY_DAYS`` days, then the last one of each calendar month. The
+    latest snapshot is always kept.
+    """
+    pipeline = pipeline_settings()
+    now = now or timezone.now()
+    keep_all_after = now - timedelta(days=pipeline.keep_all_days)
+    daily_after = now - timedelta(days=pipeline.keep_daily_days)
+    rows = list(
+        MetricsSnapshot.objects.filter(community_id=community_id, as_of__lt=keep_all_after)
+        .order_by("-as_of")
+        .values_list("pk", "as_of")
+    )
+    seen: set = set()
+    doomed = []
+    for pk, as_of in rows:
+        bucket = as_of.date() if as_of >= daily_after else (as_of.year, as_of.month)
+        if bucket in seen:
+            doomed.append(pk)
+        else:
+            seen.add(bucket)
+    if doomed:
+        MetricsSnapshot.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+def _eager() -> bool:
+    from config.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+_REQUEST_SQL = """
+    INSERT INTO {table} (community_id, pending_since, last_error, interactions_watermark)
+    VALUES (%s, %s, '', 0)
+    ON CONFLICT (community_id) DO UPDATE SET pending_since = excluded.pending_since
+    WHERE {table}.pending_since IS NULL OR {table}.pending_since < %s
+"""
+
+
+def metrics_request(*, community_id: int, now: datetime | None = None) -> bool:
+    """Ask for a recompute of the community; return whether this call enqueued one.
+
+    One statement: an upsert that sets ``pending_since`` only where nothing is pending (or the
+    pending request is stale: its message was lost, or in the embedded default the debounce has
+    passed). Only the caller that set it enqueues, so a burst of requests makes one run.
+    """
+    pipeline = pipeline_settings()
+    now = now or timezone.now()
+    eager = _eager()
+    stale = pipeline.debounce_seconds if eager else pipeline.request_stale_seconds
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REQUEST_SQL.format(table=MetricsState._meta.db_table),
+            [community_id, now, now - timedelta(seconds=stale)],
+        )
+        won = cursor.rowcount == 1
+    if won:
+        countdown = 0 if eager else pipeline.debounce_seconds
+        as_of = floor_minute(now + timedelta(seconds=countdown))
+        _enqueue_on_commit(community_id=community_id, as_of=as_of, countdown=countdown)
+    return won
+
+
+def _enqueue_on_commit(*, community_id: int, as_of: datetime, countdown: int) -> None:
+    from metrics.tasks import recompute_community_task
+
+    def send():
+        try:
+            recompute_community_task.apply_async(
+                kwargs={"community_id": community_id, "as_of": _iso(as_of), "requested": True},
+                countdown=countdown or None,
+            )
+        except Exception:
+            # The broker is down or the in-process run failed: the request stays pending and is
+            # enqueued again once stale, or the hourly run catches up.
+            logger.exception("Could not run or enqueue the metrics of community %s", community_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+def metrics_run_requested(
+    *, community_id: int, as_of: datetime | None, requested: bool = False
+) -> MetricsSnapshot | None:
+    """Run a (possibly requested) recompute; in the embedded default skip it when a run finished
+    less than the debounce ago, leaving the request pending for the next one."""
+    if not Community.objects.filter(pk=community_id).exists():
+        return None
+    if requested and _eager():
+        debounce = timedelta(seconds=pipeline_settings().debounce_seconds)
+        finished = (
+            MetricsState.objects.filter(community_id=community_id)
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        if finished is not None and finished > timezone.now() - debounce:
+            return None
+    return metrics_compute(community_id=community_id, as_of=as_of)
+
+
+def metrics_log_changed(*, community_ids) -> int:
+    """Note that interactions of these communities were removed or moved: the next run rebuilds
+    the tie table from the whole log. One UPDATE (``community_ids`` may be a subquery)."""
+    return MetricsState.objects.filter(community_id__in=community_ids).update(
+        full_requested_at=timezone.now()
+    )
+
+
+def communities_to_recompute() -> list[int]:
+    """Return the ids of communities with members (the hourly run recomputes each)."""
+    return list(
+        Community.objects.filter(memberships__state="active")
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
