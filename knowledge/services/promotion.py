@@ -155,7 +155,7 @@ def item_promote(
     kind: str,
     title: str,
     summary: str,
-    body: str,
+    body: str = "",
     tag_names=(),
     submission_key: str = "",
 ) -> Item:

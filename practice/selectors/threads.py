@@ -156,6 +156,11 @@ class ThreadPage:
     can_accept: bool = False
     can_moderate: bool = False
     can_flag: bool = False
+    # --- knowledge (KB): provenance, promotion, members likely to answer ---
+    repertoire: list = field(default_factory=list)
+    can_promote: bool = False
+    likely_answerers: list = field(default_factory=list)
+    # --- end knowledge ---
 
     @property
     def opening_items(self) -> list[PostItem]:
@@ -238,17 +243,24 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
             )
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
+    tags = list(thread.tags.all())
+    # --- knowledge (KB): "now part of the repertoire", promote, members likely to answer ---
+    from knowledge.selectors.promotion import thread_knowledge
+
+    knowledge = thread_knowledge(user=user, thread=thread, tag_names=[t.name for t in tags])
+    # --- end knowledge ---
     return ThreadPage(
         thread=thread,
         opening=opening,
         posts=items,
-        tags=list(thread.tags.all()),
+        tags=tags,
         is_following=is_following,
         can_follow=permissions.can_follow_thread(user, thread),
         can_reply=can_reply,
         can_accept=can_accept,
         can_moderate=permissions.can_moderate(user, community),
         can_flag=can_flag,
+        **knowledge,
     )
 
 
