@@ -179,6 +179,21 @@ def profile_memberships(viewer, user) -> QuerySet[Membership]:
     )
 
 
+# --- search ------------------------------------------------------------------------------------
+# The index holds only what every reader of a community may see (no hidden posts, published
+# items, active members); a reader searches the communities whose content they may read.
+
+
+def searchable_entries(user):
+    """Search entries *user* may find: those of the communities whose content they may read."""
+    from search.models import SearchEntry
+
+    return SearchEntry.objects.filter(readable_communities_q(user, prefix="community__"))
+
+
+# --- end search --------------------------------------------------------------------------------
+
+
 # --- gatekeepers that raise --------------------------------------------------------------------
 
 

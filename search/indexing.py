@@ -1,17 +1,415 @@
-"""Keep the search index in step with the content (implemented by the search work)."""
+"""Keep the search index in step with the content.
+
+The content services call these functions inside their own transaction, so an entry changes
+together with what it indexes (and on PostgreSQL, its weighted vector with it). Each call reads
+the current state of the thing and writes what should be in the index now: calling one twice,
+or for something that is gone, is harmless. Writes are upserts on (kind, object_id), so two
+concurrent calls for the same thing cannot collide on the unique constraint.
+
+What is indexed is what every reader of the community may see: threads and posts that are not
+hidden, published repertoire items, and active members with their name, professional group,
+expertise, and occupation only when their profile shows details to everyone. Which communities
+a reader may search is decided by ``communities.permissions.searchable_entries``.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.functions import Replace
+
+from communities.models import Community, Membership, Profile
+from search.models import TEXT_MAX_CHARS, SearchEntry
+from search.text import clean_text, html_to_text, index_text, tag_field
+
+Kind = SearchEntry.Kind
+# How many threads (with their posts) or members are read and written per batch when
+# rebuilding: a few thousand entries per statement keep memory flat and statements fast.
+REBUILD_BATCH = 500
+_UPSERT_FIELDS = [
+    "community",
+    "thread",
+    "user",
+    "title",
+    "text",
+    "tag_names",
+    "item_kind",
+    "is_solved",
+    "created_at",
+    "updated_at",
+    "indexed_at",
+]
+
+
+def search_config() -> str:
+    """The PostgreSQL text-search configuration (a language) for indexing and querying."""
+    return settings.SEARCH_LANGUAGE
+
+
+def uses_vectors() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def vector_expression():
+    """The weighted vector of an entry: A its own title, B its tags, C its text."""
+    config = search_config()
+    own_title = Case(
+        When(kind=Kind.POST, then=Value("")), default=F("title"), output_field=TextField()
+    )
+    tags = Replace(F("tag_names"), Value("|"), Value(" "), output_field=TextField())
+    return (
+        SearchVector(own_title, weight="A", config=config)
+        + SearchVector(tags, weight="B", config=config)
+        + SearchVector("text", weight="C", config=config)
+    )
+
+
+def _write(entries: list[SearchEntry]) -> None:
+    """Insert or update *entries* and, on PostgreSQL, recompute their vectors."""
+    if not entries:
+        return
+    with transaction.atomic():
+        SearchEntry.objects.bulk_create(
+            entries,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=_UPSERT_FIELDS,
+        )
+        if uses_vectors():
+            ids_by_kind: dict[str, list[int]] = {}
+            for entry in entries:
+                ids_by_kind.setdefault(entry.kind, []).append(entry.object_id)
+            which = Q()
+            for kind, ids in ids_by_kind.items():
+                which |= Q(kind=kind, object_id__in=ids)
+            SearchEntry.objects.filter(which).update(search_vector=vector_expression())
+
+
+def _title(value: str) -> str:
+    return clean_text(value)[:300]
+
+
+# --- threads and posts -------------------------------------------------------------------------
+
+
+def _thread_tags(thread_ids: list[int]) -> dict[int, list[str]]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from practice.models import TaggedThread, Thread
+
+    rows = (
+        TaggedThread.objects.filter(
+            content_type=ContentType.objects.get_for_model(Thread), object_id__in=thread_ids
+        )
+        .order_by("tag__name")
+        .values_list("object_id", "tag__name")
+    )
+    tags: dict[int, list[str]] = {}
+    for thread_id, name in rows:
+        tags.setdefault(thread_id, []).append(name)
+    return tags
+
+
+def _solved(thread) -> bool | None:
+    return (thread.accepted_post_id is not None) if thread.is_question else None
+
+
+def _thread_entries(threads: list, posts: Iterable, tags: dict[int, list[str]]) -> list:
+    """Entries for visible *threads* and the visible, non-opening *posts* among them."""
+    by_id = {t.pk: t for t in threads}
+    entries = []
+    for thread in threads:
+        opening = thread.opening_post
+        body = html_to_text(opening.body_html) if opening is not None else ""
+        entries.append(
+            SearchEntry(
+                kind=Kind.THREAD,
+                object_id=thread.pk,
+                community_id=thread.community_id,
+                thread_id=thread.pk,
+                title=_title(thread.title),
+                text=index_text(body, limit=TEXT_MAX_CHARS),
+                tag_names=tag_field(tags.get(thread.pk, [])),
+                is_solved=_solved(thread),
+                created_at=thread.created_at,
+                updated_at=thread.last_activity_at,
+            )
+        )
+    for post in posts:
+        thread = by_id[post.thread_id]
+        entries.append(
+            SearchEntry(
+                kind=Kind.POST,
+                object_id=post.pk,
+                community_id=thread.community_id,
+                thread_id=thread.pk,
+                title=_title(thread.title),
+                text=index_text(html_to_text(post.body_html), limit=TEXT_MAX_CHARS),
+                tag_names=tag_field(tags.get(thread.pk, [])),
+                is_solved=_solved(thread),
+                created_at=post.created_at,
+                updated_at=post.edited_at or post.created_at,
+            )
+        )
+    return entries
+
+
+def _visible_posts(thread_ids):
+    from practice.models import Post
+
+    return (
+        Post.objects.filter(thread_id__in=thread_ids, is_hidden=False, is_opening=False)
+        .only("pk", "thread_id", "body_html", "created_at", "edited_at")
+        .order_by("pk")
+    )
 
 
 def thread_changed(thread_id: int) -> None:
-    """Re-index a thread (and its opening post); drop it from the index if hidden or gone."""
+    """Re-index a thread (its opening post is its text) and its posts; drop them all if the
+    thread is hidden or gone."""
+    from practice.models import Thread
+
+    thread = Thread.objects.select_related("opening_post").filter(pk=thread_id).first()
+    with transaction.atomic():
+        if thread is None or thread.is_hidden:
+            SearchEntry.objects.filter(
+                Q(thread_id=thread_id) | Q(kind=Kind.THREAD, object_id=thread_id)
+            ).delete()
+            return
+        posts = list(_visible_posts([thread.pk]))
+        _write(_thread_entries([thread], posts, _thread_tags([thread.pk])))
+        SearchEntry.objects.filter(thread_id=thread.pk, kind=Kind.POST).exclude(
+            object_id__in=[p.pk for p in posts]
+        ).delete()
 
 
 def post_changed(post_id: int) -> None:
-    """Re-index a post; drop it from the index if hidden or gone."""
+    """Re-index a post; drop it if hidden or gone. An opening post re-indexes its thread."""
+    from practice.models import Post
+
+    post = (
+        Post.objects.select_related("thread")
+        .only(
+            "pk",
+            "is_opening",
+            "is_hidden",
+            "body_html",
+            "created_at",
+            "edited_at",
+            "thread_id",
+            "thread__id",
+            "thread__community",
+            "thread__title",
+            "thread__kind",
+            "thread__accepted_post",
+            "thread__is_hidden",
+        )
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is not None and post.is_opening:
+        thread_changed(post.thread_id)
+        return
+    if post is None or post.is_hidden or post.thread.is_hidden:
+        SearchEntry.objects.filter(kind=Kind.POST, object_id=post_id).delete()
+        return
+    thread = post.thread
+    _write(_thread_entries([thread], [post], _thread_tags([thread.pk]))[1:])
+
+
+# --- repertoire items --------------------------------------------------------------------------
+
+
+def _item_entries(items: list, tags: dict[int, list[str]]) -> list:
+    entries = []
+    for item in items:
+        body = html_to_text(item.body_html) if item.body_html else clean_text(item.body)
+        entries.append(
+            SearchEntry(
+                kind=Kind.ITEM,
+                object_id=item.pk,
+                community_id=item.community_id,
+                title=_title(item.title),
+                text=index_text(clean_text(item.summary), body, limit=TEXT_MAX_CHARS),
+                tag_names=tag_field(tags.get(item.pk, [])),
+                item_kind=item.kind,
+                created_at=item.published_at or item.created_at,
+                updated_at=item.updated_at,
+            )
+        )
+    return entries
+
+
+def _item_tags(item_ids: list[int]) -> dict[int, list[str]]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from knowledge.models import Item, TaggedItem
+
+    rows = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Item), object_id__in=item_ids
+        )
+        .order_by("tag__name")
+        .values_list("object_id", "tag__name")
+    )
+    tags: dict[int, list[str]] = {}
+    for item_id, name in rows:
+        tags.setdefault(item_id, []).append(name)
+    return tags
+
+
+def _published_items():
+    from knowledge.models import Item
+
+    return Item.objects.filter(state=Item.State.PUBLISHED)
 
 
 def item_changed(item_id: int) -> None:
     """Re-index a repertoire item; only published items are in the index."""
+    item = _published_items().filter(pk=item_id).first()
+    with transaction.atomic():
+        if item is None:
+            SearchEntry.objects.filter(kind=Kind.ITEM, object_id=item_id).delete()
+            return
+        _write(_item_entries([item], _item_tags([item.pk])))
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+def _member_entries(memberships: list, expertise: dict[int, list[str]]) -> list:
+    entries = []
+    for membership in memberships:
+        user = membership.user
+        profile = getattr(user, "profile", None)
+        name = (profile.display_name if profile else "") or user.username
+        parts = [f"@{user.username}"]
+        if profile is not None:
+            # Occupation only when the profile shows its details to everyone: a reader of an
+            # open community may be anybody. Group and expertise are on the members list.
+            if profile.details_visible_to == Profile.Visibility.EVERYONE and profile.occupation:
+                parts.append(clean_text(profile.occupation))
+            if profile.professional_group is not None:
+                parts.append(clean_text(profile.professional_group.name))
+        changed = [membership.updated_at] + ([profile.updated_at] if profile else [])
+        entries.append(
+            SearchEntry(
+                kind=Kind.MEMBER,
+                object_id=membership.pk,
+                community_id=membership.community_id,
+                user_id=user.pk,
+                title=_title(name),
+                text=index_text(" · ".join(parts), limit=TEXT_MAX_CHARS),
+                tag_names=tag_field(expertise.get(user.pk, [])),
+                created_at=membership.joined_at or membership.created_at,
+                updated_at=max(changed),
+            )
+        )
+    return entries
+
+
+def _expertise(user_ids: list[int]) -> dict[int, list[str]]:
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem as TaggitItem
+
+    rows = (
+        TaggitItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Profile),
+            object_id__in=Profile.objects.filter(user_id__in=user_ids).values("pk"),
+        )
+        .order_by("tag__name")
+        .values_list("object_id", "tag__name")
+    )
+    user_of = dict(Profile.objects.filter(user_id__in=user_ids).values_list("pk", "user_id"))
+    tags: dict[int, list[str]] = {}
+    for profile_id, name in rows:
+        tags.setdefault(user_of[profile_id], []).append(name)
+    return tags
+
+
+def _active_memberships():
+    return Membership.objects.filter(
+        state=Membership.State.ACTIVE, user__is_active=True
+    ).select_related("user__profile__professional_group")
 
 
 def member_changed(user_id: int) -> None:
-    """Re-index a member's expertise in every community they belong to."""
+    """Re-index a member in every community they are an active member of (and drop the rest)."""
+    memberships = list(_active_memberships().filter(user_id=user_id))
+    with transaction.atomic():
+        SearchEntry.objects.filter(kind=Kind.MEMBER, user_id=user_id).exclude(
+            object_id__in=[m.pk for m in memberships]
+        ).delete()
+        _write(_member_entries(memberships, _expertise([user_id]) if memberships else {}))
+
+
+# --- rebuilding --------------------------------------------------------------------------------
+
+
+def _batches(ids: list[int], size: int = REBUILD_BATCH):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def rebuild_community(community: Community, *, log: Callable[[str], None] | None = None) -> int:
+    """Replace *community*'s entries with what its content says now; return how many."""
+    from practice.models import Thread
+
+    log = log or (lambda message: None)
+    written = 0
+    with transaction.atomic():
+        SearchEntry.objects.filter(community=community).delete()
+        thread_ids = list(
+            Thread.objects.filter(community=community, is_hidden=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for number, batch in enumerate(_batches(thread_ids), start=1):
+            threads = list(Thread.objects.select_related("opening_post").filter(pk__in=batch))
+            entries = _thread_entries(threads, _visible_posts(batch), _thread_tags(batch))
+            _write(entries)
+            written += len(entries)
+            log(
+                f"  {community.slug}: threads {min(number * REBUILD_BATCH, len(thread_ids)):,}"
+                f"/{len(thread_ids):,} ({written:,} entries)"
+            )
+        item_ids = list(
+            _published_items()
+            .filter(community=community)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for batch in _batches(item_ids):
+            entries = _item_entries(
+                list(_published_items().filter(pk__in=batch)), _item_tags(batch)
+            )
+            _write(entries)
+            written += len(entries)
+        membership_ids = list(
+            _active_memberships()
+            .filter(community=community)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for batch in _batches(membership_ids):
+            memberships = list(_active_memberships().filter(pk__in=batch))
+            _write(_member_entries(memberships, _expertise([m.user_id for m in memberships])))
+            written += len(memberships)
+        log(
+            f"  {community.slug}: {len(thread_ids):,} threads, {len(item_ids):,} items, "
+            f"{len(membership_ids):,} members — {written:,} entries"
+        )
+    return written
+
+
+def rebuild(*, communities=None, log: Callable[[str], None] | None = None) -> int:
+    """Rebuild the index of *communities* (all by default), one transaction per community."""
+    communities = list(communities if communities is not None else Community.objects.order_by("pk"))
+    total = 0
+    for number, community in enumerate(communities, start=1):
+        if log:
+            log(f"[{number}/{len(communities)}] {community.name}")
+        total += rebuild_community(community, log=log)
+    return total

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from search import views
+
 app_name = "search"
 
-urlpatterns = []
+urlpatterns = [
+    path("search/", views.search_view, name="search"),
+]

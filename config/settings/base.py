@@ -323,6 +323,12 @@ KNOWLEDGE_ATTACHMENT_TYPES = {
 KNOWLEDGE_REVIEW_AFTER_MONTHS = env_int("KNOWLEDGE_REVIEW_AFTER_MONTHS", 12)
 # --- end knowledge: evidence, promotion, health, experts ---
 
+# --- search ---
+# The PostgreSQL text-search configuration (a language: english, german, simple...) used to
+# index and to query. Changing it needs `manage.py rebuild_search_index`.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+# --- end search ---
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,6 +12,7 @@ from practice.models import AdoptionReport, Post, Thread, Vote
 from practice.services.notifications import Kind as NotificationKind
 from practice.services.notifications import notify
 from practice.services.threads import thread_recount, thread_refresh_status
+from search import indexing as search_indexing
 
 
 def post_recount_endorsements(post_id: int) -> None:
@@ -129,6 +130,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
                 post=answer,
                 summary=f"Accepted {answer.author.username}'s answer to “{thread.title}”",
             )
+        search_indexing.thread_changed(thread.pk)
     return thread
 
 
@@ -143,6 +145,7 @@ def answer_unaccept(*, thread: Thread, by) -> Thread:
         thread.accepted_post, thread.accepted_at = None, None
         thread_refresh_status(thread)
         thread.save(update_fields=["accepted_post", "accepted_at", "status"])
+        search_indexing.thread_changed(thread.pk)
     return thread
 
 

@@ -19,6 +19,7 @@ from practice.models import (
     Vote,
 )
 from practice.services.threads import post_hide, thread_refresh_status
+from search import indexing as search_indexing
 
 Action = ModerationAction.Action
 
@@ -64,6 +65,7 @@ def thread_set_locked(*, thread: Thread, by, locked: bool, reason: str = "") -> 
             reason=reason,
             summary=f"{'Locked' if locked else 'Unlocked'} “{thread.title}”",
         )
+        search_indexing.thread_changed(thread.pk)
     return thread
 
 
@@ -95,6 +97,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
                 reason=reason,
                 summary=summary,
             )
+        search_indexing.thread_changed(thread.pk)
     return thread
 
 

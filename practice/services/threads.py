@@ -14,6 +14,7 @@ from practice.services import follows
 from practice.services.content import clean_body, clean_tags, clean_title, render_body
 from practice.services.notifications import Kind as NotificationKind
 from practice.services.notifications import notify
+from search import indexing as search_indexing
 
 Status = Thread.Status
 
@@ -138,6 +139,7 @@ def thread_create(
                 text=f"New {thread.get_kind_display().lower()} in {community.name}: {title}",
                 url=thread.get_absolute_url(),
             )
+            search_indexing.thread_changed(thread.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
         if existing is None:
@@ -214,6 +216,7 @@ def post_create(
                 url=post.get_absolute_url(),
             )
             follows.thread_follow(user=author, thread=thread)
+            search_indexing.post_changed(post.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
         if existing is None:
@@ -268,6 +271,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
                 post=post,
                 summary=f"Edited a post by {post.author.username} in “{thread.title}”",
             )
+        search_indexing.post_changed(post.pk)
     return post
 
 
@@ -304,6 +308,7 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
                 reason=reason,
                 summary=f"Hid a post by {post.author.username} in “{thread.title}”",
             )
+        search_indexing.thread_changed(thread.pk)
     return post
 
 
@@ -333,4 +338,5 @@ def post_restore(*, post: Post, by, reason: str = "") -> Post:
             reason=reason,
             summary=f"Restored a post by {post.author.username} in “{thread.title}”",
         )
+        search_indexing.thread_changed(thread.pk)
     return post

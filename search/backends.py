@@ -1,0 +1,96 @@
+"""Two ways to match and rank entries behind one interface: PostgreSQL full-text search, and a
+simple matcher for SQLite (every word must appear; title hits first, then the most recent)."""
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.safestring import SafeString, mark_safe
+
+from search.indexing import search_config, uses_vectors
+from search.models import SearchEntry
+from search.text import MARK_START, MARK_STOP, ParsedQuery, escape_marked, window_snippet
+
+Kind = SearchEntry.Kind
+
+
+class PostgresBackend:
+    """websearch_to_tsquery against the stored, GIN-indexed vectors; ts_rank; ts_headline."""
+
+    name = "postgresql"
+
+    def _query(self, parsed: ParsedQuery) -> SearchQuery:
+        return SearchQuery(parsed.text, search_type="websearch", config=search_config())
+
+    def match(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+        query = self._query(parsed)
+        headline = SearchHeadline(
+            "text",
+            query,
+            config=search_config(),
+            start_sel=MARK_START,
+            stop_sel=MARK_STOP,
+            max_words=40,
+            min_words=15,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        # The text itself stays in the database: only the headline of the page's rows is read
+        # (PostgreSQL computes it after the sort and the LIMIT).
+        return (
+            qs.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query), headline=headline)
+            .defer("text", "search_vector")
+            .order_by("-rank", "-updated_at", "-pk")
+        )
+
+    def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
+        # Everything PostgreSQL returns is escaped; only our own markers become <mark>.
+        return mark_safe(escape_marked(getattr(entry, "headline", "") or ""))  # noqa: S308
+
+    def nothing_to_match(self, parsed: ParsedQuery) -> bool:
+        """Did the configuration drop every word (only stop words)?"""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))",
+                [search_config(), parsed.text],
+            )
+            return cursor.fetchone()[0] == 0
+
+
+class SimpleBackend:
+    """Every word (stop words aside) appears in the title, tags or text; ranked by how many words
+    are in the title, then by recency. Case-insensitive for ASCII letters (SQLite's LIKE)."""
+
+    name = "simple"
+
+    @staticmethod
+    def _in_title(term: str) -> Q:
+        return Q(title__icontains=term) & ~Q(kind=Kind.POST)
+
+    def match(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+        for term in parsed.terms:
+            qs = qs.filter(
+                Q(text__icontains=term) | Q(tag_names__icontains=term) | self._in_title(term)
+            )
+        title_hits = Value(0, output_field=IntegerField())
+        for term in parsed.terms:
+            title_hits = title_hits + Case(
+                When(self._in_title(term), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        return (
+            qs.annotate(rank=title_hits)
+            .defer("search_vector")
+            .order_by("-rank", "-updated_at", "-pk")
+        )
+
+    def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
+        return mark_safe(escape_marked(window_snippet(entry.text, parsed.terms)))  # noqa: S308
+
+    def nothing_to_match(self, parsed: ParsedQuery) -> bool:
+        return not parsed.terms
+
+
+def get_backend():
+    return PostgresBackend() if uses_vectors() else SimpleBackend()

@@ -1,0 +1,171 @@
+"""Reads for the search page: which entries match, in which order, and how each hit shows."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString
+
+from communities import permissions
+from search.backends import get_backend
+from search.models import SearchEntry
+from search.text import ParsedQuery, parse_query
+
+Kind = SearchEntry.Kind
+
+KIND_LABELS = {
+    Kind.THREAD: "Threads",
+    Kind.POST: "Answers and replies",
+    Kind.ITEM: "Repertoire",
+    Kind.MEMBER: "Members",
+}
+
+
+def item_kind_choices() -> list[tuple[str, str]]:
+    from knowledge.models import Item
+
+    return list(Item.Kind.choices)
+
+
+@dataclass
+class SearchFilters:
+    community: object = None  # a Community the reader may read, or None for all of them
+    kind: str = ""
+    item_kind: str = ""
+    tag: str = ""
+    solved: bool | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.community or self.kind or self.item_kind or self.tag or self.solved is not None
+        )
+
+
+@dataclass
+class SearchOutcome:
+    """What to show: entries to paginate (or None), and messages about the query."""
+
+    parsed: ParsedQuery
+    entries: QuerySet | None = None
+    message: str = ""
+    notices: list[str] = field(default_factory=list)
+    backend: object = None
+
+
+def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
+    """Match *q* with *filters* among the entries *user* may find, best first.
+
+    With no words but some filter, list what the filters select, most recent first.
+    """
+    parsed = parse_query(q)
+    outcome = SearchOutcome(parsed=parsed, notices=list(parsed.notices), backend=get_backend())
+    if parsed.text and not parsed.has_words:
+        outcome.message = (
+            "There is nothing to search for in what you typed: it has no letters or digits. "
+            "Type a word or two."
+        )
+        return outcome
+    if not parsed.has_words and not filters.any:
+        return outcome
+    entries = permissions.searchable_entries(user).select_related("community", "user")
+    if filters.community is not None:
+        entries = entries.filter(community=filters.community)
+    if filters.kind:
+        entries = entries.filter(kind=filters.kind)
+    if filters.item_kind:
+        entries = entries.filter(kind=Kind.ITEM, item_kind=filters.item_kind)
+    if filters.tag:
+        entries = entries.filter(tag_names__icontains=f"|{filters.tag.replace('|', '/')}|")
+    if filters.solved is not None:
+        entries = entries.filter(is_solved=filters.solved)
+    if parsed.has_words:
+        if outcome.backend.name == "simple" and not parsed.terms:
+            outcome.message = too_common_message(parsed)
+            return outcome
+        entries = outcome.backend.match(entries, parsed)
+    else:
+        entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
+    outcome.entries = entries
+    return outcome
+
+
+def too_common_message(parsed: ParsedQuery) -> str:
+    return (
+        f"“{parsed.text}” is made only of very common words, which search leaves out. "
+        "Add a more specific word."
+    )
+
+
+def explain_empty(outcome: SearchOutcome) -> str:
+    """Why a search found nothing: only common words, or simply no match."""
+    if outcome.parsed.has_words and outcome.backend.nothing_to_match(outcome.parsed):
+        return too_common_message(outcome.parsed)
+    return ""
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    community_name: str
+    community_url: str
+    snippet: SafeString
+    tags: list[str]
+    is_solved: bool | None
+    item_kind: str
+    updated_at: object
+
+
+def _url(entry: SearchEntry, slug: str) -> str:
+    if entry.kind == Kind.THREAD:
+        return reverse("practice:thread", args=[slug, entry.thread_id])
+    if entry.kind == Kind.POST:
+        return reverse("practice:thread", args=[slug, entry.thread_id]) + f"#post-{entry.object_id}"
+    if entry.kind == Kind.ITEM:
+        try:
+            return reverse("knowledge:item", args=[slug, entry.object_id])
+        except NoReverseMatch:  # the library's pages are not wired in (yet)
+            return f"/c/{slug}/library/{entry.object_id}/"
+    return reverse("communities:profile", args=[entry.user.username])
+
+
+def hits(entries, outcome: SearchOutcome) -> list[Hit]:
+    """Present a page of entries (already fetched with their community and member)."""
+    item_kinds = dict(item_kind_choices())
+    result = []
+    for entry in entries:
+        slug = entry.community.slug
+        result.append(
+            Hit(
+                kind=entry.kind,
+                title=entry.title,
+                url=_url(entry, slug),
+                community_name=entry.community.name,
+                community_url=reverse("communities:home", args=[slug]),
+                snippet=outcome.backend.snippet(entry, outcome.parsed)
+                if outcome.parsed.has_words
+                else _plain_snippet(entry),
+                tags=entry.tags,
+                is_solved=entry.is_solved,
+                item_kind=item_kinds.get(entry.item_kind, ""),
+                updated_at=entry.updated_at,
+            )
+        )
+    return result
+
+
+def _plain_snippet(entry: SearchEntry) -> SafeString:
+    from search.text import escape_marked, window_snippet
+
+    text = entry.__dict__.get("text")  # deferred on PostgreSQL searches; loaded when browsing
+    return SafeString(escape_marked(window_snippet(text or "", [])))
+
+
+def group_by_kind(page_hits: list[Hit]) -> list[tuple[str, str, list[Hit]]]:
+    """Group a page's hits by kind, groups in the order of their best hit."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in page_hits:
+        groups.setdefault(hit.kind, []).append(hit)
+    return [(kind, KIND_LABELS[kind], items) for kind, items in groups.items()]

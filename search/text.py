@@ -1,0 +1,147 @@
+"""Text helpers shared by indexing and searching: plain text for the index, the reader's query
+cut to a size search can handle, and escaped snippets with highlight marks."""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+# Highlight markers: private-use characters. Indexed text never contains them (clean_text
+# removes them), so after escaping a snippet they are the only places a <mark> can appear.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+
+# A query longer than this is cut (its first words are kept) and the page says so. Each word
+# becomes a search term; a few dozen terms say everything a search box can say.
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+
+# Words too common to search for on SQLite (PostgreSQL's text-search configuration has its own
+# list). A short list of the most frequent English words is enough for the simple matcher.
+_STOP_WORDS = """
+    a about above after again all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just me
+    more most my no nor not now of off on once only or other our ours out over own same she
+    should so some such than that the their theirs them then there these they this those
+    through to too under until up very was we were what when where which while who whom why
+    will with would you your yours
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def clean_text(value: str) -> str:
+    """Drop the highlight markers and NUL characters (which PostgreSQL refuses) from *value*."""
+    return (value or "").replace(MARK_START, "").replace(MARK_STOP, "").replace("\x00", "")
+
+
+def html_to_text(value: str) -> str:
+    """Return the words of sanitized HTML (block boundaries become spaces), markers removed."""
+    text = html.unescape(_TAG_RE.sub(" ", value or ""))
+    return clean_text(_SPACE_RE.sub(" ", text).strip())
+
+
+def index_text(*parts: str, limit: int) -> str:
+    """Join *parts* into the text an entry indexes, keeping only its first *limit* characters."""
+    return "\n\n".join(p for p in parts if p)[:limit]
+
+
+def tag_field(names) -> str:
+    """Return "|a|b|" for tag names (a name's own "|" becomes "/")."""
+    names = [clean_text(str(n)).replace("|", "/").strip() for n in names]
+    names = [n for n in names if n]
+    return f"|{'|'.join(names)}|" if names else ""
+
+
+@dataclass
+class ParsedQuery:
+    """The reader's query as search uses it, and what the page should tell them about it."""
+
+    text: str = ""
+    words: list[str] = field(default_factory=list)
+    # Words that could match (stop words dropped), lower-cased: the simple matcher's terms.
+    terms: list[str] = field(default_factory=list)
+    shortened: bool = False
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def has_words(self) -> bool:
+        return bool(self.words)
+
+
+def parse_query(raw: str | None) -> ParsedQuery:
+    """Normalise *raw* (whitespace, length, number of words) and note what was cut."""
+    text = " ".join(clean_text(raw or "").split())
+    parsed = ParsedQuery()
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
+        parsed.shortened = True
+    pieces = text.split(" ") if text else []
+    if len(pieces) > MAX_TERMS:
+        pieces = pieces[:MAX_TERMS]
+        text = " ".join(pieces)
+        parsed.shortened = True
+    if parsed.shortened:
+        parsed.notices.append(
+            f"Your search was long, so only its first {len(pieces)} words were used "
+            f"(at most {MAX_TERMS} words or {MAX_QUERY_CHARS} characters)."
+        )
+    parsed.text = text
+    parsed.words = [w.lower() for w in _WORD_RE.findall(text)]
+    seen = []
+    for word in parsed.words:
+        if word not in STOP_WORDS and word not in seen:
+            seen.append(word)
+    parsed.terms = seen
+    return parsed
+
+
+def escape_marked(value: str) -> str:
+    """Escape *value* for HTML and turn the highlight markers into <mark> elements.
+
+    Unbalanced markers (a snippet cut between them) are closed, so the markup stays valid.
+    """
+    out, open_mark = [], False
+    for piece in re.split(f"([{MARK_START}{MARK_STOP}])", value or ""):
+        if piece == MARK_START:
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif piece == MARK_STOP:
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        else:
+            out.append(html.escape(piece, quote=True))
+    if open_mark:
+        out.append("</mark>")
+    return "".join(out)
+
+
+def window_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
+    """A piece of *text* around the first occurrence of any term, with every term occurrence in
+    it between the highlight markers (not yet escaped: pass it to ``escape_marked``)."""
+    text = clean_text(text)
+    if not text:
+        return ""
+    lowered = text.lower()
+    hits = [i for i in (lowered.find(t) for t in terms if t) if i >= 0]
+    first = min(hits) if hits else 0
+    start = max(0, first - width // 3)
+    if start:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.find(" ", end)
+        end = space if 0 <= space - end < 30 else end
+    piece = text[start:end]
+    if terms:
+        pattern = re.compile(
+            "|".join(re.escape(t) for t in sorted(set(terms), key=len)[::-1]), re.I
+        )
+        piece = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", piece)
+    return ("… " if start else "") + piece + (" …" if end < len(text) else "")
