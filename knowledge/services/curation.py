@@ -127,7 +127,7 @@ def item_archive(*, item: Item, by, comment: str = "", superseded_by: Item | Non
         )
         if superseded_by is not None:
             note = f"Superseded by “{superseded_by.title}” (#{superseded_by.pk})."
-            comment = f"{comment}\n\n{note}".strip()
+            comment = f"{comment} — {note}" if comment else note
         record_event(item=item, actor=by, action=Action.ARCHIVED, comment=comment, at=now)
         indexing.item_changed(item.pk)
     return item
