@@ -59,7 +59,11 @@ class HealthQueue:
         return sum(s.count for s in self.sections)
 
     def __getitem__(self, key: str) -> Section:
-        return next(s for s in self.sections if s.key == key)
+        # A KeyError (not StopIteration) lets templates fall back to attribute lookup.
+        for section in self.sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
 
 
 def review_cutoff(now: datetime | None = None, months: int | None = None) -> datetime:
