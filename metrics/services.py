@@ -235,7 +235,16 @@ def _compute(plan: _Plan) -> _Result:
         until=None if plan.current else as_of,
         config=config,
     )
-    scores = score_all(states.values(), as_of=as_of_s, config=config)
+    # Every pair referred to as_of (so the stored intensities read "as of the last run"), scored
+    # in a fixed order so that sums over ties come out the same, bit for bit, on every run.
+    ordered = [states[key] for key in sorted(states)]
+    for state in ordered:
+        state.rebase(as_of_s, config.half_life_days)
+        # Times as the database keeps them (microseconds), so a run that reloads the table
+        # scores exactly what this one scored.
+        state.first, state.last = round(state.first, 6), round(state.last, 6)
+        state.channels = {k: round(v, 6) for k, v in state.channels.items()}
+    scores = score_all(ordered, as_of=as_of_s, config=config)
     member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
     strong: Counter[int] = Counter()
     weak: Counter[int] = Counter()
