@@ -75,26 +75,51 @@ def ei_index(
     Only edges whose two ends have a group count. Per group, a tie inside the group counts once
     as internal and a tie to another group counts as external.
     """
+    edge_list = list(edges)
+    ids = sorted({u for edge in edge_list for u in edge})
+    index = {u: i for i, u in enumerate(ids)}
+    names = sorted({g for g in (groups.get(u) for u in ids) if g is not None})
+    code_of = {g: c for c, g in enumerate(names)}
+    codes = [code_of.get(groups.get(u), -1) for u in ids]
+    indexed = [(index[u], index[v]) for u, v in edge_list]
+    overall, by_group, by_index = _ei_counts(indexed, codes, names)
+    return overall, by_group, {ids[i]: value for i, value in by_index.items()}
+
+
+def _ei_counts(
+    edges: list[tuple[int, int]], codes: list[int], names: list[str]
+) -> tuple[float | None, dict[str, float], dict[int, float]]:
+    """Return the E-I index over vertex indices with integer group codes (−1: no group)."""
+    n = len(codes)
+    ext_member, int_member = [0] * n, [0] * n
+    ext_group, int_group = [0] * len(names), [0] * len(names)
     ext = internal = 0
-    group_counts: dict[str, list[int]] = {}
-    member_counts: dict[int, list[int]] = {}
-    for u, v in edges:
-        gu, gv = groups.get(u), groups.get(v)
-        if gu is None or gv is None:
+    for a, b in edges:
+        ca, cb = codes[a], codes[b]
+        if ca < 0 or cb < 0:
             continue
-        slot = 0 if gu != gv else 1
-        if slot == 0:
-            ext += 1
-            group_counts.setdefault(gu, [0, 0])[0] += 1
-            group_counts.setdefault(gv, [0, 0])[0] += 1
-        else:
+        if ca == cb:
             internal += 1
-            group_counts.setdefault(gu, [0, 0])[1] += 1
-        member_counts.setdefault(u, [0, 0])[slot] += 1
-        member_counts.setdefault(v, [0, 0])[slot] += 1
+            int_group[ca] += 1
+            int_member[a] += 1
+            int_member[b] += 1
+        else:
+            ext += 1
+            ext_group[ca] += 1
+            ext_group[cb] += 1
+            ext_member[a] += 1
+            ext_member[b] += 1
     overall = (ext - internal) / (ext + internal) if ext + internal else None
-    by_group = {g: (e - i) / (e + i) for g, (e, i) in sorted(group_counts.items())}
-    by_member = {u: (e - i) / (e + i) for u, (e, i) in member_counts.items()}
+    by_group = {
+        names[c]: (ext_group[c] - int_group[c]) / (ext_group[c] + int_group[c])
+        for c in range(len(names))
+        if ext_group[c] + int_group[c]
+    }
+    by_member = {
+        i: (ext_member[i] - int_member[i]) / (ext_member[i] + int_member[i])
+        for i in range(n)
+        if ext_member[i] + int_member[i]
+    }
     return overall, by_group, by_member
 
 
@@ -117,11 +142,14 @@ def network_measures(
     groups: Mapping[int, str | None],
     config: MetricsConfig,
     with_constraint: bool = True,
+    with_betweenness: bool = True,
 ) -> NetworkResult:
     """Return the network measures of *members* joined by *ties* with S ≥ network_min_score.
 
     Ties with an end outside *members* are left out; *groups* maps member → professional group
-    name (or None). Every member is a node, so isolates count.
+    name (or None). Every member is a node, so isolates count. Betweenness dominates the cost on
+    large graphs; ``with_betweenness=False`` skips it (zeros, no brokers, ``betweenness_exact``
+    None) for callers that keep the previous run's values.
     """
     ids = sorted(set(members))
     index = {u: i for i, u in enumerate(ids)}
@@ -144,7 +172,10 @@ def network_measures(
     degree = graph.degree()
     strength = graph.strength(weights=weights) if m else [0.0] * n
     core = graph.coreness() if n else []
-    between, exact, samples = betweenness(graph, distances, config)
+    if with_betweenness:
+        between, exact, samples = betweenness(graph, distances, config)
+    else:
+        between, exact, samples = [0.0] * n, None, None
     if with_constraint and n:
         constraint = [None if c != c else c for c in graph.constraint(weights=weights)]
     else:
@@ -155,11 +186,14 @@ def network_measures(
 
     # Reciprocity of the directed tie graph: a tie is an arc each way it was used.
     arcs = m + mutual
-    ei, ei_groups, ei_members = ei_index(((ids[a], ids[b]) for a, b in edges), groups)
     member_groups = [groups.get(u) for u in ids]
+    names = sorted({g for g in member_groups if g is not None})
+    code_of = {g: c for c, g in enumerate(names)}
+    codes = [code_of.get(g, -1) for g in member_groups]
+    ei, ei_groups, ei_members = _ei_counts(edges, codes, names)
     positions = {
         u: MemberPosition(
-            degree[i], strength[i], between[i], core[i], constraint[i], ei_members.get(u)
+            degree[i], strength[i], between[i], core[i], constraint[i], ei_members.get(i)
         )
         for i, u in enumerate(ids)
     }

@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from .config import MetricsConfig
 
@@ -112,34 +113,41 @@ def fold_interactions(
 ) -> dict[PairKey, PairState]:
     """Fold log rows ``(actor, target, kind, t, group_size)`` into *states* (mutated, returned)."""
     rate = LN2 / (config.half_life_days * DAY)
-    weights = {k: config.weight(k) for k in KINDS}
+    factors = _kind_factors(config)
+    channel_of = CHANNEL_OF_KIND
+    symmetric = SYMMETRIC_KINDS
     exp = math.exp
     months_cache = _month_of_day
+    get = states.get
     for actor, target, kind, t, group_size in rows:
-        if actor == target:
+        if actor < target:
+            key = (actor, target)
+        elif actor > target:
+            key = (target, actor)
+        else:
             continue
-        weight = weights[kind]
-        if kind in SYMMETRIC_KINDS:
-            weight /= 2 * max(group_size - 1, 1)
-        key = (actor, target) if actor < target else (target, actor)
-        state = states.get(key)
+        contribution = factors[kind] * exp((t - ref) * rate)
+        if kind in symmetric and group_size > 2:
+            contribution /= group_size - 1
+        state = get(key)
         if state is None:
-            state = PairState(key[0], key[1], 0.0, 0.0, ref, t, t)
+            state = PairState(key[0], key[1], 0.0, 0.0, ref, t, t, {}, set())
             states[key] = state
-        elif state.ref != ref:
-            state.rebase(ref, config.half_life_days)
-        contribution = weight * exp((t - ref) * rate)
+        else:
+            if state.ref != ref:
+                state.rebase(ref, config.half_life_days)
+            if t < state.first:
+                state.first = t
+            if t > state.last:
+                state.last = t
         if actor < target:
             state.i_ab += contribution
         else:
             state.i_ba += contribution
-        if t < state.first:
-            state.first = t
-        if t > state.last:
-            state.last = t
-        channel = CHANNEL_OF_KIND[kind]
-        if state.channels.get(channel, -math.inf) < t:
-            state.channels[channel] = t
+        channels = state.channels
+        channel = channel_of[kind]
+        if channels.get(channel, -1e300) < t:
+            channels[channel] = t
         month = months_cache.get(int(t // DAY))
         state.months.add(month if month is not None else month_number(t))
     return states
@@ -183,8 +191,7 @@ def fold_aggregates(
     return states
 
 
-@dataclass(frozen=True, slots=True)
-class TieScore:
+class TieScore(NamedTuple):
     """A pair's tie as of one moment: the score, its parts and its class."""
 
     a: int
@@ -227,10 +234,11 @@ def score_all(
     channel_cutoff = as_of - config.multiplexity_window_days * DAY
     strong, weak = config.strong_threshold, config.weak_threshold
     month_now = month_number(as_of)
-    month_first = month_now - config.repeat_pair_months + 1
+    recent_window = set(range(month_now - config.repeat_pair_months + 1, month_now + 1))
     repeat_min = config.repeat_pair_min_months
     exp, expm1 = math.exp, math.expm1
     out = []
+    append = out.append
     for s in states:
         factor = exp((s.ref - as_of) * rate)
         i_ab, i_ba = s.i_ab * factor, s.i_ba * factor
@@ -238,19 +246,17 @@ def score_all(
         low = i_ab if i_ab < i_ba else i_ba
         intensity = -expm1(-total / kappa)
         reciprocated = -expm1(-2.0 * low / kappa)
-        channels = 0
-        for last_used in s.channels.values():
-            if last_used >= channel_cutoff:
-                channels += 1
+        used = s.channels.values()
+        if min(used, default=as_of) >= channel_cutoff:
+            channels = len(used)
+        else:
+            channels = sum(1 for last_used in used if last_used >= channel_cutoff)
         span = (s.last - s.first) / d_span
         duration = span if span < 1.0 else 1.0
         score = intensity * (base + m_coef * channels + d_coef * duration) + r_coef * reciprocated
         tie_class = "strong" if score >= strong else "weak" if score >= weak else "latent"
-        recent_months = 0
-        for month in s.months:
-            if month_first <= month <= month_now:
-                recent_months += 1
-        out.append(
+        recent_months = len(recent_window & s.months)
+        append(
             TieScore(
                 s.a,
                 s.b,
