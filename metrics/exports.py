@@ -1,0 +1,283 @@
+"""Exports of a community's latest snapshot for moderators and researchers.
+
+Three formats carry the same people under the same identifiers:
+
+- the dashboard as JSON (the snapshot's ``data`` unchanged, plus the community, the member rows
+  and a ``people`` table resolving the user ids — see docs/dashboard-export.md);
+- the tie network as GraphML (networkx ``write_graphml``): every member of the snapshot is a node
+  (isolates too, so density, components and isolates recomputed from the file match the
+  dashboard), every tie at or above the network threshold an edge;
+- the same edges as a CSV edge list.
+
+``pseudonymous=True`` replaces names and user ids by stable pseudonyms: ``member-`` + the first
+hex digits of HMAC-SHA256(SECRET_KEY, "<community id>:<user id>"). They are the same in the three
+formats and across exports of the same community (so a researcher can follow a member over time)
+and differ between communities (so two exports cannot be joined on them).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+
+import networkx as nx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from communities.models import Community
+from metrics.dashboard import group_names, network_threshold, people
+from metrics.models import MemberMetrics, MetricsSnapshot, TieStrength
+
+EXPORT_SCHEMA = "practica.dashboard-export/1"
+PSEUDONYM_HEX = 10  # 40 bits: collisions are unlikely below millions of members, and checked
+CSV_FIELDS = [
+    "source",
+    "target",
+    "source_label",
+    "target_label",
+    "source_group",
+    "target_group",
+    "weight",
+    "tie_class",
+    "reciprocity",
+    "multiplexity",
+    "duration",
+]
+
+
+def pseudonym(community_id: int, user_id: int, length: int = PSEUDONYM_HEX) -> str:
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{community_id}:{user_id}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"member-{digest[:length]}"
+
+
+def pseudonyms(community_id: int, user_ids) -> dict[int, str]:
+    """Pseudonyms for *user_ids*, longer for all of them if the short ones would collide."""
+    ids = sorted(set(user_ids))
+    length = PSEUDONYM_HEX
+    while True:
+        names = {uid: pseudonym(community_id, uid, length) for uid in ids}
+        if len(set(names.values())) == len(names) or length >= 64:
+            return names
+        length += 4
+
+
+class Identities:
+    """Node id and label of each member, pseudonymous or not (one query for names)."""
+
+    def __init__(self, community: Community, user_ids, *, pseudonymous: bool):
+        self.pseudonymous = pseudonymous
+        self.community_id = community.pk
+        self.usernames: dict[int, str | None] = {}
+        ids = sorted(set(user_ids))
+        if pseudonymous:
+            self.labels = pseudonyms(community.pk, ids)
+            self.ids = dict(self.labels)
+        else:
+            found = people(ids)
+            self.labels = {uid: found.get(uid, {}).get("name") or f"user {uid}" for uid in ids}
+            self.ids = {uid: f"u{uid}" for uid in ids}
+            self.usernames = {uid: found.get(uid, {}).get("username") for uid in ids}
+
+    def node(self, user_id: int) -> str:
+        if user_id not in self.ids:  # e.g. a broker who has left since the run
+            self.ids[user_id] = (
+                pseudonym(self.community_id, user_id) if self.pseudonymous else f"u{user_id}"
+            )
+        return self.ids[user_id]
+
+    def label(self, user_id: int) -> str:
+        return self.labels.get(user_id) or self.node(user_id)
+
+
+def _member_rows(snapshot: MetricsSnapshot) -> list[dict]:
+    return list(
+        MemberMetrics.objects.filter(snapshot=snapshot)
+        .order_by("user_id")
+        .values(
+            "user_id",
+            "level",
+            "previous_level",
+            "trajectory",
+            "active_days",
+            "helps",
+            "contributions",
+            "presence",
+            "strong_ties",
+            "weak_ties",
+            "degree",
+            "strength",
+            "betweenness",
+            "professional_group_id",
+            "x",
+            "y",
+        )
+    )
+
+
+def _edges(snapshot: MetricsSnapshot, members: set[int]) -> list[tuple]:
+    """Ties of the network (score >= threshold) between members of the snapshot."""
+    rows = (
+        TieStrength.objects.filter(
+            community_id=snapshot.community_id, score__gte=network_threshold(snapshot)
+        )
+        .order_by("user_a_id", "user_b_id")
+        .values_list(
+            "user_a_id",
+            "user_b_id",
+            "score",
+            "tie_class",
+            "reciprocity",
+            "multiplexity",
+            "duration",
+        )
+        .iterator(chunk_size=5000)  # a 10k-member community can have ~10^5 ties; stream them
+    )
+    return [row for row in rows if row[0] in members and row[1] in members]
+
+
+def _bundle(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bool):
+    members = _member_rows(snapshot)
+    member_ids = {m["user_id"] for m in members}
+    groups = group_names()
+    who = Identities(community, member_ids, pseudonymous=pseudonymous)
+    return members, member_ids, groups, who
+
+
+def _replace_user_ids(value, who: Identities):
+    """Copy of *value* with every ``user_id`` replaced by ``member`` (the pseudonym)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "user_id" and isinstance(item, int):
+                out["member"] = who.node(item)
+            else:
+                out[key] = _replace_user_ids(item, who)
+        return out
+    if isinstance(value, list):
+        return [_replace_user_ids(item, who) for item in value]
+    return value
+
+
+def dashboard_json(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bool) -> str:
+    members, member_ids, groups, who = _bundle(community, snapshot, pseudonymous=pseudonymous)
+    data = snapshot.data or {}
+    person_ids = set(member_ids)
+    for broker in ((data.get("network") or {}).get("top_brokers")) or []:
+        if isinstance(broker.get("user_id"), int):
+            person_ids.add(broker["user_id"])
+    member_list = []
+    for m in members:
+        row = {k: v for k, v in m.items() if k not in ("user_id", "professional_group_id")}
+        row["member"] = who.node(m["user_id"])
+        row["group"] = groups.get(m["professional_group_id"])
+        if not pseudonymous:
+            row["user_id"] = m["user_id"]
+        member_list.append(row)
+    if pseudonymous:
+        people_table = {who.node(uid): {"label": who.node(uid)} for uid in sorted(person_ids)}
+        data = _replace_user_ids(data, who)
+    else:
+        extra = people(person_ids - member_ids) if person_ids - member_ids else {}
+        people_table = {}
+        for uid in sorted(person_ids):
+            info = extra.get(uid) or {}
+            people_table[str(uid)] = {
+                "member": who.node(uid),
+                "name": who.labels.get(uid) or info.get("name"),
+                "username": who.usernames.get(uid) or info.get("username"),
+            }
+    document = {
+        "schema": EXPORT_SCHEMA,
+        "pseudonymous": pseudonymous,
+        "community": {
+            "id": community.pk,
+            "slug": community.slug,
+            "name": community.name,
+            "visibility": community.visibility,
+        },
+        "snapshot": {
+            "id": snapshot.pk,
+            "as_of": snapshot.as_of,
+            "computed_at": snapshot.computed_at,
+            "duration_ms": snapshot.duration_ms,
+            "betweenness_exact": snapshot.betweenness_exact,
+            "network_threshold": network_threshold(snapshot),
+            "config": snapshot.config,
+        },
+        "data": data,
+        "members": member_list,
+        "people": people_table,
+    }
+    return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+
+
+def tie_graph(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bool) -> nx.Graph:
+    members, member_ids, groups, who = _bundle(community, snapshot, pseudonymous=pseudonymous)
+    graph = nx.Graph(
+        community=community.slug if not pseudonymous else f"community-{community.pk}",
+        as_of=snapshot.as_of.isoformat(),
+        pseudonymous=pseudonymous,
+    )
+    for m in members:
+        graph.add_node(
+            who.node(m["user_id"]),
+            label=who.label(m["user_id"]),
+            group=groups.get(m["professional_group_id"]) or "",
+            level=m["level"],
+            betweenness=float(m["betweenness"]),
+            degree=int(m["degree"]),
+        )
+    for a, b, score, tie_class, reciprocity, multiplexity, duration in _edges(snapshot, member_ids):
+        graph.add_edge(
+            who.node(a),
+            who.node(b),
+            weight=float(score),
+            tie_class=tie_class,
+            reciprocity=float(reciprocity),
+            multiplexity=float(multiplexity),
+            duration=float(duration),
+        )
+    return graph
+
+
+def graphml(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bool) -> bytes:
+    buffer = io.BytesIO()
+    nx.write_graphml(tie_graph(community, snapshot, pseudonymous=pseudonymous), buffer)
+    return buffer.getvalue()
+
+
+def _csv_safe(value):
+    """Keep spreadsheets from running a name that starts like a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def edge_list_csv(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bool) -> str:
+    members, member_ids, groups, who = _bundle(community, snapshot, pseudonymous=pseudonymous)
+    group_of = {m["user_id"]: groups.get(m["professional_group_id"]) or "" for m in members}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for a, b, score, tie_class, reciprocity, multiplexity, duration in _edges(snapshot, member_ids):
+        writer.writerow(
+            [
+                who.node(a),
+                who.node(b),
+                _csv_safe(who.label(a)),
+                _csv_safe(who.label(b)),
+                _csv_safe(group_of.get(a, "")),
+                _csv_safe(group_of.get(b, "")),
+                repr(float(score)),
+                tie_class,
+                repr(float(reciprocity)),
+                repr(float(multiplexity)),
+                repr(float(duration)),
+            ]
+        )
+    return out.getvalue()
