@@ -97,6 +97,7 @@ def interactions_write(specs: Iterable[InteractionSpec]) -> int:
     offered. Call inside the transaction that writes the content."""
     rows = [s.to_model() for s in specs if s.actor_id != s.target_id]
     Interaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=REBUILD_BATCH_SIZE)
+    _metrics_request_on_commit({row.community_id for row in rows})
     return len(rows)
 
 
@@ -128,6 +129,7 @@ def interactions_retract(*, source, kind: str | None = None, actor=None) -> int:
         qs = qs.filter(kind=kind)
     if actor is not None:
         qs = qs.filter(actor=actor)
+    _metrics_log_changed(qs.values("community_id"))
     deleted, _ = qs.delete()
     return deleted
 
@@ -139,7 +141,58 @@ def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
     if community_ids is not None:
         logged = logged.filter(community_id__in=community_ids)
     with transaction.atomic():
+        _metrics_log_changed(community_ids)
         logged.delete()
         for source in _sources.values():
             interactions_write(source(community_ids))
     return logged.count()
+
+
+# --- metrics: recompute requests (MB) ---
+# New interactions ask for a metrics recompute of their community once the transaction commits:
+# one cheap upsert per community and transaction (metrics.services.metrics_request coalesces
+# them, so a burst of posts makes one run). Removed or moved interactions mark the tie table for
+# a rebuild from the whole log (one UPDATE, inside the transaction that removes them).
+
+
+class _MetricsRequest:
+    """The on-commit callback of one transaction, collecting the communities it touched."""
+
+    def __init__(self):
+        self.community_ids: set[int] = set()
+
+    def __call__(self):
+        from metrics.services import metrics_request
+
+        for community_id in sorted(self.community_ids):
+            metrics_request(community_id=community_id)
+
+
+def _metrics_request_on_commit(community_ids: set[int]) -> None:
+    if not community_ids:
+        return
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_practica_metrics_request", None)
+    # Reuse this transaction's callback while it is still registered (a rollback discards it).
+    registered = connection.in_atomic_block and any(
+        entry[1] is pending for entry in getattr(connection, "run_on_commit", ())
+    )
+    if pending is None or not registered:
+        pending = _MetricsRequest()
+        connection._practica_metrics_request = pending
+        pending.community_ids.update(community_ids)
+        transaction.on_commit(pending, robust=True)
+    else:
+        pending.community_ids.update(community_ids)
+
+
+def _metrics_log_changed(community_ids) -> None:
+    """*community_ids*: ids, a values() queryset, or None for every community."""
+    from metrics.services import metrics_log_changed
+
+    if community_ids is None:
+        community_ids = Community.objects.values("pk")
+    metrics_log_changed(community_ids=community_ids)
+
+
+# --- end metrics: recompute requests ---
