@@ -46,6 +46,7 @@ class Command(BaseCommand):
         trace_level = trace_logger.level
         trace_logger.setLevel(logging.WARNING)
         activity = None
+        repertoire = None  # knowledge (KB)
         try:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
                 summary = demo.demo_build(log=self.stdout.write)
@@ -56,6 +57,12 @@ class Command(BaseCommand):
                     activity = activity_build(
                         weeks=options.get("activity_weeks", 52), log=self.stdout.write
                     )
+                    # --- knowledge (KB): each community's repertoire, from its activity ---
+                    from knowledge.demo import repertoire_build
+
+                    self.stdout.write("Repertoire:")
+                    repertoire = repertoire_build(log=self.stdout.write)
+                    # --- end knowledge ---
         finally:
             app.conf.task_always_eager = eager
             trace_logger.setLevel(trace_level)
@@ -76,6 +83,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     self.style.WARNING(f"{len(activity.failures)} planned items did not apply.")
                 )
+        # --- knowledge (KB) ---
+        if repertoire is not None:
+            self.stdout.write(
+                f"Repertoire: {repertoire.communities} communities filled and "
+                f"{repertoire.skipped_communities} already had theirs ({repertoire.seconds:.1f} s)."
+            )
+        # --- end knowledge ---
         if summary.skipped_usernames:
             self.stdout.write(
                 self.style.WARNING(

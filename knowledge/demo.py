@@ -1,0 +1,515 @@
+"""A repertoire for each demo community, written through the real services.
+
+Each community gets a few dozen items of every kind, drawn from its own topics: some promoted
+from solved questions (with provenance and credit to the askers and answerers), most proposed
+by members and published by moderators; some featured, some archived (one superseded by a
+newer item), a few proposals, sent-back proposals and change proposals still waiting; and
+"I used this" reports on the published items, a few of them "did not work" so the
+content-health queue has something to show. A few topics get no item, so the queue's "tags
+without an item" and the experts page's gaps are not empty either.
+
+Like ``practice.demo``, everything is planned first from a generator seeded per community, then
+applied in time order through the services with ``django.utils.timezone.now`` frozen at each
+step's moment, so revisions, curation history, credits, the interaction log (co-edits, worked)
+and the search index are what the services write. A community that already has items is left
+alone, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from unittest import mock
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from communities.models import Community
+from knowledge.models import Evidence, Item
+from knowledge.services import curation, evidence, promotion
+from knowledge.services import items as item_services
+from practice import demo as practice_demo
+from practice import demo_text as text
+from practice.models import Event, Thread
+
+SEED = 20241105
+AUTHORED_PER_KIND = 4  # items members write, per kind (seven kinds)
+PROMOTED = 6  # solved questions promoted per community (when it has that many)
+TOPICS_LEFT_OUT = 1  # the last topics of a domain get no item: gaps for the health queue
+Log = Callable[[str], None]
+Kind = Item.Kind
+Outcome = Evidence.Outcome
+
+# --- how each kind is written ------------------------------------------------------------------
+TITLES = {
+    Kind.STORY: (
+        "How we got on top of {label}",
+        "A year of {label}: what changed on our team",
+        "The {label} case we still talk about",
+    ),
+    Kind.TOOL: (
+        "Checklist for {label}",
+        "A one-page decision aid for {label}",
+        "Quick reference: {label}",
+    ),
+    Kind.CONCEPT: (
+        "What we mean by “good enough” in {label}",
+        "{Label}: the ideas behind the practice",
+        "Thresholds and judgement in {label}",
+    ),
+    Kind.CASE: (
+        "Case: {label} with {x}",
+        "Case notes: {x}",
+        "Case: when {label} stalled",
+    ),
+    Kind.METHOD: (
+        "Step by step: {label}",
+        "A safer routine for {label}",
+        "How to review {label} in ten minutes",
+    ),
+    Kind.ARTEFACT: (
+        "Template: {label} handover note",
+        "Printable guide to {label}",
+        "Audit sheet for {label}",
+    ),
+    Kind.EVENT_RECORD: (
+        "Notes from our session on {label}",
+        "What came out of the {label} workshop",
+        "Record: peer review of {label}",
+    ),
+}
+SUMMARIES = {
+    Kind.STORY: "What happened when we changed how we handle {label}, and what we kept.",
+    Kind.TOOL: "A short aid for {label}: {advice}.",
+    Kind.CONCEPT: "The idea the community keeps coming back to about {label}: {advice}.",
+    Kind.CASE: "One case of {label}, what was tried and what finally helped: {advice}.",
+    Kind.METHOD: "How members handle {label}, in order: {advice}.",
+    Kind.ARTEFACT: "A document to reuse for {label}; the key point: {advice}.",
+    Kind.EVENT_RECORD: "What members shared about {label} when they met: {advice}.",
+}
+WORKED_NOTES = (
+    "Used it with two new colleagues; it saved us a lot of back and forth.",
+    "Worked well in our setting, with one small change to the order of the steps.",
+    "Exactly what I needed on a busy shift.",
+    "",
+    "",
+    "Printed it for the team room; people actually use it.",
+)
+PARTLY_NOTES = (
+    "Helpful for the straightforward cases; the hard ones still needed a specialist.",
+    "Worked once we adapted it to our smaller team.",
+    "",
+)
+CHANGE_NOTES = (
+    "Added the step we always forget.",
+    "The summary undersold it; rewrote it.",
+    "Updated the numbers to the current guidance.",
+)
+REQUEST_CHANGES = (
+    "Could you say which setting this is for, and add a source?",
+    "Lovely start. Please split the steps into a list so it reads quickly.",
+)
+
+
+@dataclass(order=True)
+class _Step:
+    at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    run: Callable[[], None] = field(compare=False)
+
+
+@dataclass
+class RepertoireSummary:
+    communities: int = 0
+    skipped_communities: int = 0
+    counts: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def community_has_repertoire(community: Community) -> bool:
+    return Item.objects.filter(community=community).exists()
+
+
+def _cap(text_: str) -> str:
+    return text_[:1].upper() + text_[1:]
+
+
+class _Planner:
+    """Plan one community's repertoire as time-stamped service calls."""
+
+    def __init__(self, *, community, domain, members, now, start, rng):
+        self.community = community
+        self.domain = domain
+        self.now = now
+        self.start = start
+        self.end = now - timedelta(minutes=20)
+        self.rng = rng
+        self.members = sorted(members, key=lambda m: m.joined_at)
+        self.moderators = [m for m in self.members if m.is_moderator] or self.members[:1]
+        self.steps: list[_Step] = []
+        self.items: dict[int, Item] = {}
+        self.published_at: dict[int, datetime] = {}  # planned publication, per item key
+        self.keys = iter(range(1, 10**9))
+        self.used_titles: set[str] = set()
+        topics = list(domain.topics)
+        self.topics = topics[: max(1, len(topics) - TOPICS_LEFT_OUT)]
+
+    # --- scheduling and people ---------------------------------------------------------------
+
+    def add(self, at: datetime, kind: str, run: Callable[[], None]) -> bool:
+        if at >= self.end:
+            return False
+        self.steps.append(_Step(at, len(self.steps), kind, run))
+        return True
+
+    def members_at(self, at: datetime, exclude=()) -> list:
+        return [
+            m
+            for m in self.members
+            if m.joined_at < at - timedelta(hours=2) and m.user.pk not in exclude
+        ]
+
+    def pick(self, at: datetime, exclude=()):
+        pool = self.members_at(at, exclude)
+        return self.rng.choice(pool) if pool else None
+
+    def moderator(self, at: datetime):
+        pool = [m for m in self.moderators if m.joined_at < at] or self.moderators
+        return self.rng.choice(pool)
+
+    def when(self, after: datetime, days: float) -> datetime:
+        return after + timedelta(hours=self.rng.uniform(2, 24 * days))
+
+    # --- content -------------------------------------------------------------------------------
+
+    def content(self, kind: str, topic) -> dict:
+        rng = self.rng
+        label = topic.label
+        for _ in range(8):
+            title = rng.choice(TITLES[kind]).format(
+                label=label, Label=_cap(label), x=rng.choice(topic.fills)
+            )
+            if title not in self.used_titles:
+                break
+        else:
+            title = f"{title} ({len(self.used_titles)})"
+        self.used_titles.add(title)
+        advice = rng.sample(topic.advice, k=min(4, len(topic.advice)))
+        tried = rng.sample(topic.tried, k=min(3, len(topic.tried)))
+        summary = SUMMARIES[kind].format(label=label, advice=advice[0][0].lower() + advice[0][1:])
+        context = rng.choice(topic.context).format(x=rng.choice(topic.fills))
+        steps = "\n".join(f"{i}. {line}" for i, line in enumerate(advice, 1))
+        tried_list = "\n".join(f"- {line}" for line in tried)
+        body = (
+            f"## When it helps\n\n{context}\n\n"
+            f"## What to do\n\n{steps}\n\n"
+            f"## What people tried first\n\n{tried_list}\n\n"
+            f"## Watch out\n\n{rng.choice(self.domain.lessons)}\n"
+        )
+        if kind == Kind.STORY:
+            body = (
+                f"{rng.choice(text.STORY_OPENERS)}\n\n{body}\n{rng.choice(self.domain.results)}\n"
+            )
+        links = ()
+        if kind in (Kind.ARTEFACT, Kind.TOOL):
+            slug = "-".join(label.lower().split())[:60]
+            links = ((f"https://example.org/{self.community.slug}/{slug}", f"{_cap(label)} (PDF)"),)
+        return {
+            "kind": kind,
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "tag_names": tuple(topic.tags),
+            "links": links,
+        }
+
+    # --- plans ---------------------------------------------------------------------------------
+
+    def plan(self, solved: list[Thread], events: list[Event]) -> list[_Step]:
+        rng = self.rng
+        span = (self.end - timedelta(days=4) - self.start).total_seconds()
+        kinds = [k for k in Kind.values for _ in range(AUTHORED_PER_KIND)]
+        rng.shuffle(kinds)
+        # The fates of the authored items: most published, a few left waiting.
+        fates = ["proposed"] * 3 + ["sent_back"] * 2 + ["published"] * (len(kinds) - 5)
+        rng.shuffle(fates)
+        published_keys = []
+        for kind, fate in zip(kinds, fates, strict=True):
+            # Recent proposals wait; published items spread over the year.
+            if fate == "published":
+                at = self.start + timedelta(seconds=span * rng.random() ** 0.9)
+            else:
+                at = self.end - timedelta(days=rng.uniform(2, 20))
+            topic = rng.choice(self.topics)
+            fields = self.content(kind, topic)
+            if kind == Kind.EVENT_RECORD and events:
+                event = rng.choice(events)
+                at = max(at, event.ends_at + timedelta(days=1))
+                fields["title"] = f"Notes from “{event.title}”"
+            key = self.plan_item(at, fields, fate)
+            if key and fate == "published":
+                published_keys.append(key)
+        for index, thread in enumerate(solved[:PROMOTED]):
+            # The last two promotions wait in the queue for a moderator.
+            key = self.plan_promotion(thread, publish=index < PROMOTED - 2)
+            if key:
+                published_keys.append(key)
+        self.plan_curation(published_keys)
+        self.steps.sort()
+        return self.steps
+
+    def plan_item(self, at, fields, fate) -> int | None:
+        author = self.pick(at)
+        if author is None:
+            return None
+        key = next(self.keys)
+
+        def propose(key=key, author=author, fields=fields):
+            self.items[key] = item_services.item_propose(
+                community=self.community, by=author.user, **fields
+            )
+
+        if not self.add(at, "item", propose):
+            return None
+        reviewed = self.when(at, 6)
+        moderator = self.moderator(reviewed)
+        if fate == "sent_back":
+            comment = self.rng.choice(REQUEST_CHANGES)
+
+            def send_back(key=key, moderator=moderator, comment=comment):
+                curation.item_request_changes(
+                    item=self.items[key], by=moderator.user, comment=comment
+                )
+
+            self.add(min(reviewed, self.end - timedelta(hours=1)), "sent_back", send_back)
+        elif fate == "published":
+
+            def publish(key=key, moderator=moderator):
+                curation.item_publish(item=self.items[key], by=moderator.user)
+
+            if not self.add(reviewed, "publish", publish):
+                return None
+            self.published_at[key] = reviewed
+            self.plan_evidence(key, reviewed, exclude={author.user.pk})
+        return key
+
+    def plan_promotion(self, thread: Thread, *, publish: bool) -> int | None:
+        at = self.when(thread.accepted_at, 20)
+        moderator = self.moderator(at)
+        key = next(self.keys)
+
+        def promote(key=key, thread=thread, moderator=moderator):
+            source = promotion.promotion_source(thread=thread)
+            draft = promotion.promotion_draft(source=source)
+            self.items[key] = promotion.item_promote(
+                source=source,
+                by=moderator.user,
+                kind=draft.kind,
+                title=draft.title,
+                summary=draft.summary,
+                body=draft.body,
+                tag_names=draft.tag_names,
+            )
+
+        if not self.add(at, "promoted", promote):
+            return None
+        if not publish:
+            return None
+        published = self.when(at, 4)
+
+        def publish_it(key=key, moderator=moderator):
+            curation.item_publish(item=self.items[key], by=moderator.user)
+
+        if not self.add(published, "publish", publish_it):
+            return None
+        self.published_at[key] = published
+        exclude = {thread.author_id, thread.accepted_post.author_id, moderator.user.pk}
+        self.plan_evidence(key, published, exclude=exclude)
+        return key
+
+    def plan_evidence(self, key: int, published: datetime, exclude: set[int]) -> None:
+        rng = self.rng
+        remaining = (self.end - published).total_seconds()
+        if remaining < 3600:
+            return
+        reporters = set(exclude)
+        for _ in range(rng.choice([0, 1, 2, 2, 3, 4, 6])):
+            at = published + timedelta(seconds=remaining * rng.uniform(0.05, 0.95))
+            member = self.pick(at, exclude=reporters)
+            if member is None:
+                continue
+            reporters.add(member.user.pk)
+            outcome = rng.choices(
+                [Outcome.WORKED, Outcome.PARTLY, Outcome.FAILED], weights=[64, 22, 14]
+            )[0]
+            notes = {
+                Outcome.WORKED: WORKED_NOTES,
+                Outcome.PARTLY: PARTLY_NOTES,
+                Outcome.FAILED: text.NOT_WORKED_NOTES,
+            }[outcome]
+            note = rng.choice(notes)
+
+            def report(key=key, member=member, outcome=outcome, note=note):
+                evidence.evidence_report(
+                    item=self.items[key], member=member.user, outcome=outcome, note=note
+                )
+
+            self.add(at, "evidence", report)
+
+    def plan_curation(self, published_keys: list[int]) -> None:
+        """Feature a few, archive two (one superseded), edit some, propose changes to some."""
+        rng = self.rng
+        late = self.end - timedelta(days=1)
+        # Only items published well before the end: curation must come after publication.
+        keys = [k for k in published_keys if self.published_at[k] < late - timedelta(days=2)]
+        rng.shuffle(keys)
+        featured, archived, edited, changed = keys[:3], keys[3:5], keys[5:9], keys[9:12]
+
+        def after_publication(key, at):
+            return max(at, self.published_at[key] + timedelta(hours=1))
+
+        for key in featured:
+            at = after_publication(key, late - timedelta(days=rng.uniform(0, 30)))
+            moderator = self.moderator(at)
+            self.add(at, "feature", lambda key=key, m=moderator: curation.item_feature(
+                item=self.items[key], by=m.user
+            ))  # fmt: skip
+        for index, key in enumerate(archived):
+            moderator = self.moderator(late)
+            successor = featured[index] if index == 0 and featured else None
+
+            def archive(key=key, m=moderator, successor=successor):
+                curation.item_archive(
+                    item=self.items[key],
+                    by=m.user,
+                    comment="Replaced by a newer, fuller item." if successor else "Out of date.",
+                    superseded_by=self.items.get(successor) if successor else None,
+                )
+
+            # After the successor is featured, so it exists and is published.
+            self.add(late + timedelta(hours=1 + index), "archive", archive)
+        for key in edited:
+            at = after_publication(key, late - timedelta(days=rng.uniform(1, 40)))
+            moderator = self.moderator(at)
+
+            def edit(key=key, m=moderator):
+                item = self.items[key]
+                item.refresh_from_db()
+                item_services.item_edit(
+                    item=item,
+                    by=m.user,
+                    kind=item.kind,
+                    title=item.title,
+                    summary=item.summary,
+                    body=item.body + "\n**Edit:** added a note from the last review.\n",
+                    tag_names=list(item.tags.names()),
+                    comment="Tidied after review",
+                )
+
+            self.add(at, "edit", edit)
+        for key in changed:
+            at = after_publication(key, late - timedelta(days=rng.uniform(0, 6)))
+            member = self.pick(at)
+            if member is None or member.is_moderator:
+                continue
+            note = rng.choice(CHANGE_NOTES)
+
+            def propose_change(key=key, member=member, note=note):
+                item = self.items[key]
+                item.refresh_from_db()
+                item_services.change_propose(
+                    item=item,
+                    by=member.user,
+                    kind=item.kind,
+                    title=item.title,
+                    summary=f"{item.summary} Updated after using it on our team.",
+                    body=item.body + "\n- One more step we found useful: write it down.\n",
+                    tag_names=list(item.tags.names()),
+                    note=note,
+                )
+
+            self.add(at, "change", propose_change)
+
+
+def _apply(steps: list[_Step], summary: RepertoireSummary, slug: str) -> None:
+    clock = practice_demo._Clock()
+    with mock.patch("django.utils.timezone.now", clock):
+        for step in steps:
+            clock.at = step.at
+            try:
+                step.run()
+            except (ValidationError, PermissionDenied, KeyError) as error:
+                # A plan that no longer fits the data (someone left, an item was not made).
+                summary.failures.append(f"{slug} {step.kind} at {step.at:%Y-%m-%d}: {error!r}")
+                continue
+            summary.counts[step.kind] += 1
+
+
+def repertoire_build(
+    *, communities: list[Community] | None = None, log: Log = lambda line: None
+) -> RepertoireSummary:
+    """Write a repertoire in each demo community that has none yet."""
+    from communities import demo as community_demo
+
+    started = time.monotonic()
+    summary = RepertoireSummary()
+    if communities is None:
+        communities = list(
+            Community.objects.filter(slug__in=community_demo.DEMO_SLUGS).order_by("pk")
+        )
+    now = timezone.now()
+    for community in communities:
+        if community_has_repertoire(community):
+            summary.skipped_communities += 1
+            log(f"  {community.name}: repertoire already there, left alone.")
+            continue
+        members = practice_demo._members(community)
+        if len(members) < 3:
+            continue
+        community_started = time.monotonic()
+        rng = random.Random(f"{SEED}-{community.slug}")
+        domain = text.DOMAINS.get(community.slug, text.REFLECTION)
+        start = max(community.created_at + timedelta(days=3), now - timedelta(weeks=52))
+        planner = _Planner(
+            community=community, domain=domain, members=members, now=now, start=start, rng=rng
+        )
+        solved = list(
+            Thread.objects.filter(
+                community=community,
+                is_hidden=False,
+                accepted_post__isnull=False,
+                accepted_post__is_hidden=False,
+            )
+            .select_related("accepted_post", "community")
+            .order_by("-helpful_count", "accepted_at", "pk")[: PROMOTED * 2]
+        )
+        rng.shuffle(solved)
+        events = list(
+            Event.objects.filter(
+                community=community, cancelled_at__isnull=True, ends_at__lt=now
+            ).order_by("starts_at")
+        )
+        steps = planner.plan(solved, events)
+        before = Counter(summary.counts)
+        with transaction.atomic(), override_settings(DEBUG=False):
+            _apply(steps, summary, community.slug)
+        summary.communities += 1
+        done = summary.counts - before
+        log(
+            f"  {community.name}: {done['item'] + done['promoted']} items "
+            f"({done['promoted']} promoted), {done['publish']} published, "
+            f"{done['evidence']} reports, {done['change']} change proposals "
+            f"({time.monotonic() - community_started:.1f} s)"
+        )
+    summary.seconds = time.monotonic() - started
+    for failure in summary.failures[:20]:
+        log(f"  skipped: {failure}")
+    return summary
