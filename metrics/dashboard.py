@@ -9,15 +9,15 @@ build SVG charts. Every function here runs a fixed number of queries whatever th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from communities.models import Community, ProfessionalGroup, Profile
-from metrics import charts
-from metrics.models import Level, MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
+from metrics import charts, selectors
+from metrics.conf import pipeline_settings
+from metrics.models import Level, MemberMetrics, MetricsSnapshot, TieStrength
 
 WINDOWS = ("7", "30", "90")
 DEFAULT_WINDOW = "90"
@@ -36,7 +36,7 @@ DETAIL_LIST = 20
 
 
 def schedule_seconds() -> int:
-    return int(getattr(settings, "METRICS_SCHEDULE_SECONDS", 3600))
+    return int(pipeline_settings().schedule_seconds)
 
 
 def humanize_seconds(seconds: float) -> str:
@@ -63,37 +63,38 @@ class Status:
 
 
 def computation_status(
-    *, state: MetricsState | None, snapshot: MetricsSnapshot | None, now: datetime | None = None
+    *, community: Community, snapshot: MetricsSnapshot | None, now: datetime | None = None
 ) -> Status:
-    """Summarise MetricsState and the snapshot's age for the page header."""
+    """Say how fresh the figures are, from the run state (selectors.metrics_status: running
+    means started after the last finish and less than an hour ago; stale means older than twice
+    the schedule)."""
+    state = selectors.metrics_status(community, snapshot)
     now = now or timezone.now()
     every = schedule_seconds()
     notices = []
     kind = "fresh" if snapshot else "none"
-    running = bool(
-        state
-        and state.started_at
-        and (state.finished_at is None or state.started_at > state.finished_at)
-    )
-    if running:
+    if state.running_since:
         kind = "running"
-        notices.append(f"Recomputing since {_when(state.started_at)}.")
-    elif state and state.pending_since:
+        notices.append(f"Recomputing since {_when(state.running_since)}.")
+    elif state.pending_since:
         kind = "pending"
         notices.append(f"A recompute was requested at {_when(state.pending_since)}.")
-    error = state.last_error if state and state.last_error else ""
-    if error:
-        failed_at = state.finished_at or state.started_at
+    if state.last_error:
         notices.append(
-            "The last run failed" + (f" at {_when(failed_at)}" if failed_at else "") + "; "
-            "the figures below are from the last good run."
+            "The last run failed; "
+            + (
+                "the figures below are from the last good run."
+                if snapshot
+                else "it will be retried."
+            )
         )
-        if kind == "fresh":
+        if kind in ("fresh", "none"):
             kind = "error"
-    if snapshot and now - snapshot.computed_at > timedelta(seconds=2 * every):
+    if snapshot and state.stale:
+        age = humanize_seconds((now - snapshot.as_of).total_seconds())
         notices.append(
-            f"These figures are stale: computed {humanize_seconds((now - snapshot.computed_at).total_seconds())} "  # noqa: E501
-            f"ago, and runs are due every {humanize_seconds(every)}."
+            f"These figures are stale: they describe the community {age} ago, and runs are due "
+            f"every {humanize_seconds(every)}."
         )
         if kind == "fresh":
             kind = "stale"
@@ -108,7 +109,7 @@ def computation_status(
         kind=kind,
         message=message,
         computed_at=snapshot.computed_at if snapshot else None,
-        error=error,
+        error=state.last_error,
         notices=notices,
     )
 
@@ -120,12 +121,7 @@ def _when(moment: datetime) -> str:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def latest_snapshot(community: Community) -> MetricsSnapshot | None:
-    return MetricsSnapshot.objects.filter(community=community).order_by("-as_of").first()
-
-
-def metrics_state(community: Community) -> MetricsState | None:
-    return MetricsState.objects.filter(community=community).first()
+latest_snapshot = selectors.latest_snapshot
 
 
 def snapshot_history(community: Community, limit: int = HISTORY_LIMIT) -> list[tuple]:

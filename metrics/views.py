@@ -24,7 +24,6 @@ ORDERINGS = {
 def _base(request, community, active_tab: str) -> dict:
     """Context every metrics page shares: header flags, snapshot, run status."""
     snapshot = dashboard.latest_snapshot(community)
-    state = dashboard.metrics_state(community)
     can_moderate = permissions.can_moderate(request.user, community)
     return {
         "community": community,
@@ -32,7 +31,7 @@ def _base(request, community, active_tab: str) -> dict:
         "can_moderate": can_moderate,
         "active_tab": active_tab,
         "snapshot": snapshot,
-        "status": dashboard.computation_status(state=state, snapshot=snapshot),
+        "status": dashboard.computation_status(community=community, snapshot=snapshot),
         "can_request": permissions.can_request_metrics(request.user, community),
         "can_view_member_metrics": permissions.can_view_member_metrics(request.user, community),
         "can_export": permissions.can_export_metrics(request.user, community),
