@@ -64,8 +64,8 @@ TITLES = {
         "Thresholds and judgement in {label}",
     ),
     Kind.CASE: (
-        "Case: {label} with {x}",
-        "Case notes: {x}",
+        "Case: {label} — {x}",
+        "Case: {Label}, start to finish",
         "Case: when {label} stalled",
     ),
     Kind.METHOD: (
@@ -161,6 +161,9 @@ class _Planner:
         self.used_titles: set[str] = set()
         topics = list(domain.topics)
         self.topics = topics[: max(1, len(topics) - TOPICS_LEFT_OUT)]
+        kept = {tag for topic in self.topics for tag in topic.tags}
+        # Tags only the left-out topics use: no item may carry them, promoted ones included.
+        self.gap_tags = {tag for topic in topics for tag in topic.tags} - kept
 
     # --- scheduling and people ---------------------------------------------------------------
 
@@ -251,12 +254,13 @@ class _Planner:
             topic = rng.choice(self.topics)
             fields = self.content(kind, topic)
             if kind == Kind.EVENT_RECORD and events:
-                event = rng.choice(events)
+                event = events.pop(rng.randrange(len(events)))  # one record per event
                 at = max(at, event.ends_at + timedelta(days=1))
-                fields["title"] = f"Notes from “{event.title}”"
+                fields["title"] = f"Notes from “{event.title}” ({event.starts_at:%B %Y})"
             key = self.plan_item(at, fields, fate)
             if key and fate == "published":
                 published_keys.append(key)
+        solved = [t for t in solved if not {tag.name for tag in t.tags.all()} & self.gap_tags]
         for index, thread in enumerate(solved[:PROMOTED]):
             # The last two promotions wait in the queue for a moderator.
             key = self.plan_promotion(thread, publish=index < PROMOTED - 2)
@@ -348,7 +352,7 @@ class _Planner:
                 continue
             reporters.add(member.user.pk)
             outcome = rng.choices(
-                [Outcome.WORKED, Outcome.PARTLY, Outcome.FAILED], weights=[64, 22, 14]
+                [Outcome.WORKED, Outcome.PARTLY, Outcome.FAILED], weights=[74, 16, 10]
             )[0]
             notes = {
                 Outcome.WORKED: WORKED_NOTES,
@@ -489,7 +493,8 @@ def repertoire_build(
                 accepted_post__is_hidden=False,
             )
             .select_related("accepted_post", "community")
-            .order_by("-helpful_count", "accepted_at", "pk")[: PROMOTED * 2]
+            .prefetch_related("tags")
+            .order_by("-helpful_count", "accepted_at", "pk")[: PROMOTED * 3]
         )
         rng.shuffle(solved)
         events = list(

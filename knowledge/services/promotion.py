@@ -80,27 +80,54 @@ def _name(user) -> str:
     return (profile.name if profile else "") or user.username
 
 
+LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
+    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)  # emphasis and code marks
+    text = re.sub(r"@([\w.+-]+)", r"\1", text)  # mentions read as names
+    return " ".join(text.split())
+
+
 def _first_paragraph(markdown_text: str) -> str:
-    """The first paragraph of *markdown_text* as plain text (quotes, headings, code skipped)."""
-    paragraph: list[str] = []
+    """The first paragraph of *markdown_text* as plain text (quotes, headings, code skipped).
+
+    A paragraph that introduces a list ("Try these:") takes the list's first items with it.
+    """
+    blocks: list[list[str]] = []
+    current: list[str] = []
     in_code = False
     for raw in markdown_text.splitlines():
         line = raw.strip()
         if line.startswith(("```", "~~~")):
             in_code = not in_code
-            if paragraph:
-                break
+            line = ""
+        if in_code or not line or line.startswith((">", "#", "|")):
+            if current:
+                blocks.append(current)
+                current = []
             continue
-        if in_code or line.startswith((">", "#", "|")) or not line:
-            if paragraph:
-                break
-            continue
-        paragraph.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", line))
-    text = " ".join(paragraph)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
-    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)  # emphasis and code marks
-    text = re.sub(r"@([\w.+-]+)", r"\1", text)  # mentions read as names
-    return " ".join(text.split())
+        current.append(line)
+    if current:
+        blocks.append(current)
+    if not blocks:
+        return ""
+    first = blocks[0]
+
+    def item_text(line: str) -> str:
+        return LIST_ITEM.sub("", line).rstrip(".;,")
+
+    if LIST_ITEM.match(first[0]):  # the text starts with a list
+        return _plain("; ".join(item_text(line) for line in first[:3])) + "."
+    lead = [line for line in first if not LIST_ITEM.match(line)]
+    items = [item_text(line) for line in first if LIST_ITEM.match(line)]
+    if not items and len(blocks) > 1 and LIST_ITEM.match(blocks[1][0]):
+        items = [item_text(line) for line in blocks[1] if LIST_ITEM.match(line)]
+    text = " ".join(lead)
+    if text.endswith(":") and items:
+        text = f"{text} {'; '.join(items[:3])}."
+    return _plain(text)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -269,3 +269,23 @@ def test_discussion_draft_and_kind(open_community):
     assert draft.kind == Item.Kind.CONCEPT
     assert draft.summary == "How do you cope?"
     assert "## How it started" in draft.body
+
+
+@pytest.mark.parametrize(
+    "body, summary",
+    [
+        ("Try these:\n\n1. Agree a time.\n2. Ask for one step.\n3. Observe.\n4. More.\n\nEnd.",
+         "Try these: Agree a time; Ask for one step; Observe."),
+        ("- one\n- two\n- three\n- four", "one; two; three."),
+        ("```\ncode\n```\nText after **code**, ask @bea.", "Text after code, ask bea."),
+        ("# Heading\n\n> quote\n\nPlain [link](https://example.org).", "Plain link."),
+    ],
+)  # fmt: skip
+def test_promotion_summary_reads_the_first_paragraph(open_community, body, summary):
+    community = open_community
+    thread = ask(community, member_of(community), title="Q")
+    endorsements.answer_accept(
+        answer=answer(thread, member_of(community), body=body), by=thread.author
+    )
+    thread.refresh_from_db()
+    assert promotion_draft(source=promotion_source(thread=thread)).summary == summary
