@@ -205,6 +205,9 @@ class _Frame:
                 continue
             if i != len(labels) - 1 and len(labels) - 1 - i < every:
                 continue  # the last label is always drawn; skip one that would collide with it
+            # Keep the label inside the picture (≈ 7.2 units per character at font size 13).
+            half = 3.6 * len(label)
+            x = min(max(x, half + 2), self.width - half - 2)
             parts.append(
                 f'<text x="{_n(x)}" y="{_n(base + 18)}" text-anchor="middle" '
                 f'fill="{MUTED}">{escape(label)}</text>'
@@ -242,6 +245,9 @@ def line_chart(
 ) -> Chart:
     """One or more lines over categorical x positions (e.g. snapshot dates); gaps for missing."""
     frame = _Frame(bottom=58 if len(series) > 1 else 40)
+    if y_tick_labels:
+        # Room for the longest category name left of the axis, plus the rotated axis title.
+        frame.left = max(frame.left, 34 + int(7.5 * max(len(t) for t in y_tick_labels.values())))
     value_format = value_format or (lambda v: fmt(v))
     cleaned = [(name, [clean(v) for v in values]) for name, values in series]
     present = [v for _, values in cleaned for v in values if v is not None]
