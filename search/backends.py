@@ -21,7 +21,12 @@ class PostgresBackend:
     def _query(self, parsed: ParsedQuery) -> SearchQuery:
         return SearchQuery(parsed.text, search_type="websearch", config=search_config())
 
-    def match(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+    def filter(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+        """Entries whose vector matches the query (through the GIN index)."""
+        return qs.filter(search_vector=self._query(parsed))
+
+    def rank(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+        """Order matching entries best first, with a headline for each."""
         query = self._query(parsed)
         headline = SearchHeadline(
             "text",
@@ -37,8 +42,7 @@ class PostgresBackend:
         # The text itself stays in the database: only the headline of the page's rows is read
         # (PostgreSQL computes it after the sort and the LIMIT).
         return (
-            qs.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query), headline=headline)
+            qs.annotate(rank=SearchRank(F("search_vector"), query), headline=headline)
             .defer("text", "search_vector")
             .order_by("-rank", "-updated_at", "-pk")
         )
@@ -67,11 +71,14 @@ class SimpleBackend:
     def _in_title(term: str) -> Q:
         return Q(title__icontains=term) & ~Q(kind=Kind.POST)
 
-    def match(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+    def filter(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
         for term in parsed.terms:
             qs = qs.filter(
                 Q(text__icontains=term) | Q(tag_names__icontains=term) | self._in_title(term)
             )
+        return qs
+
+    def rank(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
         title_hits = Value(0, output_field=IntegerField())
         for term in parsed.terms:
             title_hits = title_hits + Case(

@@ -1,6 +1,7 @@
 """Reads for the search page: which entries match, in which order, and how each hit shows."""
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -12,6 +13,12 @@ from search.models import SearchEntry
 from search.text import ParsedQuery, parse_query
 
 Kind = SearchEntry.Kind
+
+# Ranking reads every matching vector, so a common word over a large community would read most
+# of the index. Search ranks the most recent matches only, at most this many (the page says
+# so): a constant amount of work per search, whatever the size of the community. It is also
+# below SQLite's 999 query parameters, as the ids are passed on.
+MAX_RANKED = 500
 
 KIND_LABELS = {
     Kind.THREAD: "Threads",
@@ -51,6 +58,8 @@ class SearchOutcome:
     message: str = ""
     notices: list[str] = field(default_factory=list)
     backend: object = None
+    # More matches than MAX_RANKED: only the most recent MAX_RANKED were ranked.
+    capped: bool = False
 
 
 def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
@@ -83,7 +92,14 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
         if outcome.backend.name == "simple" and not parsed.terms:
             outcome.message = too_common_message(parsed)
             return outcome
-        entries = outcome.backend.match(entries, parsed)
+        backend = outcome.backend
+        ids = list(
+            backend.filter(entries, parsed)
+            .order_by("-updated_at", "-pk")
+            .values_list("pk", flat=True)[: MAX_RANKED + 1]
+        )
+        outcome.capped = len(ids) > MAX_RANKED
+        entries = backend.rank(entries.filter(pk__in=ids[:MAX_RANKED]), parsed)
     else:
         entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
     outcome.entries = entries
@@ -118,22 +134,43 @@ class Hit:
     updated_at: object
 
 
-def _url(entry: SearchEntry, slug: str) -> str:
-    if entry.kind == Kind.THREAD:
-        return reverse("practice:thread", args=[slug, entry.thread_id])
-    if entry.kind == Kind.POST:
-        return reverse("practice:thread", args=[slug, entry.thread_id]) + f"#post-{entry.object_id}"
-    if entry.kind == Kind.ITEM:
-        try:
-            return reverse("knowledge:item", args=[slug, entry.object_id])
-        except NoReverseMatch:  # the library's pages are not wired in (yet)
-            return f"/c/{slug}/library/{entry.object_id}/"
-    return reverse("communities:profile", args=[entry.user.username])
+class _Addresses:
+    """Result addresses from one reverse() per community and kind, not one per row."""
+
+    def __init__(self):
+        self._prefixes: dict[tuple[str, str], str] = {}
+
+    def _prefix(self, name: str, slug: str) -> str:
+        key = (name, slug)
+        if key not in self._prefixes:
+            try:
+                self._prefixes[key] = reverse(name, args=[slug, 0]).removesuffix("0/")
+            except NoReverseMatch:  # the library's pages are not wired in (yet)
+                self._prefixes[key] = f"/c/{slug}/library/"
+        return self._prefixes[key]
+
+    def community(self, slug: str) -> str:
+        if ("home", slug) not in self._prefixes:
+            self._prefixes["home", slug] = reverse("communities:home", args=[slug])
+        return self._prefixes["home", slug]
+
+    def of(self, entry: SearchEntry, slug: str) -> str:
+        if entry.kind in (Kind.THREAD, Kind.POST):
+            url = f"{self._prefix('practice:thread', slug)}{entry.thread_id}/"
+            return url + (f"#post-{entry.object_id}" if entry.kind == Kind.POST else "")
+        if entry.kind == Kind.ITEM:
+            return f"{self._prefix('knowledge:item', slug)}{entry.object_id}/"
+        if "profile" not in self._prefixes:
+            self._prefixes["profile"] = reverse("communities:profile", args=["-"]).removesuffix(
+                "-/"
+            )
+        return f"{self._prefixes['profile']}{quote(entry.user.username, safe='@+')}/"
 
 
 def hits(entries, outcome: SearchOutcome) -> list[Hit]:
     """Present a page of entries (already fetched with their community and member)."""
     item_kinds = dict(item_kind_choices())
+    addresses = _Addresses()
     result = []
     for entry in entries:
         slug = entry.community.slug
@@ -141,9 +178,9 @@ def hits(entries, outcome: SearchOutcome) -> list[Hit]:
             Hit(
                 kind=entry.kind,
                 title=entry.title,
-                url=_url(entry, slug),
+                url=addresses.of(entry, slug),
                 community_name=entry.community.name,
-                community_url=reverse("communities:home", args=[slug]),
+                community_url=addresses.community(slug),
                 snippet=outcome.backend.snippet(entry, outcome.parsed)
                 if outcome.parsed.has_words
                 else _plain_snippet(entry),

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from practice.services import endorsements
+from search import selectors
 from tests.practice.factories import answer, ask, discuss, member_of
 from tests.search.helpers import make_item
 
@@ -233,3 +234,17 @@ def test_item_links_point_at_the_library(client, content):
     response, body = _get(client, q="selection chart")
     hit = response.context["groups"][0][2][0]
     assert hit.url.endswith(f"/c/wound-care/library/{content['item'].pk}/")
+
+
+def test_common_words_rank_the_most_recent_matches_and_say_so(client, open_community, monkeypatch):
+    monkeypatch.setattr(selectors, "MAX_RANKED", 3)
+    author = member_of(open_community)
+    threads = [ask(open_community, author, title=f"Gauze {i}", body="x") for i in range(5)]
+    response, body = _get(client, q="gauze")
+    assert response.context["page"].paginator.count == 3
+    assert "More than 3 results: the 3 most recent are ranked here" in body
+    assert {hit.title for _, _, hits in response.context["groups"] for hit in hits} == {
+        t.title for t in threads[2:]
+    }
+    response, body = _get(client, q="gauze 4")
+    assert "More than" not in body
