@@ -87,7 +87,7 @@ def item_page(*, user, item: Item) -> ItemPage:
         can_curate=can_curate,
         is_proposer=user.is_authenticated and item.proposed_by_id == user.pk,
     )
-    page.can_manage_attachments = page.can_edit
+    page.can_manage_attachments = permissions.can_manage_attachments(user, item)
     if item.source_thread_id:
         # Provenance only when the viewer may read the discussion (it may be hidden or moved).
         page.source_thread = (

@@ -54,7 +54,7 @@ def library_items(
     if featured:
         qs = qs.filter(is_featured=True)
         sort = sort if sort in SORTS and sort != "recent" else "featured"
-    return qs.select_related("proposed_by__profile").order_by(*SORTS.get(sort, SORTS["recent"]))
+    return qs.order_by(*SORTS.get(sort, SORTS["recent"]))
 
 
 def attach_tags(items: list[Item]) -> list[Item]:
