@@ -648,6 +648,8 @@ def network_chart(
     if len(present) == 1:
         scale, off_x, off_y = 0.0, width / 2, height / 2
     where = {n.key: (off_x + (n.x - min_x) * scale, off_y + (n.y - min_y) * scale) for n in present}
+    # Drawing-local numbers (not user ids) let dashboard.js light up a tapped node's ties.
+    number = {n.key: i for i, n in enumerate(present)}
     parts.append('<g class="edges" stroke-linecap="round">')
     for e in sorted(edges, key=lambda e: clean(e.score) or 0.0):
         if e.a not in where or e.b not in where:
@@ -660,7 +662,7 @@ def network_chart(
         parts.append(
             f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
             f'stroke-width="{_n(0.6 + 3.4 * score) if score >= 0.05 else "0.6"}" '
-            f'stroke-opacity="{opacity:.2f}"/>'
+            f'stroke-opacity="{opacity:.2f}" data-a="{number[e.a]}" data-b="{number[e.b]}"/>'
         )
     parts.append("</g>")
     sizes = [clean(n.size) or 0.0 for n in present]
@@ -671,7 +673,7 @@ def network_chart(
         radius = 3.5 + (max_r - 3.5) * math.sqrt(size / biggest)
         tip = n.label + (f" — {n.group}" if n.group else "") + (f"; {n.detail}" if n.detail else "")
         parts.append(
-            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" '
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" data-n="{number[n.key]}" '
             f'fill="{colours.get(n.group, NO_GROUP_COLOUR)}"><title>{escape(tip)}</title></circle>'
         )
     parts.append("</g>")

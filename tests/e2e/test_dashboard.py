@@ -42,6 +42,9 @@ def test_member_opens_dashboard_and_network_view(live_server, page, screens):
     # Names on hover: each node's <title> carries the member's name for members.
     titles = page.locator("svg.chart-network circle title").all_text_contents()
     assert any(t.startswith("Person ") for t in titles)
+    # Tapping a circle names it under the drawing (phones show no SVG tooltips).
+    page.locator("svg.chart-network circle").last.click()
+    expect(page.locator(".network-selection").first).to_contain_text("Selected: Person")
     page.get_by_role("link", name="30 days").click()
     expect(page.get_by_role("link", name="30 days")).to_have_attribute("aria-current", "true")
     screens(page, "dashboard-01-overview", phone=True)
