@@ -229,3 +229,28 @@ def test_export_content_types_and_filenames(client, exported):
         assert response["Content-Type"].startswith(content_type)
         assert response["Content-Disposition"].endswith(f'{suffix}"')
         assert response["Cache-Control"] == "private, no-store"
+
+
+def test_dashboard_page_shows_the_pipeline_numbers(client, exported):
+    """The page prints the same figures as the snapshot (= compute_metrics --json)."""
+    community, snapshot, moderator, _ = exported
+    client.force_login(moderator)
+    html = client.get(reverse("metrics:dashboard", args=[community.slug])).content.decode()
+    data = snapshot.data
+    network = data["network"]
+    quarter = data["windows"]["90"]
+    assert f"<dd>{quarter['members_total']}</dd>" in html
+    assert f"<dd>{quarter['posts']}</dd>" in html
+    assert f"<dt>Members (nodes)</dt><dd>{network['nodes']}</dd>" in html
+    assert f"<dd>{network['edges']}</dd>" in html
+    assert f"{network['density']:.3f}" in html
+    assert f"{network['transitivity']:.3f}" in html
+    assert f"{data['ties']['strong']} of {data['ties']['pairs']} pairs" in html
+    for level, count in data["levels"].items():
+        assert f'<span class="level-name">{level.capitalize()}</span> ' in html
+        assert f'<span class="level-count">{count}</span>' in html
+    # Drawn: the members with ties (up to 250), their ties above the threshold.
+    drawn = html.split('class="chart chart-network"', 1)[1].split("</svg>", 1)[0]
+    with_ties = MemberMetrics.objects.filter(snapshot=snapshot, degree__gt=0).count()
+    assert drawn.count("<circle ") == with_ties
+    assert drawn.count("<line ") == network["edges"]
