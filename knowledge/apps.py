@@ -15,4 +15,9 @@ class KnowledgeConfig(AppConfig):
         from knowledge.services.evidence import evidence_source
 
         register_interaction_source("knowledge.evidence", evidence_source)
+        from knowledge.digests import new_in_library_section
+        from practice.services.digests import WEEKLY_DIGEST_SECTIONS
+
+        if new_in_library_section not in WEEKLY_DIGEST_SECTIONS:
+            WEEKLY_DIGEST_SECTIONS.append(new_in_library_section)
         # --- end knowledge: evidence ---
