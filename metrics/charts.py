@@ -647,22 +647,31 @@ def network_chart(
     off_y = pad + max_r + (inner_h - span_y * scale) / 2
     if len(present) == 1:
         scale, off_x, off_y = 0.0, width / 2, height / 2
-    where = {n.key: (off_x + (n.x - min_x) * scale, off_y + (n.y - min_y) * scale) for n in present}
+    # Coordinates as short strings once per node (the big drawing has ~6,000 lines).
+    where = {
+        n.key: (
+            f"{off_x + (n.x - min_x) * scale:.1f}",
+            f"{off_y + (n.y - min_y) * scale:.1f}",
+        )
+        for n in present
+    }
     # Drawing-local numbers (not user ids) let dashboard.js light up a tapped node's ties.
     number = {n.key: i for i, n in enumerate(present)}
+    scored = []
+    for e in edges:
+        if e.a in where and e.b in where:
+            scored.append((min(1.0, max(0.0, clean(e.score) or 0.0)), e))
+    scored.sort(key=lambda pair: pair[0])  # strongest drawn last, on top
     parts.append('<g class="edges" stroke-linecap="round">')
-    for e in sorted(edges, key=lambda e: clean(e.score) or 0.0):
-        if e.a not in where or e.b not in where:
-            continue
-        score = min(1.0, max(0.0, clean(e.score) or 0.0))
+    for score, e in scored:
         (x1, y1), (x2, y2) = where[e.a], where[e.b]
         strong = e.tie_class == "strong"
         stroke = "#123e43" if strong else "#6e7781"
         opacity = 0.85 if strong else 0.35 + 0.4 * score
         parts.append(
-            f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
-            f'stroke-width="{_n(0.6 + 3.4 * score) if score >= 0.05 else "0.6"}" '
-            f'stroke-opacity="{opacity:.2f}" data-a="{number[e.a]}" data-b="{number[e.b]}"/>'
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{stroke}" '
+            f'stroke-width="{0.6 + 3.4 * score:.2f}" stroke-opacity="{opacity:.2f}" '
+            f'data-a="{number[e.a]}" data-b="{number[e.b]}"/>'
         )
     parts.append("</g>")
     sizes = [clean(n.size) or 0.0 for n in present]
@@ -673,7 +682,7 @@ def network_chart(
         radius = 3.5 + (max_r - 3.5) * math.sqrt(size / biggest)
         tip = n.label + (f" — {n.group}" if n.group else "") + (f"; {n.detail}" if n.detail else "")
         parts.append(
-            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" data-n="{number[n.key]}" '
+            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" data-n="{number[n.key]}" '
             f'fill="{colours.get(n.group, NO_GROUP_COLOUR)}"><title>{escape(tip)}</title></circle>'
         )
     parts.append("</g>")

@@ -362,10 +362,14 @@ def _rank_expr(field_name: str):
 
 
 def member_rows(snapshot: MetricsSnapshot):
-    """Member rows of *snapshot* with user and profile joined (for tables)."""
+    """Member rows of *snapshot* with their users and profiles (for tables).
+
+    Prefetched rather than joined: a page sorts and cuts the member rows first (the index on
+    snapshot and betweenness) and then fetches 50 users; a join made PostgreSQL join all 10,000
+    rows before sorting (240 ms instead of a few on the 10,000-member benchmark)."""
     return (
         MemberMetrics.objects.filter(snapshot=snapshot)
-        .select_related("user__profile")
+        .prefetch_related("user__profile")
         .annotate(level_rank=_rank_expr("level"), previous_rank=_rank_expr("previous_level"))
     )
 
