@@ -311,3 +311,35 @@ def test_item_page_shows_the_evidence_panel(client, setting):
     html = response.content.decode()
     assert 'id="evidence"' in html and "Heel still red" in html
     assert "evidence-flagged" in html and "did not work" in html
+
+
+def test_item_page_queries_do_not_grow_with_evidence(setting):
+    from django.test import Client
+    from django.utils import timezone
+
+    community, moderator, _, item = setting
+    clients = {"anonymous": Client(), "member": Client(), "moderator": Client()}
+    clients["member"].force_login(member_of(community))
+    clients["moderator"].force_login(moderator)
+    counts, made = {name: [] for name in clients}, 0
+    for n in (5, 200):
+        people = [UserFactory() for _ in range(n - made)]
+        Membership.objects.bulk_create(
+            Membership(community=community, user=p, state="active", role="member") for p in people
+        )
+        now = timezone.now()
+        Evidence.objects.bulk_create(
+            Evidence(item=item, member=p, outcome=("worked", "failed", "partly")[i % 3],
+                     note=f"Context {i}" if i % 2 else "", created_at=now, updated_at=now)
+            for i, p in enumerate(people)
+        )  # fmt: skip
+        made = n
+        item_recount_evidence(item.pk)
+        for name, client in clients.items():
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url(item, "item"))
+            assert response.status_code == 200
+            counts[name].append(len(ctx.captured_queries))
+            assert response.context["evidence"].used == n
+    for name, (small, large) in counts.items():
+        assert small == large, (name, small, large)
