@@ -162,8 +162,13 @@ class _MetricsRequest:
         self.community_ids: set[int] = set()
 
     def __call__(self):
+        from django.conf import settings
+
         from metrics.services import metrics_request
 
+        # Off while seed_demo writes a year of activity (it computes the metrics at the end).
+        if not getattr(settings, "METRICS_REQUEST_ON_INTERACTION", True):
+            return
         for community_id in sorted(self.community_ids):
             metrics_request(community_id=community_id)
 

@@ -11,7 +11,7 @@ response of each thread, and the decayed interaction sum per (actor, target, kin
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,12 +24,15 @@ from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
 from metrics.compute.config import MetricsConfig
 from metrics.compute.participation import ThreadRecord
 from metrics.compute.ties import (
+    CHANNEL_OF_KIND,
+    CHANNELS,
     DAY,
+    KINDS,
     LN2,
     SYMMETRIC_KINDS,
     PairState,
-    fold_aggregates,
     fold_interactions,
+    month_number,
 )
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
@@ -400,7 +403,14 @@ def sql_aggregation_available() -> bool:
     return False
 
 
-def _aggregate_sql(vendor: str) -> str:
+# Months with contact are aggregated as bits relative to a base month (PostgreSQL bit_or): the
+# last MONTH_BITS - 2 months before the reference month, the reference month and the next one.
+# Only the last few months matter to the score (repeat pairs: 6), so older ones are dropped.
+MONTH_BITS = 62
+
+
+def _pair_sql(vendor: str, config: MetricsConfig) -> tuple[str, list]:
+    """Return the per-pair aggregation of log rows and its leading parameters."""
     symmetric = ", ".join(f"'{k}'" for k in sorted(SYMMETRIC_KINDS))
     if vendor == "postgresql":
         t = "date_part('epoch', occurred_at)"
@@ -408,7 +418,11 @@ def _aggregate_sql(vendor: str) -> str:
             "(date_part('year', occurred_at AT TIME ZONE 'UTC') * 12"
             " + date_part('month', occurred_at AT TIME ZONE 'UTC') - 1)::int"
         )
-        months = f"array_agg(DISTINCT {month})"
+        last_bit = MONTH_BITS - 1
+        months = (
+            f"bit_or(CASE WHEN month - %s BETWEEN 0 AND {last_bit}"
+            " THEN 1::bigint << (month - %s) END)"
+        )
         greatest = "GREATEST"
     else:
         # Django stores aware datetimes on SQLite as UTC text; julianday() reads it.
@@ -417,28 +431,40 @@ def _aggregate_sql(vendor: str) -> str:
             "(CAST(strftime('%%Y', occurred_at) AS INTEGER) * 12"
             " + CAST(strftime('%%m', occurred_at) AS INTEGER) - 1)"
         )
-        months = f"group_concat(DISTINCT {month})"
+        months = "group_concat(DISTINCT month)"  # SQLite has no bit_or aggregate
         greatest = "max"
-    return f"""
-        SELECT actor_id, target_id, kind,
-               SUM(exp({greatest}(({t} - %s) * %s, {MIN_EXPONENT}))
-                   / CASE WHEN kind IN ({symmetric}) THEN {greatest}(group_size - 1, 1) ELSE 1 END),
-               MIN({t}), MAX({t}), {months}
-        FROM {Interaction._meta.db_table}
-        WHERE community_id = %s AND id > %s AND id <= %s {{until}}
-        GROUP BY actor_id, target_id, kind
+    weights = " ".join(f"WHEN '{k}' THEN %s" for k in KINDS)
+    channels = ",\n".join(
+        "MAX(CASE WHEN kind IN ({}) THEN t END)".format(
+            ", ".join(f"'{k}'" for k, c in CHANNEL_OF_KIND.items() if c == channel)
+        )
+        for channel in CHANNELS
+    )
+    sql = f"""
+        SELECT a, b,
+               SUM(CASE WHEN actor_id < target_id THEN w ELSE 0 END),
+               SUM(CASE WHEN actor_id > target_id THEN w ELSE 0 END),
+               MIN(t), MAX(t),
+               {channels},
+               {months}
+        FROM (
+            SELECT actor_id, target_id, kind,
+                   CASE WHEN actor_id < target_id THEN actor_id ELSE target_id END AS a,
+                   CASE WHEN actor_id < target_id THEN target_id ELSE actor_id END AS b,
+                   {t} AS t, {month} AS month,
+                   (CASE kind {weights} ELSE 0 END)
+                   * exp({greatest}(({t} - %s) * %s, {MIN_EXPONENT}))
+                   / CASE WHEN kind IN ({symmetric})
+                          THEN 2 * {greatest}(group_size - 1, 1) ELSE 1 END AS w
+            FROM {Interaction._meta.db_table}
+            WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id {{until}}
+        ) AS rows
+        GROUP BY a, b
     """
+    return sql, [config.weight(k) for k in KINDS]
 
 
-def _parse_months(value) -> Iterable[int]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return [int(float(m)) for m in value.split(",")]
-    return [int(m) for m in value]
-
-
-def log_aggregates(
+def log_pair_states(
     community_id: int,
     *,
     ref: float,
@@ -446,23 +472,78 @@ def log_aggregates(
     upto_pk: int,
     until: datetime | None,
     config: MetricsConfig,
-) -> Iterator[tuple]:
-    """Yield ``(actor, target, kind, unit_sum, first, last, months)`` per (actor, target, kind)
-    for the log rows with ``after_pk < id <= upto_pk`` (and ``occurred_at <= until``), where
-    ``unit_sum = Σ 2^(−(ref − t)/h) / m`` (see ``metrics.compute.ties.fold_aggregates``)."""
+) -> Iterator[PairState]:
+    """Yield one pair state (intensities referred to *ref*) per pair in the log rows with
+    ``after_pk < id <= upto_pk`` (and ``occurred_at <= until``): one GROUP BY in the database."""
+    vendor = connection.vendor
+    sql, weight_params = _pair_sql(vendor, config)
     rate = LN2 / (config.half_life_days * DAY)
-    sql = _aggregate_sql(connection.vendor)
-    params: list = [ref, rate, community_id, after_pk, upto_pk]
+    base = month_number(ref) - (MONTH_BITS - 2)
+    # Parameters in the order of the text: month bits (PostgreSQL), weights, decay, filter.
+    params = (
+        ([base, base] if vendor == "postgresql" else [])
+        + weight_params
+        + [ref, rate, community_id, after_pk, upto_pk]
+    )
     if until is not None:
         sql = sql.replace("{until}", "AND occurred_at <= %s")
         params.append(until)
     else:
         sql = sql.replace("{until}", "")
+    n_channels = len(CHANNELS)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
-            for actor, target, kind, unit_sum, first, last, months in rows:
-                yield actor, target, kind, unit_sum, first, last, _parse_months(months)
+            for row in rows:
+                a, b, i_ab, i_ba, first, last = row[:6]
+                channels = {
+                    CHANNELS[i]: round(v, 6)
+                    for i, v in enumerate(row[6 : 6 + n_channels])
+                    if v is not None
+                }
+                yield PairState(
+                    a,
+                    b,
+                    i_ab,
+                    i_ba,
+                    ref,
+                    round(first, 6),
+                    round(last, 6),
+                    channels,
+                    _months(row[6 + n_channels], base),
+                )
+
+
+def _months(value, base: int) -> set[int]:
+    if value is None:
+        return set()
+    if isinstance(value, str):  # SQLite: "24312,24313"
+        return {int(float(m)) for m in value.split(",")}
+    bits = int(value) & ((1 << 64) - 1)
+    months = set()
+    while bits:
+        low = bits & -bits
+        months.add(base + low.bit_length() - 1)
+        bits ^= low
+    return months
+
+
+def merge_pair(states: dict, fresh: PairState, *, half_life_days: float) -> None:
+    """Fold *fresh* (a pair's new rows, referred to its ref) into *states*."""
+    key = (fresh.a, fresh.b)
+    state = states.get(key)
+    if state is None:
+        states[key] = fresh
+        return
+    state.rebase(fresh.ref, half_life_days)
+    state.i_ab += fresh.i_ab
+    state.i_ba += fresh.i_ba
+    state.first = min(state.first, fresh.first)
+    state.last = max(state.last, fresh.last)
+    for channel, t in fresh.channels.items():
+        if state.channels.get(channel, -1e300) < t:
+            state.channels[channel] = t
+    state.months |= fresh.months
 
 
 def log_rows(
@@ -487,42 +568,50 @@ def fold_log(
     upto_pk: int,
     until: datetime | None,
     config: MetricsConfig,
-) -> dict[tuple[int, int], PairState]:
-    """Fold the log rows ``after_pk < id <= upto_pk`` into *states* (mutated, returned).
+) -> set[tuple[int, int]]:
+    """Fold the log rows ``after_pk < id <= upto_pk`` into *states* (mutated); return the keys
+    of the pairs they touched.
 
-    Aggregated per (actor, target, kind) in SQL where the database can compute ``exp``; else
-    (an SQLite built without math functions) row by row in Python, streamed in chunks so memory
-    stays flat however long the log is.
+    Aggregated per pair in SQL where the database can compute ``exp``; else (an SQLite built
+    without math functions) row by row in Python, streamed in chunks so memory stays flat
+    however long the log is.
     """
+    touched: set[tuple[int, int]] = set()
     if upto_pk <= after_pk:
-        return states
+        return touched
     if sql_aggregation_available():
-        return fold_aggregates(
-            states,
-            log_aggregates(
-                community_id,
-                ref=ref,
-                after_pk=after_pk,
-                upto_pk=upto_pk,
-                until=until,
-                config=config,
-            ),
+        for fresh in log_pair_states(
+            community_id,
             ref=ref,
+            after_pk=after_pk,
+            upto_pk=upto_pk,
+            until=until,
             config=config,
-        )
-    return fold_interactions(
-        states,
+        ):
+            merge_pair(states, fresh, half_life_days=config.half_life_days)
+            touched.add((fresh.a, fresh.b))
+        return touched
+    fresh: dict[tuple[int, int], PairState] = {}
+    fold_interactions(
+        fresh,
         log_rows(community_id, after_pk=after_pk, upto_pk=upto_pk, until=until),
         ref=ref,
         config=config,
     )
+    for state in fresh.values():
+        merge_pair(states, state, half_life_days=config.half_life_days)
+    return set(fresh)
 
 
-def load_pair_states(community_id: int) -> dict[tuple[int, int], PairState]:
-    """Return the stored tie table as pair states (the starting point of an incremental run)."""
+def load_pair_states(
+    community_id: int,
+) -> tuple[dict[tuple[int, int], PairState], dict[tuple[int, int], str]]:
+    """Return the stored tie table as pair states (the starting point of an incremental run)
+    and each pair's stored class."""
     from metrics.models import TieStrength
 
     states: dict[tuple[int, int], PairState] = {}
+    classes: dict[tuple[int, int], str] = {}
     rows = (
         TieStrength.objects.filter(community_id=community_id)
         .order_by()
@@ -536,9 +625,10 @@ def load_pair_states(community_id: int) -> dict[tuple[int, int], PairState]:
             "last_at",
             "channels",
             "months",
+            "tie_class",
         )
     )
-    for a, b, i_ab, i_ba, ref_at, first_at, last_at, channels, months in rows.iterator(
+    for a, b, i_ab, i_ba, ref_at, first_at, last_at, channels, months, tie_class in rows.iterator(
         chunk_size=LOG_CHUNK_SIZE
     ):
         states[(a, b)] = PairState(
@@ -549,7 +639,8 @@ def load_pair_states(community_id: int) -> dict[tuple[int, int], PairState]:
             ref_at.timestamp(),
             first_at.timestamp(),
             last_at.timestamp(),
-            dict(channels),
+            channels,
             set(months),
         )
-    return states
+        classes[(a, b)] = tie_class
+    return states, classes

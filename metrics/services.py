@@ -5,7 +5,7 @@ computes every figure with the pure functions of ``metrics.compute`` and writes 
 transaction: the snapshot, its member rows, the tie table and the state's watermark. Readers see
 the previous snapshot until that transaction commits; a run that dies half-way writes nothing.
 
-Runs are deterministic: a run as of T (truncated to the minute) over the same log and content
+Runs are deterministic: a run as of T (rounded up to the minute) over the same log and content
 gives the same ``data`` (apart from ``computed_at`` and ``duration_ms``, which describe the run),
 and a snapshot for the same moment is replaced, never duplicated (``unique (community, as_of)``).
 
@@ -67,6 +67,24 @@ WRITE_BATCH_SIZE = 1000
 TAKING_PART = (Level.CORE, Level.ACTIVE, Level.OCCASIONAL)
 
 
+# Seconds spent in each phase of the last run in this process (bench/metrics.py prints them).
+last_run_phases: dict[str, float] = {}
+
+
+class _Phase:
+    """Add the time spent inside the block to ``last_run_phases[name]``."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc):
+        elapsed = time.perf_counter() - self.started
+        last_run_phases[self.name] = last_run_phases.get(self.name, 0.0) + elapsed
+
+
 class MetricsConflict(Exception):
     """Another run wrote this community's tie table while this one computed; run again."""
 
@@ -74,9 +92,12 @@ class MetricsConflict(Exception):
 # --- time ----------------------------------------------------------------------------------------
 
 
-def floor_minute(moment: datetime) -> datetime:
-    """Return *moment* truncated to the minute (the as-of of a run requested then)."""
-    return moment.replace(second=0, microsecond=0)
+def as_of_minute(moment: datetime) -> datetime:
+    """Return the as-of of a run requested at *moment*: rounded up to the whole minute, so the
+    run includes everything up to its request and two runs requested in the same minute are
+    the same run."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -111,7 +132,9 @@ def _checkpoint(stage: str) -> None:
     The worker-kill test makes a real worker sleep inside the write transaction and kills it.
     """
     if getattr(settings, "METRICS_TEST_SLEEP_AT", "") == stage:
-        time.sleep(float(getattr(settings, "METRICS_TEST_SLEEP_SECONDS", 0)))
+        seconds = float(getattr(settings, "METRICS_TEST_SLEEP_SECONDS", 0))
+        logger.warning("metrics checkpoint %s: pausing %.0f s (test setting)", stage, seconds)
+        time.sleep(seconds)
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -134,7 +157,7 @@ def _plan(*, community_id: int, as_of: datetime, full: bool, now: datetime) -> _
     pipeline = pipeline_settings()
     with transaction.atomic():
         state, _ = MetricsState.objects.select_for_update().get_or_create(community_id=community_id)
-        current = as_of >= floor_minute(now) - timedelta(seconds=pipeline.schedule_seconds) and (
+        current = as_of >= now - timedelta(seconds=pipeline.schedule_seconds) and (
             state.ties_as_of is None or as_of >= state.ties_as_of
         )
         if current:
@@ -164,7 +187,7 @@ def _plan(*, community_id: int, as_of: datetime, full: bool, now: datetime) -> _
 def metrics_compute(
     *, community_id: int, as_of: datetime | None = None, full: bool = False
 ) -> MetricsSnapshot:
-    """Compute the community's metrics as of *as_of* (default now, truncated to the minute) and
+    """Compute the community's metrics as of *as_of* (default now; rounded up to the minute) and
     store them atomically; return the snapshot.
 
     A run close to now (within the schedule) and not older than the tie table is *current*: it
@@ -175,12 +198,15 @@ def metrics_compute(
     """
     started = time.monotonic()
     now = timezone.now()
-    as_of = floor_minute(as_of or now)
+    as_of = as_of_minute(as_of or now)
+    last_run_phases.clear()
     for attempt in range(3):
-        plan = _plan(community_id=community_id, as_of=as_of, full=full, now=now)
+        with _Phase("plan"):
+            plan = _plan(community_id=community_id, as_of=as_of, full=full, now=now)
         try:
             result = _compute(plan)
-            return _write(plan, result, started=started)
+            with _Phase("write"):
+                return _write(plan, result, started=started)
         except MetricsConflict:
             if attempt == 2:
                 raise
@@ -206,6 +232,8 @@ class _Result:
     member_rows: list[MemberMetrics]
     states: dict
     scores: list
+    touched: set
+    stored_classes: dict
     betweenness_exact: bool
     config: MetricsConfig
 
@@ -215,46 +243,43 @@ def _compute(plan: _Plan) -> _Result:
     config = metrics_config()
     cid, as_of = plan.community_id, plan.as_of
     as_of_s = as_of.timestamp()
-    members = collect.members_at(cid, as_of)
+    with _Phase("members"):
+        members = collect.members_at(cid, as_of)
     member_ids = set(members)
     moderators = {u for u, m in members.items() if m.is_moderator}
 
     # Tie states: the stored table plus the new log rows, or the whole log up to as_of.
-    if plan.full:
-        states: dict = {}
-        after = 0
-    else:
-        states = collect.load_pair_states(cid)
-        after = plan.watermark_seen
-    collect.fold_log(
-        states,
-        cid,
-        ref=as_of_s,
-        after_pk=after,
-        upto_pk=plan.upto_pk,
-        until=None if plan.current else as_of,
-        config=config,
-    )
-    # Every pair referred to as_of (so the stored intensities read "as of the last run"), scored
-    # in a fixed order so that sums over ties come out the same, bit for bit, on every run.
-    ordered = [states[key] for key in sorted(states)]
-    for state in ordered:
-        state.rebase(as_of_s, config.half_life_days)
-        # Times as the database keeps them (microseconds), so a run that reloads the table
-        # scores exactly what this one scored.
-        state.first, state.last = round(state.first, 6), round(state.last, 6)
-        state.channels = {k: round(v, 6) for k, v in state.channels.items()}
-    scores = score_all(ordered, as_of=as_of_s, config=config)
-    member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
-    strong: Counter[int] = Counter()
-    weak: Counter[int] = Counter()
-    for tie in member_scores:
-        if tie.tie_class == "strong":
-            strong[tie.a] += 1
-            strong[tie.b] += 1
-        elif tie.tie_class == "weak":
-            weak[tie.a] += 1
-            weak[tie.b] += 1
+    stored_classes: dict = {}
+    with _Phase("ties_load"):
+        if plan.full:
+            states: dict = {}
+            after = 0
+        else:
+            states, stored_classes = collect.load_pair_states(cid)
+            after = plan.watermark_seen
+    with _Phase("ties_fold"):
+        touched = collect.fold_log(
+            states,
+            cid,
+            ref=as_of_s,
+            after_pk=after,
+            upto_pk=plan.upto_pk,
+            until=None if plan.current else as_of,
+            config=config,
+        )
+    # Scored in a fixed order so that sums over ties come out the same, bit for bit, every run.
+    with _Phase("ties_score"):
+        scores = score_all([states[key] for key in sorted(states)], as_of=as_of_s, config=config)
+        member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
+        strong: Counter[int] = Counter()
+        weak: Counter[int] = Counter()
+        for tie in member_scores:
+            if tie.tie_class == "strong":
+                strong[tie.a] += 1
+                strong[tie.b] += 1
+            elif tie.tie_class == "weak":
+                weak[tie.a] += 1
+                weak[tie.b] += 1
 
     # Activity: per member and day over the longest window, then each window from it.
     longest = max((*config.windows, config.level_window_days))
@@ -274,14 +299,17 @@ def _compute(plan: _Plan) -> _Result:
     ]
     levels = assign_levels(activities, config=config)
 
-    network = network_measures(
-        members=member_ids,
-        ties=member_scores,
-        groups={u: m.group_name for u, m in members.items()},
-        config=config,
-    )
+    with _Phase("network"):
+        network = network_measures(
+            members=member_ids,
+            ties=member_scores,
+            groups={u: m.group_name for u, m in members.items()},
+            config=config,
+        )
 
     # History: the member's levels at monthly points before as_of, from stored snapshots.
+    phase = _Phase("history")
+    phase.__enter__()
     past = _past_snapshots(cid, as_of, count=max(config.trajectory_snapshots - 1, 1))
     past_levels = _levels_of([s.pk for s in past])
     previous = past[0] if past else None
@@ -305,7 +333,11 @@ def _compute(plan: _Plan) -> _Result:
             broker=u in broker_ids,
         )
 
+    phase.__exit__()
+
     # Participation figures.
+    phase = _Phase("participation")
+    phase.__enter__()
     threads = collect.thread_records(
         cid, since=_window_start(as_of, longest), until=as_of, moderator_ids=moderators
     )
@@ -368,11 +400,15 @@ def _compute(plan: _Plan) -> _Result:
         "run": {"full": plan.full, "current": plan.current, "interactions_upto": plan.upto_pk},
     }
 
+    phase.__exit__()
+    phase = _Phase("layout")
+    phase.__enter__()
     positions = network_layout(
         sorted(member_ids),
         [(t.a, t.b, t.score) for t in member_scores if t.score >= config.weak_threshold],
         seed=config.betweenness_seed,
     )
+    phase.__exit__()
     member_rows = []
     for u in sorted(member_ids):
         position = network.members.get(u)
@@ -403,6 +439,8 @@ def _compute(plan: _Plan) -> _Result:
         member_rows=member_rows,
         states=states,
         scores=scores,
+        touched=touched,
+        stored_classes=stored_classes,
         betweenness_exact=bool(net.get("betweenness_exact", True)),
         config=config,
     )
@@ -560,53 +598,142 @@ def _write(plan: _Plan, result: _Result, *, started: float) -> MetricsSnapshot:
 
 
 def _write_ties(plan: _Plan, result: _Result) -> None:
-    """Replace the community's tie table with the states and scores of this run."""
-    TieStrength.objects.filter(community_id=plan.community_id).delete()
-    scores = {(s.a, s.b): s for s in result.scores}
+    """Bring the tie table up to this run.
+
+    A full run replaces the table. An incremental run writes only the pairs the new rows touched
+    and those whose class changed: the other rows keep their state (intensities referred to
+    their own ``ref_at``, which is all the next fold needs) and a score at most a day old (the
+    daily full run rewrites every row); the snapshot itself always uses exact scores.
+    """
+    config = result.config
+    if plan.full:
+        keys = list(result.states)
+    else:
+        keys = [
+            s_key
+            for s_key, cls in ((key, tie.tie_class) for key, tie in _scores_by_key(result))
+            if s_key in result.touched or result.stored_classes.get(s_key) != cls
+        ]
+    scores = dict(_scores_by_key(result))
+    as_of_s = plan.as_of.timestamp()
     rows = []
-    for key in sorted(result.states):
-        state = result.states[key]
-        score = scores[key]
+    for key in sorted(keys):
+        state, tie = result.states[key], scores[key]
+        factor = math.exp((state.ref - as_of_s) * math.log(2) / (config.half_life_days * 86400))
         rows.append(
-            TieStrength(
-                community_id=plan.community_id,
-                user_a_id=state.a,
-                user_b_id=state.b,
-                intensity_ab=state.i_ab,
-                intensity_ba=state.i_ba,
-                ref_at=datetime.fromtimestamp(state.ref, UTC),
-                first_at=datetime.fromtimestamp(state.first, UTC),
-                last_at=datetime.fromtimestamp(state.last, UTC),
-                channels=dict(sorted(state.channels.items())),
-                months=sorted(state.months),
-                score=score.score,
-                reciprocity=score.reciprocity,
-                multiplexity=score.multiplexity,
-                duration=score.duration,
-                tie_class=score.tie_class,
+            (
+                plan.community_id,
+                state.a,
+                state.b,
+                state.i_ab * factor,
+                state.i_ba * factor,
+                plan.as_of,
+                datetime.fromtimestamp(state.first, UTC),
+                datetime.fromtimestamp(state.last, UTC),
+                dict(sorted(state.channels.items())),
+                sorted(state.months),
+                tie.score,
+                tie.reciprocity,
+                tie.multiplexity,
+                tie.duration,
+                tie.tie_class,
             )
         )
-        if len(rows) >= WRITE_BATCH_SIZE:
-            TieStrength.objects.bulk_create(rows)
-            rows = []
-    TieStrength.objects.bulk_create(rows)
+    if plan.full:
+        TieStrength.objects.filter(community_id=plan.community_id).delete()
+        if connection.vendor == "postgresql":
+            _copy_ties(rows)
+            return
+        for start in range(0, len(rows), WRITE_BATCH_SIZE):
+            TieStrength.objects.bulk_create(
+                [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True)))
+                 for row in rows[start : start + WRITE_BATCH_SIZE]]
+            )  # fmt: skip
+        return
+    for start in range(0, len(rows), WRITE_BATCH_SIZE):
+        TieStrength.objects.bulk_create(
+            [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True)))
+             for row in rows[start : start + WRITE_BATCH_SIZE]],
+            update_conflicts=True,
+            unique_fields=["community", "user_a", "user_b"],
+            update_fields=TIE_COLUMNS[3:],
+        )  # fmt: skip
+
+
+TIE_COLUMNS = (
+    "community_id",
+    "user_a_id",
+    "user_b_id",
+    "intensity_ab",
+    "intensity_ba",
+    "ref_at",
+    "first_at",
+    "last_at",
+    "channels",
+    "months",
+    "score",
+    "reciprocity",
+    "multiplexity",
+    "duration",
+    "tie_class",
+)
+
+
+def _scores_by_key(result: _Result):
+    return (((tie.a, tie.b), tie) for tie in result.scores)
+
+
+def _copy_ties(rows: list[tuple]) -> None:
+    """Insert tie rows with PostgreSQL's COPY: one round trip for a whole community's table."""
+    import io
+    import json
+
+    columns = [TieStrength._meta.get_field(name).column for name in TIE_COLUMNS]
+    buffer = io.StringIO()
+    for row in rows:
+        fields = []
+        for value in row:
+            if isinstance(value, datetime):
+                fields.append(value.isoformat())
+            elif isinstance(value, (dict, list)):
+                fields.append(json.dumps(value, separators=(",", ":")).replace("\\", "\\\\"))
+            else:
+                fields.append(str(value))
+        buffer.write("\t".join(fields))
+        buffer.write("\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {TieStrength._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer
+        )
 
 
 # --- history and retention ----------------------------------------------------------------------
 
 
+def month_start(moment: datetime, months_back: int = 0) -> datetime:
+    """Return midnight (UTC) of the first day of the month *months_back* months before *moment*."""
+    first = moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return months_before(first, months_back)
+
+
 def metrics_compute_history(
     *, community_id: int, months: int, now: datetime | None = None, log=None
 ) -> list[MetricsSnapshot]:
-    """Compute monthly snapshots for the past *months* months (oldest first, each from the log up
-    to its moment, so each can find its predecessors) and then the current one."""
-    now = floor_minute(now or timezone.now())
-    moments = [months_before(now, k) for k in range(months, 0, -1)] + [now]
+    """Compute a snapshot at the start of each of the last *months* months, then one now.
+
+    Oldest first, each from the log up to its moment, so each finds its predecessors (levels
+    before, transitions, trajectories). Month starts are fixed moments: computing the history
+    again replaces those snapshots instead of adding more.
+    """
+    now = as_of_minute(now or timezone.now())
+    moments = [month_start(now, k) for k in range(months - 1, -1, -1)] + [now]
     snapshots = []
-    for moment in moments:
+    for moment in dict.fromkeys(moments):  # now may be a month start itself
+        started = time.monotonic()
         snapshots.append(metrics_compute(community_id=community_id, as_of=moment))
         if log is not None:
-            log(moment)
+            log(moment, time.monotonic() - started)
     return snapshots
 
 
@@ -675,7 +802,7 @@ def metrics_request(*, community_id: int, now: datetime | None = None) -> bool:
         won = cursor.rowcount == 1
     if won:
         countdown = 0 if eager else pipeline.debounce_seconds
-        as_of = floor_minute(now + timedelta(seconds=countdown))
+        as_of = as_of_minute(now + timedelta(seconds=countdown))
         _enqueue_on_commit(community_id=community_id, as_of=as_of, countdown=countdown)
     return won
 

@@ -34,7 +34,7 @@ def recompute_community_task(
 @shared_task(name="metrics.recompute_all")
 def recompute_all_task() -> int:
     """Enqueue a run of every community as of this minute (celery beat, hourly by default)."""
-    as_of = services.floor_minute(timezone.now()).isoformat()
+    as_of = services.as_of_minute(timezone.now()).isoformat()
     community_ids = services.communities_to_recompute()
     for community_id in community_ids:
         recompute_community_task.delay(community_id=community_id, as_of=as_of)

@@ -82,7 +82,7 @@ def test_compute_metrics_history():
         MetricsSnapshot.objects.filter(community=village.community)
         .order_by("as_of")
         .values_list("as_of", flat=True)
-    ) == [T.replace(month=1), T.replace(month=2), T]
+    ) == [T.replace(month=2, day=1, hour=0), T.replace(day=1, hour=0), T]
 
 
 def test_compute_metrics_bad_input():

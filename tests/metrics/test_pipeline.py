@@ -2,6 +2,7 @@
 
 import math
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
@@ -175,7 +176,7 @@ def test_pipeline_run_twice_gives_identical_data(village):
     first_rows = list(MemberMetrics.objects.order_by("user_id").values())
     first_ties = list(TieStrength.objects.order_by("user_a_id", "user_b_id").values())
 
-    second = compute(village.community, T + timedelta(seconds=40))  # same minute
+    second = compute(village.community, T - timedelta(seconds=40))  # rounds up to T
 
     assert second.pk == first.pk
     assert MetricsSnapshot.objects.count() == 1
@@ -210,18 +211,25 @@ def test_pipeline_incremental_run_equals_full_run(village):
     assert incremental.data["run"]["full"] is False
     state.refresh_from_db()
     assert state.interactions_watermark > watermark
-    folded = {
-        (t.user_a_id, t.user_b_id): (t.intensity_ab, t.intensity_ba, t.score)
-        for t in TieStrength.objects.all()
-    }
+
+    def intensities_at(moment):
+        return {
+            (t.user_a_id, t.user_b_id): (
+                decayed(t.intensity_ab, (moment - t.ref_at).total_seconds()),
+                decayed(t.intensity_ba, (moment - t.ref_at).total_seconds()),
+            )
+            for t in TieStrength.objects.all()
+        }
+
+    folded = intensities_at(later)
+    # Untouched pairs keep their state referred to the previous run; touched ones move on.
+    refs = dict(TieStrength.objects.values_list("user_a", "ref_at").filter(user_b=village.cai))
+    assert refs == {village.ana.pk: later, village.ben.pk: T}  # ana answered Q2; ben did not
     folded_data = incremental.data
 
     full = compute(village.community, later, full=True)
     assert full.data["run"]["full"] is True
-    rebuilt = {
-        (t.user_a_id, t.user_b_id): (t.intensity_ab, t.intensity_ba, t.score)
-        for t in TieStrength.objects.all()
-    }
+    rebuilt = intensities_at(later)
     assert set(rebuilt) == set(folded)
     for key, values in rebuilt.items():
         assert folded[key] == pytest.approx(values, rel=1e-9)
@@ -284,24 +292,27 @@ def test_pipeline_history_uses_the_log_up_to_each_moment(village):
     with frozen(T):
         snapshots = services.metrics_compute_history(community_id=village.community.pk, months=2)
 
-    assert [s.as_of for s in snapshots] == [
-        T.replace(month=1),
-        T.replace(month=2),
-        T,
-    ]
-    january, february, now = (s.data for s in snapshots)
-    assert january["windows"]["90"]["posts"] == 0
-    assert january["network"]["edges"] == 0
-    assert february["windows"]["90"]["posts"] == 2  # D1 and ben's reply, 2026-02-03
-    assert february["levels"]["occasional"] == 2  # ana and ben
-    assert february["network"]["edges"] == 0  # one reply: a latent tie
+    february, march = T.replace(month=2, day=1, hour=0), T.replace(day=1, hour=0)
+    assert [s.as_of for s in snapshots] == [february, march, T]
+    before, after_d1, now = (s.data for s in snapshots)
+    assert before["windows"]["90"]["posts"] == 0
+    assert before["levels"]["dormant"] == 5
+    assert after_d1["windows"]["90"]["posts"] == 2  # D1 and ben's reply, 2026-02-03
+    assert after_d1["levels"]["occasional"] == 2  # ana and ben
+    assert after_d1["network"]["edges"] == 0  # one reply: a latent tie
     assert now["windows"]["90"]["posts"] == 6
-    assert now["transitions"]["from_as_of"] == T.replace(month=2).isoformat()
-    assert now["transitions"]["moved_up"] == 2  # cai (dormant -> occasional), eve (-> peripheral)
-    assert now["transitions"]["held"] == 3
-    assert now["transitions"]["matrix"]["dormant"]["occasional"] == 1
+    # Transitions compare with the snapshot a month before (at or before 2026-02-15).
+    assert now["transitions"]["from_as_of"] == february.isoformat()
+    assert now["transitions"]["moved_up"] == 4  # all but dee were dormant on February 1
+    assert now["transitions"]["held"] == 1
+    assert now["transitions"]["matrix"]["dormant"]["occasional"] == 3
     # A past run leaves the tie table (which belongs to "now") alone.
     assert MetricsState.objects.get(community=village.community).ties_as_of == T
+
+    again = [s.pk for s in services.metrics_compute_history(
+        community_id=village.community.pk, months=2, now=T
+    )]  # fmt: skip
+    assert again == [s.pk for s in snapshots]  # the same moments: replaced, not added
 
 
 def test_pipeline_member_who_left_later_counts_in_the_past(village):
@@ -337,3 +348,55 @@ def test_snapshots_prune_keeps_recent_daily_and_monthly(village):
     assert kept == {*recent, day_late, month_late}
     assert day_early not in kept and month_early not in kept
     assert Community.objects.filter(pk=village.community.pk).exists()
+
+
+def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
+    """The per-pair GROUP BY (with exp in SQL) gives the states of metrics.compute's row fold."""
+    import random
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from communities.models import Interaction
+    from metrics import collect
+    from metrics.compute.ties import KINDS
+    from metrics.conf import metrics_config
+
+    rng = random.Random(7)
+    people = [village.ana, village.ben, village.cai, village.dee, village.eve]
+    source_type = ContentType.objects.get_for_model(village.community)
+    Interaction.objects.bulk_create(
+        Interaction(
+            community=village.community,
+            actor=actor,
+            target=target,
+            kind=rng.choice(KINDS),
+            occurred_at=T - timedelta(seconds=rng.uniform(0, 900 * DAY)),
+            group_size=rng.randint(2, 12),
+            source_type=source_type,
+            source_id=i,
+        )
+        for i, (actor, target) in enumerate(
+            rng.sample([(a, b) for a in people for b in people if a != b], 1)[0] for _ in range(400)
+        )
+    )
+    config = metrics_config()
+    upto = collect.log_high_water(village.community.pk)
+    kwargs = {"ref": T.timestamp(), "after_pk": 0, "upto_pk": upto, "until": None, "config": config}
+
+    assert collect.sql_aggregation_available()
+    by_sql: dict = {}
+    collect.fold_log(by_sql, village.community.pk, **kwargs)
+    by_row: dict = {}
+    with mock.patch.object(collect, "sql_aggregation_available", return_value=False):
+        collect.fold_log(by_row, village.community.pk, **kwargs)
+
+    assert set(by_sql) == set(by_row)
+    for key, row_state in by_row.items():
+        sql_state = by_sql[key]
+        assert (sql_state.i_ab, sql_state.i_ba) == pytest.approx(
+            (row_state.i_ab, row_state.i_ba), rel=1e-9
+        )
+        assert sql_state.first == pytest.approx(row_state.first, abs=1e-3)
+        assert sql_state.last == pytest.approx(row_state.last, abs=1e-3)
+        assert sql_state.channels.keys() == row_state.channels.keys()
+        assert sql_state.months == row_state.months

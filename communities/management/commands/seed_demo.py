@@ -25,6 +25,11 @@ class Command(BaseCommand):
             help="Build people and communities only: no threads, votes, follows or events.",
         )
         parser.add_argument(
+            "--no-metrics",
+            action="store_true",
+            help="Do not compute the demo's metrics (monthly history and now, per community).",
+        )
+        parser.add_argument(
             "--activity-weeks",
             type=int,
             default=52,
@@ -48,7 +53,10 @@ class Command(BaseCommand):
         activity = None
         repertoire = None  # knowledge (KB)
         try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+                METRICS_REQUEST_ON_INTERACTION=False,  # metrics (MB): computed once, below
+            ):
                 summary = demo.demo_build(log=self.stdout.write)
                 if not no_activity:
                     from practice.demo import activity_build
@@ -66,6 +74,13 @@ class Command(BaseCommand):
         finally:
             app.conf.task_always_eager = eager
             trace_logger.setLevel(trace_level)
+        # --- metrics (MB): monthly history and a current snapshot per demo community ---
+        if not no_activity and not options.get("no_metrics"):
+            from metrics.demo import metrics_demo_build
+
+            self.stdout.write("Metrics:")
+            metrics_demo_build(log=self.stdout.write)
+        # --- end metrics ---
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

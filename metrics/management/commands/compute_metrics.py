@@ -39,7 +39,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="MONTHS",
-            help="Also compute monthly snapshots for the past MONTHS months (oldest first).",
+            help="First compute a snapshot at the start of each of the last MONTHS months.",
         )
 
     def handle(self, *args, community=None, as_json=False, full=False, as_of=None, history=0, **_):
@@ -65,7 +65,9 @@ class Command(BaseCommand):
                     community_id=c.pk,
                     months=history,
                     now=moment,
-                    log=lambda at, c=c: say(f"  {c.slug}: as of {at:%Y-%m-%d %H:%M}"),
+                    log=lambda at, seconds, c=c: say(
+                        f"  {c.slug}: as of {at:%Y-%m-%d %H:%M} ({seconds:.2f} s)"
+                    ),
                 )
                 snapshot = snapshots[-1]
             else:

@@ -1,0 +1,631 @@
+"""Metrics at scale: 10,000 members and 1,000,000 interactions over two years, on PostgreSQL.
+
+Run by hand from the repository root (see bench/README.md):
+
+    .venv/bin/python bench/metrics.py [--keep] [--rebuild] [--pivots 50]
+
+It creates a throwaway PostgreSQL database (``practica_bench_metrics``, only on 127.0.0.1),
+migrates it, bulk-loads a synthetic community with COPY, and measures, each in a fresh process
+(so peak memory is the run's own):
+
+1. one sequential scan of the interaction table (``SELECT count(*)``, index scans off): the unit;
+2. a full recompute (tie table rebuilt from the whole log) ÷ that scan — goal ≤ 20;
+3. its peak memory (``ru_maxrss``) — goal < 1 GiB;
+4. an incremental recompute after 10,000 new interactions ÷ one scan — goal ≤ 0.5;
+5. our network measures (igraph) against networkx loading every tie, the same measures and the
+   same betweenness pivots — goal: ours no slower, results equal.
+
+It prints the numbers of one run and drops the database at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench_metrics"
+SLUG = "bench-metrics"
+MEMBERS = 10_000
+INTERACTIONS = 1_000_000
+NEW_INTERACTIONS = 10_000
+YEARS = 2
+CLUSTERS = 40  # members interact mostly within their cluster (a team, a region, a speciality)
+IN_CLUSTER = 0.8
+GROUPS = ("Nurses", "Doctors", "Physiotherapists", "Pharmacists", "Dietitians", "Managers")
+SEED = 20240501
+COPY_CHUNK = 100_000  # rows per COPY buffer: a few MB of text
+GOALS = {"full": 20.0, "memory_mib": 1024.0, "incremental": 0.5}
+
+
+def env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.default",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": "",
+    }
+
+
+def setup_django(database_url: str) -> None:
+    os.environ.update(env(database_url))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def admin_connection(database_url: str):
+    import psycopg2
+
+    url = urlparse(database_url)
+    if url.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("The benchmark only ever uses a database on 127.0.0.1.")
+    conn = psycopg2.connect(
+        host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+        password=url.password, dbname="postgres",
+    )  # fmt: skip
+    conn.autocommit = True
+    return conn, url.path.lstrip("/")
+
+
+def create_database(database_url: str, *, rebuild: bool) -> bool:
+    """Create the database (dropping it first with *rebuild*); return whether it is new."""
+    conn, name = admin_connection(database_url)
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"Refusing an unusual database name: {name!r}")
+    with conn.cursor() as cursor:
+        if rebuild:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        new = cursor.fetchone() is None
+        if new:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return new
+
+
+def drop_database(database_url: str) -> None:
+    conn, name = admin_connection(database_url)
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+# --- synthetic data ------------------------------------------------------------------------
+
+
+def _copy(model, columns: list[str], rows) -> int:
+    """COPY *rows* (tuples in *columns* order) into *model*'s table, in chunks; return the count."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    count = 0
+    buffer = io.StringIO()
+
+    def flush():
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)", buffer
+            )
+        buffer.seek(0)
+        buffer.truncate()
+
+    for row in rows:
+        buffer.write("\t".join(_text(v) for v in row))
+        buffer.write("\n")
+        count += 1
+        if count % COPY_CHUNK == 0:
+            flush()
+    flush()
+    return count
+
+
+def _text(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _reset_sequences(*models) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def build(now: datetime) -> dict:
+    """Bulk-load the synthetic community; return what was written."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    from communities.models import Community, Interaction, Membership, ProfessionalGroup, Profile
+    from practice.models import AdoptionReport, Post, Thread, Vote
+
+    User = get_user_model()
+    rng = random.Random(SEED)
+    start = now - timedelta(days=365 * YEARS)
+    span = (now - start).total_seconds()
+
+    def moment(growth=True):
+        # Activity grows over the two years: density ∝ (1 + t), sampled by inversion.
+        u = rng.random()
+        x = (math.sqrt(1 + 3 * u) - 1) if growth else u
+        return start + timedelta(seconds=x * span)
+
+    with transaction.atomic():
+        # The generated keys are consistent by construction: skip the per-row foreign-key
+        # triggers that PostgreSQL would otherwise queue for millions of rows until COMMIT.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        groups = [
+            ProfessionalGroup.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
+            for name in GROUPS
+        ]
+        community = Community.objects.create(name="Bench metrics", slug=SLUG, domain="Bench")
+        first_user = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        users = list(range(first_user, first_user + MEMBERS))
+        cluster = {u: i * CLUSTERS // MEMBERS for i, u in enumerate(users)}
+        members_of = [[] for _ in range(CLUSTERS)]
+        for u in users:
+            members_of[cluster[u]].append(u)
+        # Heavy-tailed activity: a few very active members, many occasional ones.
+        weight = {u: rng.paretovariate(1.1) for u in users}
+        cum_all = _cumulative(users, weight)
+        cum_cluster = [_cumulative(m, weight) for m in members_of]
+
+        def pick(near=None):
+            if near is not None and rng.random() < IN_CLUSTER:
+                c = cluster[near]
+                return _choose(rng, members_of[c], cum_cluster[c])
+            return _choose(rng, users, cum_all)
+
+        _copy(
+            User,
+            ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
+             "is_staff", "is_active", "date_joined"],
+            ((u, "!", False, f"bench{u}", "", "", f"bench{u}@bench.test", False, True, start)
+             for u in users),
+        )  # fmt: skip
+        _copy(
+            Profile,
+            ["user_id", "display_name", "occupation", "professional_group_id", "organisation",
+             "location", "bio", "details_visible_to", "updated_at"],
+            ((u, f"Member {u}", "", groups[(cluster[u] + (rng.random() < 0.3)) % len(groups)].pk,
+              "", "", "", "members", start) for u in users),
+        )  # fmt: skip
+        moderators = set(rng.sample(users, MEMBERS // 100))
+        joined = {u: moment(growth=False) if rng.random() < 0.7 else start for u in users}
+        _copy(
+            Membership,
+            ["community_id", "user_id", "role", "state", "request_message", "joined_at",
+             "created_at", "updated_at"],
+            ((community.pk, u, "moderator" if u in moderators else "member", "active", "",
+              joined[u], joined[u], joined[u]) for u in users),
+        )  # fmt: skip
+
+        ct = {m: ContentType.objects.get_for_model(m).pk for m in (Post, Vote, AdoptionReport)}
+        threads, posts, votes, reports, interactions = [], [], [], [], []
+        post_author = {}
+        thread_id = post_id = vote_id = report_id = 0
+        first_ids = {}
+        with connection.cursor() as cursor:
+            for model in (Thread, Post, Vote, AdoptionReport, Interaction):
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")
+                first_ids[model] = cursor.fetchone()[0]
+        thread_id, post_id = first_ids[Thread], first_ids[Post]
+        vote_id, report_id = first_ids[Vote], first_ids[AdoptionReport]
+
+        def interaction(actor, target, kind, at, source_type, source_id, size=2):
+            if actor != target:
+                interactions.append((community.pk, actor, target, kind, at, size, source_type,
+                                     source_id))  # fmt: skip
+
+        # Threads with answers (questions) or replies (discussions), accepted answers.
+        answer_posts = []
+        while len(interactions) < 0.30 * INTERACTIONS:
+            thread_id += 1
+            author = pick()
+            created = moment()
+            is_question = rng.random() < 0.7
+            post_id += 1
+            opening = post_id
+            posts.append((post_id, thread_id, community.pk, author, True, False, created))
+            post_author[post_id] = author
+            accepted = None
+            responses = min(int(rng.expovariate(1 / 3.0)), 30)
+            at = created
+            for _ in range(responses):
+                at = min(at + timedelta(hours=rng.expovariate(1 / 10)), now)
+                responder = pick(near=author)
+                post_id += 1
+                posts.append((post_id, thread_id, community.pk, responder, False, is_question, at))
+                post_author[post_id] = responder
+                interaction(responder, author, "answer" if is_question else "reply", at,
+                            ct[Post], post_id)  # fmt: skip
+                if is_question and accepted is None and responder != author and rng.random() < 0.4:
+                    accepted = (post_id, responder, min(at + timedelta(hours=2), now))
+                answer_posts.append(post_id)
+            if accepted:
+                interaction(author, accepted[1], "accept", accepted[2], ct[Post], accepted[0])
+            threads.append(
+                (thread_id, community.pk, "question" if is_question else "discussion",
+                 f"Thread {thread_id}", author, opening, accepted[0] if accepted else None,
+                 accepted[2] if accepted else None, "solved" if accepted else "open",
+                 False, False, 0 if is_question else responses, responses if is_question else 0,
+                 0, created, at)
+            )  # fmt: skip
+        # Helpful votes and "worked for me" on answers, mentions, co-attendance.
+        voted = set()
+        while len(interactions) < 0.70 * INTERACTIONS:
+            post = rng.choice(answer_posts)
+            author = post_author[post]
+            voter = pick(near=author)
+            if voter == author or (post, voter) in voted:
+                continue
+            voted.add((post, voter))
+            vote_id += 1
+            at = moment()
+            votes.append((vote_id, post, voter, at))
+            interaction(voter, author, "vote", at, ct[Vote], vote_id)
+        worked = set()
+        while len(interactions) < 0.75 * INTERACTIONS:
+            post = rng.choice(answer_posts)
+            author = post_author[post]
+            member = pick(near=author)
+            if member == author or (post, member) in worked:
+                continue
+            worked.add((post, member))
+            report_id += 1
+            at = moment()
+            reports.append((report_id, post, member, True, at))
+            interaction(member, author, "worked", at, ct[AdoptionReport], report_id)
+        mention_source = first_ids[Post] + 1
+        while len(interactions) < 0.83 * INTERACTIONS:
+            actor = pick()
+            interaction(actor, pick(near=actor), "mention", moment(), ct[Post], mention_source)
+            mention_source += 1
+        event = 0
+        while len(interactions) < INTERACTIONS:
+            event += 1
+            host = pick()
+            size = rng.randint(4, 30)
+            attendees = sorted({pick(near=host) for _ in range(size)})
+            at = moment()
+            for a in attendees:
+                for b in attendees:
+                    if a != b:
+                        interaction(a, b, "co_attendance", at, ct[Post], 10**9 + event,
+                                    len(attendees))  # fmt: skip
+        del interactions[INTERACTIONS:]
+
+        _copy(
+            Thread,
+            ["id", "community_id", "kind", "title", "author_id", "opening_post_id",
+             "accepted_post_id", "accepted_at", "status", "is_locked", "is_hidden", "reply_count",
+             "answer_count", "helpful_count", "created_at", "last_activity_at"],
+            threads,  # opening and accepted posts follow: Django's foreign keys are deferred
+        )  # fmt: skip
+        _copy(
+            Post,
+            ["id", "thread_id", "community_id", "author_id", "is_opening", "is_answer", "body",
+             "body_html", "created_at", "is_hidden", "helpful_count", "worked_count",
+             "did_not_work_count", "submission_key"],
+            ((*p[:6], "Text", "<p>Text</p>", p[6], False, 0, 0, 0, "") for p in posts),
+        )  # fmt: skip
+        _copy(Vote, ["id", "post_id", "voter_id", "created_at"], votes)
+        _copy(
+            AdoptionReport,
+            ["id", "post_id", "member_id", "worked", "note", "created_at", "updated_at"],
+            ((*r[:4], "", r[4], r[4]) for r in reports),
+        )  # fmt: skip
+        _copy(
+            Interaction,
+            ["community_id", "actor_id", "target_id", "kind", "occurred_at", "group_size",
+             "source_type_id", "source_id"],
+            interactions,
+        )  # fmt: skip
+        _reset_sequences(User, Profile, Membership, Thread, Post, Vote, AdoptionReport, Interaction)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "members": MEMBERS,
+        "threads": len(threads),
+        "posts": len(posts),
+        "votes": len(votes),
+        "worked_reports": len(reports),
+        "events": event,
+        "interactions": len(interactions),
+    }
+
+
+def _cumulative(items, weight):
+    total, out = 0.0, []
+    for item in items:
+        total += weight[item]
+        out.append(total)
+    return out
+
+
+def _choose(rng, items, cumulative):
+    import bisect
+
+    return items[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
+
+
+def add_interactions(community_id: int, count: int, now: datetime) -> None:
+    """Log *count* new interactions in the last hour (what arrives between two runs)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from communities.models import Interaction, Membership
+    from practice.models import Post
+
+    rng = random.Random(SEED + 1)
+    users = list(
+        Membership.objects.filter(community_id=community_id).values_list("user_id", flat=True)
+    )
+    ct = ContentType.objects.get_for_model(Post).pk
+    kinds = ("answer", "reply", "vote", "mention", "worked", "accept")
+    rows = []
+    source = 2 * 10**9
+    while len(rows) < count:
+        a, b = rng.sample(users, 2)
+        source += 1
+        at = now - timedelta(seconds=rng.random() * 3600)
+        rows.append((community_id, a, b, rng.choice(kinds), at, 2, ct, source))
+    _copy(
+        Interaction,
+        ["community_id", "actor_id", "target_id", "kind", "occurred_at", "group_size",
+         "source_type_id", "source_id"],
+        rows,
+    )  # fmt: skip
+
+
+def seq_scan_seconds(rounds: int = 5) -> tuple[float, str]:
+    """Return the median time of one sequential scan of the interaction table, and its plan."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_indexscan = off")
+        cursor.execute("SET enable_indexonlyscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        cursor.execute("EXPLAIN SELECT count(*) FROM communities_interaction")
+        plan = " / ".join(row[0].strip() for row in cursor.fetchall()[:3])
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            cursor.execute("SELECT count(*) FROM communities_interaction")
+            cursor.fetchone()
+            times.append(time.perf_counter() - started)
+        cursor.execute("RESET ALL")
+    return statistics.median(times), plan
+
+
+# --- measurements (each in its own process) ------------------------------------------------
+
+
+def measure(kind: str, pivots: int) -> dict:
+    from communities.models import Community
+    from metrics import services
+
+    community = Community.objects.get(slug=SLUG)
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if kind in ("full", "incremental"):
+        started = time.perf_counter()
+        snapshot = services.metrics_compute(community_id=community.pk, full=kind == "full")
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {
+            "seconds": seconds,
+            "peak_mib": peak / 1024,
+            "base_mib": base_rss / 1024,
+            "phases": dict(services.last_run_phases),
+            "run": snapshot.data["run"],
+            "pairs": snapshot.data["ties"]["pairs"],
+            "edges": snapshot.data["network"]["edges"],
+            "betweenness_exact": snapshot.data["network"]["betweenness_exact"],
+        }
+    if kind == "network":
+        return compare_network(community, pivots)
+    raise SystemExit(f"unknown measure {kind}")
+
+
+def compare_network(community, pivots: int) -> dict:
+    """Our network measures (ties loaded from the table, igraph) against networkx loading every
+    tie into a Graph and computing the same measures with the same betweenness pivots."""
+    import dataclasses
+
+    import networkx as nx
+
+    from metrics.collect import members_at
+    from metrics.compute.network import network_measures
+    from metrics.compute.ties import TieScore
+    from metrics.conf import metrics_config
+    from metrics.models import MetricsState, TieStrength
+
+    config = dataclasses.replace(metrics_config(), betweenness_samples=pivots)
+    as_of = MetricsState.objects.get(community=community).ties_as_of
+
+    def load():
+        return list(
+            TieStrength.objects.filter(community=community, score__gte=config.network_min_score)
+            .order_by("user_a_id", "user_b_id")
+            .values_list("user_a_id", "user_b_id", "score", "intensity_ab", "intensity_ba")
+        )
+
+    members = members_at(community.pk, as_of)
+    groups = {u: m.group_name for u, m in members.items()}
+
+    started = time.perf_counter()
+    rows = load()
+    ties = [
+        TieScore(a, b, s, "", 0.0, 0.0, 0.0, 0.0, i_ab, i_ba, False, False)
+        for a, b, s, i_ab, i_ba in rows
+    ]
+    ours = network_measures(members=members, ties=ties, groups=groups, config=config)
+    ours_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    rows = load()
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(members))
+    graph.add_edges_from(
+        (a, b, {"weight": s, "distance": 1.0 / s}) for a, b, s, _, _ in rows
+        if a in members and b in members
+    )  # fmt: skip
+    ids = sorted(members)
+    n = len(ids)
+    nx_summary = {
+        "density": nx.density(graph),
+        "transitivity": nx.transitivity(graph),
+        "average_clustering": nx.average_clustering(graph),
+        "components": nx.number_connected_components(graph),
+        "isolates": nx.number_of_isolates(graph),
+    }
+    core = nx.core_number(graph)
+    if n > config.betweenness_exact_max_nodes and pivots < n:
+        chosen = [
+            ids[i] for i in sorted(random.Random(config.betweenness_seed).sample(range(n), pivots))
+        ]
+        raw = nx.betweenness_centrality_subset(
+            graph, sources=chosen, targets=ids, normalized=False, weight="distance"
+        )
+        scale = 2.0 / ((n - 1) * (n - 2)) * n / pivots
+        # networkx's subset version counts each (s, t) pair once per direction it is reached
+        # from; for undirected graphs it halves, as igraph's does with sources given.
+        nx_between = {u: b * scale for u, b in raw.items()}
+    else:
+        nx_between = nx.betweenness_centrality(graph, weight="distance")
+    nx_seconds = time.perf_counter() - started
+
+    differences = {key: abs(ours.summary[key] - value) for key, value in nx_summary.items()}
+    between_diff = max(abs(ours.members[u].betweenness - nx_between[u]) for u in ids)
+    core_diff = max(abs(ours.members[u].core - core[u]) for u in ids)
+    return {
+        "ours_seconds": ours_seconds,
+        "networkx_seconds": nx_seconds,
+        "nodes": n,
+        "edges": graph.number_of_edges(),
+        "pivots": pivots,
+        "max_difference": max([*differences.values(), between_diff, core_diff]),
+        "differences": {**differences, "betweenness": between_diff, "core": core_diff},
+    }
+
+
+def run_measure(database_url: str, kind: str, pivots: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, "--pivots", str(pivots)],
+        env=env(database_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"measure {kind} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the data first.")
+    parser.add_argument("--pivots", type=int, default=50, help="Betweenness pivots compared.")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+    if args.measure:
+        setup_django(database_url)
+        print(json.dumps(measure(args.measure, args.pivots)))
+        return
+
+    new = create_database(database_url, rebuild=args.rebuild)
+    setup_django(database_url)
+    from django.core.management import call_command
+
+    from communities.models import Community, Interaction
+
+    call_command("migrate", verbosity=0)
+    now = datetime.now(UTC)
+    if new or not Community.objects.filter(slug=SLUG).exists():
+        started = time.perf_counter()
+        print("Loading the synthetic community (COPY)…", flush=True)
+        written = build(now)
+        print(f"  {written} in {time.perf_counter() - started:.0f} s", flush=True)
+    community = Community.objects.get(slug=SLUG)
+    # A kept database: drop what an earlier run added, so every run starts from 1,000,000.
+    base_rows = Interaction.objects.filter(community=community).order_by("pk")
+    cutoff = base_rows.values_list("pk", flat=True)[INTERACTIONS - 1 : INTERACTIONS].first()
+    if cutoff is not None:
+        Interaction.objects.filter(community=community, pk__gt=cutoff).delete()
+
+    scan, plan = seq_scan_seconds()
+    print(f"One sequential scan of {INTERACTIONS:,} interactions: {scan * 1000:.0f} ms ({plan})")
+    full = run_measure(database_url, "full", args.pivots)
+    print(f"Full recompute: {full['seconds']:.2f} s, peak {full['peak_mib']:.0f} MiB "
+          f"(Django alone {full['base_mib']:.0f} MiB); {full['pairs']:,} pairs, "
+          f"{full['edges']:,} network edges")  # fmt: skip
+    print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in full["phases"].items()))
+    add_interactions(community.pk, NEW_INTERACTIONS, datetime.now(UTC))
+    incremental = run_measure(database_url, "incremental", args.pivots)
+    print(f"Incremental recompute after {NEW_INTERACTIONS:,} new interactions: "
+          f"{incremental['seconds']:.2f} s (full: {incremental['run']['full']})")  # fmt: skip
+    print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in incremental["phases"].items()))
+    network = run_measure(database_url, "network", args.pivots)
+    print(f"Network measures, {network['nodes']:,} nodes / {network['edges']:,} edges, "
+          f"{network['pivots']} betweenness pivots: ours {network['ours_seconds']:.2f} s, "
+          f"networkx {network['networkx_seconds']:.2f} s; largest difference "
+          f"{network['max_difference']:.2e}")  # fmt: skip
+
+    tie_fold = incremental["phases"].get("ties_load", 0) + incremental["phases"].get("ties_fold", 0)
+    rows = [
+        ("full recompute ÷ one scan", full["seconds"] / scan, f"≤ {GOALS['full']:.0f}"),
+        ("peak memory of the full recompute (MiB)", full["peak_mib"], "< 1024"),
+        ("incremental recompute ÷ one scan", incremental["seconds"] / scan,
+         f"≤ {GOALS['incremental']}"),
+        ("  of which reading the tie table + folding the new rows ÷ one scan", tie_fold / scan,
+         ""),
+        ("networkx ÷ ours (network measures)",
+         network["networkx_seconds"] / network["ours_seconds"], "≥ 1"),
+        ("largest difference ours vs networkx", network["max_difference"], "≈ 0"),
+    ]  # fmt: skip
+    print("\nResult of one run:")
+    for label, value, goal in rows:
+        print(f"  {label:<68} {value:>10.3g}   goal {goal}")
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(database_url)
+        print("Dropped the benchmark database (--keep keeps it).")
+
+
+if __name__ == "__main__":
+    main()
