@@ -16,8 +16,15 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies (series, bars).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# Professional groups can be a dozen: Okabe-Ito without its pale yellow (faint on white) and
+# black (reads as an outline), then Paul Tol's "muted" colours; they repeat after 15 groups.
+GROUP_PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+    "#332288", "#DDCC77", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#CC6677",
+    "#88CCEE",
+)  # fmt: skip
 NO_GROUP_COLOUR = "#8c959f"
 LEVEL_COLOURS = {
     "core": "#123e43",
@@ -601,7 +608,7 @@ def group_colours(groups: Sequence[str | None]) -> dict[str | None, str]:
     """A stable colour per group name (sorted), grey for "no group"."""
     names = sorted({g for g in groups if g})
     colours: dict[str | None, str] = {
-        name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)
+        name: GROUP_PALETTE[i % len(GROUP_PALETTE)] for i, name in enumerate(names)
     }
     colours[None] = NO_GROUP_COLOUR
     return colours

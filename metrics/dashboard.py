@@ -321,10 +321,12 @@ def drawing(
     return chart, legend, counts
 
 
-def brokers_chart(data: dict, *, show_names: bool, names: dict[int, dict]) -> charts.Chart:
+def brokers_chart(
+    data: dict, *, show_names: bool, names: dict[int, dict], groups: dict[int, str]
+) -> charts.Chart:
     network = (data or {}).get("network") or {}
     brokers = (network.get("top_brokers") or [])[:BROKERS_SHOWN]
-    colours = charts.group_colours([b.get("group") for b in brokers])
+    colours = charts.group_colours(sorted(set(groups.values())))  # the drawing's colours
     items, rows = [], []
     for rank, b in enumerate(brokers, start=1):
         person = names.get(b.get("user_id")) if show_names else None

@@ -90,7 +90,7 @@ def dashboard_view(request, slug):
                 chart_id="chart-spectrum", spectrum=data.get("spectrum") or {}
             ),
             brokers_chart=dashboard.brokers_chart(
-                data, show_names=context["show_names"], names=names
+                data, show_names=context["show_names"], names=names, groups=groups
             ),
         )
     return render(request, "metrics/dashboard.html", context)
