@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -430,21 +429,29 @@ def seq_scan_seconds(rounds: int = 5) -> tuple[float, str]:
 # --- measurements (each in its own process) ------------------------------------------------
 
 
+def peak_rss_mib() -> float:
+    """Return this process's peak resident memory (VmHWM). Unlike ru_maxrss, it starts afresh
+    at exec, so the orchestrator's own memory does not leak into the measure."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def measure(kind: str, pivots: int) -> dict:
     from communities.models import Community
     from metrics import services
 
     community = Community.objects.get(slug=SLUG)
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_rss_mib()
     if kind in ("full", "incremental"):
         started = time.perf_counter()
         snapshot = services.metrics_compute(community_id=community.pk, full=kind == "full")
         seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return {
             "seconds": seconds,
-            "peak_mib": peak / 1024,
-            "base_mib": base_rss / 1024,
+            "peak_mib": peak_rss_mib(),
+            "base_mib": base,
             "phases": dict(services.last_run_phases),
             "run": snapshot.data["run"],
             "pairs": snapshot.data["ties"]["pairs"],
