@@ -51,14 +51,41 @@ class PostgresBackend:
         # Everything PostgreSQL returns is escaped; only our own markers become <mark>.
         return mark_safe(escape_marked(getattr(entry, "headline", "") or ""))  # noqa: S308
 
+    def _tsquery(self, parsed: ParsedQuery) -> str:
+        """The query as PostgreSQL reads it (asked once per search)."""
+        if not hasattr(self, "_tsquery_text"):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT websearch_to_tsquery(%s::regconfig, %s)::text",
+                    [search_config(), parsed.text],
+                )
+                self._tsquery_text = cursor.fetchone()[0]
+        return self._tsquery_text
+
     def nothing_to_match(self, parsed: ParsedQuery) -> bool:
         """Did the configuration drop every word (only stop words)?"""
+        return not self._tsquery(parsed)
+
+    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[int]:
+        """Ids of the most recent *limit* matching entries."""
+        matching = self.filter(qs, parsed).order_by()
+        if "<->" not in self._tsquery(parsed):
+            # The planner picks: the GIN index for rare words, or the recency index read until
+            # *limit* matches for common ones (a few thousand rows at most).
+            return list(
+                matching.order_by("-updated_at", "-pk").values_list("pk", flat=True)[:limit]
+            )
+        # Phrases ("foam dressing", sub-optimal) match far fewer entries than PostgreSQL
+        # estimates, so it would read the recency index through the whole table: collect the
+        # matches through the GIN index first, then take the most recent.
+        sql, params = matching.values_list("pk", "updated_at").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))",
-                [search_config(), parsed.text],
+                f"WITH m AS MATERIALIZED ({sql}) "  # noqa: S608 (the ORM's own SQL and params)
+                "SELECT m.* FROM m ORDER BY 2 DESC, 1 DESC LIMIT %s",
+                [*params, limit],
             )
-            return cursor.fetchone()[0] == 0
+            return [row[0] for row in cursor.fetchall()]
 
 
 class SimpleBackend:
@@ -97,6 +124,11 @@ class SimpleBackend:
 
     def nothing_to_match(self, parsed: ParsedQuery) -> bool:
         return not parsed.terms
+
+    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[int]:
+        """Ids of the most recent *limit* matching entries."""
+        matching = self.filter(qs, parsed).order_by("-updated_at", "-pk")
+        return list(matching.values_list("pk", flat=True)[:limit])
 
 
 def get_backend():

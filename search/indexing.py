@@ -205,6 +205,7 @@ def post_changed(post_id: int) -> None:
             "thread__kind",
             "thread__accepted_post",
             "thread__is_hidden",
+            "thread__last_activity_at",
         )
         .filter(pk=post_id)
         .first()
@@ -216,7 +217,12 @@ def post_changed(post_id: int) -> None:
         SearchEntry.objects.filter(kind=Kind.POST, object_id=post_id).delete()
         return
     thread = post.thread
-    _write(_thread_entries([thread], [post], _thread_tags([thread.pk]))[1:])
+    with transaction.atomic():
+        _write(_thread_entries([thread], [post], _thread_tags([thread.pk]))[1:])
+        # A new post is the thread's latest activity: results sort recent threads first.
+        SearchEntry.objects.filter(kind=Kind.THREAD, object_id=thread.pk).update(
+            updated_at=thread.last_activity_at
+        )
 
 
 # --- repertoire items --------------------------------------------------------------------------

@@ -89,15 +89,11 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
     if filters.solved is not None:
         entries = entries.filter(is_solved=filters.solved)
     if parsed.has_words:
-        if outcome.backend.name == "simple" and not parsed.terms:
+        backend = outcome.backend
+        if backend.nothing_to_match(parsed):
             outcome.message = too_common_message(parsed)
             return outcome
-        backend = outcome.backend
-        ids = list(
-            backend.filter(entries, parsed)
-            .order_by("-updated_at", "-pk")
-            .values_list("pk", flat=True)[: MAX_RANKED + 1]
-        )
+        ids = backend.recent_matches(entries, parsed, MAX_RANKED + 1)
         outcome.capped = len(ids) > MAX_RANKED
         entries = backend.rank(entries.filter(pk__in=ids[:MAX_RANKED]), parsed)
     else:
@@ -111,13 +107,6 @@ def too_common_message(parsed: ParsedQuery) -> str:
         f"“{parsed.text}” is made only of very common words, which search leaves out. "
         "Add a more specific word."
     )
-
-
-def explain_empty(outcome: SearchOutcome) -> str:
-    """Why a search found nothing: only common words, or simply no match."""
-    if outcome.parsed.has_words and outcome.backend.nothing_to_match(outcome.parsed):
-        return too_common_message(outcome.parsed)
-    return ""
 
 
 @dataclass

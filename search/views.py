@@ -22,6 +22,4 @@ def search_view(request):
                 groups=selectors.group_by_kind(selectors.hits(page.object_list, outcome)),
                 qs=querystring_without_page(request),
             )
-            if page.paginator.count == 0:
-                context["message"] = selectors.explain_empty(outcome)
     return render(request, "search/search.html", context)

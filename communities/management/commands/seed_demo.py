@@ -71,6 +71,12 @@ class Command(BaseCommand):
                     self.stdout.write("Repertoire:")
                     repertoire = repertoire_build(log=self.stdout.write)
                     # --- end knowledge ---
+                # --- search (KC): the whole index, rebuilt from the finished demo ---
+                from search.indexing import rebuild as search_index_rebuild
+
+                self.stdout.write("Search index:")
+                search_index_rebuild(log=self.stdout.write)
+                # --- end search ---
         finally:
             app.conf.task_always_eager = eager
             trace_logger.setLevel(trace_level)
