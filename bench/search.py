@@ -228,7 +228,7 @@ def run_search(user, q: str) -> tuple[int, list]:
     from search import selectors
 
     outcome = selectors.search(user=user, q=q, filters=selectors.SearchFilters())
-    page = Paginator(outcome.entries, 25).get_page(1)
+    page = Paginator(outcome.paginatable(), 25).get_page(1)
     return page.paginator.count, selectors.hits(page.object_list, outcome)
 
 

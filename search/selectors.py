@@ -60,6 +60,28 @@ class SearchOutcome:
     backend: object = None
     # More matches than MAX_RANKED: only the most recent MAX_RANKED were ranked.
     capped: bool = False
+    # How many entries match, when the search already knows (no second count query).
+    total: int | None = None
+
+    def paginatable(self):
+        """What to paginate: the entries, with their count when it is already known."""
+        return self.entries if self.total is None else _Counted(self.entries, self.total)
+
+
+class _Counted:
+    """A queryset whose length is known: Paginator slices it without counting again."""
+
+    def __init__(self, queryset: QuerySet, total: int):
+        self.queryset, self.total = queryset, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        return self.queryset[key]
 
 
 def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
@@ -95,6 +117,7 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
             return outcome
         ids = backend.recent_matches(entries, parsed, MAX_RANKED + 1)
         outcome.capped = len(ids) > MAX_RANKED
+        outcome.total = min(len(ids), MAX_RANKED)
         entries = backend.rank(entries.filter(pk__in=ids[:MAX_RANKED]), parsed)
     else:
         entries = entries.defer("search_vector").order_by("-updated_at", "-pk")

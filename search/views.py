@@ -15,7 +15,7 @@ def search_view(request):
         )
         context.update(outcome=outcome, message=outcome.message, notices=outcome.notices)
         if outcome.entries is not None:
-            page = paginate(request, outcome.entries)
+            page = paginate(request, outcome.paginatable())
             context.update(
                 searched=True,
                 page=page,
