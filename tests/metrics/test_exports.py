@@ -254,3 +254,13 @@ def test_dashboard_page_shows_the_pipeline_numbers(client, exported):
     with_ties = MemberMetrics.objects.filter(snapshot=snapshot, degree__gt=0).count()
     assert drawn.count("<circle ") == with_ties
     assert drawn.count("<line ") == network["edges"]
+
+
+def test_graphml_escapes_names(client, exported):
+    community, _, moderator, users = exported
+    Profile.objects.filter(user=users[7]).update(display_name='<Ann & "Bo">\x01\x1f')
+    client.force_login(moderator)
+    graph = _graph(_get(client, "export_graphml", community))
+    assert graph.nodes[f"u{users[7].pk}"]["label"] == '<Ann & "Bo">'
+    rows = list(csv.DictReader(io.StringIO(_get(client, "export_csv", community).decode())))
+    assert rows  # the CSV stays parseable too
