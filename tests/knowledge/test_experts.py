@@ -200,3 +200,8 @@ def test_experts_page_queries_do_not_grow(client, open_community):
             assert response.status_code == 200
             counts.append(len(ctx.captured_queries))
     assert counts[:2] == counts[2:], counts
+
+
+def test_members_page_links_to_experts(client, open_community):
+    response = client.get(reverse("communities:members", args=[open_community.slug]))
+    assert experts_url(open_community) in response.content.decode()
