@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from communities.models import Community, ProfessionalGroup, Profile
@@ -140,9 +140,12 @@ def group_names() -> dict[int, str]:
 
 
 def people(user_ids) -> dict[int, dict]:
-    """Name, username and group of each user id (one query)."""
+    """Name, username and group of each user id (one query). *user_ids* may be a values()
+    queryset, which becomes a subquery (no parameter per member)."""
     result = {}
-    for row in Profile.objects.filter(user_id__in=list(user_ids)).values(
+    if not isinstance(user_ids, QuerySet):
+        user_ids = list(user_ids)
+    for row in Profile.objects.filter(user_id__in=user_ids).values(
         "user_id", "display_name", "user__username", "professional_group__name"
     ):
         result[row["user_id"]] = {

@@ -71,7 +71,7 @@ def pseudonyms(community_id: int, user_ids) -> dict[int, str]:
 class Identities:
     """Node id and label of each member, pseudonymous or not (one query for names)."""
 
-    def __init__(self, community: Community, user_ids, *, pseudonymous: bool):
+    def __init__(self, community: Community, user_ids, *, pseudonymous: bool, id_query=None):
         self.pseudonymous = pseudonymous
         self.community_id = community.pk
         self.usernames: dict[int, str | None] = {}
@@ -80,7 +80,8 @@ class Identities:
             self.labels = pseudonyms(community.pk, ids)
             self.ids = dict(self.labels)
         else:
-            found = people(ids)
+            # A subquery rather than 10,000 parameters (SQLite allows 32,766 per statement).
+            found = people(id_query if id_query is not None else ids)
             self.labels = {uid: found.get(uid, {}).get("name") or f"user {uid}" for uid in ids}
             self.ids = {uid: f"u{uid}" for uid in ids}
             self.usernames = {uid: found.get(uid, {}).get("username") for uid in ids}
@@ -146,7 +147,12 @@ def _bundle(community: Community, snapshot: MetricsSnapshot, *, pseudonymous: bo
     members = _member_rows(snapshot)
     member_ids = {m["user_id"] for m in members}
     groups = group_names()
-    who = Identities(community, member_ids, pseudonymous=pseudonymous)
+    who = Identities(
+        community,
+        member_ids,
+        pseudonymous=pseudonymous,
+        id_query=MemberMetrics.objects.filter(snapshot=snapshot).values("user_id"),
+    )
     return members, member_ids, groups, who
 
 
