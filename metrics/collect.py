@@ -490,27 +490,26 @@ def log_pair_states(
         params.append(until)
     else:
         sql = sql.replace("{until}", "")
-    n_channels = len(CHANNELS)
+    end = 6 + len(CHANNELS)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
             for row in rows:
-                a, b, i_ab, i_ba, first, last = row[:6]
                 channels = {
-                    CHANNELS[i]: round(v, 6)
-                    for i, v in enumerate(row[6 : 6 + n_channels])
-                    if v is not None
+                    c: t for c, t in zip(CHANNELS, row[6:end], strict=True) if t is not None
                 }
+                # First and last as the database will store them (microseconds), so a run
+                # that reloads the tie table scores exactly what this one scored.
                 yield PairState(
-                    a,
-                    b,
-                    i_ab,
-                    i_ba,
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
                     ref,
-                    round(first, 6),
-                    round(last, 6),
+                    round(row[4], 6),
+                    round(row[5], 6),
                     channels,
-                    _months(row[6 + n_channels], base),
+                    _months(row[end], base),
                 )
 
 
@@ -580,14 +579,14 @@ def fold_log(
     if upto_pk <= after_pk:
         return touched
     if sql_aggregation_available():
-        for fresh in log_pair_states(
-            community_id,
-            ref=ref,
-            after_pk=after_pk,
-            upto_pk=upto_pk,
-            until=until,
-            config=config,
-        ):
+        fresh_states = log_pair_states(
+            community_id, ref=ref, after_pk=after_pk, upto_pk=upto_pk, until=until, config=config
+        )
+        if not states:  # a full run: nothing to merge with
+            for fresh in fresh_states:
+                states[(fresh.a, fresh.b)] = fresh
+            return set(states)
+        for fresh in fresh_states:
             merge_pair(states, fresh, half_life_days=config.half_life_days)
             touched.add((fresh.a, fresh.b))
         return touched
@@ -610,6 +609,8 @@ def load_pair_states(
     and each pair's stored class."""
     from metrics.models import TieStrength
 
+    if connection.vendor == "postgresql":
+        return _load_pair_states_raw(community_id, TieStrength._meta.db_table)
     states: dict[tuple[int, int], PairState] = {}
     classes: dict[tuple[int, int], str] = {}
     rows = (
@@ -643,4 +644,37 @@ def load_pair_states(
             set(months),
         )
         classes[(a, b)] = tie_class
+    return states, classes
+
+
+def _load_pair_states_raw(community_id: int, table: str) -> tuple[dict, dict]:
+    """The same as ``load_pair_states`` on PostgreSQL, without model conversions: times come as
+    epoch seconds (rounded to the microsecond they were stored with), JSON as text."""
+    import json
+
+    states: dict[tuple[int, int], PairState] = {}
+    classes: dict[tuple[int, int], str] = {}
+    loads = json.loads
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT user_a_id, user_b_id, intensity_ab, intensity_ba,
+                       date_part('epoch', ref_at), date_part('epoch', first_at),
+                       date_part('epoch', last_at), channels::text, months::text, tie_class
+                FROM {table} WHERE community_id = %s""",
+            [community_id],
+        )
+        while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
+            for a, b, i_ab, i_ba, ref, first, last, channels, months, tie_class in rows:
+                states[(a, b)] = PairState(
+                    a,
+                    b,
+                    i_ab,
+                    i_ba,
+                    round(ref, 6),
+                    round(first, 6),
+                    round(last, 6),
+                    loads(channels),
+                    set(loads(months)),
+                )
+                classes[(a, b)] = tie_class
     return states, classes

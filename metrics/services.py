@@ -605,59 +605,28 @@ def _write_ties(plan: _Plan, result: _Result) -> None:
     their own ``ref_at``, which is all the next fold needs) and a score at most a day old (the
     daily full run rewrites every row); the snapshot itself always uses exact scores.
     """
-    config = result.config
-    if plan.full:
-        keys = list(result.states)
-    else:
-        keys = [
-            s_key
-            for s_key, cls in ((key, tie.tie_class) for key, tie in _scores_by_key(result))
-            if s_key in result.touched or result.stored_classes.get(s_key) != cls
-        ]
-    scores = dict(_scores_by_key(result))
-    as_of_s = plan.as_of.timestamp()
-    rows = []
-    for key in sorted(keys):
-        state, tie = result.states[key], scores[key]
-        factor = math.exp((state.ref - as_of_s) * math.log(2) / (config.half_life_days * 86400))
-        rows.append(
-            (
-                plan.community_id,
-                state.a,
-                state.b,
-                state.i_ab * factor,
-                state.i_ba * factor,
-                plan.as_of,
-                datetime.fromtimestamp(state.first, UTC),
-                datetime.fromtimestamp(state.last, UTC),
-                dict(sorted(state.channels.items())),
-                sorted(state.months),
-                tie.score,
-                tie.reciprocity,
-                tie.multiplexity,
-                tie.duration,
-                tie.tie_class,
-            )
-        )
     if plan.full:
         TieStrength.objects.filter(community_id=plan.community_id).delete()
+        rows = _tie_rows(plan, result, lambda key, tie: True)
         if connection.vendor == "postgresql":
             _copy_ties(rows)
             return
-        for start in range(0, len(rows), WRITE_BATCH_SIZE):
+        for batch in _batches(rows, WRITE_BATCH_SIZE):
             TieStrength.objects.bulk_create(
-                [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True)))
-                 for row in rows[start : start + WRITE_BATCH_SIZE]]
-            )  # fmt: skip
+                [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch]
+            )
         return
-    for start in range(0, len(rows), WRITE_BATCH_SIZE):
+    touched, stored = result.touched, result.stored_classes
+    rows = _tie_rows(
+        plan, result, lambda key, tie: key in touched or stored.get(key) != tie.tie_class
+    )
+    for batch in _batches(rows, WRITE_BATCH_SIZE):
         TieStrength.objects.bulk_create(
-            [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True)))
-             for row in rows[start : start + WRITE_BATCH_SIZE]],
+            [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch],
             update_conflicts=True,
             unique_fields=["community", "user_a", "user_b"],
             update_fields=TIE_COLUMNS[3:],
-        )  # fmt: skip
+        )
 
 
 TIE_COLUMNS = (
@@ -679,33 +648,71 @@ TIE_COLUMNS = (
 )
 
 
-def _scores_by_key(result: _Result):
-    return (((tie.a, tie.b), tie) for tie in result.scores)
+def _tie_rows(plan: _Plan, result: _Result, keep):
+    """Yield tie table rows (TIE_COLUMNS order) for the pairs *keep* accepts, intensities
+    referred to as_of. ``result.scores`` is in sorted key order (see ``_compute``)."""
+    as_of_s = plan.as_of.timestamp()
+    rate = math.log(2) / (result.config.half_life_days * 86400)
+    states = result.states
+    for tie in result.scores:
+        key = (tie.a, tie.b)
+        if not keep(key, tie):
+            continue
+        state = states[key]
+        factor = math.exp((state.ref - as_of_s) * rate) if state.ref != as_of_s else 1.0
+        yield (
+            plan.community_id,
+            tie.a,
+            tie.b,
+            state.i_ab * factor,
+            state.i_ba * factor,
+            plan.as_of,
+            datetime.fromtimestamp(state.first, UTC),
+            datetime.fromtimestamp(state.last, UTC),
+            dict(sorted(state.channels.items())),
+            sorted(state.months),
+            tie.score,
+            tie.reciprocity,
+            tie.multiplexity,
+            tie.duration,
+            tie.tie_class,
+        )
 
 
-def _copy_ties(rows: list[tuple]) -> None:
-    """Insert tie rows with PostgreSQL's COPY: one round trip for a whole community's table."""
+def _batches(rows, size: int):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _copy_ties(rows) -> None:
+    """Insert tie rows with PostgreSQL's COPY, in chunks (memory stays flat)."""
     import io
     import json
 
-    columns = [TieStrength._meta.get_field(name).column for name in TIE_COLUMNS]
-    buffer = io.StringIO()
-    for row in rows:
-        fields = []
-        for value in row:
-            if isinstance(value, datetime):
-                fields.append(value.isoformat())
-            elif isinstance(value, (dict, list)):
-                fields.append(json.dumps(value, separators=(",", ":")).replace("\\", "\\\\"))
-            else:
-                fields.append(str(value))
-        buffer.write("\t".join(fields))
-        buffer.write("\n")
-    buffer.seek(0)
+    columns = ", ".join(TieStrength._meta.get_field(name).column for name in TIE_COLUMNS)
+    dumps = json.dumps
     with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {TieStrength._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer
-        )
+        for batch in _batches(rows, 50_000):
+            buffer = io.StringIO()
+            write = buffer.write
+            for (cid, a, b, i_ab, i_ba, ref, first, last, channels, months, score, rec, mult,
+                 dur, cls) in batch:  # fmt: skip
+                # JSON of numbers and plain names: no tab, newline or backslash to escape.
+                write(
+                    f"{cid}\t{a}\t{b}\t{i_ab!r}\t{i_ba!r}\t{ref.isoformat()}\t"
+                    f"{first.isoformat()}\t{last.isoformat()}\t"
+                    f"{dumps(channels, separators=(',', ':'))}\t"
+                    f"{dumps(months, separators=(',', ':'))}\t"
+                    f"{score!r}\t{rec!r}\t{mult!r}\t{dur!r}\t{cls}\n"
+                )
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY {TieStrength._meta.db_table} ({columns}) FROM STDIN", buffer)
 
 
 # --- history and retention ----------------------------------------------------------------------
