@@ -71,18 +71,16 @@ TAKING_PART = (Level.CORE, Level.ACTIVE, Level.OCCASIONAL)
 last_run_phases: dict[str, float] = {}
 
 
-class _Phase:
-    """Add the time spent inside the block to ``last_run_phases[name]``."""
+class _Stopwatch:
+    """Record, in ``last_run_phases``, the time since the previous lap under each lap's name."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self):
+        self.last = time.perf_counter()
 
-    def __enter__(self):
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc):
-        elapsed = time.perf_counter() - self.started
-        last_run_phases[self.name] = last_run_phases.get(self.name, 0.0) + elapsed
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        last_run_phases[name] = last_run_phases.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 class MetricsConflict(Exception):
@@ -201,12 +199,15 @@ def metrics_compute(
     as_of = as_of_minute(as_of or now)
     last_run_phases.clear()
     for attempt in range(3):
-        with _Phase("plan"):
-            plan = _plan(community_id=community_id, as_of=as_of, full=full, now=now)
+        clock = _Stopwatch()
+        plan = _plan(community_id=community_id, as_of=as_of, full=full, now=now)
+        clock.lap("plan")
         try:
             result = _compute(plan)
-            with _Phase("write"):
-                return _write(plan, result, started=started)
+            clock = _Stopwatch()
+            snapshot = _write(plan, result, started=started)
+            clock.lap("write")
+            return snapshot
         except MetricsConflict:
             if attempt == 2:
                 raise
@@ -243,43 +244,44 @@ def _compute(plan: _Plan) -> _Result:
     config = metrics_config()
     cid, as_of = plan.community_id, plan.as_of
     as_of_s = as_of.timestamp()
-    with _Phase("members"):
-        members = collect.members_at(cid, as_of)
+    clock = _Stopwatch()
+    members = collect.members_at(cid, as_of)
     member_ids = set(members)
     moderators = {u for u, m in members.items() if m.is_moderator}
+    clock.lap("members")
 
     # Tie states: the stored table plus the new log rows, or the whole log up to as_of.
     stored_classes: dict = {}
-    with _Phase("ties_load"):
-        if plan.full:
-            states: dict = {}
-            after = 0
-        else:
-            states, stored_classes = collect.load_pair_states(cid)
-            after = plan.watermark_seen
-    with _Phase("ties_fold"):
-        touched = collect.fold_log(
-            states,
-            cid,
-            ref=as_of_s,
-            after_pk=after,
-            upto_pk=plan.upto_pk,
-            until=None if plan.current else as_of,
-            config=config,
-        )
+    if plan.full:
+        states: dict = {}
+        after = 0
+    else:
+        states, stored_classes = collect.load_pair_states(cid)
+        after = plan.watermark_seen
+    clock.lap("ties_load")
+    touched = collect.fold_log(
+        states,
+        cid,
+        ref=as_of_s,
+        after_pk=after,
+        upto_pk=plan.upto_pk,
+        until=None if plan.current else as_of,
+        config=config,
+    )
+    clock.lap("ties_fold")
     # Scored in a fixed order so that sums over ties come out the same, bit for bit, every run.
-    with _Phase("ties_score"):
-        scores = score_all([states[key] for key in sorted(states)], as_of=as_of_s, config=config)
-        member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
-        strong: Counter[int] = Counter()
-        weak: Counter[int] = Counter()
-        for tie in member_scores:
-            if tie.tie_class == "strong":
-                strong[tie.a] += 1
-                strong[tie.b] += 1
-            elif tie.tie_class == "weak":
-                weak[tie.a] += 1
-                weak[tie.b] += 1
+    scores = score_all([states[key] for key in sorted(states)], as_of=as_of_s, config=config)
+    member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
+    strong: Counter[int] = Counter()
+    weak: Counter[int] = Counter()
+    for tie in member_scores:
+        if tie.tie_class == "strong":
+            strong[tie.a] += 1
+            strong[tie.b] += 1
+        elif tie.tie_class == "weak":
+            weak[tie.a] += 1
+            weak[tie.b] += 1
+    clock.lap("ties_score")
 
     # Activity: per member and day over the longest window, then each window from it.
     longest = max((*config.windows, config.level_window_days))
@@ -298,18 +300,17 @@ def _compute(plan: _Plan) -> _Result:
         for u in sorted(member_ids)
     ]
     levels = assign_levels(activities, config=config)
+    clock.lap("activity")
 
-    with _Phase("network"):
-        network = network_measures(
-            members=member_ids,
-            ties=member_scores,
-            groups={u: m.group_name for u, m in members.items()},
-            config=config,
-        )
+    network = network_measures(
+        members=member_ids,
+        ties=member_scores,
+        groups={u: m.group_name for u, m in members.items()},
+        config=config,
+    )
+    clock.lap("network")
 
     # History: the member's levels at monthly points before as_of, from stored snapshots.
-    phase = _Phase("history")
-    phase.__enter__()
     past = _past_snapshots(cid, as_of, count=max(config.trajectory_snapshots - 1, 1))
     past_levels = _levels_of([s.pk for s in past])
     previous = past[0] if past else None
@@ -332,12 +333,9 @@ def _compute(plan: _Plan) -> _Result:
             communities_occasional=here + taking_part_elsewhere.get(u, 0),
             broker=u in broker_ids,
         )
-
-    phase.__exit__()
+    clock.lap("history")
 
     # Participation figures.
-    phase = _Phase("participation")
-    phase.__enter__()
     threads = collect.thread_records(
         cid, since=_window_start(as_of, longest), until=as_of, moderator_ids=moderators
     )
@@ -400,15 +398,13 @@ def _compute(plan: _Plan) -> _Result:
         "run": {"full": plan.full, "current": plan.current, "interactions_upto": plan.upto_pk},
     }
 
-    phase.__exit__()
-    phase = _Phase("layout")
-    phase.__enter__()
+    clock.lap("participation")
     positions = network_layout(
         sorted(member_ids),
         [(t.a, t.b, t.score) for t in member_scores if t.score >= config.weak_threshold],
         seed=config.betweenness_seed,
     )
-    phase.__exit__()
+    clock.lap("layout")
     member_rows = []
     for u in sorted(member_ids):
         position = network.members.get(u)
