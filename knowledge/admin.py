@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin_base import ReadOnlyAdmin
 from knowledge.models import (
     ChangeProposal,
     CurationEvent,
@@ -23,19 +24,6 @@ from knowledge.models import (
     RepertoireTag,
 )
 from knowledge.services import curation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: visible, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _ReadOnlyInline(admin.TabularInline):

@@ -2,21 +2,9 @@
 
 from django.contrib import admin, messages
 
+from core.admin_base import ReadOnlyAdmin
 from metrics import services
 from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Nothing here is edited by hand: every row is recomputable from the content and the log."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MetricsState)

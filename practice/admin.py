@@ -7,6 +7,7 @@ the moderation log cannot be changed at all.
 
 from django.contrib import admin
 
+from core.admin_base import ReadOnlyAdmin
 from practice.models import (
     RSVP,
     AdoptionReport,
@@ -23,19 +24,6 @@ from practice.models import (
     ThreadTag,
     Vote,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: visible, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NoAddAdmin(admin.ModelAdmin):
