@@ -4,6 +4,8 @@ simple matcher for SQLite (every word must appear; title hits first, then the mo
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left
 from django.utils.safestring import SafeString, mark_safe
 
 from search.indexing import search_config, uses_vectors
@@ -11,6 +13,9 @@ from search.models import SearchEntry
 from search.text import MARK_START, MARK_STOP, ParsedQuery, escape_marked, window_snippet
 
 Kind = SearchEntry.Kind
+
+# Headlines are made from the first part of an entry's text only (see PostgresBackend._headline).
+HEADLINE_CHARS = 5_000
 
 
 class PostgresBackend:
@@ -28,9 +33,20 @@ class PostgresBackend:
     def rank(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
         """Order matching entries best first, with a headline for each."""
         query = self._query(parsed)
-        headline = SearchHeadline(
-            "text",
-            query,
+        # The text itself stays in the database: only the headline of the page's rows is read
+        # (PostgreSQL computes it after the sort and the LIMIT).
+        return (
+            qs.annotate(rank=SearchRank(F("search_vector"), query), headline=self._headline(parsed))
+            .defer("text", "search_vector")
+            .order_by("-rank", "-updated_at", "-pk")
+        )
+
+    def _headline(self, parsed: ParsedQuery) -> SearchHeadline:
+        """ts_headline over the first HEADLINE_CHARS characters of the text: it parses all the
+        text it is given, so a long post would cost in proportion to its length."""
+        return SearchHeadline(
+            Left("text", HEADLINE_CHARS),
+            self._query(parsed),
             config=search_config(),
             start_sel=MARK_START,
             stop_sel=MARK_STOP,
@@ -38,13 +54,6 @@ class PostgresBackend:
             min_words=15,
             max_fragments=2,
             fragment_delimiter=" … ",
-        )
-        # The text itself stays in the database: only the headline of the page's rows is read
-        # (PostgreSQL computes it after the sort and the LIMIT).
-        return (
-            qs.annotate(rank=SearchRank(F("search_vector"), query), headline=headline)
-            .defer("text", "search_vector")
-            .order_by("-rank", "-updated_at", "-pk")
         )
 
     def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
@@ -66,26 +75,50 @@ class PostgresBackend:
         """Did the configuration drop every word (only stop words)?"""
         return not self._tsquery(parsed)
 
-    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[int]:
-        """Ids of the most recent *limit* matching entries."""
+    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[tuple]:
+        """(id, rank) of the most recent *limit* matching entries, most recent first.
+
+        The rank is computed in the same pass, for those *limit* rows only (in an outer query,
+        after the LIMIT), so the page does not read the matching rows a second time to rank them.
+        """
         matching = self.filter(qs, parsed).order_by()
+        columns = matching.values_list("pk", "updated_at", "search_vector")
         if "<->" not in self._tsquery(parsed):
             # The planner picks: the GIN index for rare words, or the recency index read until
             # *limit* matches for common ones (a few thousand rows at most).
-            return list(
-                matching.order_by("-updated_at", "-pk").values_list("pk", flat=True)[:limit]
+            sql, params = columns.order_by("-updated_at", "-pk")[:limit].query.sql_with_params()
+        else:
+            # Phrases ("foam dressing", sub-optimal) match far fewer entries than PostgreSQL
+            # estimates, so it would read the recency index through the whole table: collect
+            # the matches through the GIN index first, then take the most recent.
+            inner, inner_params = columns.query.sql_with_params()
+            sql = (
+                f"WITH m AS MATERIALIZED ({inner}) "  # noqa: S608 (the ORM's own SQL and params)
+                "SELECT m.* FROM m ORDER BY 2 DESC, 1 DESC LIMIT %s"
             )
-        # Phrases ("foam dressing", sub-optimal) match far fewer entries than PostgreSQL
-        # estimates, so it would read the recency index through the whole table: collect the
-        # matches through the GIN index first, then take the most recent.
-        sql, params = matching.values_list("pk", "updated_at").query.sql_with_params()
+            params = (*inner_params, limit)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH m AS MATERIALIZED ({sql}) "  # noqa: S608 (the ORM's own SQL and params)
-                "SELECT m.* FROM m ORDER BY 2 DESC, 1 DESC LIMIT %s",
-                [*params, limit],
+                # The tsquery as PostgreSQL already parsed it (asked once per search).
+                f"SELECT r.pk, ts_rank(r.search_vector, %s::tsquery) "  # noqa: S608
+                f"FROM ({sql}) AS r(pk, updated_at, search_vector) "
+                "ORDER BY r.updated_at DESC, r.pk DESC",
+                [self._tsquery(parsed), *params],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return cursor.fetchall()
+
+    def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:
+        """*qs* restricted to *ids*, passed as one array (not one parameter per id)."""
+        return qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+
+    def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
+        """The entries of one page (*ids*), with their headlines, in any order."""
+        return (
+            qs.filter(pk__in=ids)
+            .annotate(headline=self._headline(parsed))
+            .defer("text", "search_vector")
+            .order_by()
+        )
 
 
 class SimpleBackend:
@@ -106,15 +139,8 @@ class SimpleBackend:
         return qs
 
     def rank(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
-        title_hits = Value(0, output_field=IntegerField())
-        for term in parsed.terms:
-            title_hits = title_hits + Case(
-                When(self._in_title(term), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
         return (
-            qs.annotate(rank=title_hits)
+            qs.annotate(rank=self._title_hits(parsed))
             .defer("search_vector")
             .order_by("-rank", "-updated_at", "-pk")
         )
@@ -125,10 +151,27 @@ class SimpleBackend:
     def nothing_to_match(self, parsed: ParsedQuery) -> bool:
         return not parsed.terms
 
-    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[int]:
-        """Ids of the most recent *limit* matching entries."""
-        matching = self.filter(qs, parsed).order_by("-updated_at", "-pk")
-        return list(matching.values_list("pk", flat=True)[:limit])
+    def _title_hits(self, parsed: ParsedQuery):
+        title_hits = Value(0, output_field=IntegerField())
+        for term in parsed.terms:
+            title_hits = title_hits + Case(
+                When(self._in_title(term), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        return title_hits
+
+    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[tuple]:
+        """(id, rank) of the most recent *limit* matching entries, most recent first."""
+        matching = self.filter(qs, parsed).annotate(rank=self._title_hits(parsed))
+        return list(matching.order_by("-updated_at", "-pk").values_list("pk", "rank")[:limit])
+
+    def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:
+        return qs.filter(pk__in=ids)
+
+    def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
+        """The entries of one page (*ids*), in any order."""
+        return qs.filter(pk__in=ids).defer("search_vector").order_by()
 
 
 def get_backend():

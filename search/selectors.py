@@ -62,9 +62,15 @@ class SearchOutcome:
     capped: bool = False
     # How many entries match, when the search already knows (no second count query).
     total: int | None = None
+    # A search: the ids of the ranked entries, best first, and how to fetch a page of them.
+    ranked_ids: list[int] | None = None
+    fetch_page: object = None
 
     def paginatable(self):
-        """What to paginate: the entries, with their count when it is already known."""
+        """What to paginate: the entries, or for a search the ranked ids, whose pages are
+        fetched one at a time (25 rows, not the ranked 500)."""
+        if self.ranked_ids is not None:
+            return _RankedPages(self.ranked_ids, self.fetch_page)
         return self.entries if self.total is None else _Counted(self.entries, self.total)
 
 
@@ -82,6 +88,25 @@ class _Counted:
 
     def __getitem__(self, key):
         return self.queryset[key]
+
+
+class _RankedPages:
+    """Ranked ids, best first: a slice fetches only its own entries, in the ranked order."""
+
+    def __init__(self, ids: list[int], fetch):
+        self.ids, self.fetch = ids, fetch
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        ids = self.ids[key] if isinstance(key, slice) else [self.ids[key]]
+        by_id = {entry.pk: entry for entry in self.fetch(ids)} if ids else {}
+        page = [by_id[pk] for pk in ids if pk in by_id]
+        return page if isinstance(key, slice) else page[0]
 
 
 def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
@@ -115,10 +140,22 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
         if backend.nothing_to_match(parsed):
             outcome.message = too_common_message(parsed)
             return outcome
-        ids = backend.recent_matches(entries, parsed, MAX_RANKED + 1)
-        outcome.capped = len(ids) > MAX_RANKED
-        outcome.total = min(len(ids), MAX_RANKED)
-        entries = backend.rank(entries.filter(pk__in=ids[:MAX_RANKED]), parsed)
+        # One query finds the most recent matches and ranks them; the page fetches its 25 rows.
+        rows = backend.recent_matches(entries, parsed, MAX_RANKED + 1)
+        outcome.capped = len(rows) > MAX_RANKED
+        rows = rows[:MAX_RANKED]
+        outcome.total = len(rows)
+        # Best first: rank, then the most recent (the order the rows came in, and the order of
+        # backend.rank below). sorted() is stable.
+        outcome.ranked_ids = [pk for pk, _ in sorted(rows, key=lambda row: row[1], reverse=True)]
+        base = entries
+
+        def fetch_page(ids, base=base):
+            return backend.page(base, ids, parsed)
+
+        outcome.fetch_page = fetch_page
+        # The same entries as a queryset in the same order, for callers that want one.
+        entries = backend.rank(backend.among(entries, outcome.ranked_ids), parsed)
     else:
         entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
     outcome.entries = entries
