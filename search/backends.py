@@ -1,9 +1,11 @@
 """Two ways to match and rank entries behind one interface: PostgreSQL full-text search, and a
 simple matcher for SQLite (every word must appear; title hits first, then the most recent)."""
 
+import re
+
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 from django.utils.safestring import SafeString, mark_safe
@@ -14,8 +16,11 @@ from search.text import MARK_START, MARK_STOP, ParsedQuery, escape_marked, windo
 
 Kind = SearchEntry.Kind
 
-# Headlines are made from the first part of an entry's text only (see PostgresBackend._headline).
+# Headlines are made from HEADLINE_CHARS characters of an entry's text only, starting a little
+# before the first place a searched word's stem appears (see PostgresBackend._headline).
 HEADLINE_CHARS = 5_000
+HEADLINE_LEAD = 1_000
+_LEXEME_RE = re.compile(r"(!?)'((?:[^']|'')+)'")
 
 
 class PostgresBackend:
@@ -42,10 +47,27 @@ class PostgresBackend:
         )
 
     def _headline(self, parsed: ParsedQuery) -> SearchHeadline:
-        """ts_headline over the first HEADLINE_CHARS characters of the text: it parses all the
-        text it is given, so a long post would cost in proportion to its length."""
+        """ts_headline over a bounded piece of the text: it parses all the text it is given, so a
+        long post would cost in proportion to its length. The piece starts HEADLINE_LEAD
+        characters before the first occurrence of a searched stem (a stem is usually the start of
+        the word: 'dress' in "dressings"), or at the start when none is found that way."""
+        stems = [
+            stem.replace("''", "'").lower()
+            for negated, stem in _LEXEME_RE.findall(self._tsquery(parsed))
+            if not negated
+        ]
+        if stems:
+            text = "search_searchentry.text"
+            first = ", ".join([f"NULLIF(strpos(lower({text}), %s), 0)"] * len(stems))
+            piece = RawSQL(
+                f"substr({text}, GREATEST(1, COALESCE(LEAST({first}), 1) - %s), %s)",  # noqa: S611
+                (*stems, HEADLINE_LEAD, HEADLINE_CHARS),
+                output_field=TextField(),
+            )
+        else:
+            piece = Left("text", HEADLINE_CHARS)
         return SearchHeadline(
-            Left("text", HEADLINE_CHARS),
+            piece,
             self._query(parsed),
             config=search_config(),
             start_sel=MARK_START,

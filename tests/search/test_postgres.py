@@ -148,3 +148,15 @@ def test_bodies_beyond_the_tsvector_limit_are_indexed_by_their_first_part(open_c
     _, found = _search(thread.author, "needleword")  # past the first part: not indexed
     assert found == []
     assert len(Post.objects.get(pk=post.pk).body) > 1_000_000
+
+
+def test_headline_of_a_long_post_is_taken_around_the_first_hit(open_community):
+    """The headline reads a bounded piece of the text, starting just before the first hit, so a
+    word far into a long post is still shown highlighted."""
+    author = member_of(open_community)
+    filler = " ".join(["granulation tissue observed"] * 1_000)  # about 28,000 characters
+    ask(open_community, author, title="Long", body=f"{filler} then a tourniquet was applied")
+    outcome, found = _search(author, "tourniquets")
+    page = outcome.paginatable()[0:25]
+    assert [e.pk for e in page] == [e.pk for e in found]
+    assert "<mark>tourniquet</mark>" in outcome.backend.snippet(page[0], outcome.parsed)
