@@ -604,9 +604,9 @@ def fold_log(
 
 def load_pair_states(
     community_id: int,
-) -> tuple[dict[tuple[int, int], PairState], dict[tuple[int, int], str]]:
+) -> tuple[dict[tuple[int, int], PairState], dict[tuple[int, int], tuple[str, float]]]:
     """Return the stored tie table as pair states (the starting point of an incremental run)
-    and each pair's stored class."""
+    and each pair's stored class and score."""
     from metrics.models import TieStrength
 
     if connection.vendor == "postgresql":
@@ -627,11 +627,22 @@ def load_pair_states(
             "channels",
             "months",
             "tie_class",
+            "score",
         )
     )
-    for a, b, i_ab, i_ba, ref_at, first_at, last_at, channels, months, tie_class in rows.iterator(
-        chunk_size=LOG_CHUNK_SIZE
-    ):
+    for (
+        a,
+        b,
+        i_ab,
+        i_ba,
+        ref_at,
+        first_at,
+        last_at,
+        channels,
+        months,
+        tie_class,
+        score,
+    ) in rows.iterator(chunk_size=LOG_CHUNK_SIZE):
         states[(a, b)] = PairState(
             a,
             b,
@@ -643,7 +654,7 @@ def load_pair_states(
             channels,
             set(months),
         )
-        classes[(a, b)] = tie_class
+        classes[(a, b)] = (tie_class, score)
     return states, classes
 
 
@@ -659,12 +670,13 @@ def _load_pair_states_raw(community_id: int, table: str) -> tuple[dict, dict]:
         cursor.execute(
             f"""SELECT user_a_id, user_b_id, intensity_ab, intensity_ba,
                        date_part('epoch', ref_at), date_part('epoch', first_at),
-                       date_part('epoch', last_at), channels::text, months::text, tie_class
+                       date_part('epoch', last_at), channels::text, months::text, tie_class,
+                       score
                 FROM {table} WHERE community_id = %s""",
             [community_id],
         )
         while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
-            for a, b, i_ab, i_ba, ref, first, last, channels, months, tie_class in rows:
+            for a, b, i_ab, i_ba, ref, first, last, channels, months, tie_class, score in rows:
                 states[(a, b)] = PairState(
                     a,
                     b,
@@ -676,5 +688,5 @@ def _load_pair_states_raw(community_id: int, table: str) -> tuple[dict, dict]:
                     loads(channels),
                     set(loads(months)),
                 )
-                classes[(a, b)] = tie_class
+                classes[(a, b)] = (tie_class, score)
     return states, classes

@@ -594,35 +594,45 @@ def _write(plan: _Plan, result: _Result, *, started: float) -> MetricsSnapshot:
 
 
 def _write_ties(plan: _Plan, result: _Result) -> None:
-    """Bring the tie table up to this run.
+    """Bring the tie table up to this run, writing only what changed.
 
-    A full run replaces the table. An incremental run writes only the pairs the new rows touched
-    and those whose class changed: the other rows keep their state (intensities referred to
-    their own ``ref_at``, which is all the next fold needs) and a score at most a day old (the
-    daily full run rewrites every row); the snapshot itself always uses exact scores.
+    A row is written when its pair's state changed (new interactions folded in, or a full run
+    found it different), its class changed, or its stored score is ``SCORE_REFRESH`` or more
+    away from this run's. The other rows keep their state (intensities referred to their own
+    ``ref_at``: all the next fold needs) and a score within ``SCORE_REFRESH`` of the exact one;
+    the snapshot itself always uses the exact scores. A full run also deletes the pairs the log
+    no longer has (interactions retracted).
     """
     if plan.full:
-        TieStrength.objects.filter(community_id=plan.community_id).delete()
         rows = _tie_rows(plan, result, lambda key, tie: True)
         if connection.vendor == "postgresql":
-            _copy_ties(rows)
+            _replace_ties_postgresql(plan, rows)
             return
+        TieStrength.objects.filter(community_id=plan.community_id).delete()
         for batch in _batches(rows, WRITE_BATCH_SIZE):
             TieStrength.objects.bulk_create(
                 [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch]
             )
         return
     touched, stored = result.touched, result.stored_classes
-    rows = _tie_rows(
-        plan, result, lambda key, tie: key in touched or stored.get(key) != tie.tie_class
-    )
-    for batch in _batches(rows, WRITE_BATCH_SIZE):
+
+    def changed(key, tie) -> bool:
+        if key in touched or key not in stored:
+            return True
+        stored_class, stored_score = stored[key]
+        return stored_class != tie.tie_class or abs(stored_score - tie.score) >= SCORE_REFRESH
+
+    for batch in _batches(_tie_rows(plan, result, changed), WRITE_BATCH_SIZE):
         TieStrength.objects.bulk_create(
             [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch],
             update_conflicts=True,
             unique_fields=["community", "user_a", "user_b"],
             update_fields=TIE_COLUMNS[3:],
         )
+
+
+# A stored tie score is rewritten once it is this far from the current one (see _write_ties).
+SCORE_REFRESH = 0.01
 
 
 TIE_COLUMNS = (
@@ -686,29 +696,75 @@ def _batches(rows, size: int):
         yield batch
 
 
-def _copy_ties(rows) -> None:
-    """Insert tie rows with PostgreSQL's COPY, in chunks (memory stays flat)."""
+def _copy(cursor, table: str, rows) -> None:
+    """COPY tie rows (TIE_COLUMNS order) into *table*, in chunks (memory stays flat)."""
     import io
     import json
 
     columns = ", ".join(TieStrength._meta.get_field(name).column for name in TIE_COLUMNS)
     dumps = json.dumps
+    for batch in _batches(rows, 50_000):
+        buffer = io.StringIO()
+        write = buffer.write
+        for (cid, a, b, i_ab, i_ba, ref, first, last, channels, months, score, rec, mult,
+             dur, cls) in batch:  # fmt: skip
+            # JSON of numbers and plain names: no tab, newline or backslash to escape.
+            write(
+                f"{cid}\t{a}\t{b}\t{i_ab!r}\t{i_ba!r}\t{ref.isoformat()}\t"
+                f"{first.isoformat()}\t{last.isoformat()}\t"
+                f"{dumps(channels, separators=(',', ':'))}\t"
+                f"{dumps(months, separators=(',', ':'))}\t"
+                f"{score!r}\t{rec!r}\t{mult!r}\t{dur!r}\t{cls}\n"
+            )
+        buffer.seek(0)
+        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def _replace_ties_postgresql(plan: _Plan, rows) -> None:
+    """Make the community's tie table equal to *rows*, touching only rows that differ.
+
+    The rows go by COPY into a temporary table (no indexes, no foreign keys); one statement
+    deletes the pairs that are gone, one upsert inserts new pairs and updates the changed ones.
+    Updated rows keep their keys, so PostgreSQL checks no foreign key for them: rewriting every
+    row would check three per row, the bulk of the cost of a full run on a large community.
+    """
+    table = TieStrength._meta.db_table
+    columns = ", ".join(TieStrength._meta.get_field(name).column for name in TIE_COLUMNS)
+    keys = "community_id, user_a_id, user_b_id"
+    rate = math.log(2) / (metrics_config().half_life_days * 86400)
     with connection.cursor() as cursor:
-        for batch in _batches(rows, 50_000):
-            buffer = io.StringIO()
-            write = buffer.write
-            for (cid, a, b, i_ab, i_ba, ref, first, last, channels, months, score, rec, mult,
-                 dur, cls) in batch:  # fmt: skip
-                # JSON of numbers and plain names: no tab, newline or backslash to escape.
-                write(
-                    f"{cid}\t{a}\t{b}\t{i_ab!r}\t{i_ba!r}\t{ref.isoformat()}\t"
-                    f"{first.isoformat()}\t{last.isoformat()}\t"
-                    f"{dumps(channels, separators=(',', ':'))}\t"
-                    f"{dumps(months, separators=(',', ':'))}\t"
-                    f"{score!r}\t{rec!r}\t{mult!r}\t{dur!r}\t{cls}\n"
-                )
-            buffer.seek(0)
-            cursor.copy_expert(f"COPY {TieStrength._meta.db_table} ({columns}) FROM STDIN", buffer)
+        # Dropped here and after use, not only at commit: the caller's transaction may be an
+        # outer one that sees several runs (a command, a test).
+        cursor.execute("DROP TABLE IF EXISTS metrics_ties_new")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE metrics_ties_new ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        _copy(cursor, "metrics_ties_new", rows)
+        cursor.execute("ANALYZE metrics_ties_new")
+        cursor.execute(
+            f"""DELETE FROM {table} t WHERE t.community_id = %s AND NOT EXISTS (
+                    SELECT 1 FROM metrics_ties_new n
+                    WHERE n.user_a_id = t.user_a_id AND n.user_b_id = t.user_b_id)""",
+            [plan.community_id],
+        )
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", ")[3:])
+        cursor.execute(
+            f"""INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM metrics_ties_new
+                ON CONFLICT ({keys}) DO UPDATE SET {updates}
+                WHERE t.tie_class <> EXCLUDED.tie_class
+                   OR abs(t.score - EXCLUDED.score) >= %s
+                   OR t.first_at <> EXCLUDED.first_at OR t.last_at <> EXCLUDED.last_at
+                   OR t.channels <> EXCLUDED.channels OR t.months <> EXCLUDED.months
+                   OR abs(t.intensity_ab * exp((date_part('epoch', t.ref_at)
+                          - date_part('epoch', EXCLUDED.ref_at)) * %s) - EXCLUDED.intensity_ab)
+                      > 1e-9 * (1 + EXCLUDED.intensity_ab)
+                   OR abs(t.intensity_ba * exp((date_part('epoch', t.ref_at)
+                          - date_part('epoch', EXCLUDED.ref_at)) * %s) - EXCLUDED.intensity_ba)
+                      > 1e-9 * (1 + EXCLUDED.intensity_ba)""",
+            [SCORE_REFRESH, rate, rate],
+        )
+        cursor.execute("DROP TABLE metrics_ties_new")
 
 
 # --- history and retention ----------------------------------------------------------------------

@@ -400,3 +400,26 @@ def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
         assert sql_state.last == pytest.approx(row_state.last, abs=1e-3)
         assert sql_state.channels.keys() == row_state.channels.keys()
         assert sql_state.months == row_state.months
+
+
+@pytest.mark.postgres
+def test_full_run_on_postgresql_writes_only_changed_ties(village):
+    from tests.practice.factories import answer
+
+    compute(village.community)
+    before = {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()}
+
+    compute(village.community, T + timedelta(hours=1), full=True)  # nothing new: nothing written
+    assert {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()} == before
+
+    with frozen(T + timedelta(hours=2)):
+        answer(village.q2, village.dee, body="Wrap it.")
+    snapshot = compute(village.community, T + timedelta(hours=3), full=True)
+
+    after = {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()}
+    new_pair = (village.cai.pk, village.dee.pk)
+    assert set(after) == set(before) | {new_pair}
+    assert after[new_pair]["ref_at"] == T + timedelta(hours=3)
+    for key, row in before.items():
+        assert after[key] == row  # same id, same state, score within 0.01: left alone
+    assert snapshot.data["ties"]["pairs"] == 4

@@ -43,6 +43,11 @@ def wait_for(predicate, timeout=60.0, interval=0.2):
     return predicate()
 
 
+# A queue of this test run's own: other test runs on the same machine may run workers on the
+# same Redis database, and must not take this test's messages (nor this worker theirs).
+QUEUE = f"metrics-kill-{uuid.uuid4().hex[:8]}"
+
+
 class Worker:
     """A real worker process; its log goes to a file the test reads."""
 
@@ -63,7 +68,8 @@ class Worker:
             [
                 sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
                 "--concurrency=1", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--loglevel=INFO", "-n", f"kill-{uuid.uuid4().hex[:8]}@%h",
+                "--without-heartbeat", "--loglevel=INFO", "-Q", QUEUE,
+                "-n", f"kill-{uuid.uuid4().hex[:8]}@%h",
             ],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -128,7 +134,7 @@ def test_killed_worker_leaves_previous_result_and_next_worker_completes(
     doomed = workers(sleep_at="members_written", sleep_seconds=120)
     with celery_broker(redis_url):
         recompute_community_task.apply_async(
-            kwargs={"community_id": community.pk, "as_of": as_of.isoformat()}
+            kwargs={"community_id": community.pk, "as_of": as_of.isoformat()}, queue=QUEUE
         )
     assert wait_for(lambda: "checkpoint members_written" in doomed.output()), doomed.output()
     # Mid-run: the member rows of the new snapshot are written, not committed.

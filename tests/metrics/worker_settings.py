@@ -16,6 +16,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "visibility_timeout": 2,
+    # Look for unacknowledged messages to take back every second (default: every 10th of
+    # checks 10 s apart), so the new worker does not wait minutes for the killed one's.
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
 }
 METRICS_TEST_SLEEP_AT = os.environ.get("PRACTICA_WORKER_SLEEP_AT", "")
 METRICS_TEST_SLEEP_SECONDS = float(os.environ.get("PRACTICA_WORKER_SLEEP_SECONDS", "0"))
