@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from communities import permissions
 from communities.models import Interaction
+from metrics import services as metrics_services
 from practice.models import (
     AdoptionReport,
     Flag,
@@ -85,7 +86,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
         Follow.objects.filter(target=Follow.Target.THREAD, thread=thread).update(
             community=to_community
         )
-        _move_interactions(thread=thread, to_community=to_community)
+        _move_interactions(thread=thread, from_community=source, to_community=to_community)
         Notification.objects.filter(thread=thread).update(community=to_community)
         summary = f"Moved “{thread.title}” from {source.name} to {to_community.name}"
         for community in (source, to_community):
@@ -101,7 +102,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
     return thread
 
 
-def _move_interactions(*, thread: Thread, to_community) -> None:
+def _move_interactions(*, thread: Thread, from_community, to_community) -> None:
     """Interactions caused by the thread's posts, votes and reports follow it."""
     post_ids = list(Post.objects.filter(thread=thread).values_list("pk", flat=True))
     sources = {
@@ -115,6 +116,8 @@ def _move_interactions(*, thread: Thread, to_community) -> None:
         Interaction.objects.filter(
             source_type=ContentType.objects.get_for_model(model), source_id__in=ids
         ).update(community=to_community)
+    # Both tie tables lose or gain pairs: the next run of each rebuilds from the whole log.
+    metrics_services.metrics_log_changed(community_ids=[from_community.pk, to_community.pk])
 
 
 def flag_create(

@@ -811,3 +811,17 @@ def test_actions_are_open_to_admins_in_private_communities(client, private_scene
     assert response.status_code == 302
     assert Thread.objects.get(pk=private_scene["thread"].pk).is_locked
     assert ModerationAction.objects.get().reason == "Admin lock"
+
+
+def test_thread_move_asks_both_communities_for_a_full_metrics_run(scene):
+    from metrics.models import MetricsState
+
+    target = CommunityFactory()
+    make_member(target, scene["mod"], role=Membership.Role.MODERATOR)
+    for community in (scene["community"], target):
+        MetricsState.objects.update_or_create(
+            community=community, defaults={"full_requested_at": None}
+        )
+    moderation.thread_move(thread=scene["thread"], to_community=target, by=scene["mod"])
+    states = MetricsState.objects.filter(community__in=[scene["community"], target])
+    assert [state.full_requested_at is not None for state in states] == [True, True]
