@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from communities.models import Community, Interaction
+from core.after_commit import on_commit_safely
 
 
 @dataclass(frozen=True)
@@ -180,13 +181,14 @@ def _metrics_request_on_commit(community_ids: set[int]) -> None:
     pending = getattr(connection, "_practica_metrics_request", None)
     # Reuse this transaction's callback while it is still registered (a rollback discards it).
     registered = connection.in_atomic_block and any(
-        entry[1] is pending for entry in getattr(connection, "run_on_commit", ())
+        getattr(entry[1], "__wrapped__", None) is pending
+        for entry in getattr(connection, "run_on_commit", ())
     )
     if pending is None or not registered:
         pending = _MetricsRequest()
         connection._practica_metrics_request = pending
         pending.community_ids.update(community_ids)
-        transaction.on_commit(pending, robust=True)
+        on_commit_safely(pending, name="metrics request")
     else:
         pending.community_ids.update(community_ids)
 

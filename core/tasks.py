@@ -3,9 +3,10 @@
 import logging
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 from core import email as email_service
+from core.after_commit import on_commit_safely
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def _delay_logging_failures(task, kwargs: dict) -> None:
 
 def enqueue_on_commit(task, **kwargs) -> None:
     """Enqueue *task* with keyword *kwargs* once the current transaction commits."""
-    transaction.on_commit(lambda: _delay_logging_failures(task, kwargs), robust=True)
+    on_commit_safely(lambda: _delay_logging_failures(task, kwargs), name=f"enqueue {task.name}")
 
 
 @shared_task(name="core.send_email", autoretry_for=(OperationalError,), retry_backoff=True)

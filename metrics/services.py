@@ -877,6 +877,7 @@ def metrics_request(*, community_id: int, now: datetime | None = None) -> bool:
 
 
 def _enqueue_on_commit(*, community_id: int, as_of: datetime, countdown: int) -> None:
+    from core.after_commit import on_commit_safely
     from metrics.tasks import recompute_community_task
 
     def send():
@@ -890,7 +891,7 @@ def _enqueue_on_commit(*, community_id: int, as_of: datetime, countdown: int) ->
             # enqueued again once stale, or the hourly run catches up.
             logger.exception("Could not run or enqueue the metrics of community %s", community_id)
 
-    transaction.on_commit(send, robust=True)
+    on_commit_safely(send, name=f"metrics enqueue of community {community_id}")
 
 
 def metrics_run_requested(

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities import permissions
+from core.after_commit import on_commit_safely
 from knowledge.models import CurationEvent, Item, ItemAttachment
 from knowledge.services.items import lock_item, record_event
 from search import indexing
@@ -160,4 +161,4 @@ def attachment_remove(*, attachment: ItemAttachment, by) -> None:
             at=timezone.now(),
         )
         indexing.item_changed(item.pk)
-        transaction.on_commit(lambda: storage.delete(stored))
+        on_commit_safely(lambda: storage.delete(stored), name=f"delete the file {stored}")
