@@ -40,6 +40,7 @@ print(json.dumps({
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "CACHES": settings.CACHES,
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
     "app_broker_url": app.conf.broker_url,
     "app_always_eager": app.conf.task_always_eager,
