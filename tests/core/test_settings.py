@@ -36,6 +36,8 @@ print(json.dumps({
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "DATABASE": {k: str(v) for k, v in settings.DATABASES["default"].items()
                  if k in ("ENGINE", "NAME", "HOST", "PORT", "USER")},
+    "DATABASE_CONNECTIONS": {k: settings.DATABASES["default"][k]
+                             for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
     "REDIS_URL": settings.REDIS_URL,
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
@@ -133,6 +135,14 @@ def test_settings_database_url_selects_postgresql():
         "PORT": "5433",
         "USER": "ada",
     }
+
+
+def test_settings_production_postgresql_connections_persist_with_health_checks():
+    values = settings_under(**production_env(DATABASE_URL="postgres://ada@db.example/practica"))
+
+    # Kept between requests, and checked before a request reuses one that the server closed
+    # meanwhile (tests/core/test_database.py).
+    assert values["DATABASE_CONNECTIONS"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 
 
 def test_settings_without_redis_url_run_tasks_in_process(dev_settings):
