@@ -91,6 +91,14 @@ class Community(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "communities"
+        # Staff status only opens the Django admin; a site admin is a superuser or a staff
+        # account granted this (communities.permissions.is_admin).
+        permissions = [
+            (
+                "administer_all_communities",
+                "Site admin: read, post in and moderate every community, private ones included",
+            )
+        ]
         indexes = [
             models.Index(Lower("name"), name="community_lower_name"),
             models.Index(fields=["visibility"]),

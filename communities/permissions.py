@@ -1,7 +1,9 @@
 """Who may see or do what. The only module that decides it: views, searches, feeds, exports and
 dashboards ask here and never re-implement a rule.
 
-Roles: anonymous, signed-in non-member, pending, member, moderator, banned, admin (staff).
+Roles: anonymous, signed-in non-member, pending, member, moderator, banned, admin (a superuser,
+or a staff account granted ``SITE_ADMIN_PERMISSION``; staff status alone only opens the Django
+admin, where model permissions apply).
 Visibility: open (anyone reads; signed-in users join at once), request (anyone reads; posting
 needs an approved membership), private (listed by name and domain only; content for members).
 
@@ -11,7 +13,7 @@ to log in by the view's ``login_required``.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
 from communities.models import Community, Membership, Profile
@@ -21,13 +23,35 @@ State = Membership.State
 Role = Membership.Role
 
 _CACHE_ATTR = "_practica_memberships"
+SITE_ADMIN_PERMISSION = "communities.administer_all_communities"
+# ``with_perm`` needs to be told which backend holds permissions when there are several.
+_PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 # --- who is the viewer -------------------------------------------------------------------------
 
 
 def is_admin(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+    """Is *user* a site admin: an active superuser, or a staff account granted the permission?"""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    # Only staff accounts are asked about the permission: it is granted in the admin, and
+    # ordinary members (most checks) then cost no permission queries.
+    return user.is_superuser or (user.is_staff and user.has_perm(SITE_ADMIN_PERMISSION))
+
+
+def site_admin_ids(user_ids) -> set[int]:
+    """Keep the ids of site admins among *user_ids* (one query)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.with_perm(
+        SITE_ADMIN_PERMISSION, include_superusers=True, backend=_PERMISSION_BACKEND
+    )
+    return set(
+        users.filter(pk__in=user_ids)
+        .filter(Q(is_superuser=True) | Q(is_staff=True))
+        .values_list("pk", flat=True)
+    )
 
 
 def membership_of(user, community: Community) -> Membership | None:
@@ -153,11 +177,18 @@ def readable_communities_q(user, prefix: str = "") -> Q:
 
 
 def listed_communities(user) -> QuerySet[Community]:
-    """Every community appears in the directory; private ones by name and domain only."""
+    """Every community appears in the directory; private ones by name and domain only.
+
+    Each row says whether *user* is an active member (``viewer_is_member``, signed in only)
+    and may read its content (``viewer_can_read``: member counts and the like).
+    """
     qs = Community.objects.all()
     if user.is_authenticated:
         qs = qs.annotate(viewer_is_member=Exists(_active_membership_of(user)))
-    return qs
+    readable = readable_communities_q(user)
+    if not readable:  # an admin reads everything
+        return qs.annotate(viewer_can_read=Value(True, output_field=BooleanField()))
+    return qs.annotate(viewer_can_read=ExpressionWrapper(readable, output_field=BooleanField()))
 
 
 def readable_communities(user) -> QuerySet[Community]:
@@ -426,17 +457,11 @@ def users_who_can_view(community: Community, user_ids: list[int]) -> list[int]:
     """Keep the ids of users who may read *community*'s content now (for notifications)."""
     if community.visibility != Visibility.PRIVATE or not user_ids:
         return list(user_ids)
-    from django.contrib.auth import get_user_model
-
     allowed = set(
         Membership.objects.filter(
             community=community, user_id__in=user_ids, state=State.ACTIVE
         ).values_list("user_id", flat=True)
-    ) | set(
-        get_user_model()
-        .objects.filter(pk__in=user_ids, is_staff=True, is_active=True)
-        .values_list("pk", flat=True)
-    )
+    ) | site_admin_ids(user_ids)
     return [uid for uid in user_ids if uid in allowed]
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from communities import permissions
 from core.admin_base import ReadOnlyAdmin
 from knowledge.models import (
     ChangeProposal,
@@ -116,7 +117,8 @@ class ItemAdmin(ReadOnlyAdmin):
     ]
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        # Site admins curate every community; other staff need the model's view permission.
+        return permissions.is_admin(request.user) or super().has_view_permission(request, obj)
 
     def get_actions(self, request):
         # Bulk deletion is not offered: archive instead (it keeps the history).

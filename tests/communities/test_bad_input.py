@@ -20,7 +20,7 @@ from communities.models import (
     Profile,
 )
 from tests.core.test_markdown import XSS_PAYLOADS, assert_inert
-from tests.factories import CommunityFactory, UserFactory, make_member
+from tests.factories import CommunityFactory, UserFactory, make_admin, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_unknown_slug_is_404(client, name, args, method):
 def test_unknown_or_foreign_ids_are_404_for_moderators(client, world, action):
     other = CommunityFactory()
     foreign = make_member(other, state=State.PENDING)
-    foreign_invitation = services.invitation_create(community=other, by=UserFactory(is_staff=True))
+    foreign_invitation = services.invitation_create(community=other, by=make_admin())
     client.force_login(world["moderator"])
     slug = world["community"].slug
     for object_id in (

@@ -15,8 +15,10 @@ The table below is the specification. Each cell is the outcome for one viewer:
 Nothing is ever a 500.
 
 Viewers: ``anon`` (not signed in), ``outsider`` (signed in, no membership), ``pending``,
-``member``, ``moderator``, ``banned``, ``left``, ``declined`` (membership states) and ``staff``
-(an admin with no membership).
+``member``, ``moderator``, ``banned``, ``left``, ``declined`` (membership states), ``staff`` (a
+staff account with no membership and no permission: it opens the Django admin, nothing more, so
+it is an outsider here), ``staff_perm`` (a staff account granted the site-admin permission) and
+``superuser``; the last two are site admins.
 """
 
 import re
@@ -42,56 +44,73 @@ VIEWERS = [
     "left",
     "declined",
     "staff",
+    "staff_perm",
+    "superuser",
 ]
+
+# The table's column heads, short enough to keep a row on one line.
+COLUMNS = {
+    "anon": "anon",
+    "out": "outsider",
+    "pend": "pending",
+    "memb": "member",
+    "mod": "moderator",
+    "ban": "banned",
+    "left": "left",
+    "decl": "declined",
+    "staff": "staff",
+    "perm": "staff_perm",
+    "super": "superuser",
+}
 
 # fmt: off
 MATRIX = """
-action              visibility  anon   outsider pending member moderator banned left  declined staff
-home                open        show   show     show    show   show      show   show  show     show
-home                request     show   show     show    show   show      show   show  show     show
-home                private     hide   hide     hide    show   show      hide   hide  hide     show
-members             open        show   show     show    show   show      show   show  show     show
-members             request     show   show     show    show   show      show   show  show     show
-members             private     404    404      404     show   show      404    404   404      show
-moderate            open        login  403      403     403    show      403    403   403      show
-moderate            request     login  403      403     403    show      403    403   403      show
-moderate            private     login  404      404     403    show      404    404   404      show
-join                open        login  done     403     done   done      403    done  done     done
-join                request     login  403      403     done   done      403    403   403      403
-join                private     login  403      403     done   done      403    403   403      403
-request             open        login  403      done    403    403       403    403   403      403
-request             request     login  done     done    403    403       403    done  done     done
-request             private     login  done     done    403    403       403    done  done     done
-leave               open        login  done     done    done   done      403    done  done     done
-leave               request     login  done     done    done   done      403    done  done     done
-leave               private     login  done     done    done   done      403    done  done     done
-approve             open        login  403      403     403    done      403    403   403      done
-approve             request     login  403      403     403    done      403    403   403      done
-approve             private     login  404      404     403    done      404    404   404      done
-decline             open        login  403      403     403    done      403    403   403      done
-decline             request     login  403      403     403    done      403    403   403      done
-decline             private     login  404      404     403    done      404    404   404      done
-ban                 open        login  403      403     403    done      403    403   403      done
-ban                 request     login  403      403     403    done      403    403   403      done
-ban                 private     login  404      404     403    done      404    404   404      done
-unban               open        login  403      403     403    done      403    403   403      done
-unban               request     login  403      403     403    done      403    403   403      done
-unban               private     login  404      404     403    done      404    404   404      done
-invitation_create   open        login  403      403     403    done      403    403   403      done
-invitation_create   request     login  403      403     403    done      403    403   403      done
-invitation_create   private     login  404      404     403    done      404    404   404      done
-invitation_revoke   open        login  403      403     403    done      403    403   403      done
-invitation_revoke   request     login  403      403     403    done      403    403   403      done
-invitation_revoke   private     login  404      404     403    done      404    404   404      done
-invitation_page     open        hide   hide     hide    hide   hide      hide   hide  hide     hide
-invitation_page     request     hide   hide     hide    hide   hide      hide   hide  hide     hide
-invitation_page     private     hide   hide     hide    hide   hide      hide   hide  hide     hide
-invitation_accept   open        login  done     done    done   done      403    done  done     done
-invitation_accept   request     login  done     done    done   done      403    done  done     done
-invitation_accept   private     login  done     done    done   done      403    done  done     done
-profile             open        show   show     show    show   show      show   show  show     show
-profile             request     show   show     show    show   show      show   show  show     show
-profile             private     hide   hide     hide    show   show      hide   hide  hide     show
+action            visibility anon  out   pend  memb  mod   ban   left  decl  staff perm  super
+home              open       show  show  show  show  show  show  show  show  show  show  show
+home              request    show  show  show  show  show  show  show  show  show  show  show
+home              private    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members           open       show  show  show  show  show  show  show  show  show  show  show
+members           request    show  show  show  show  show  show  show  show  show  show  show
+members           private    404   404   404   show  show  404   404   404   404   show  show
+moderate          open       login 403   403   403   show  403   403   403   403   show  show
+moderate          request    login 403   403   403   show  403   403   403   403   show  show
+moderate          private    login 404   404   403   show  404   404   404   404   show  show
+join              open       login done  403   done  done  403   done  done  done  done  done
+join              request    login 403   403   done  done  403   403   403   403   403   403
+join              private    login 403   403   done  done  403   403   403   403   403   403
+request           open       login 403   done  403   403   403   403   403   403   403   403
+request           request    login done  done  403   403   403   done  done  done  done  done
+request           private    login done  done  403   403   403   done  done  done  done  done
+leave             open       login done  done  done  done  403   done  done  done  done  done
+leave             request    login done  done  done  done  403   done  done  done  done  done
+leave             private    login done  done  done  done  403   done  done  done  done  done
+approve           open       login 403   403   403   done  403   403   403   403   done  done
+approve           request    login 403   403   403   done  403   403   403   403   done  done
+approve           private    login 404   404   403   done  404   404   404   404   done  done
+decline           open       login 403   403   403   done  403   403   403   403   done  done
+decline           request    login 403   403   403   done  403   403   403   403   done  done
+decline           private    login 404   404   403   done  404   404   404   404   done  done
+ban               open       login 403   403   403   done  403   403   403   403   done  done
+ban               request    login 403   403   403   done  403   403   403   403   done  done
+ban               private    login 404   404   403   done  404   404   404   404   done  done
+unban             open       login 403   403   403   done  403   403   403   403   done  done
+unban             request    login 403   403   403   done  403   403   403   403   done  done
+unban             private    login 404   404   403   done  404   404   404   404   done  done
+invitation_create open       login 403   403   403   done  403   403   403   403   done  done
+invitation_create request    login 403   403   403   done  403   403   403   403   done  done
+invitation_create private    login 404   404   403   done  404   404   404   404   done  done
+invitation_revoke open       login 403   403   403   done  403   403   403   403   done  done
+invitation_revoke request    login 403   403   403   done  403   403   403   403   done  done
+invitation_revoke private    login 404   404   403   done  404   404   404   404   done  done
+invitation_page   open       hide  hide  hide  hide  hide  hide  hide  hide  hide  hide  hide
+invitation_page   request    hide  hide  hide  hide  hide  hide  hide  hide  hide  hide  hide
+invitation_page   private    hide  hide  hide  hide  hide  hide  hide  hide  hide  hide  hide
+invitation_accept open       login done  done  done  done  403   done  done  done  done  done
+invitation_accept request    login done  done  done  done  403   done  done  done  done  done
+invitation_accept private    login done  done  done  done  403   done  done  done  done  done
+profile           open       show  show  show  show  show  show  show  show  show  show  show
+profile           request    show  show  show  show  show  show  show  show  show  show  show
+profile           private    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
 """
 # fmt: on
 
@@ -99,7 +118,7 @@ profile             private     hide   hide     hide    show   show      hide   
 def _parse(table: str) -> dict[tuple[str, str, str], str]:
     lines = [line.split() for line in table.strip().splitlines()]
     header, rows = lines[0], lines[1:]
-    assert header[2:] == VIEWERS
+    assert header[2:] == list(COLUMNS) and list(COLUMNS.values()) == VIEWERS
     expected = {}
     for action, visibility, *outcomes in rows:
         assert len(outcomes) == len(VIEWERS), (action, visibility)
@@ -128,6 +147,26 @@ CONTENT_CANARY = {
 
 State = Membership.State
 Role = Membership.Role
+
+
+def make_staff_with_permission():
+    """A staff account granted the site-admin permission in the admin (not a superuser)."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    app_label, codename = permissions.SITE_ADMIN_PERMISSION.split(".")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    return user
+
+
+SITE_STAFF = {
+    "staff": lambda: UserFactory(is_staff=True),
+    "staff_perm": make_staff_with_permission,
+    "superuser": lambda: UserFactory(is_superuser=True),
+}
+SITE_ADMINS = ("staff_perm", "superuser")
 STATE_OF = {
     "pending": State.PENDING,
     "member": State.ACTIVE,
@@ -158,8 +197,8 @@ class World:
         self.invitation = services.invitation_create(community=self.community, by=head)
         self.viewer_name = viewer
         self.viewer = None
-        if viewer == "staff":
-            self.viewer = UserFactory(is_staff=True)
+        if viewer in SITE_STAFF:
+            self.viewer = SITE_STAFF[viewer]()
         elif viewer == "moderator":
             self.viewer = make_member(self.community, role=Role.MODERATOR).user
         elif viewer != "anon":
@@ -304,8 +343,8 @@ def _viewer(community, kind):
 
     if kind == "anon":
         return AnonymousUser()
-    if kind == "staff":
-        return UserFactory(is_staff=True)
+    if kind in SITE_STAFF:
+        return SITE_STAFF[kind]()
     user = UserFactory()
     if kind == "moderator":
         make_member(community, user, role=Role.MODERATOR)
@@ -319,16 +358,25 @@ def _viewer(community, kind):
 def test_permissions_questions_follow_the_rules(visibility, viewer):
     community = CommunityFactory(visibility=visibility)
     user = _viewer(community, viewer)
-    is_staff = viewer == "staff"
+    is_admin = viewer in SITE_ADMINS
     active = viewer in ("member", "moderator")
     signed_in = viewer != "anon"
 
+    assert permissions.is_admin(user) is is_admin
     assert permissions.can_view_content(user, community) is (
-        visibility != "private" or active or is_staff
+        visibility != "private" or active or is_admin
     )
-    assert permissions.can_post(user, community) is (active or is_staff)
-    assert permissions.can_moderate(user, community) is (viewer == "moderator" or is_staff)
-    may_start = signed_in and viewer in ("outsider", "left", "declined", "staff")
+    assert permissions.can_post(user, community) is (active or is_admin)
+    assert permissions.can_moderate(user, community) is (viewer == "moderator" or is_admin)
+    assert permissions.can_subscribe_digest(user, community) is (active or is_admin)
+    if signed_in:
+        assert (community in set(permissions.moderated_communities(user))) is (
+            viewer == "moderator" or is_admin
+        )
+    assert permissions.users_who_can_view(community, [user.pk] if signed_in else []) == (
+        [user.pk] if signed_in and permissions.can_view_content(user, community) else []
+    )
+    may_start = signed_in and viewer in ("outsider", "left", "declined", *SITE_STAFF)
     assert permissions.can_join(user, community) is (visibility == "open" and may_start)
     assert permissions.can_request(user, community) is (visibility != "open" and may_start)
     assert permissions.can_leave(user, community) is (viewer in ("pending", "member", "moderator"))
@@ -350,7 +398,7 @@ def test_can_ban_rules():
     member = make_member(community)
     pending = make_member(community, state=State.PENDING)
     banned = make_member(community, state=State.BANNED)
-    staff = UserFactory(is_staff=True)
+    staff = make_staff_with_permission()
 
     assert permissions.can_ban(moderator.user, member)
     assert permissions.can_ban(moderator.user, pending)
@@ -358,16 +406,37 @@ def test_can_ban_rules():
     assert not permissions.can_ban(moderator.user, other_moderator)
     assert not permissions.can_ban(moderator.user, moderator)  # not themselves
     assert permissions.can_ban(staff, other_moderator)
+    assert not permissions.can_ban(UserFactory(is_staff=True), other_moderator)
     assert not permissions.can_ban(member.user, pending)
     staff_membership = make_member(community, staff, role=Role.MODERATOR)
     permissions.forget_memberships(staff)
     assert not permissions.can_ban(staff, staff_membership)
 
 
-def test_is_admin_needs_an_active_staff_account():
-    assert permissions.is_admin(UserFactory(is_staff=True))
-    assert not permissions.is_admin(UserFactory(is_staff=True, is_active=False))
+def test_is_admin_needs_a_superuser_or_the_permission_not_staff_alone():
+    assert not permissions.is_admin(UserFactory(is_staff=True))
+    assert permissions.is_admin(make_staff_with_permission())
+    assert permissions.is_admin(UserFactory(is_superuser=True))
+    assert permissions.is_admin(UserFactory(is_staff=True, is_superuser=True))
+    assert not permissions.is_admin(UserFactory(is_superuser=True, is_active=False))
     assert not permissions.is_admin(UserFactory())
+    # The permission is a staff account's: granted to someone who cannot open the admin, it
+    # gives nothing (and ordinary members' checks stay free of permission queries).
+    demoted = make_staff_with_permission()
+    demoted.is_staff = False
+    demoted.save()
+    assert not permissions.is_admin(type(demoted).objects.get(pk=demoted.pk))
+    # Through a group, as the admin grants it to a team.
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="Site admins")
+    app_label, codename = permissions.SITE_ADMIN_PERMISSION.split(".")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    via_group = UserFactory(is_staff=True)
+    via_group.groups.add(group)
+    assert permissions.is_admin(type(via_group).objects.get(pk=via_group.pk))
 
 
 def test_readable_communities_q_with_prefix_filters_related_rows():
@@ -392,6 +461,10 @@ def test_readable_communities_q_with_prefix_filters_related_rows():
         private_c.slug,
     }
     assert communities_of_readable_memberships(UserFactory(is_staff=True)) == {
+        open_c.slug,
+        request_c.slug,
+    }
+    assert communities_of_readable_memberships(make_staff_with_permission()) == {
         open_c.slug,
         request_c.slug,
         private_c.slug,
@@ -421,11 +494,12 @@ def test_profile_memberships_never_reveal_a_private_membership_to_an_outsider():
     assert seen_by(UserFactory()) == {open_c}
     assert seen_by(pending) == {open_c}
     assert seen_by(fellow) == {open_c, private_c}
-    assert seen_by(UserFactory(is_staff=True)) == {open_c, private_c}
+    assert seen_by(UserFactory(is_staff=True)) == {open_c}
+    assert seen_by(make_staff_with_permission()) == {open_c, private_c}
     assert seen_by(person) == {open_c, private_c}
     # Memberships that are not active are never shown, whoever looks.
     services.membership_leave(community=open_c, user=person)
-    assert seen_by(UserFactory(is_staff=True)) == {private_c}
+    assert seen_by(UserFactory(is_superuser=True)) == {private_c}
 
 
 def test_visible_memberships_empty_when_content_hidden():
@@ -474,7 +548,9 @@ def test_access_gatekeepers_raise_404_and_403():
         ("communities", "fellow_pending", False),
         ("only_me", "fellow", False),
         ("only_me", "self", True),
-        ("only_me", "staff", True),
+        ("only_me", "staff", False),
+        ("only_me", "staff_perm", True),
+        ("only_me", "superuser", True),
         ("communities", "self", True),
     ],
 )
@@ -492,6 +568,21 @@ def test_can_view_profile_details(visible_to, viewer, sees):
         "fellow": lambda: make_member(community).user,
         "fellow_pending": lambda: make_member(community, state=State.PENDING).user,
         "self": lambda: person,
-        "staff": lambda: UserFactory(is_staff=True),
+        **SITE_STAFF,
     }[viewer]()
     assert permissions.can_view_profile_details(user, profile) is sees
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_directory_shows_a_private_member_count_only_to_readers(client, viewer):
+    private_c = CommunityFactory(name="Quiet Circle", visibility="private")
+    for _ in range(3):
+        make_member(private_c)
+    user = _viewer(private_c, viewer)
+    if viewer != "anon":
+        client.force_login(user)
+    body = client.get(reverse("communities:directory")).content.decode()
+    assert "Quiet Circle" in body  # the listing level is always there
+    reads = viewer in ("member", "moderator", *SITE_ADMINS)
+    members = 3 + (viewer in ("member", "moderator"))
+    assert (f"{members} members" in body) is reads

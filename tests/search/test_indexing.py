@@ -11,7 +11,7 @@ from practice.services import endorsements, moderation
 from practice.services import threads as thread_services
 from search import indexing
 from search.models import TEXT_MAX_CHARS, SearchEntry
-from tests.factories import CommunityFactory, ProfessionalGroupFactory, UserFactory
+from tests.factories import CommunityFactory, ProfessionalGroupFactory, UserFactory, make_admin
 from tests.practice.factories import answer, ask, discuss, member_of, moderator_of
 from tests.search.helpers import entries, kinds_and_ids, make_item
 
@@ -118,7 +118,7 @@ def test_moving_a_thread_moves_its_entries(open_community, request_community):
         community=request_community,
         user=moderator,
         role="moderator",
-        by=UserFactory(is_staff=True),
+        by=make_admin(),
     )
     thread = ask(open_community, member_of(open_community))
     answer(thread, member_of(open_community))
