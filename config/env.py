@@ -1,6 +1,7 @@
 """Read Practica's configuration from the environment: the one place that does."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,3 +47,18 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value
+
+
+def env_request_header(name: str, default: str) -> tuple[str, str] | None:
+    """Read ``HEADER,VALUE`` as Django's (``HTTP_*`` key, value) pair; empty means None."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    parts = [part.strip() for part in raw.split(",")]
+    key = parts[0].upper().replace("-", "_")
+    if len(parts) != 2 or not parts[1] or not re.fullmatch(r"[A-Z0-9_]+", key):
+        raise ImproperlyConfigured(
+            f"{name} must be HEADER,VALUE (for example X-Forwarded-Proto,https) or empty, "
+            f"not {raw!r}."
+        )
+    return key if key.startswith("HTTP_") else f"HTTP_{key}", parts[1]

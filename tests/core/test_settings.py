@@ -21,6 +21,7 @@ SETTINGS_VARIABLES = {
     "EMAIL_BACKEND",
     "SITE_URL",
     "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
     # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -51,6 +52,8 @@ print(json.dumps({
     "app_transport_options": app.conf.broker_transport_options,
     "STATICFILES_BACKEND": settings.STORAGES["staticfiles"]["BACKEND"],
     "SESSION_COOKIE_SECURE": getattr(settings, "SESSION_COOKIE_SECURE", False),
+    "CSRF_COOKIE_SECURE": getattr(settings, "CSRF_COOKIE_SECURE", False),
+    "SECURE_PROXY_SSL_HEADER": getattr(settings, "SECURE_PROXY_SSL_HEADER", None),
     "SECURE_HSTS_SECONDS": getattr(settings, "SECURE_HSTS_SECONDS", 0),
 }))
 """
@@ -116,6 +119,39 @@ def test_settings_with_debug_off_use_the_given_key():
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["SECURE_HSTS_SECONDS"] >= 31536000
     assert values["STATICFILES_BACKEND"].startswith("whitenoise.")
+
+
+def test_settings_production_trust_x_forwarded_proto_by_default():
+    values = settings_under(**production_env())
+
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("X-Forwarded-Proto,https", ["HTTP_X_FORWARDED_PROTO", "https"]),
+        ("HTTP_X_FORWARDED_SSL, on", ["HTTP_X_FORWARDED_SSL", "on"]),
+        ("", None),
+    ],
+)
+def test_settings_production_proxy_ssl_header_comes_from_the_environment(raw, expected):
+    values = settings_under(**production_env(SECURE_PROXY_SSL_HEADER=raw))
+
+    assert values["SECURE_PROXY_SSL_HEADER"] == expected
+    # Turning the header off never loosens the cookies.
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("raw", ["https", "X-Forwarded-Proto,https,extra", "X Forwarded,https"])
+def test_settings_reject_a_malformed_proxy_ssl_header(raw):
+    result = run_python(
+        "import config.settings.default", **production_env(SECURE_PROXY_SSL_HEADER=raw)
+    )
+
+    assert result.returncode != 0
+    assert "SECURE_PROXY_SSL_HEADER must be" in result.stderr
 
 
 def test_settings_database_url_defaults_to_sqlite_in_the_project_folder(dev_settings):
