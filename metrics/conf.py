@@ -17,6 +17,7 @@ class PipelineSettings:
     schedule_seconds: int
     debounce_seconds: int
     request_stale_seconds: int
+    request_sweep_after_seconds: int
     full_every_seconds: int
     keep_all_days: int
     keep_daily_days: int
@@ -30,6 +31,7 @@ def pipeline_settings() -> PipelineSettings:
         schedule_seconds=getattr(settings, "METRICS_SCHEDULE_SECONDS", 3600),
         debounce_seconds=getattr(settings, "METRICS_DEBOUNCE_SECONDS", 30),
         request_stale_seconds=getattr(settings, "METRICS_REQUEST_STALE_SECONDS", 900),
+        request_sweep_after_seconds=getattr(settings, "METRICS_REQUEST_SWEEP_AFTER_SECONDS", 120),
         full_every_seconds=getattr(settings, "METRICS_FULL_EVERY_SECONDS", 86400),
         keep_all_days=getattr(settings, "METRICS_KEEP_ALL_DAYS", 2),
         keep_daily_days=getattr(settings, "METRICS_KEEP_DAILY_DAYS", 90),

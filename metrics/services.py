@@ -894,6 +894,31 @@ def _enqueue_on_commit(*, community_id: int, as_of: datetime, countdown: int) ->
     on_commit_safely(send, name=f"metrics enqueue of community {community_id}")
 
 
+def metrics_requests_sweep(*, now: datetime | None = None) -> list[int]:
+    """Enqueue again every request pending too long; return the communities enqueued."""
+    pipeline = pipeline_settings()
+    now = now or timezone.now()
+    # A pending request is cleared when its run starts, so one older than its debounce lost its
+    # message (or its enqueue failed). Never younger than twice the debounce: a request in its
+    # countdown has its message waiting in the worker, and enqueueing it again would run it twice.
+    after = max(pipeline.request_sweep_after_seconds, 2 * pipeline.debounce_seconds)
+    cutoff = now - timedelta(seconds=after)
+    stale = MetricsState.objects.filter(pending_since__lt=cutoff).order_by("community_id")
+    enqueued = []
+    for community_id in list(stale.values_list("community_id", flat=True)):
+        with transaction.atomic():
+            # Claimed like metrics_request claims: only the caller whose UPDATE still finds the
+            # request stale enqueues; a concurrent sweep, or a new interaction's request, finds
+            # it fresh and adds nothing.
+            claimed = MetricsState.objects.filter(
+                community_id=community_id, pending_since__lt=cutoff
+            ).update(pending_since=now)
+            if claimed:
+                _enqueue_on_commit(community_id=community_id, as_of=as_of_minute(now), countdown=0)
+                enqueued.append(community_id)
+    return enqueued
+
+
 def metrics_run_requested(
     *, community_id: int, as_of: datetime | None, requested: bool = False
 ) -> MetricsSnapshot | None:

@@ -39,3 +39,9 @@ def recompute_all_task() -> int:
     for community_id in community_ids:
         recompute_community_task.delay(community_id=community_id, as_of=as_of)
     return len(community_ids)
+
+
+@shared_task(name="metrics.sweep_requests")
+def sweep_requests_task() -> int:
+    """Enqueue again the requests whose message was lost (celery beat, every minute)."""
+    return len(services.metrics_requests_sweep())

@@ -251,6 +251,11 @@ for _metrics_setting in _metrics_setting_names().values():
 METRICS_SCHEDULE_SECONDS = env_int("METRICS_SCHEDULE_SECONDS", 3600)
 METRICS_DEBOUNCE_SECONDS = env_int("METRICS_DEBOUNCE_SECONDS", 30)
 METRICS_REQUEST_STALE_SECONDS = env_int("METRICS_REQUEST_STALE_SECONDS", 900)
+# The sweep (beat, every METRICS_REQUEST_SWEEP_EVERY_SECONDS) enqueues again a request pending
+# longer than METRICS_REQUEST_SWEEP_AFTER_SECONDS (at least twice the debounce): its message was
+# lost, or its enqueue failed while the broker was down.
+METRICS_REQUEST_SWEEP_AFTER_SECONDS = env_int("METRICS_REQUEST_SWEEP_AFTER_SECONDS", 120)
+METRICS_REQUEST_SWEEP_EVERY_SECONDS = env_int("METRICS_REQUEST_SWEEP_EVERY_SECONDS", 60)
 METRICS_FULL_EVERY_SECONDS = env_int("METRICS_FULL_EVERY_SECONDS", 86400)
 # History: keep every snapshot for this many days, then the last one of each day up to
 # METRICS_KEEP_DAILY_DAYS, then the last one of each month for ever.
@@ -261,6 +266,10 @@ METRICS_DEMO_HISTORY_MONTHS = env_int("METRICS_DEMO_HISTORY_MONTHS", 6)
 CELERY_BEAT_SCHEDULE["metrics-hourly"] = {
     "task": "metrics.recompute_all",
     "schedule": METRICS_SCHEDULE_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["metrics-request-sweep"] = {
+    "task": "metrics.sweep_requests",
+    "schedule": METRICS_REQUEST_SWEEP_EVERY_SECONDS,
 }
 # --- end metrics ---
 
