@@ -13,23 +13,44 @@ from core.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 
+# Rows per INSERT: within SQLite's limit on bound variables (11 columns x 500 rows < 32766).
+QUEUE_BATCH_SIZE = 500
+
+
 def email_queue(*, message: EmailMessage) -> OutboundEmail:
     """Store *message* in the outbox and send it in the background after commit."""
     from core.tasks import enqueue_on_commit, send_email_task
 
+    outbound = OutboundEmail.objects.create(**_outbound_fields(message))
+    enqueue_on_commit(send_email_task, email_id=outbound.pk)
+    return outbound
+
+
+def emails_queue(*, messages: list[EmailMessage]) -> list[OutboundEmail]:
+    """Store *messages* in the outbox in one statement and send them in the background after
+    commit; the outbox flush sends those whose enqueue was lost."""
+    from core.tasks import enqueue_each_on_commit, send_email_task
+
+    rows = OutboundEmail.objects.bulk_create(
+        [OutboundEmail(**_outbound_fields(message)) for message in messages],
+        batch_size=QUEUE_BATCH_SIZE,
+    )
+    enqueue_each_on_commit(send_email_task, [{"email_id": row.pk} for row in rows])
+    return rows
+
+
+def _outbound_fields(message: EmailMessage) -> dict:
     html_body = ""
     if isinstance(message, EmailMultiAlternatives):
         html_body = next((c for c, mime in message.alternatives if mime == "text/html"), "")
-    outbound = OutboundEmail.objects.create(
-        subject=message.subject[:255],
-        body=message.body,
-        html_body=html_body,
-        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=list(message.to),
-        headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
-    )
-    enqueue_on_commit(send_email_task, email_id=outbound.pk)
-    return outbound
+    return {
+        "subject": message.subject[:255],
+        "body": message.body,
+        "html_body": html_body,
+        "from_email": message.from_email or settings.DEFAULT_FROM_EMAIL,
+        "to": list(message.to),
+        "headers": {str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+    }
 
 
 def outbound_email_send(*, email_id: int, max_attempts: int) -> bool:

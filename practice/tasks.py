@@ -12,6 +12,8 @@ from practice.services import digests, notification_email
     name="practice.send_notification_emails", autoretry_for=(OperationalError,), retry_backoff=True
 )
 def send_notification_emails_task(*, kind: str, user_ids: list[int], created_at: str) -> int:
+    # No longer enqueued (notify writes the emails to the outbox in the content's transaction);
+    # kept so that messages queued before an upgrade still run instead of being dropped.
     return notification_email.notification_emails_send(
         kind=kind, user_ids=user_ids, created_at=datetime.fromisoformat(created_at)
     )
@@ -23,8 +25,9 @@ def send_notification_emails_task(*, kind: str, user_ids: list[int], created_at:
     retry_backoff=True,
 )
 def send_missed_notification_emails_task() -> int:
-    # Immediate emails whose task never ran (the broker was down when it was enqueued); wait
-    # ten minutes so that the normal task, if merely slow, goes first.
+    # Immediate notices not emailed when they were made: the member switched the kind to
+    # "immediate" since, or a task queued before an upgrade was lost. Ten minutes of settling
+    # let such a task, if merely slow, go first.
     return notification_email.pending_emails_send(
         delivery=notification_email.Delivery.IMMEDIATE, settle=timedelta(minutes=10)
     )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities import permissions
-from core.email import email_queue
+from core.email import email_queue, emails_queue
 from practice.models import DigestSubscription, Notification, NotificationPreference
 
 Delivery = NotificationPreference.Delivery
@@ -105,22 +105,45 @@ def notification_settings_save(*, user, deliveries: dict[str, str], digest_commu
             digest_subscribe(user=user, community=community)
 
 
-def schedule_immediate_emails(*, kind: str, recipient_ids: list[int], created_at) -> None:
-    """Enqueue, after commit, the email of recipients who want *kind* immediately."""
-    from core.tasks import enqueue_on_commit
-    from practice.tasks import send_notification_emails_task
+def schedule_immediate_emails(*, notifications: list[Notification]) -> int:
+    """Queue the email of each recipient who wants these notices at once; return how many.
 
-    if kind in EMAILED_ELSEWHERE:
-        return
+    *notifications* are what one ``notify`` call made (one kind, one community); call inside
+    the transaction that made them. The outbox rows and the notices' ``emailed_at`` commit (or
+    roll back) with the content: an enqueue lost after the commit is sent by the outbox flush,
+    and neither a digest nor the catch-up sends the notices again.
+    """
+    if not notifications or notifications[0].kind in EMAILED_ELSEWHERE:
+        return 0
+    kind, community = notifications[0].kind, notifications[0].community
+    by_recipient = {n.recipient_id: n for n in notifications}
     wanting = [
-        uid for uid, d in delivery_for(user_ids=recipient_ids, kind=kind).items()
+        uid for uid, d in delivery_for(user_ids=list(by_recipient), kind=kind).items()
         if d == Delivery.IMMEDIATE
     ]  # fmt: skip
-    if wanting:
-        enqueue_on_commit(
-            send_notification_emails_task, kind=kind, user_ids=wanting,
-            created_at=created_at.isoformat(),
-        )  # fmt: skip
+    readers = permissions.users_who_can_view(community, wanting)
+    users = list(
+        User.objects.filter(pk__in=readers, is_active=True).exclude(email="").order_by("pk")
+    )
+    if not users:
+        return 0
+    now = timezone.now()
+    emailed = [by_recipient[user.pk] for user in users]
+    Notification.objects.filter(pk__in=[n.pk for n in emailed]).update(emailed_at=now)
+    for note in emailed:
+        note.emailed_at = now
+    emails_queue(
+        messages=[
+            templated_message(
+                user=user,
+                template="notification",
+                context={"items": _items([by_recipient[user.pk]]), "kind_label": Kind(kind).label},
+                unsubscribe=unsubscribe_url(user_id=user.pk, kinds=[kind]),
+            )
+            for user in users
+        ]
+    )
+    return len(users)
 
 
 # --- unsubscribe links -------------------------------------------------------------------------
@@ -221,8 +244,8 @@ def claim_unemailed(*, user, kinds, since: datetime, until: datetime) -> list[No
     )
 
 
-def send_templated(*, user, template: str, context: dict, unsubscribe: str) -> None:
-    """Queue one email to *user* from ``practice/email/<template>_{subject,message}.txt``."""
+def templated_message(*, user, template: str, context: dict, unsubscribe: str):
+    """Return one email to *user* from ``practice/email/<template>_{subject,message}.txt``."""
     context = {
         "user": user,
         "site_url": settings.SITE_URL,
@@ -233,13 +256,20 @@ def send_templated(*, user, template: str, context: dict, unsubscribe: str) -> N
     }
     subject = render_to_string(f"practice/email/{template}_subject.txt", context)
     body = render_to_string(f"practice/email/{template}_message.txt", context)
+    return EmailMultiAlternatives(
+        subject="[Practica] " + " ".join(subject.split())[:200],
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers=unsubscribe_headers(unsubscribe),
+    )
+
+
+def send_templated(*, user, template: str, context: dict, unsubscribe: str) -> None:
+    """Queue one email to *user* from ``practice/email/<template>_{subject,message}.txt``."""
     email_queue(
-        message=EmailMultiAlternatives(
-            subject="[Practica] " + " ".join(subject.split())[:200],
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-            headers=unsubscribe_headers(unsubscribe),
+        message=templated_message(
+            user=user, template=template, context=context, unsubscribe=unsubscribe
         )
     )
 

@@ -19,10 +19,10 @@ def notify(
     post=None,
     event=None,
 ) -> list[Notification]:
-    """Create one notification per recipient (never the actor) and schedule their emails.
+    """Create one notification per recipient (never the actor) and queue their emails.
 
-    Call inside the transaction that made the change: the rows commit with it, and the
-    emails are enqueued only after the commit.
+    Call inside the transaction that made the change: the notices and their outbox rows commit
+    with it, and the emails are sent only after the commit.
     """
     from practice.services.notification_email import schedule_immediate_emails
 
@@ -48,7 +48,7 @@ def notify(
             for rid in recipients
         ]
     )
-    schedule_immediate_emails(kind=kind, recipient_ids=recipients, created_at=now)
+    schedule_immediate_emails(notifications=rows)
     return rows
 
 

@@ -15,6 +15,7 @@ from core.models import OutboundEmail
 from practice.models import DigestSubscription, Notification, NotificationPreference
 from practice.services import digests, notification_email
 from practice.services.notification_email import Delivery, unsubscribe_token
+from practice.services.notifications import notify
 from practice.tasks import send_notification_emails_task
 from tests.factories import UserFactory
 from tests.practice.factories import answer, ask, member_of
@@ -101,7 +102,9 @@ def test_preference_never_sends_nothing_now_or_in_the_digest(open_community, com
 
 def test_send_notification_emails_task_delivered_twice_sends_once(open_community, committed):
     asker, bea = member_of(open_community), member_of(open_community, username="bea")
-    ask(open_community, asker, body="@bea?")  # callbacks not run: the task was not enqueued
+    prefer(bea, Kind.MENTION, Delivery.NEVER)
+    ask(open_community, asker, body="@bea?")  # not emailed when it was made
+    prefer(bea, Kind.MENTION, Delivery.IMMEDIATE)
     note = Notification.objects.get(recipient=bea)
     kwargs = {"kind": Kind.MENTION, "user_ids": [bea.pk], "created_at": note.created_at.isoformat()}
     with committed():
@@ -112,8 +115,10 @@ def test_send_notification_emails_task_delivered_twice_sends_once(open_community
 
 def test_email_task_skips_private_community_notice_after_member_left(private_community, committed):
     asker, bea = member_of(private_community), member_of(private_community, username="bea")
-    ask(private_community, asker, body="@bea?")
+    prefer(bea, Kind.MENTION, Delivery.NEVER)
+    ask(private_community, asker, body="@bea?")  # not emailed when it was made
     community_services.membership_leave(community=private_community, user=bea)
+    prefer(bea, Kind.MENTION, Delivery.IMMEDIATE)
     note = Notification.objects.get(recipient=bea)
     with committed():
         send_notification_emails_task.apply(
@@ -143,7 +148,9 @@ def test_email_skips_inactive_users(open_community, committed):
 
 def test_missed_immediate_emails_are_caught_up_once(open_community, committed):
     asker, bea = member_of(open_community), member_of(open_community, username="bea")
-    ask(open_community, asker, body="@bea?")  # the broker was down: no task ran
+    prefer(bea, Kind.MENTION, Delivery.DAILY)
+    ask(open_community, asker, body="@bea?")
+    prefer(bea, Kind.MENTION, Delivery.IMMEDIATE)  # before the digest went out
     later = timezone.now() + timedelta(minutes=11)
     with committed():
         assert (
@@ -151,7 +158,7 @@ def test_missed_immediate_emails_are_caught_up_once(open_community, committed):
                 delivery=Delivery.IMMEDIATE, now=timezone.now(), settle=timedelta(minutes=10)
             )
             == 0
-        )  # too fresh: the normal task may still come
+        )  # too fresh: left for a while
         sent = [
             notification_email.pending_emails_send(
                 delivery=Delivery.IMMEDIATE, now=later, settle=timedelta(minutes=10)
@@ -165,10 +172,14 @@ def test_missed_immediate_emails_are_caught_up_once(open_community, committed):
 def test_membership_kind_is_never_scheduled_here(open_community, committed):
     member = member_of(open_community)
     with committed():
-        notification_email.schedule_immediate_emails(
-            kind=Kind.MEMBERSHIP, recipient_ids=[member.pk], created_at=timezone.now()
+        notify(
+            recipient_ids=[member.pk],
+            kind=Kind.MEMBERSHIP,
+            community=open_community,
+            text="Your request was approved",
+            url="/",
         )
-    assert mail.outbox == []
+    assert mail.outbox == [] and not OutboundEmail.objects.exists()
     assert Kind.MEMBERSHIP not in notification_email.EMAIL_KINDS
 
 
