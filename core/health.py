@@ -1,10 +1,12 @@
-"""Report the health of the services Practica depends on: database, Redis and Celery workers."""
+"""Report the health of what Practica depends on: database, Redis, Celery workers, static files."""
 
 import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import connection
+
+from core.checks import COLLECTSTATIC, static_manifest_problem, uses_static_manifest
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,15 @@ def _worker():
     return "ok", f"{len(replies)} worker(s) answered"
 
 
+def _static():
+    if not uses_static_manifest():
+        return "not configured", "static files are served from the app folders (no manifest)"
+    problem = static_manifest_problem()
+    if problem:
+        return "failing", f"{problem} {COLLECTSTATIC}"
+    return "ok", "every static file is in the manifest"
+
+
 def run_checks() -> list[Check]:
     """Run every check and return the results in a fixed order."""
     redis_check = _timed("redis", _redis)
@@ -64,7 +75,7 @@ def run_checks() -> list[Check]:
     else:
         # Workers are reached through Redis: asking a dead or silent broker would only wait.
         worker_check = Check("worker", "failing", "not checked: Redis is failing", 0.0)
-    return [_timed("database", _database), redis_check, worker_check]
+    return [_timed("database", _database), redis_check, worker_check, _timed("static", _static)]
 
 
 def as_dict(checks: list[Check]) -> dict:

@@ -246,11 +246,11 @@ def test_production_settings_tighten_cookies_and_hsts():
     assert ssl_redirect == "True"
 
 
-def test_production_settings_pass_check_deploy_without_warnings():
+def test_production_settings_pass_check_deploy_without_warnings(collected_static_root):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env=production_env(),
+        env=production_env(STATIC_ROOT=str(collected_static_root)),
         capture_output=True,
         text=True,
         timeout=120,

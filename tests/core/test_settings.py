@@ -22,6 +22,7 @@ SETTINGS_VARIABLES = {
     "SITE_URL",
     "SECURE_SSL_REDIRECT",
     "SECURE_PROXY_SSL_HEADER",
+    "STATIC_ROOT",
     # Set by tests/e2e/conftest.py for Playwright; a deployment never has it (async.E001).
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -219,17 +220,24 @@ def test_settings_reject_a_malformed_boolean():
     assert "DEBUG must be a boolean" in result.stderr
 
 
-def test_settings_production_pass_check_deploy_without_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+def manage(*args: str, **env) -> subprocess.CompletedProcess:
+    """Run manage.py as from the shell, with only *env* of the settings' variables set."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**env, **production_env()},
+        env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_settings_production_pass_check_deploy_without_warnings(collected_static_root):
+    # The production image runs collectstatic when it is built (Dockerfile).
+    env = production_env(STATIC_ROOT=str(collected_static_root))
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output

@@ -6,7 +6,9 @@ from core.health import as_dict, run_checks
 
 
 class Command(BaseCommand):
-    help = "Report database, Redis and Celery worker status; exit 1 if one is failing."
+    help = "Report database, Redis, Celery worker and static files status; exit 1 if one fails."
+    # A health report reports what fails; the system checks would stop it before it could.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
