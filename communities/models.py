@@ -49,7 +49,7 @@ class Profile(models.Model):
         max_length=12,
         choices=Visibility.choices,
         default=Visibility.COMMUNITIES,
-        help_text="Who sees your occupation, organisation, location and bio.",
+        help_text="Who sees your occupation, organisation, location, bio and expertise.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -141,8 +141,14 @@ def can_ban(user, membership: Membership) -> bool:
     return membership.state in (State.ACTIVE, State.PENDING, State.LEFT, State.DECLINED)
 
 
+# A member's details (occupation, organisation, location, bio and declared expertise) follow
+# their "who sees my details" choice wherever they appear: the profile page, the members
+# directory and its tag filter, the experts pages, search. Name, username and professional
+# group are always shown.
+
+
 def can_view_profile_details(viewer, profile: Profile) -> bool:
-    """May *viewer* see the profile's occupation, organisation, location and bio?"""
+    """May *viewer* see the profile's occupation, organisation, location, bio and expertise?"""
     if viewer.is_authenticated and (viewer.pk == profile.user_id or is_admin(viewer)):
         return True
     if profile.details_visible_to == Profile.Visibility.EVERYONE:
@@ -155,6 +161,38 @@ def can_view_profile_details(viewer, profile: Profile) -> bool:
             community__memberships__state=State.ACTIVE,
         ).exists()
     return False
+
+
+def profile_details_visible_q(viewer, prefix: str = "") -> Q:
+    """A Q for "profiles whose details *viewer* may see" (the rule of
+    ``can_view_profile_details`` for many at once); *prefix* reaches the profile from a related
+    model (e.g. ``"user__profile__"`` on memberships)."""
+    if is_admin(viewer):
+        return Q(**{f"{prefix}pk__isnull": False})
+    everyone = Q(**{f"{prefix}details_visible_to": Profile.Visibility.EVERYONE})
+    if not viewer.is_authenticated:
+        return everyone
+    viewer_communities = Membership.objects.filter(user=viewer, state=State.ACTIVE).values(
+        "community_id"
+    )
+    fellows = Membership.objects.filter(
+        community_id__in=viewer_communities, state=State.ACTIVE
+    ).values("user_id")
+    return (
+        everyone
+        | Q(**{f"{prefix}user": viewer.pk})
+        | Q(
+            **{
+                f"{prefix}details_visible_to": Profile.Visibility.COMMUNITIES,
+                f"{prefix}user__in": fellows,
+            }
+        )
+    )
+
+
+def profile_details_public(profile: Profile | None) -> bool:
+    """May anybody at all see the profile's details (what a shared index may hold)?"""
+    return profile is not None and profile.details_visible_to == Profile.Visibility.EVERYONE
 
 
 # --- querysets ---------------------------------------------------------------------------------

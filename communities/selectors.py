@@ -1,7 +1,7 @@
 """Reads shared by views, tasks and commands. Every one starts from the permission layer."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from communities import permissions
@@ -37,12 +37,19 @@ def community_member_count(*, community: Community) -> int:
 def member_directory(
     *, user, community: Community, tag: str = "", group=None, query: str = ""
 ) -> QuerySet[Membership]:
-    """Active members *user* may list, filtered by expertise tag, professional group and name."""
-    qs = permissions.visible_memberships(user, community).select_related(
-        "user__profile__professional_group"
+    """Active members *user* may list, filtered by expertise tag, professional group and name.
+
+    Each row says whether *user* may see the member's details (``details_visible``): their
+    expertise is shown, and found by its tag, only then.
+    """
+    details_visible = permissions.profile_details_visible_q(user, prefix="user__profile__")
+    qs = (
+        permissions.visible_memberships(user, community)
+        .select_related("user__profile__professional_group")
+        .annotate(details_visible=ExpressionWrapper(details_visible, output_field=BooleanField()))
     )
     if tag:
-        qs = qs.filter(user__profile__expertise__name__iexact=tag)
+        qs = qs.filter(details_visible, user__profile__expertise__name__iexact=tag)
     if group is not None:
         qs = qs.filter(user__profile__professional_group=group)
     if query:
@@ -58,14 +65,19 @@ def member_directory(
     )
 
 
-def community_expertise_tags(*, community: Community, limit: int = 30) -> list[dict]:
-    """The expertise tags most declared by active members, with how many declare each."""
+def community_expertise_tags(*, user, community: Community, limit: int = 30) -> list[dict]:
+    """The expertise tags most declared by active members whose details *user* may see, with
+    how many declare each."""
     from django.contrib.contenttypes.models import ContentType
     from taggit.models import TaggedItem
 
-    profile_ids = Profile.objects.filter(
-        user__memberships__community=community, user__memberships__state=State.ACTIVE
-    ).values("pk")
+    profile_ids = (
+        Profile.objects.filter(
+            user__memberships__community=community, user__memberships__state=State.ACTIVE
+        )
+        .filter(permissions.profile_details_visible_q(user))
+        .values("pk")
+    )
     return list(
         TaggedItem.objects.filter(
             content_type=ContentType.objects.get_for_model(Profile), object_id__in=profile_ids
@@ -124,10 +136,11 @@ def profile_page(*, viewer, username: str) -> dict | None:
         .select_related("community")
         .order_by("community__name")
     )
+    show_details = permissions.can_view_profile_details(viewer, profile)
     return {
         "person": user,
         "profile": profile,
-        "show_details": permissions.can_view_profile_details(viewer, profile),
-        "expertise": list(profile.expertise.all()) if profile.pk else [],
+        "show_details": show_details,
+        "expertise": list(profile.expertise.all()) if show_details and profile.pk else [],
         "memberships": list(memberships),
     }

@@ -127,7 +127,7 @@ def members_view(request, slug):
             "form": form,
             "page": paginate(request, memberships, per_page=30),
             "qs": querystring_without_page(request),
-            "tags": selectors.community_expertise_tags(community=community),
+            "tags": selectors.community_expertise_tags(user=request.user, community=community),
             "can_moderate": permissions.can_moderate(request.user, community),
         },
     )

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Replace
 
+from communities import permissions
 from communities.models import Community, Membership, Profile
 from search.models import TEXT_MAX_CHARS, SearchEntry
 from search.text import clean_text, html_to_text, index_text, tag_field
@@ -292,10 +293,11 @@ def _member_entries(memberships: list, expertise: dict[int, list[str]]) -> list:
         profile = getattr(user, "profile", None)
         name = (profile.display_name if profile else "") or user.username
         parts = [f"@{user.username}"]
+        # Occupation and expertise only when the profile shows its details to everyone: a
+        # reader of an open community may be anybody. The group is always on the members list.
+        details_public = permissions.profile_details_public(profile)
         if profile is not None:
-            # Occupation only when the profile shows its details to everyone: a reader of an
-            # open community may be anybody. Group and expertise are on the members list.
-            if profile.details_visible_to == Profile.Visibility.EVERYONE and profile.occupation:
+            if details_public and profile.occupation:
                 parts.append(clean_text(profile.occupation))
             if profile.professional_group is not None:
                 parts.append(clean_text(profile.professional_group.name))
@@ -308,7 +310,7 @@ def _member_entries(memberships: list, expertise: dict[int, list[str]]) -> list:
                 user_id=user.pk,
                 title=_title(name),
                 text=index_text(" · ".join(parts), limit=TEXT_MAX_CHARS),
-                tag_names=tag_field(expertise.get(user.pk, [])),
+                tag_names=tag_field(expertise.get(user.pk, []) if details_public else []),
                 created_at=membership.joined_at or membership.created_at,
                 updated_at=max(changed),
             )

@@ -11,8 +11,9 @@ A member's score on a tag adds up, over visible threads and published items with
 
 A member with at least ``EXPERT_MIN_SCORE`` on a tag is one of its experts (one accepted answer
 is enough). Only active members of the community are listed; self-declared expertise is shown
-next to the name but never adds points. Every function here works in a fixed number of queries,
-whatever the size of the community: the scores are SQL aggregates.
+next to the name (to viewers who may see the member's details) but never adds points. Every
+function here works in a fixed number of queries, whatever the size of the community: the
+scores are SQL aggregates.
 """
 
 from collections import defaultdict
@@ -24,6 +25,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Least
 from taggit.models import TaggedItem as ProfileTaggedItem
 
+from communities import permissions
 from communities.models import Community, Membership, Profile
 from knowledge.models import Item, ItemContributor
 from practice.models import Post, Thread
@@ -179,17 +181,24 @@ def _ranked(per_tag: dict[int, ExpertScore]) -> list[ExpertScore]:
     )
 
 
-def _attach_users(entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]]) -> None:
-    """Load the users shown (with profiles) and their declared expertise: two queries."""
+def _attach_users(
+    entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]], viewer
+) -> None:
+    """Load the users shown (with profiles) and the expertise they declare to *viewer*: two
+    queries."""
     ids = {e.user_id for e in entries}
     if not ids:
         return
     users = {u.pk: u for u in User.objects.filter(pk__in=ids).select_related("profile")}
     profile_to_user = {u.profile.pk: u.pk for u in users.values() if hasattr(u, "profile")}
     declared: dict[int, set[str]] = defaultdict(set)
+    shown_profiles = (
+        Profile.objects.filter(pk__in=list(profile_to_user))
+        .filter(permissions.profile_details_visible_q(viewer))
+        .values("pk")
+    )
     rows = ProfileTaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Profile),
-        object_id__in=list(profile_to_user),
+        content_type=ContentType.objects.get_for_model(Profile), object_id__in=shown_profiles
     ).values_list("object_id", "tag__name")
     for profile_id, name in rows:
         declared[profile_to_user[profile_id]].add(_key(name))
@@ -207,8 +216,8 @@ class ExpertsPage:
     tag_count: int = 0
 
 
-def community_experts(*, community: Community, tag: str = "") -> ExpertsPage:
-    """Experts per tag in *community* (the caller checked the viewer may read it).
+def community_experts(*, community: Community, viewer, tag: str = "") -> ExpertsPage:
+    """Experts per tag in *community* (the caller checked *viewer* may read it).
 
     With *tag*, only that tag, with more names. Six queries whatever the size.
     """
@@ -241,12 +250,15 @@ def community_experts(*, community: Community, tag: str = "") -> ExpertsPage:
         for e in t.experts:
             entries.append(e)
             tag_keys_by_user[e.user_id].add(_key(t.name))
-    _attach_users(entries, tag_keys_by_user)
+    _attach_users(entries, tag_keys_by_user, viewer)
     return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
 
 
-def likely_answerers(*, thread: Thread, tag_names: list[str], limit: int = LIKELY_ANSWERERS):
-    """Members most likely to answer *thread*: the top experts of its tags, not its author.
+def likely_answerers(
+    *, thread: Thread, tag_names: list[str], viewer, limit: int = LIKELY_ANSWERERS
+):
+    """Members most likely to answer *thread*: the top experts of its tags, not its author
+    (their declared expertise as *viewer* may see it).
 
     Scores on several of the thread's tags add up. Five queries at most; none without tags.
     """
@@ -262,5 +274,5 @@ def likely_answerers(*, thread: Thread, tag_names: list[str], limit: int = LIKEL
             total.add(entry)
     ranked = _ranked(totals)[:limit]
     wanted = {_key(n) for n in tag_names}
-    _attach_users(ranked, {e.user_id: wanted for e in ranked})
+    _attach_users(ranked, {e.user_id: wanted for e in ranked}, viewer)
     return ranked

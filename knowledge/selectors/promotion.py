@@ -26,7 +26,7 @@ def thread_knowledge(*, user, thread, tag_names: list[str]) -> dict:
 
     answerers = []
     if thread.is_question and not thread.answer_count and not thread.is_hidden and tag_names:
-        answerers = likely_answerers(thread=thread, tag_names=tag_names)
+        answerers = likely_answerers(thread=thread, tag_names=tag_names, viewer=user)
     return {
         "repertoire": items_from_thread(user=user, thread=thread),
         "can_promote": permissions.can_promote(user, thread),

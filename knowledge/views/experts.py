@@ -14,7 +14,7 @@ def experts_view(request, slug):
         "can_view": True,
         "can_moderate": permissions.can_moderate(request.user, community),
         "active_tab": "experts",
-        "page": selectors.community_experts(community=community, tag=tag),
+        "page": selectors.community_experts(community=community, viewer=request.user, tag=tag),
         "tag": tag,
         "scoring": {
             "accepted": selectors.ACCEPTED_POINTS,

@@ -111,6 +111,15 @@ invitation_accept private    login done  done  done  done  403   done  done  don
 profile           open       show  show  show  show  show  show  show  show  show  show  show
 profile           request    show  show  show  show  show  show  show  show  show  show  show
 profile           private    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+profile_expertise open       hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+profile_expertise request    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+profile_expertise private    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members_expertise open       hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members_expertise request    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members_expertise private    404   404   404   show  show  404   404   404   404   show  show
+members_by_tag    open       hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members_by_tag    request    hide  hide  hide  show  show  hide  hide  hide  hide  show  show
+members_by_tag    private    404   404   404   show  show  404   404   404   404   show  show
 """
 # fmt: on
 
@@ -136,14 +145,25 @@ COMMUNITY_NAME = "Canary Circle"
 MODERATOR_NAME = "Moderator Canary-Name"
 MEMBER_NAME = "Member Canary-Person"
 APPLICANT_NAME = "Applicant Canary-Person"
-# What proves that a page shows the community's content.
+# The member's declared expertise: it follows their "who sees my details" choice (members of
+# their communities, the default), like occupation and bio.
+EXPERTISE_CANARY = "expertise-zq9d2c"
+# What proves that a page shows the community's content (or, for the expertise rows, the
+# member's expertise: the tag itself, or the member found by it).
 CONTENT_CANARY = {
     "home": CANARY_ABOUT,
     "members": MEMBER_NAME,
     "moderate": APPLICANT_NAME,
     "invitation_page": CANARY_ABOUT,
     "profile": COMMUNITY_NAME,
+    "profile_expertise": EXPERTISE_CANARY,
+    "members_expertise": EXPERTISE_CANARY,
+    "members_by_tag": MEMBER_NAME,
 }
+# Pages whose "hide" is the listing level: the community's name and domain, nobody's name.
+LISTING_LEVEL = {"home", "invitation_page", "profile"}
+PAGES = {"home", "members", "moderate", "invitation_page", "profile", *CONTENT_CANARY}
+PROFILE_PAGES = {"profile", "profile_expertise"}
 
 State = Membership.State
 Role = Membership.Role
@@ -193,6 +213,11 @@ class World:
         self.target = make_member(self.community)  # an ordinary member, to be banned
         Profile.objects.filter(user=self.applicant.user).update(display_name=APPLICANT_NAME)
         Profile.objects.filter(user=self.target.user).update(display_name=MEMBER_NAME)
+        services.profile_update(
+            profile=Profile.objects.get(user=self.target.user),
+            expertise=[EXPERTISE_CANARY],
+            details_visible_to=Profile.Visibility.COMMUNITIES,
+        )
         self.outcast = make_member(self.community, state=State.BANNED)
         self.invitation = services.invitation_create(community=self.community, by=head)
         self.viewer_name = viewer
@@ -242,11 +267,14 @@ def _request(client, world: World, action: str, slug: str):
         "invitation_page": world.invitation.get_absolute_url(),
         "invitation_accept": world.invitation.get_absolute_url(),
         "profile": reverse("communities:profile", args=[world.target.user.username]),
+        "profile_expertise": reverse("communities:profile", args=[world.target.user.username]),
+        "members_expertise": reverse("communities:members", args=[slug]),
+        "members_by_tag": reverse("communities:members", args=[slug]) + f"?tag={EXPERTISE_CANARY}",
     }[action]
-    if action in ("home", "members", "moderate", "invitation_page", "profile"):
+    if action in PAGES:
         return client.get(url)
     data = {"note": "for a colleague", "max_uses": 1, "days": 7, "message": "hello"}
-    assert slug == c.slug or action not in ("invitation_page", "invitation_accept", "profile")
+    assert slug == c.slug or action not in ("invitation_page", "invitation_accept", *PROFILE_PAGES)
     return client.post(url, data)
 
 
@@ -300,9 +328,9 @@ def test_permission_matrix(client, action, visibility, viewer):
     if expected in ("show", "hide"):
         assert response.status_code == 200, body[:400]
         assert (CONTENT_CANARY[action].encode() in body) is (expected == "show")
-        if action != "profile":
+        if action not in PROFILE_PAGES:
             assert COMMUNITY_NAME.encode() in body  # the listing level is always there
-        if expected == "hide":
+        if expected == "hide" and action in LISTING_LEVEL:
             assert MODERATOR_NAME.encode() not in body
     elif expected == "done":
         assert response.status_code == 302, body[:400]

@@ -5,6 +5,7 @@ through the services (the interaction log rebuilds to the same rows); a second r
 import io
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
@@ -95,7 +96,7 @@ def test_health_queue_and_experts_have_something_to_show(summary):
     queue = health_queue(community=community)
     for key in ("proposals", "changes", "changes_requested", "negative", "tags"):
         assert queue[key].count, key
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     assert any(t.experts for t in page.tags)
 
 

@@ -3,12 +3,13 @@ tags with questions but no expert; members only when the community is private; c
 queries."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from communities.models import Membership
-from communities.services import profile_for
+from communities.models import Membership, Profile
+from communities.services import profile_for, profile_update
 from knowledge.selectors.experts import (
     ACCEPTED_POINTS,
     EDIT_POINTS,
@@ -22,7 +23,7 @@ from practice.models import Post
 from practice.services import endorsements
 from practice.services import threads as thread_services
 from practice.services.endorsements import post_recount_endorsements
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory, make_admin, make_member
 from tests.knowledge.kb_helpers import published_item
 from tests.practice.factories import answer, ask, member_of, moderator_of
 
@@ -57,7 +58,7 @@ def test_scores_add_accepted_helpful_items_and_edits(open_community):
         item=item, by=moderator, kind=item.kind, title=item.title, summary="Edited.",
         body=item.body, tag_names=["heels"],
     )  # fmt: skip
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     # cam's item (2) and mod's edit (1) stay under the threshold of 3.
     assert experts_of(page, "heels") == [("ben", HELPFUL_CAP_PER_ANSWER), ("ana", ACCEPTED_POINTS)]
     scores = {e.user.username: e for e in next(t for t in page.tags if t.name == "heels").experts}
@@ -65,7 +66,7 @@ def test_scores_add_accepted_helpful_items_and_edits(open_community):
     assert "cam" not in scores  # one item (2 points) is under the threshold
     assert scores["ana"].accepted == 1
     solve(community, asker, moderator, ["heels"], title="Mod answers")
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     assert ("mod", ACCEPTED_POINTS + EDIT_POINTS) in experts_of(page, "heels")
 
 
@@ -75,7 +76,7 @@ def test_item_author_with_an_accepted_answer_is_listed(open_community):
     asker, cam = member_of(community, username="asker"), member_of(community, username="cam")
     published_item(community, cam, moderator, tags=["Heels"])
     solve(community, asker, cam, ["heels"])
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     assert experts_of(page, "heels") == [("cam", ACCEPTED_POINTS + ITEM_POINTS)]
     entry = page.tags[0].experts[0]
     assert (entry.accepted, entry.items) == (1, 1)
@@ -93,7 +94,7 @@ def test_own_question_hidden_answers_and_former_members_do_not_count(open_commun
     leaver = member_of(community, username="leaver")
     solve(community, asker, leaver, ["heels"])
     Membership.objects.filter(community=community, user=leaver).update(state="left")
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     assert experts_of(page, "heels") == []
     assert [t.name for t in page.without_expert] == ["heels"]
 
@@ -107,11 +108,61 @@ def test_tags_without_an_expert_and_declared_expertise(open_community):
     solve(community, asker, ana, ["heels"])
     ask(community, asker, title="Nobody knows", tags=["sacrum"])
     ask(community, asker, title="Nobody knows 2", tags=["sacrum"])
-    page = community_experts(community=community)
+    page = community_experts(community=community, viewer=AnonymousUser())
     assert [t.name for t in page.tags] == ["sacrum", "heels"]  # most questions first
     assert [(t.name, t.questions, t.unanswered) for t in page.without_expert] == [("sacrum", 2, 2)]
     heels = next(t for t in page.tags if t.name == "heels")
+    assert heels.experts[0].declared is False  # ana shows her details to her communities only
+    page = community_experts(community=community, viewer=asker)
+    heels = next(t for t in page.tags if t.name == "heels")
     assert heels.experts[0].declared is True
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees"),
+    [
+        ("anon", False),
+        ("outsider", False),
+        ("fellow", True),
+        ("self", True),
+        ("staff", False),
+        ("admin", True),
+    ],
+)
+def test_declared_expertise_follows_who_sees_my_details(client, open_community, viewer, sees):
+    community = open_community
+    asker = member_of(community, username="asker")
+    ana = member_of(community, username="ana")
+    profile_update(
+        profile=profile_for(ana),
+        expertise=["heels"],
+        details_visible_to=Profile.Visibility.COMMUNITIES,
+    )
+    solve(community, asker, ana, ["heels"])
+    fresh = ask(community, asker, title="Fresh", tags=["heels"])
+    user = {
+        "anon": AnonymousUser,
+        "outsider": UserFactory,
+        "fellow": lambda: member_of(community),
+        "self": lambda: ana,
+        "staff": lambda: UserFactory(is_staff=True),
+        "admin": make_admin,
+    }[viewer]()
+
+    def declared():
+        page = community_experts(community=community, viewer=user)
+        expert = next(t for t in page.tags if t.name == "heels").experts[0]
+        answerer = likely_answerers(thread=fresh, tag_names=["heels"], viewer=user)[0]
+        assert expert.user == answerer.user == ana
+        return expert.declared, answerer.declared
+
+    assert declared() == (sees, sees)
+    if viewer != "anon":
+        client.force_login(user)
+    body = client.get(reverse("knowledge:experts", args=[community.slug])).content.decode()
+    assert ("Says so too</span>" in body) is sees
+    profile_update(profile=profile_for(ana), details_visible_to=Profile.Visibility.EVERYONE)
+    assert declared() == (True, True)
 
 
 def test_likely_answerers_add_up_over_tags_and_skip_the_asker(open_community):
@@ -122,11 +173,10 @@ def test_likely_answerers_add_up_over_tags_and_skip_the_asker(open_community):
     solve(community, asker, ben, ["heels"], title="2")
     solve(community, asker, ben, ["skin"], title="3")
     fresh = ask(community, ana, title="Fresh", tags=["heels", "skin"])
-    assert [
-        e.user.username for e in likely_answerers(thread=fresh, tag_names=["heels", "skin"])
-    ] == ["ben"]
+    ranked = likely_answerers(thread=fresh, tag_names=["heels", "skin"], viewer=ana)
+    assert [e.user.username for e in ranked] == ["ben"]
     other = ask(community, asker, title="Other", tags=["heels", "skin"])
-    ranked = likely_answerers(thread=other, tag_names=["heels", "skin"])
+    ranked = likely_answerers(thread=other, tag_names=["heels", "skin"], viewer=asker)
     assert [(e.user.username, e.points) for e in ranked] == [("ben", 6), ("ana", 3)]
 
 

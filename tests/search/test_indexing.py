@@ -204,13 +204,15 @@ def test_members_are_indexed_per_active_membership_with_public_details_only(
     )
     entry = _member_entry(user, open_community)
     assert entry.title == "Ada L."
-    assert entry.tags == ["pressure ulcers"]
     assert "Nurses" in entry.text and "@ada" in entry.text
-    assert "Tissue viability" not in entry.text  # shown to her communities only: not indexed
+    # Shown to her communities only (expertise too, like occupation): not indexed.
+    assert "Tissue viability" not in entry.text
+    assert entry.tags == []
     community_services.profile_update(
         profile=user.profile, details_visible_to=Profile.Visibility.EVERYONE
     )
     assert "Tissue viability nurse" in _member_entry(user, open_community).text
+    assert _member_entry(user, open_community).tags == ["pressure ulcers"]
     # A pending request is not a membership yet.
     community_services.membership_request(community=request_community, user=user)
     assert not entries(kind=Kind.MEMBER, community=request_community).exists()

@@ -24,7 +24,9 @@ def canary(private_community, open_community):
     answer(thread, member_of(private_community), body=f"The {CANARY} answer")
     make_item(private_community, author, title=f"Secret {CANARY} item")
     expert = member_of(private_community)
-    community_services.profile_update(profile=expert.profile, expertise=[CANARY])
+    community_services.profile_update(
+        profile=expert.profile, expertise=[CANARY], details_visible_to="everyone"
+    )
     # The same person in an open community too: only that membership may be found.
     community_services.membership_join(community=open_community, user=expert)
     return {"community": private_community, "expert": expert}

@@ -215,7 +215,10 @@ def test_members_are_found_by_expertise(client, open_community):
     user = UserFactory(username="grace")
     community_services.membership_join(community=open_community, user=user)
     community_services.profile_update(
-        profile=user.profile, display_name="Grace H.", expertise=["compression therapy"]
+        profile=user.profile,
+        display_name="Grace H.",
+        expertise=["compression therapy"],
+        details_visible_to="everyone",  # expertise is indexed only when anybody may see it
     )
     response, body = _get(client, q="compression", kind="member")
     assert _titles(response) == ["Grace H."]
