@@ -4,8 +4,8 @@ Everything here is a read; ``metrics/services.py`` turns the records into a snap
 functions of ``metrics/compute``. Times handed on are UTC epoch seconds (floats).
 
 Where SQL aggregates naturally it does: activity per member and day, posts per day, the first
-response of each thread, and the decayed interaction sum per (actor, target, kind), which is one
-``GROUP BY`` over the log on PostgreSQL and on SQLite builds with math functions (``exp``).
+response of each thread, and each pair's decayed interaction sums, which are one ``GROUP BY`` over
+the log on PostgreSQL and on SQLite builds with math functions (``exp``).
 """
 
 from __future__ import annotations
@@ -29,18 +29,21 @@ from metrics.compute.ties import (
     DAY,
     KINDS,
     LN2,
+    MIN_EXPONENT,
+    QUANTUM,
     SYMMETRIC_KINDS,
     PairState,
-    fold_interactions,
+    last_contacts,
     month_number,
+    pair_key,
+    pair_states,
+    units_to_intensity,
 )
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
 # Rows per round trip when the log is read row by row (no SQL math): big enough to amortise the
 # round trip, small enough that a chunk of tuples stays a few hundred kilobytes.
 LOG_CHUNK_SIZE = 5000
-# exp() below this underflows to an error on PostgreSQL; e^-700 is already 0 for our sums.
-MIN_EXPONENT = -700.0
 
 
 def epoch(moment: datetime) -> float:
@@ -404,13 +407,18 @@ def sql_aggregation_available() -> bool:
 
 
 # Months with contact are aggregated as bits relative to a base month (PostgreSQL bit_or): the
-# last MONTH_BITS - 2 months before the reference month, the reference month and the next one.
-# Only the last few months matter to the score (repeat pairs: 6), so older ones are dropped.
+# last MONTH_BITS - 2 months before the run's month, that month and the next one. Only the last
+# few months matter to the score (repeat pairs: 6), so older ones are dropped.
 MONTH_BITS = 62
 
 
-def _pair_sql(vendor: str, config: MetricsConfig) -> tuple[str, list]:
-    """Return the per-pair aggregation of log rows and its leading parameters."""
+def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
+    """Return the per-pair aggregation of log rows: ``metrics.compute.ties.pair_states`` in SQL.
+
+    Each row's term is referred to its pair's last contact (a window ``MAX``) and rounded to a
+    whole number of quanta, so the integer ``SUM`` is exact whatever order the database adds in
+    (a parallel plan included). With *touched*, only pairs with a row after a given id.
+    """
     symmetric = ", ".join(f"'{k}'" for k in sorted(SYMMETRIC_KINDS))
     if vendor == "postgresql":
         t = "date_part('epoch', occurred_at)"
@@ -423,16 +431,20 @@ def _pair_sql(vendor: str, config: MetricsConfig) -> tuple[str, list]:
             f"bit_or(CASE WHEN month - %s BETWEEN 0 AND {last_bit}"
             " THEN 1::bigint << (month - %s) END)"
         )
-        greatest = "GREATEST"
+        greatest, integer = "GREATEST", "bigint"
     else:
-        # Django stores aware datetimes on SQLite as UTC text; julianday() reads it.
-        t = "((julianday(occurred_at) - 2440587.5) * 86400.0)"
+        # Django stores aware datetimes on SQLite as UTC text ("2026-03-15 13:00:00.123456");
+        # whole seconds from strftime, microseconds from the text (julianday() would round them).
+        t = (
+            "((CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
+            " + CAST(substr(occurred_at || '000000', 21, 6) AS INTEGER)) / 1000000.0)"
+        )
         month = (
             "(CAST(strftime('%%Y', occurred_at) AS INTEGER) * 12"
             " + CAST(strftime('%%m', occurred_at) AS INTEGER) - 1)"
         )
         months = "group_concat(DISTINCT month)"  # SQLite has no bit_or aggregate
-        greatest = "max"
+        greatest, integer = "max", "INTEGER"
     weights = " ".join(f"WHEN '{k}' THEN %s" for k in KINDS)
     channels = ",\n".join(
         "MAX(CASE WHEN kind IN ({}) THEN t END)".format(
@@ -440,56 +452,70 @@ def _pair_sql(vendor: str, config: MetricsConfig) -> tuple[str, list]:
         )
         for channel in CHANNELS
     )
-    sql = f"""
+    a = "CASE WHEN actor_id < target_id THEN actor_id ELSE target_id END"
+    b = "CASE WHEN actor_id < target_id THEN target_id ELSE actor_id END"
+    table = Interaction._meta.db_table
+    until_sql = "AND occurred_at <= %s" if until else ""
+    touched_sql = (
+        f"""AND ({a}, {b}) IN (
+                SELECT {a}, {b} FROM {table}
+                WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id
+                {until_sql})"""
+        if touched
+        else ""
+    )
+    return f"""
         SELECT a, b,
-               SUM(CASE WHEN actor_id < target_id THEN w ELSE 0 END),
-               SUM(CASE WHEN actor_id > target_id THEN w ELSE 0 END),
+               SUM(CASE WHEN actor_id < target_id THEN q ELSE 0 END),
+               SUM(CASE WHEN actor_id > target_id THEN q ELSE 0 END),
                MIN(t), MAX(t),
                {channels},
                {months}
         FROM (
-            SELECT actor_id, target_id, kind,
-                   CASE WHEN actor_id < target_id THEN actor_id ELSE target_id END AS a,
-                   CASE WHEN actor_id < target_id THEN target_id ELSE actor_id END AS b,
-                   {t} AS t, {month} AS month,
-                   (CASE kind {weights} ELSE 0 END)
-                   * exp({greatest}(({t} - %s) * %s, {MIN_EXPONENT}))
-                   / CASE WHEN kind IN ({symmetric})
-                          THEN 2 * {greatest}(group_size - 1, 1) ELSE 1 END AS w
-            FROM {Interaction._meta.db_table}
-            WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id {{until}}
-        ) AS rows
+            SELECT actor_id, target_id, kind, a, b, t, month,
+                   CAST(round(weight
+                              * exp({greatest}((t - MAX(t) OVER (PARTITION BY a, b)) * %s,
+                                               {MIN_EXPONENT}))
+                              / divisor * {QUANTUM!r}) AS {integer}) AS q
+            FROM (
+                SELECT actor_id, target_id, kind, {a} AS a, {b} AS b, {t} AS t, {month} AS month,
+                       CASE kind {weights} ELSE 0 END AS weight,
+                       CASE WHEN kind IN ({symmetric})
+                            THEN 2 * {greatest}(group_size - 1, 1) ELSE 1 END AS divisor
+                FROM {table}
+                WHERE community_id = %s AND id <= %s AND actor_id <> target_id {until_sql}
+                {touched_sql}
+            ) AS log_rows
+        ) AS terms
         GROUP BY a, b
     """
-    return sql, [config.weight(k) for k in KINDS]
 
 
 def log_pair_states(
     community_id: int,
     *,
-    ref: float,
-    after_pk: int,
     upto_pk: int,
     until: datetime | None,
     config: MetricsConfig,
+    as_of: float,
+    touched_after: int = 0,
 ) -> Iterator[PairState]:
-    """Yield one pair state (intensities referred to *ref*) per pair in the log rows with
-    ``after_pk < id <= upto_pk`` (and ``occurred_at <= until``): one GROUP BY in the database."""
+    """Yield the state of every pair in the log rows with ``id <= upto_pk`` (and ``occurred_at
+    <= until``), each from all of its rows, in one GROUP BY in the database; with
+    *touched_after*, only the pairs with a row after that id. *as_of* places the months kept."""
     vendor = connection.vendor
-    sql, weight_params = _pair_sql(vendor, config)
-    rate = LN2 / (config.half_life_days * DAY)
-    base = month_number(ref) - (MONTH_BITS - 2)
-    # Parameters in the order of the text: month bits (PostgreSQL), weights, decay, filter.
+    base = month_number(as_of) - (MONTH_BITS - 2)
+    until_params = [until] if until is not None else []
+    # Parameters in the order of the text: month bits (PostgreSQL), decay, weights, filters.
     params = (
         ([base, base] if vendor == "postgresql" else [])
-        + weight_params
-        + [ref, rate, community_id, after_pk, upto_pk]
+        + [LN2 / (config.half_life_days * DAY)]
+        + [config.weight(k) for k in KINDS]
+        + [community_id, upto_pk]
+        + until_params
+        + ([community_id, touched_after, upto_pk] + until_params if touched_after else [])
     )
-    if until is not None:
-        sql = sql.replace("{until}", "AND occurred_at <= %s")
-        params.append(until)
-    else:
-        sql = sql.replace("{until}", "")
+    sql = _pair_sql(vendor, touched=bool(touched_after), until=until is not None)
     end = 6 + len(CHANNELS)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -500,14 +526,15 @@ def log_pair_states(
                 }
                 # First and last as the database will store them (microseconds), so a run
                 # that reloads the tie table scores exactly what this one scored.
+                last = round(row[5], 6)
                 yield PairState(
                     row[0],
                     row[1],
-                    row[2],
-                    row[3],
-                    ref,
+                    units_to_intensity(row[2]),
+                    units_to_intensity(row[3]),
+                    last,
                     round(row[4], 6),
-                    round(row[5], 6),
+                    last,
                     channels,
                     _months(row[end], base),
                 )
@@ -527,79 +554,74 @@ def _months(value, base: int) -> set[int]:
     return months
 
 
-def merge_pair(states: dict, fresh: PairState, *, half_life_days: float) -> None:
-    """Fold *fresh* (a pair's new rows, referred to its ref) into *states*."""
-    key = (fresh.a, fresh.b)
-    state = states.get(key)
-    if state is None:
-        states[key] = fresh
-        return
-    state.rebase(fresh.ref, half_life_days)
-    state.i_ab += fresh.i_ab
-    state.i_ba += fresh.i_ba
-    state.first = min(state.first, fresh.first)
-    state.last = max(state.last, fresh.last)
-    for channel, t in fresh.channels.items():
-        if state.channels.get(channel, -1e300) < t:
-            state.channels[channel] = t
-    state.months |= fresh.months
-
-
 def log_rows(
-    community_id: int, *, after_pk: int, upto_pk: int, until: datetime | None
+    community_id: int, *, upto_pk: int, until: datetime | None, touched_after: int = 0
 ) -> Iterator[tuple]:
-    """Yield ``(actor, target, kind, t, group_size)`` log rows, streamed in chunks."""
-    qs = Interaction.objects.filter(community_id=community_id, pk__gt=after_pk, pk__lte=upto_pk)
+    """Yield ``(actor, target, kind, t, group_size)`` log rows with ``id <= upto_pk``, streamed
+    in chunks; with *touched_after*, only the rows of pairs with a row after that id."""
+    qs = Interaction.objects.filter(community_id=community_id, pk__lte=upto_pk)
     if until is not None:
         qs = qs.filter(occurred_at__lte=until)
+    touched = None
+    if touched_after:
+        new = qs.filter(pk__gt=touched_after)
+        touched = {pair_key(a, b) for a, b in new.values_list("actor_id", "target_id")}
+        people = Q(actor_id__in=new.values("actor_id")) | Q(actor_id__in=new.values("target_id"))
+        qs = qs.filter(people).filter(
+            Q(target_id__in=new.values("actor_id")) | Q(target_id__in=new.values("target_id"))
+        )
     for actor, target, kind, occurred, size in (
         qs.order_by().values_list("actor_id", "target_id", "kind", "occurred_at", "group_size")
     ).iterator(chunk_size=LOG_CHUNK_SIZE):
-        yield actor, target, kind, occurred.timestamp(), size
+        if touched is None or pair_key(actor, target) in touched:
+            yield actor, target, kind, occurred.timestamp(), size
 
 
 def fold_log(
     states: dict[tuple[int, int], PairState],
     community_id: int,
     *,
-    ref: float,
     after_pk: int,
     upto_pk: int,
     until: datetime | None,
     config: MetricsConfig,
+    as_of: float,
 ) -> set[tuple[int, int]]:
-    """Fold the log rows ``after_pk < id <= upto_pk`` into *states* (mutated); return the keys
-    of the pairs they touched.
+    """Bring *states* (mutated) up to the log rows with ``id <= upto_pk``: recompute every pair
+    with a row after *after_pk* from all of its rows; return their keys.
 
-    Aggregated per pair in SQL where the database can compute ``exp``; else (an SQLite built
-    without math functions) row by row in Python, streamed in chunks so memory stays flat
-    however long the log is.
+    A pair's state is a function of its own rows, so a pair recomputed here has exactly the bits
+    a full run gives it, and the pairs left alone already had them. Aggregated per pair in SQL
+    where the database can compute ``exp``; else (an SQLite built without math functions) row
+    by row in Python, the rows streamed in chunks twice (last contacts, then the sums) so memory
+    stays flat however long the log is.
     """
     touched: set[tuple[int, int]] = set()
     if upto_pk <= after_pk:
         return touched
     if sql_aggregation_available():
-        fresh_states = log_pair_states(
-            community_id, ref=ref, after_pk=after_pk, upto_pk=upto_pk, until=until, config=config
+        fresh = log_pair_states(
+            community_id,
+            upto_pk=upto_pk,
+            until=until,
+            config=config,
+            as_of=as_of,
+            touched_after=after_pk,
         )
-        if not states:  # a full run: nothing to merge with
-            for fresh in fresh_states:
-                states[(fresh.a, fresh.b)] = fresh
-            return set(states)
-        for fresh in fresh_states:
-            merge_pair(states, fresh, half_life_days=config.half_life_days)
-            touched.add((fresh.a, fresh.b))
-        return touched
-    fresh: dict[tuple[int, int], PairState] = {}
-    fold_interactions(
-        fresh,
-        log_rows(community_id, after_pk=after_pk, upto_pk=upto_pk, until=until),
-        ref=ref,
-        config=config,
-    )
-    for state in fresh.values():
-        merge_pair(states, state, half_life_days=config.half_life_days)
-    return set(fresh)
+    else:
+        last = last_contacts(
+            log_rows(community_id, upto_pk=upto_pk, until=until, touched_after=after_pk)
+        )
+        fresh = pair_states(
+            log_rows(community_id, upto_pk=upto_pk, until=until, touched_after=after_pk),
+            last=last,
+            config=config,
+        ).values()
+    for state in fresh:
+        key = (state.a, state.b)
+        states[key] = state
+        touched.add(key)
+    return touched
 
 
 def load_pair_states(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from communities.models import Community, ProfessionalGroup, Profile
 from metrics import charts, selectors
 from metrics.conf import pipeline_settings
-from metrics.models import Level, MemberMetrics, MetricsSnapshot, TieStrength
+from metrics.models import Level, MemberMetrics, MetricsSnapshot, NetworkEdge, TieStrength
 
 WINDOWS = ("7", "30", "90")
 DEFAULT_WINDOW = "90"
@@ -257,16 +257,10 @@ def drawing(
         ]
     )
     ids = [r["user_id"] for r in rows]
-    threshold = network_threshold(snapshot)
     tie_rows = (
         list(
-            TieStrength.objects.filter(
-                community_id=snapshot.community_id,
-                score__gte=threshold,
-                user_a_id__in=ids,
-                user_b_id__in=ids,
-            )
-            .order_by("-score")
+            NetworkEdge.objects.filter(snapshot=snapshot, user_a_id__in=ids, user_b_id__in=ids)
+            .order_by("-score", "user_a_id", "user_b_id")
             .values_list("user_a_id", "user_b_id", "score", "tie_class")[:EDGE_LIMIT]
         )
         if ids

@@ -6,8 +6,9 @@ Three formats carry the same people under the same identifiers:
   and a ``people`` table resolving the user ids — see docs/dashboard-export.md);
 - the tie network as GraphML (written by hand; the tests read it back with networkx): every
   member of the snapshot is a node (isolates too, so density, components and isolates
-  recomputed from the file match the dashboard), every tie at or above the network threshold
-  an edge;
+  recomputed from the file match the dashboard), every edge of the snapshot's network (ties at
+  or above the network threshold, stored with the snapshot with the exact scores its figures
+  were computed from, never read from the tie table, which later runs move on) an edge;
 - the same edges as a CSV edge list.
 
 ``pseudonymous=True`` replaces names and user ids by stable pseudonyms: ``member-`` + the first
@@ -31,7 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from communities.models import Community
 from metrics.dashboard import group_names, network_threshold, people
-from metrics.models import MemberMetrics, MetricsSnapshot, TieStrength
+from metrics.models import MemberMetrics, MetricsSnapshot, NetworkEdge
 
 EXPORT_SCHEMA = "practica.dashboard-export/1"
 PSEUDONYM_HEX = 10  # 40 bits: collisions are unlikely below millions of members, and checked
@@ -123,11 +124,9 @@ def _member_rows(snapshot: MetricsSnapshot) -> list[dict]:
 
 
 def _edges(snapshot: MetricsSnapshot, members: set[int]) -> list[tuple]:
-    """Ties of the network (score >= threshold) between members of the snapshot."""
+    """The snapshot's network edges between its members, with the scores the run computed."""
     rows = (
-        TieStrength.objects.filter(
-            community_id=snapshot.community_id, score__gte=network_threshold(snapshot)
-        )
+        NetworkEdge.objects.filter(snapshot=snapshot)
         .order_by("user_a_id", "user_b_id")
         .values_list(
             "user_a_id",
@@ -140,6 +139,7 @@ def _edges(snapshot: MetricsSnapshot, members: set[int]) -> list[tuple]:
         )
         .iterator(chunk_size=5000)  # a 10k-member community can have ~10^5 ties; stream them
     )
+    # A member deleted since the run has lost their member row: their edges go with it.
     return [row for row in rows if row[0] in members and row[1] in members]
 
 

@@ -152,3 +152,40 @@ class TieStrength(models.Model):
 
     def __str__(self):
         return f"{self.user_a_id}–{self.user_b_id} ({self.tie_class})"
+
+
+class NetworkEdge(models.Model):
+    """One edge of a snapshot's network, exactly as the run computed it: a tie with a score at or
+    above the network threshold between two members of the snapshot.
+
+    The network measures, the exports and the drawing all read these, so a file exported hours
+    later still carries the network the snapshot's figures were computed on (the tie table moves
+    on with every run and keeps scores only to within ``SCORE_REFRESH``). User ids without
+    foreign keys, as in the snapshot's ``data``: edges are written in bulk on every run, and a
+    departed member's edges drop out with their member row.
+    """
+
+    # Indexed by the unique constraint, which leads with it: no second index to maintain.
+    snapshot = models.ForeignKey(
+        MetricsSnapshot, on_delete=models.CASCADE, related_name="edges", db_index=False
+    )
+    user_a_id = models.BigIntegerField()
+    user_b_id = models.BigIntegerField()
+    score = models.FloatField()
+    tie_class = models.CharField(max_length=6, choices=TieClass.choices)
+    reciprocity = models.FloatField()
+    multiplexity = models.FloatField()
+    duration = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "user_a_id", "user_b_id"], name="one_edge_per_snapshot"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user_a_id__lt=models.F("user_b_id")), name="edge_pair_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_a_id}–{self.user_b_id} in {self.snapshot_id}"

@@ -55,7 +55,14 @@ from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate, spectr
 from metrics.compute.stats import concentration
 from metrics.compute.ties import score_all, tie_summary
 from metrics.conf import metrics_config, pipeline_settings
-from metrics.models import Level, MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
+from metrics.models import (
+    Level,
+    MemberMetrics,
+    MetricsSnapshot,
+    MetricsState,
+    NetworkEdge,
+    TieStrength,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +72,8 @@ SCHEMA = "practica.metrics/1"
 WRITE_BATCH_SIZE = 1000
 # Levels at or above occasional: a member "takes part" (boundary trajectories).
 TAKING_PART = (Level.CORE, Level.ACTIVE, Level.OCCASIONAL)
+# How hard a tie pulls in the network drawing, by class (see _compute).
+LAYOUT_WEIGHTS = {"strong": 2.0, "weak": 1.0}
 
 
 # Seconds spent in each phase of the last run in this process (bench/metrics.py prints them).
@@ -231,6 +240,7 @@ def _record_failure(community_id: int, exc: Exception) -> None:
 class _Result:
     data: dict
     member_rows: list[MemberMetrics]
+    edge_rows: list[NetworkEdge]
     states: dict
     scores: list
     touched: set
@@ -262,11 +272,11 @@ def _compute(plan: _Plan) -> _Result:
     touched = collect.fold_log(
         states,
         cid,
-        ref=as_of_s,
         after_pk=after,
         upto_pk=plan.upto_pk,
         until=None if plan.current else as_of,
         config=config,
+        as_of=as_of_s,
     )
     clock.lap("ties_fold")
     # Scored in a fixed order so that sums over ties come out the same, bit for bit, every run.
@@ -399,9 +409,13 @@ def _compute(plan: _Plan) -> _Result:
     }
 
     clock.lap("participation")
+    edges = [t for t in member_scores if t.score >= config.network_min_score]
+    # The drawing pulls by class, not by score: every score decays a little each hour, and a
+    # force-directed layout turns the smallest change of a weight into a visibly different
+    # picture. So the drawing moves only when a tie appears, goes or changes class.
     positions = network_layout(
         sorted(member_ids),
-        [(t.a, t.b, t.score) for t in member_scores if t.score >= config.weak_threshold],
+        [(t.a, t.b, LAYOUT_WEIGHTS[t.tie_class]) for t in edges if t.tie_class in LAYOUT_WEIGHTS],
         seed=config.betweenness_seed,
     )
     clock.lap("layout")
@@ -430,9 +444,22 @@ def _compute(plan: _Plan) -> _Result:
                 y=y,
             )
         )
+    edge_rows = [
+        NetworkEdge(
+            user_a_id=t.a,
+            user_b_id=t.b,
+            score=t.score,
+            tie_class=t.tie_class,
+            reciprocity=t.reciprocity,
+            multiplexity=t.multiplexity,
+            duration=t.duration,
+        )
+        for t in edges
+    ]
     return _Result(
         data=_json_safe(data),
         member_rows=member_rows,
+        edge_rows=edge_rows,
         states=states,
         scores=scores,
         touched=touched,
@@ -569,9 +596,13 @@ def _write(plan: _Plan, result: _Result, *, started: float) -> MetricsSnapshot:
         )
         if not created:
             MemberMetrics.objects.filter(snapshot=snapshot).delete()
+            NetworkEdge.objects.filter(snapshot=snapshot).delete()
         for row in result.member_rows:
             row.snapshot = snapshot
         MemberMetrics.objects.bulk_create(result.member_rows, batch_size=WRITE_BATCH_SIZE)
+        for edge in result.edge_rows:
+            edge.snapshot = snapshot
+        NetworkEdge.objects.bulk_create(result.edge_rows, batch_size=WRITE_BATCH_SIZE)
         _checkpoint("members_written")
         if plan.current:
             _write_ties(plan, result)
@@ -596,12 +627,13 @@ def _write(plan: _Plan, result: _Result, *, started: float) -> MetricsSnapshot:
 def _write_ties(plan: _Plan, result: _Result) -> None:
     """Bring the tie table up to this run, writing only what changed.
 
-    A row is written when its pair's state changed (new interactions folded in, or a full run
-    found it different), its class changed, or its stored score is ``SCORE_REFRESH`` or more
-    away from this run's. The other rows keep their state (intensities referred to their own
-    ``ref_at``: all the next fold needs) and a score within ``SCORE_REFRESH`` of the exact one;
-    the snapshot itself always uses the exact scores. A full run also deletes the pairs the log
-    no longer has (interactions retracted).
+    A row is written when its pair's state changed (new interactions, or a full run found it
+    different), its class changed, or its stored score is ``SCORE_REFRESH`` or more away from
+    this run's. A pair's state is a function of its own log rows (``collect.fold_log``), so the
+    other rows already hold exactly the state a full run computes; only their stored score lags,
+    by less than ``SCORE_REFRESH``. Nothing that must be exact reads it: the snapshot, its
+    network edges and the exports carry this run's exact scores. A full run also deletes the
+    pairs the log no longer has (interactions retracted).
     """
     if plan.full:
         if connection.vendor == "postgresql":
@@ -655,24 +687,21 @@ TIE_COLUMNS = (
 
 
 def _tie_rows(plan: _Plan, result: _Result, keep):
-    """Yield tie table rows (TIE_COLUMNS order) for the pairs *keep* accepts, intensities
-    referred to as_of. ``result.scores`` is in sorted key order (see ``_compute``)."""
-    as_of_s = plan.as_of.timestamp()
-    rate = math.log(2) / (result.config.half_life_days * 86400)
+    """Yield tie table rows (TIE_COLUMNS order) for the pairs *keep* accepts, each pair's state
+    as it is. ``result.scores`` is in sorted key order (see ``_compute``)."""
     states = result.states
     for tie in result.scores:
         key = (tie.a, tie.b)
         if not keep(key, tie):
             continue
         state = states[key]
-        factor = math.exp((state.ref - as_of_s) * rate) if state.ref != as_of_s else 1.0
         yield (
             plan.community_id,
             tie.a,
             tie.b,
-            state.i_ab * factor,
-            state.i_ba * factor,
-            plan.as_of,
+            state.i_ab,
+            state.i_ba,
+            datetime.fromtimestamp(state.ref, UTC),
             datetime.fromtimestamp(state.first, UTC),
             datetime.fromtimestamp(state.last, UTC),
             dict(sorted(state.channels.items())),
@@ -702,17 +731,14 @@ def _copy_lines(plan: _Plan, result: _Result):
     Written by hand for speed (300,000 pairs on a large community): numbers with repr (exact),
     JSON of numbers and plain channel names, which need no escaping in COPY's text format.
     """
-    as_of_s = plan.as_of.timestamp()
-    rate = math.log(2) / (result.config.half_life_days * 86400)
     states, cid = result.states, plan.community_id
     for tie in result.scores:
         state = states[(tie.a, tie.b)]
-        factor = math.exp((state.ref - as_of_s) * rate) if state.ref != as_of_s else 1.0
         channels = ",".join(f'"{k}":{v!r}' for k, v in sorted(state.channels.items()))
         months = ",".join(map(str, sorted(state.months)))
         yield (
-            f"{cid}\t{tie.a}\t{tie.b}\t{state.i_ab * factor!r}\t{state.i_ba * factor!r}\t"
-            f"{as_of_s!r}\t{state.first!r}\t{state.last!r}\t{{{channels}}}\t[{months}]\t"
+            f"{cid}\t{tie.a}\t{tie.b}\t{state.i_ab!r}\t{state.i_ba!r}\t"
+            f"{state.ref!r}\t{state.first!r}\t{state.last!r}\t{{{channels}}}\t[{months}]\t"
             f"{tie.score!r}\t{tie.reciprocity!r}\t{tie.multiplexity!r}\t{tie.duration!r}\t"
             f"{tie.tie_class}\n"
         )
@@ -741,7 +767,6 @@ def _replace_ties_postgresql(plan: _Plan, result: _Result) -> None:
         for n in names
     )  # fmt: skip
     selected = ", ".join(f"to_timestamp({n})" if n in times else n for n in names)
-    rate = math.log(2) / (result.config.half_life_days * 86400)
     with connection.cursor() as cursor:
         # Dropped here and after use, not only at commit: the caller's transaction may be an
         # outer one that sees several runs (a command, a test).
@@ -764,15 +789,11 @@ def _replace_ties_postgresql(plan: _Plan, result: _Result) -> None:
                 ON CONFLICT (community_id, user_a_id, user_b_id) DO UPDATE SET {updates}
                 WHERE t.tie_class <> EXCLUDED.tie_class
                    OR abs(t.score - EXCLUDED.score) >= %s
+                   OR t.intensity_ab <> EXCLUDED.intensity_ab
+                   OR t.intensity_ba <> EXCLUDED.intensity_ba OR t.ref_at <> EXCLUDED.ref_at
                    OR t.first_at <> EXCLUDED.first_at OR t.last_at <> EXCLUDED.last_at
-                   OR t.channels <> EXCLUDED.channels OR t.months <> EXCLUDED.months
-                   OR abs(t.intensity_ab * exp((date_part('epoch', t.ref_at)
-                          - date_part('epoch', EXCLUDED.ref_at)) * %s) - EXCLUDED.intensity_ab)
-                      > 1e-9 * (1 + EXCLUDED.intensity_ab)
-                   OR abs(t.intensity_ba * exp((date_part('epoch', t.ref_at)
-                          - date_part('epoch', EXCLUDED.ref_at)) * %s) - EXCLUDED.intensity_ba)
-                      > 1e-9 * (1 + EXCLUDED.intensity_ba)""",
-            [SCORE_REFRESH, rate, rate],
+                   OR t.channels <> EXCLUDED.channels OR t.months <> EXCLUDED.months""",
+            [SCORE_REFRESH],
         )
         cursor.execute("DROP TABLE metrics_ties_new")
 

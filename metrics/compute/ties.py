@@ -1,8 +1,9 @@
-"""Tie strength between two members: pair state, incremental fold, decay, score and class.
+"""Tie strength between two members: pair state, decay, score and class.
 
-A pair's state holds its decayed directed intensities referred to a reference time ``ref``, the
-first and last contact, the last time each channel was used and the months with contact. New
-interactions fold in without rereading the log: ``I(T) = I(ref) · 2^(−(T − ref)/h)``. The score
+A pair's state holds its decayed directed intensities referred to its last contact ``ref``, the
+first and last contact, the last time each channel was used and the months with contact: a
+function of the pair's log rows alone, summed exactly, so any run that reads the same rows gets
+the same bits. As of any later T, ``I(T) = I(ref) · 2^(−(T − ref)/h)``. The score
 (docs/METRICS.md, "Tie strength") is
 
     S = F · (base + m·M + d·D) + r·F_r
@@ -41,7 +42,6 @@ DAY = 86400.0
 LN2 = math.log(2.0)
 
 InteractionRow = tuple[int, int, str, float, int]
-PairKindAggregate = tuple[int, int, str, float, float, float, Iterable[int]]
 PairKey = tuple[int, int]
 
 _month_of_day: dict[int, int] = {}
@@ -71,14 +71,26 @@ def row_weight(kind: str, group_size: int, config: MetricsConfig) -> float:
     return weight
 
 
-def _kind_factors(config: MetricsConfig) -> dict[str, float]:
-    """Return the weight applied to a unit sum per kind (w, or w/2 for symmetric kinds)."""
-    return {k: config.weight(k) / (2.0 if k in SYMMETRIC_KINDS else 1.0) for k in KINDS}
+# Intensities are sums of terms each rounded to a whole number of 2^-40 (about 1e-12) and added as
+# integers, which is exact: a pair's state does not depend on the order its rows come in (SQL
+# promises none), so a pair recomputed in an incremental run has the bits a full run gives it.
+# 2^-40 is far below any difference a score can show; a pair would need millions of rows to
+# overflow the 64-bit sum.
+QUANTUM_BITS = 40
+QUANTUM = float(2**QUANTUM_BITS)
+# Terms older than this many e-foldings underflow to 0 anyway (PostgreSQL's exp() raises instead).
+MIN_EXPONENT = -700.0
+
+
+def units_to_intensity(units) -> float:
+    """Return the intensity of a sum of quantised terms (an int, or a Decimal from SQL)."""
+    return math.ldexp(float(units), -QUANTUM_BITS)
 
 
 @dataclass(slots=True)
 class PairState:
-    """The foldable state of one pair (a < b), mirroring a TieStrength row."""
+    """The state of one pair (a < b), mirroring a TieStrength row: the directed intensities
+    referred to ``ref``, the pair's last contact, so the state depends on the pair's rows alone."""
 
     a: int
     b: int
@@ -90,105 +102,74 @@ class PairState:
     channels: dict[str, float] = field(default_factory=dict)
     months: set[int] = field(default_factory=set)
 
-    def intensities_at(self, t: float, half_life_days: float) -> tuple[float, float]:
-        """Return the directed intensities (a→b, b→a) referred to time *t*."""
-        factor = decay(t - self.ref, half_life_days)
-        return self.i_ab * factor, self.i_ba * factor
 
-    def rebase(self, ref: float, half_life_days: float) -> None:
-        """Refer the intensities to *ref* instead of the current reference time."""
-        if ref != self.ref:
-            factor = decay(ref - self.ref, half_life_days)
-            self.i_ab *= factor
-            self.i_ba *= factor
-            self.ref = ref
+def pair_key(actor: int, target: int) -> PairKey:
+    return (actor, target) if actor < target else (target, actor)
 
 
-def fold_interactions(
-    states: dict[PairKey, PairState],
+def last_contacts(rows: Iterable[InteractionRow]) -> dict[PairKey, float]:
+    """Return each pair's last contact in log rows ``(actor, target, kind, t, group_size)``."""
+    last: dict[PairKey, float] = {}
+    for actor, target, _, t, _ in rows:
+        if actor != target:
+            key = pair_key(actor, target)
+            if t > last.get(key, -math.inf):
+                last[key] = t
+    return last
+
+
+def pair_states(
     rows: Iterable[InteractionRow],
     *,
-    ref: float,
     config: MetricsConfig,
+    last: dict[PairKey, float] | None = None,
 ) -> dict[PairKey, PairState]:
-    """Fold log rows ``(actor, target, kind, t, group_size)`` into *states* (mutated, returned)."""
-    rate = LN2 / (config.half_life_days * DAY)
-    factors = _kind_factors(config)
-    channel_of = CHANNEL_OF_KIND
-    symmetric = SYMMETRIC_KINDS
-    exp = math.exp
-    months_cache = _month_of_day
-    get = states.get
-    for actor, target, kind, t, group_size in rows:
-        if actor < target:
-            key = (actor, target)
-        elif actor > target:
-            key = (target, actor)
-        else:
-            continue
-        contribution = factors[kind] * exp((t - ref) * rate)
-        if kind in symmetric and group_size > 2:
-            contribution /= group_size - 1
-        state = get(key)
-        if state is None:
-            state = PairState(key[0], key[1], 0.0, 0.0, ref, t, t, {}, set())
-            states[key] = state
-        else:
-            if state.ref != ref:
-                state.rebase(ref, config.half_life_days)
-            if t < state.first:
-                state.first = t
-            if t > state.last:
-                state.last = t
-        if actor < target:
-            state.i_ab += contribution
-        else:
-            state.i_ba += contribution
-        channels = state.channels
-        channel = channel_of[kind]
-        if channels.get(channel, -1e300) < t:
-            channels[channel] = t
-        month = months_cache.get(int(t // DAY))
-        state.months.add(month if month is not None else month_number(t))
-    return states
+    """Return the state of every pair in log rows ``(actor, target, kind, t, group_size)``.
 
-
-def fold_aggregates(
-    states: dict[PairKey, PairState],
-    rows: Iterable[PairKindAggregate],
-    *,
-    ref: float,
-    config: MetricsConfig,
-) -> dict[PairKey, PairState]:
-    """Fold per-(actor, target, kind) sums aggregated in SQL into *states* (mutated, returned).
-
-    Each row is ``(actor, target, kind, unit_sum, first, last, months)`` where
-    ``unit_sum = Σ 2^(−(ref − t)/h) / m`` with m = 1 for directed kinds and m = group_size − 1 for
-    symmetric kinds; the kind's weight (w, or w/2 for symmetric kinds) is applied here.
+    Each intensity is ``Σ w · 2^(−(last − t)/h)`` over the pair's rows in one direction, referred
+    to the pair's last contact *last* (``last_contacts`` of the same rows; computed here when not
+    given, which reads *rows* twice) and summed exactly (``QUANTUM_BITS``): the same rows in any
+    order give the same bits. ``metrics.collect`` computes the same sums in SQL.
     """
-    factors = _kind_factors(config)
-    for actor, target, kind, unit_sum, first, last, months in rows:
+    if last is None:
+        rows = list(rows)
+        last = last_contacts(rows)
+    rate = LN2 / (config.half_life_days * DAY)
+    weights = {k: config.weight(k) for k in KINDS}
+    exp = math.exp
+    sums: dict[PairKey, list] = {}
+    for actor, target, kind, t, group_size in rows:
         if actor == target:
             continue
-        key = (actor, target) if actor < target else (target, actor)
-        state = states.get(key)
-        if state is None:
-            state = PairState(key[0], key[1], 0.0, 0.0, ref, first, last)
-            states[key] = state
-        elif state.ref != ref:
-            state.rebase(ref, config.half_life_days)
-        contribution = factors[kind] * unit_sum
-        if actor < target:
-            state.i_ab += contribution
-        else:
-            state.i_ba += contribution
-        state.first = min(state.first, first)
-        state.last = max(state.last, last)
+        key = pair_key(actor, target)
+        divisor = 2 * max(group_size - 1, 1) if kind in SYMMETRIC_KINDS else 1
+        term = weights[kind] * exp(max((t - last[key]) * rate, MIN_EXPONENT)) / divisor
+        entry = sums.get(key)
+        if entry is None:
+            # [units a→b, units b→a, first, channels, months]
+            entry = sums[key] = [0, 0, t, {}, set()]
+        entry[0 if actor < target else 1] += round(term * QUANTUM)
+        if t < entry[2]:
+            entry[2] = t
+        channels = entry[3]
         channel = CHANNEL_OF_KIND[kind]
-        if state.channels.get(channel, -math.inf) < last:
-            state.channels[channel] = last
-        state.months.update(months)
-    return states
+        if channels.get(channel, -math.inf) < t:
+            channels[channel] = t
+        entry[4].add(month_number(t))
+    return {
+        key: PairState(
+            key[0],
+            key[1],
+            units_to_intensity(units_ab),
+            units_to_intensity(units_ba),
+            last[key],
+            first,
+            last[key],
+            channels,
+            months,
+        )
+        for key, (units_ab, units_ba, first, channels, months) in sums.items()
+    }
 
 
 class TieScore(NamedTuple):

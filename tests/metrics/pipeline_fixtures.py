@@ -1,12 +1,16 @@
-"""A small hand-made community for the pipeline tests, built through the real services at fixed
-moments (``timezone.now`` is frozen while each step runs), with every expected figure worked out
-by hand in the tests."""
+"""Communities for the pipeline tests: a small hand-made one, built through the real services at
+fixed moments (``timezone.now`` is frozen while each step runs), with every expected figure worked
+out by hand in the tests; and Zachary's karate club logged as answers."""
 
 import contextlib
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
+import networkx as nx
+
+from communities.interactions import interactions_write, spec_for
 from communities.models import Membership, Profile
 from practice.services import endorsements
 from tests.factories import CommunityFactory, ProfessionalGroupFactory, UserFactory, make_member
@@ -82,3 +86,64 @@ def build_smallville() -> Smallville:
     with frozen(day - timedelta(days=3) + timedelta(hours=10)):
         q2 = ask(community, cai, title="Compression after a fall?")
     return Smallville(community, ana, ben, cai, people["dee"], eve, q1, q2, d1)
+
+
+@dataclass
+class Karate:
+    community: object
+    users: list  # users[n] is node n of networkx's karate_club_graph
+    moderator: object  # a moderator without ties (an isolate)
+    rng: random.Random
+
+    def answers(self, moment: datetime, count: int = 6) -> None:
+        """Log *count* more answers along random edges of the club, at *moment*."""
+        edges = list(nx.karate_club_graph().edges())
+        specs = []
+        for k in range(count):
+            u, v = self.rng.choice(edges)
+            specs.append(self._answer(self.users[u], self.users[v], moment, source=self.users[k]))
+        with frozen(moment):
+            interactions_write(specs)
+
+    def _answer(self, actor, target, moment, *, source):
+        return spec_for(
+            community_id=self.community.pk,
+            actor_id=actor.pk,
+            target_id=target.pk,
+            kind="answer",
+            occurred_at=moment,
+            source=source,  # the log keeps one answer per source and pair: vary the source
+        )
+
+
+def build_karate() -> Karate:
+    """Zachary's karate club realised as answers: a tie of weight w is w answers at random
+    moments of the year before T, in random directions; the two clubs are the groups."""
+    graph = nx.karate_club_graph()
+    clubs = {
+        club: ProfessionalGroupFactory(name=club, slug=f"karate-{i}")
+        for i, club in enumerate(sorted({graph.nodes[n]["club"] for n in graph}))
+    }
+    with frozen(T - timedelta(days=400)):
+        community = CommunityFactory(name="Karate club", slug="karate")
+        users = []
+        for node in sorted(graph):
+            user = UserFactory(username=f"karate-{node}")
+            make_member(community, user)
+            club = clubs[graph.nodes[node]["club"]]
+            Profile.objects.filter(user=user).update(professional_group=club)
+            users.append(user)
+        moderator = UserFactory(username="karate-moderator")
+        make_member(community, moderator, role=Membership.Role.MODERATOR)
+    Membership.objects.filter(community=community).update(joined_at=T - timedelta(days=365))
+    karate = Karate(community, users, moderator, random.Random(34))
+    specs = []
+    for u, v, attrs in graph.edges(data=True):
+        for k in range(attrs["weight"]):
+            actor, target = users[u], users[v]
+            if karate.rng.random() < 0.5:
+                actor, target = target, actor
+            moment = T - timedelta(days=karate.rng.uniform(1, 360))
+            specs.append(karate._answer(actor, target, moment, source=users[k]))
+    interactions_write(specs)
+    return karate

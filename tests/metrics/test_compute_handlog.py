@@ -20,7 +20,7 @@ from metrics.compute.config import MetricsConfig
 from metrics.compute.network import network_measures
 from metrics.compute.participation import continuity
 from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate, spectrum
-from metrics.compute.ties import DAY, fold_interactions, score_all, tie_summary
+from metrics.compute.ties import DAY, pair_states, score_all, tie_summary
 
 CONFIG = MetricsConfig()
 T = 1_719_792_000.0  # 2024-07-01 00:00 UTC
@@ -37,9 +37,7 @@ GROUPS = {1: "nurse", 2: "nurse", 3: "physician", 4: "physician"}
 
 @pytest.fixture
 def ties():
-    # Fold in two runs (as the pipeline does): first everything up to T − 90 d, then the rest.
-    states = fold_interactions({}, LOG[:9], ref=T - 90 * DAY, config=CONFIG)
-    states = fold_interactions(states, LOG[9:], ref=T, config=CONFIG)
+    states = pair_states(LOG, config=CONFIG)
     return {(t.a, t.b): t for t in score_all(states.values(), as_of=T, config=CONFIG)}
 
 

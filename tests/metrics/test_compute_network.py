@@ -10,7 +10,7 @@ from networkx.algorithms import bipartite
 
 from metrics.compute.config import MetricsConfig
 from metrics.compute.network import ei_baseline, network_measures
-from metrics.compute.ties import TieScore, classify, fold_interactions, score_all
+from metrics.compute.ties import TieScore, classify, pair_states, score_all
 
 CONFIG = MetricsConfig()
 
@@ -182,7 +182,7 @@ def test_network_davis_co_attendance_split_and_measures():
             for v in present:
                 if u != v:
                     rows.append((u, v, "co_attendance", as_of, len(present)))
-    states = fold_interactions({}, rows, ref=as_of, config=CONFIG)
+    states = pair_states(rows, config=CONFIG)
     newman = bipartite.collaboration_weighted_projected_graph(graph, women)
     assert len(states) == newman.number_of_edges()
     for u, v, data in newman.edges(data=True):

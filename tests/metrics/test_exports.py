@@ -19,6 +19,7 @@ from communities.models import Membership, Profile
 from metrics import exports, services
 from metrics.models import MemberMetrics
 from tests.factories import CommunityFactory, ProfessionalGroupFactory, UserFactory, make_member
+from tests.metrics.pipeline_fixtures import T, build_karate, frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +265,54 @@ def test_graphml_escapes_names(client, exported):
     assert graph.nodes[f"u{users[7].pk}"]["label"] == '<Ann & "Bo">'
     rows = list(csv.DictReader(io.StringIO(_get(client, "export_csv", community).decode())))
     assert rows  # the CSV stays parseable too
+
+
+# --- the export is the snapshot, however the tie table has moved on ------------------------------
+
+
+def _assert_graphml_reproduces(graph, snapshot):
+    """networkx on the file gives the snapshot's figures (docs/dashboard-export.md)."""
+    rows = {
+        f"u{r['user_id']}": r
+        for r in MemberMetrics.objects.filter(snapshot=snapshot).values(
+            "user_id", "betweenness", "strength", "degree"
+        )
+    }
+    network = snapshot.data["network"]
+    assert set(graph.nodes) == set(rows)
+    assert graph.number_of_edges() == network["edges"]
+    assert nx.density(graph) == pytest.approx(network["density"], abs=1e-9)
+    assert nx.transitivity(graph) == pytest.approx(network["transitivity"], abs=1e-9)
+    assert nx.average_clustering(graph) == pytest.approx(network["average_clustering"], abs=1e-9)
+    assert nx.number_connected_components(graph) == network["components"]
+    assert nx.number_of_isolates(graph) == network["isolates"]
+    for _, _, attrs in graph.edges(data=True):
+        attrs["distance"] = 1 / attrs["weight"]
+    betweenness = nx.betweenness_centrality(graph, weight="distance")
+    strength = dict(graph.degree(weight="weight"))
+    for node, row in rows.items():
+        assert betweenness[node] == pytest.approx(row["betweenness"], abs=1e-9), node
+        assert graph.nodes[node]["betweenness"] == row["betweenness"]
+        assert strength[node] == pytest.approx(row["strength"], abs=1e-9), node
+        assert graph.degree(node) == row["degree"]
+
+
+def test_graphml_reproduces_the_dashboard_after_runs_hours_apart(client):
+    """Incremental runs hours apart (scores decay a little, most tie rows are not rewritten),
+    then a full run: every export is the snapshot's network, not the tie table's."""
+    karate = build_karate()
+    community = karate.community
+    with frozen(T):
+        services.metrics_compute(community_id=community.pk)
+    client.force_login(karate.moderator)
+    for hours, full in ((3, False), (9, False), (20, True)):
+        karate.answers(T + timedelta(hours=hours))
+        with frozen(T + timedelta(hours=hours + 1)):
+            snapshot = services.metrics_compute(community_id=community.pk, full=full)
+        assert snapshot.data["run"]["full"] is full
+        graph = _graph(_get(client, "export_graphml", community))
+        _assert_graphml_reproduces(graph, snapshot)
+        rows = list(csv.DictReader(io.StringIO(_get(client, "export_csv", community).decode())))
+        assert len(rows) == graph.number_of_edges()
+        for row in rows:
+            assert float(row["weight"]) == graph[row["source"]][row["target"]]["weight"]

@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 
 from metrics import selectors, services
-from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
-from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
+from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, NetworkEdge, TieStrength
+from tests.metrics.pipeline_fixtures import T, build_karate, build_smallville, frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,6 @@ def test_pipeline_member_rows(village):
 def test_pipeline_ties_match_hand_formula(village):
     compute(village.community)
 
-    t0 = T.timestamp()
     ana_ben_reply = decayed(1, 40 * DAY + 3600)  # ben -> ana, T-40d-1h
     ana_ben_answer = decayed(2, 10 * DAY)  # ana -> ben, T-10d
     cai_ben_answer = decayed(2, 10 * DAY - 3 * 3600)  # cai -> ben
@@ -140,7 +139,7 @@ def test_pipeline_ties_match_hand_formula(village):
     assert set(ties) == set(expected)
     for pair, score in expected.items():
         assert ties[pair].score == pytest.approx(score, rel=1e-9), pair
-        assert ties[pair].ref_at.timestamp() == t0
+        assert ties[pair].ref_at == ties[pair].last_at < T  # intensities as of the last contact
     assert ties[("ana", "eve")].tie_class == "latent"  # one vote: cheap
     assert ties[("ana", "ben")].tie_class == "weak"
     assert ties[("ben", "cai")].tie_class == "weak"
@@ -222,9 +221,10 @@ def test_pipeline_incremental_run_equals_full_run(village):
         }
 
     folded = intensities_at(later)
-    # Untouched pairs keep their state referred to the previous run; touched ones move on.
+    # States are referred to each pair's last contact: ana answered Q2, ben did not.
     refs = dict(TieStrength.objects.values_list("user_a", "ref_at").filter(user_b=village.cai))
-    assert refs == {village.ana.pk: later, village.ben.pk: T}  # ana answered Q2; ben did not
+    assert refs[village.ana.pk] == T + timedelta(hours=1)
+    assert refs[village.ben.pk] < T
     folded_data = incremental.data
 
     full = compute(village.community, later, full=True)
@@ -232,9 +232,66 @@ def test_pipeline_incremental_run_equals_full_run(village):
     rebuilt = intensities_at(later)
     assert set(rebuilt) == set(folded)
     for key, values in rebuilt.items():
-        assert folded[key] == pytest.approx(values, rel=1e-9)
+        assert folded[key] == values
     for key in ("levels", "ties", "windows", "transitions", "trajectories"):
         assert full.data[key] == folded_data[key]
+
+
+def _run_figures(snapshot):
+    """What a run computed, apart from the run's own description: the data, every member's
+    figures and position, and the snapshot's network edges with their scores."""
+    data = {
+        k: v for k, v in snapshot.data.items() if k not in ("computed_at", "duration_ms", "run")
+    }
+    members = list(
+        MemberMetrics.objects.filter(snapshot=snapshot)
+        .order_by("user_id")
+        .values_list("user_id", "strength", "betweenness", "degree", "level", "x", "y")
+    )
+    edges = list(
+        NetworkEdge.objects.filter(snapshot=snapshot)
+        .order_by("user_a_id", "user_b_id")
+        .values_list("user_a_id", "user_b_id", "score", "tie_class", "reciprocity")
+    )
+    return data, members, edges
+
+
+def test_pipeline_incremental_run_is_bit_identical_to_a_full_run():
+    """A run, new interactions, an incremental run: the same bits as a full run over the same
+    log at the same moment (member strengths, tie scores, layout, every figure)."""
+    karate = build_karate()
+    with frozen(T):
+        services.metrics_compute(community_id=karate.community.pk)
+    karate.answers(T + timedelta(hours=3))
+    with frozen(T + timedelta(hours=4)):
+        incremental = services.metrics_compute(community_id=karate.community.pk)
+        assert incremental.data["run"]["full"] is False
+        folded = _run_figures(incremental)
+        full = services.metrics_compute(community_id=karate.community.pk, full=True)
+    assert full.pk == incremental.pk and full.data["run"]["full"] is True
+    rebuilt = _run_figures(full)
+
+    for (u, *figures), (v, *expected) in zip(folded[1], rebuilt[1], strict=True):
+        assert (u, figures) == (v, expected)
+    assert folded[2] == rebuilt[2]
+    assert len(rebuilt[2]) == rebuilt[0]["network"]["edges"] > 40
+    assert folded[0] == rebuilt[0]
+
+
+def test_pipeline_layout_of_an_unchanged_network_stays_put():
+    """Hours pass, nobody interacts: every score decays a little, no tie changes class, and the
+    drawing does not move."""
+    karate = build_karate()
+    with frozen(T):
+        first = services.metrics_compute(community_id=karate.community.pk)
+    with frozen(T + timedelta(hours=5)):
+        later = services.metrics_compute(community_id=karate.community.pk)
+    before, after = _run_figures(first), _run_figures(later)
+    assert [e[:2] + e[3:4] for e in before[2]] == [e[:2] + e[3:4] for e in after[2]]
+    assert before[2] != after[2]  # the scores did decay
+    positions = [(u, x, y) for u, *_, x, y in before[1]]
+    assert positions == [(u, x, y) for u, *_, x, y in after[1]]
+    assert all(x is not None for _, x, _ in positions)
 
 
 def test_pipeline_failure_mid_run_leaves_previous_result(village, monkeypatch):
@@ -351,7 +408,8 @@ def test_snapshots_prune_keeps_recent_daily_and_monthly(village):
 
 
 def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
-    """The per-pair GROUP BY (with exp in SQL) gives the states of metrics.compute's row fold."""
+    """The per-pair GROUP BY (with exp in SQL) gives the states of metrics.compute's row fold;
+    each, folding in the rows after a watermark, gives exactly its full fold's states."""
     import random
 
     from django.contrib.contenttypes.models import ContentType
@@ -381,14 +439,28 @@ def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
     )
     config = metrics_config()
     upto = collect.log_high_water(village.community.pk)
-    kwargs = {"ref": T.timestamp(), "after_pk": 0, "upto_pk": upto, "until": None, "config": config}
+    kwargs = {"as_of": T.timestamp(), "until": None, "config": config}
+
+    def fold(*, after_pk=0, upto_pk=upto, states=None):
+        states = {} if states is None else states
+        touched = collect.fold_log(
+            states, village.community.pk, after_pk=after_pk, upto_pk=upto_pk, **kwargs
+        )
+        return states, touched
 
     assert collect.sql_aggregation_available()
-    by_sql: dict = {}
-    collect.fold_log(by_sql, village.community.pk, **kwargs)
-    by_row: dict = {}
+    by_sql, _ = fold()
     with mock.patch.object(collect, "sql_aggregation_available", return_value=False):
-        collect.fold_log(by_row, village.community.pk, **kwargs)
+        by_row, _ = fold()
+        # Incremental: the pairs with rows after the watermark, recomputed from all their rows.
+        earlier, _ = fold(upto_pk=upto - 3)
+        folded, touched = fold(after_pk=upto - 3, states=earlier)
+    assert folded == by_row
+    assert 0 < len(touched) < len(by_row)
+    earlier, _ = fold(upto_pk=upto - 3)
+    folded, touched_sql = fold(after_pk=upto - 3, states=earlier)
+    assert folded == by_sql
+    assert touched_sql == touched
 
     assert set(by_sql) == set(by_row)
     for key, row_state in by_row.items():
@@ -396,8 +468,7 @@ def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
         assert (sql_state.i_ab, sql_state.i_ba) == pytest.approx(
             (row_state.i_ab, row_state.i_ba), rel=1e-9
         )
-        assert sql_state.first == pytest.approx(row_state.first, abs=1e-3)
-        assert sql_state.last == pytest.approx(row_state.last, abs=1e-3)
+        assert (sql_state.first, sql_state.last) == (row_state.first, row_state.last)
         assert sql_state.channels.keys() == row_state.channels.keys()
         assert sql_state.months == row_state.months
 
@@ -419,7 +490,7 @@ def test_full_run_on_postgresql_writes_only_changed_ties(village):
     after = {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()}
     new_pair = (village.cai.pk, village.dee.pk)
     assert set(after) == set(before) | {new_pair}
-    assert after[new_pair]["ref_at"] == T + timedelta(hours=3)
+    assert after[new_pair]["ref_at"] == T + timedelta(hours=2)  # the pair's last contact
     for key, row in before.items():
         assert after[key] == row  # same id, same state, score within 0.01: left alone
     assert snapshot.data["ties"]["pairs"] == 4
