@@ -726,6 +726,36 @@ def access_change_proposal(*, user, slug: str, item_id, proposal_id) -> "ChangeP
     return proposal
 
 
+def can_see_curation_comment(user, event, item) -> bool:
+    """May *user*, who may open *item*, see the comment of *event*, an entry of its log?
+
+    The log is part of the item's page, but some comments are a conversation between the
+    moderators and one member: a change proposal's note and the moderators' answers to it
+    (the proposer reads those on the proposal's page), and what a moderator tells the proposer
+    of a new item before its first publication (sent back, declined by archiving). Those are
+    for the moderators and the member; every other comment is for every reader of the item.
+    """
+    from knowledge.models import CurationEvent
+
+    Action = CurationEvent.Action
+    # An item is sent back or declined only as a proposal, and a published item never becomes
+    # a proposal again: what precedes the first publication was said to its proposer.
+    to_the_proposer = event.action in (Action.CHANGES_REQUESTED, Action.ARCHIVED) and (
+        item.published_at is None or event.created_at < item.published_at
+    )
+    about_a_change = event.action in (
+        Action.CHANGE_PROPOSED,
+        Action.CHANGE_ACCEPTED,
+        Action.CHANGE_DECLINED,
+        Action.CHANGES_REQUESTED,
+    )
+    if not (to_the_proposer or about_a_change) or can_curate(user, item.community):
+        return True
+    if not user.is_authenticated:
+        return False
+    return event.actor_id == user.pk or (to_the_proposer and item.proposed_by_id == user.pk)
+
+
 def can_edit_change_proposal(user, proposal) -> bool:
     """The proposer revises or withdraws their own open proposal while they may post."""
     return (

@@ -77,10 +77,12 @@ def item_page(*, user, item: Item) -> ItemPage:
         contributors=contributors,
         links=list(item.links.order_by("position", "pk")),
         attachments=list(item.attachments.order_by("uploaded_at", "pk")),
-        events=list(
+        events=_readable_events(
+            user,
+            item,
             item.curation_events.select_related("actor__profile").order_by("-created_at", "-pk")[
                 :EVENTS_SHOWN
-            ]
+            ],
         ),
         can_edit=permissions.can_edit_item(user, item),
         can_propose_change=permissions.can_propose_change(user, item),
@@ -195,9 +197,21 @@ def item_history(*, item: Item) -> list[HistoryEntry]:
     return list(reversed(entries))
 
 
-def item_events(*, item: Item) -> list[CurationEvent]:
-    return list(
-        item.curation_events.select_related("actor__profile").order_by("-created_at", "-pk")
+def _readable_events(user, item: Item, events) -> list[CurationEvent]:
+    """The entries of *item*'s log, each carrying its comment only if *user* may see it."""
+    events = list(events)
+    for event in events:
+        if not permissions.can_see_curation_comment(user, event, item):
+            event.comment = ""
+    return events
+
+
+def item_events(*, user, item: Item) -> list[CurationEvent]:
+    """*item*'s whole log as *user* may see it, newest first."""
+    return _readable_events(
+        user,
+        item,
+        item.curation_events.select_related("actor__profile").order_by("-created_at", "-pk"),
     )
 
 

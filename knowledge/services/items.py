@@ -486,7 +486,9 @@ def change_accept(*, proposal: ChangeProposal, by, comment: str = "") -> ChangeP
                 item=item,
                 content=content,
                 editor=proposer,
-                comment=(proposal.note or "Proposed change")[:200] + f" (accepted by {by})",
+                # Not the proposer's note: it was written for the moderators, and the
+                # history is for every reader of the item.
+                comment=f"Proposed change (accepted by {by})",
                 at=now,
             )
             _save_item(item)

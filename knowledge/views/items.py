@@ -252,7 +252,7 @@ def item_history_view(request, slug, item_id):
         item.community,
         item=item,
         entries=selectors.item_history(item=item),
-        events=selectors.item_events(item=item),
+        events=selectors.item_events(user=request.user, item=item),
         can_curate=permissions.can_curate(request.user, item.community),
     )
     return render(request, "knowledge/history.html", context)

@@ -240,3 +240,73 @@ def test_banned_members_cannot_propose_or_edit(open_community):
         propose(open_community, member)
     with pytest.raises(PermissionDenied):
         edit(item, member, body="Still here")
+
+
+# --- curation comments: the item's activity log carries only what its reader may see ----------
+# A change proposal's note is for the moderators; their answers (ask for changes, decline,
+# accept) are for the proposer, on the proposal's page; what a moderator tells the proposer of
+# a new item before it is published (send back, decline by archiving) is for that proposer.
+# Comments meant for the history (an edit's "what did you change?") are for every reader.
+
+EVERYONE = {"anonymous", "outsider", "staff", "member", "proposer", "changer", "moderator", "admin"}
+CURATION_CANARIES = {
+    "canary-x1-sent-back": {"proposer", "moderator", "admin"},
+    "canary-x2-change-note": {"changer", "moderator", "admin"},
+    "canary-x3-ask-for-changes": {"moderator", "admin"},
+    "canary-x4-decline": {"moderator", "admin"},
+    "canary-x5-accepted-note": {"changer", "moderator", "admin"},
+    "canary-x6-accept-reply": {"moderator", "admin"},
+    "canary-x7-edit-comment": EVERYONE,
+    "canary-x8-refused-proposal": {"proposer", "moderator", "admin"},
+}
+
+
+@pytest.fixture
+def curation_log(open_community):
+    from knowledge.services import items as item_services
+
+    people = {
+        "proposer": member_of(open_community),
+        "changer": member_of(open_community),
+        "member": member_of(open_community),
+        "moderator": moderator_of(open_community),
+    }
+    proposer, changer, moderator = people["proposer"], people["changer"], people["moderator"]
+    item = propose(open_community, proposer)
+    curation.item_request_changes(item=item, by=moderator, comment="canary-x1-sent-back")
+    edit(item, proposer, summary="A better summary.")  # resubmitted
+    item = curation.item_publish(item=item, by=moderator)
+    change = propose_change(item, changer, note="canary-x2-change-note", body="Version two")
+    item_services.change_request_changes(
+        proposal=change, by=moderator, comment="canary-x3-ask-for-changes"
+    )
+    change = propose_change(item, changer, note="canary-x2-change-note", body="Version three")
+    item_services.change_decline(proposal=change, by=moderator, comment="canary-x4-decline")
+    change = propose_change(item, changer, note="canary-x5-accepted-note", body="Version four")
+    item_services.change_accept(proposal=change, by=moderator, comment="canary-x6-accept-reply")
+    edit(item, moderator, summary="Edited again.", comment="canary-x7-edit-comment")
+    refused = propose(open_community, proposer, title="A refused proposal")
+    curation.item_archive(item=refused, by=moderator, comment="canary-x8-refused-proposal")
+    return item, refused, people
+
+
+@pytest.mark.parametrize("viewer", sorted(EVERYONE))
+def test_curation_comments_reach_only_their_readers(client, curation_log, viewer):
+    item, refused, people = curation_log
+    user = {
+        "anonymous": lambda: None,
+        "outsider": UserFactory,
+        "staff": lambda: UserFactory(is_staff=True),
+        "admin": make_admin,
+    }.get(viewer, lambda: people[viewer])()
+    if user is not None:
+        client.force_login(user)
+    pages = []
+    for shown in (item, refused):
+        for name in ("knowledge:item", "knowledge:item_history"):
+            response = client.get(reverse(name, args=[shown.community.slug, shown.pk]))
+            assert response.status_code == 200, (name, shown)
+            pages.append(response.content.decode())
+    body = "\n".join(pages)
+    for canary, readers in CURATION_CANARIES.items():
+        assert (canary in body) is (viewer in readers), canary
