@@ -186,6 +186,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis reconnects for as long as Redis is away (the default gives up after
+# 100 attempts, about 47 minutes, and the worker exits), and lets a task it is running finish:
+# a metrics run needs only the database; its acknowledgement may fail, and then the message is
+# delivered again after the visibility timeout, which a run survives (it is idempotent).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Celery 5.7.0's own consumer exits instead of reconnecting when Redis drops while it holds an
+# unacknowledged task (config/celery_worker.py says why).
+CELERY_WORKER_CONSUMER = "config.celery_worker:Consumer"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": BROKER_TIMEOUT_SECONDS,
     "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,

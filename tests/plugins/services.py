@@ -10,7 +10,10 @@
 
 Fixtures for background-task tests live here too: ``redis_url`` (a flushed test database on
 the real Redis) and ``celery_broker`` (point ``config.celery.app`` at another broker, restored
-afterwards).
+afterwards). Fault drills get real processes (tests/plugins/processes.py): ``own_redis`` (a
+redis-server of the test's own on a free port, to kill or freeze), ``celery_workers`` and
+``web_servers`` (factories of a real worker and a gunicorn on the test database, pointed at a
+Redis URL, stopped afterwards).
 """
 
 import contextlib
@@ -21,6 +24,16 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.plugins.processes import (
+    CeleryWorker,
+    RedisServer,
+    WebServer,
+    free_port,
+    redis_server_path,
+)
+
+__all__ = ["free_port"]  # imported from here by tests that need a port where nothing listens
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -151,13 +164,6 @@ def celery_broker():
     return broker_pointed_at
 
 
-def free_port() -> int:
-    """Return a local TCP port where nothing listens (bound once, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def host_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     return parts.hostname or "127.0.0.1", parts.port or 6379
@@ -199,3 +205,49 @@ def silent_server():
     server = SilentServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_redis():
+    """A started redis-server of this test's own on a free port (never the shared one)."""
+    if redis_server_path() is None:
+        _missing("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def _test_database_name() -> str:
+    from django.db import connection
+
+    return str(connection.settings_dict["NAME"])
+
+
+@pytest.fixture
+def celery_workers():
+    """Return ``start(redis_url, **options)``: a real worker on the test database, ready."""
+    started = []
+
+    def start(redis_url: str, *, ready: bool = True, **options) -> CeleryWorker:
+        worker = CeleryWorker(database_name=_test_database_name(), redis_url=redis_url, **options)
+        started.append(worker)
+        return worker.wait_ready() if ready else worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def web_servers():
+    """Return ``start(redis_url, **options)``: gunicorn on the test database, listening."""
+    started = []
+
+    def start(redis_url: str, **options) -> WebServer:
+        server = WebServer(database_name=_test_database_name(), redis_url=redis_url, **options)
+        started.append(server)
+        return server.wait_ready()
+
+    yield start
+    for server in started:
+        server.stop()
