@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class CommunitiesConfig(AppConfig):
     name = "communities"
     verbose_name = "Communities and membership"
+
+    def ready(self):
+        # A signal, although services are the rule here: users are also created by code we do
+        # not own (createsuperuser, the admin's "Add user", allauth, importers calling
+        # create_user), and the user model is Django's, so no manager or save() of ours runs.
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _profile_for_new_user,
+            sender=get_user_model(),
+            dispatch_uid="communities.profile_for_new_user",
+        )
+
+
+def _profile_for_new_user(sender, instance, created, raw=False, **kwargs):
+    """Give every new user a profile (fixtures, loaded raw, bring their own rows)."""
+    if created and not raw:
+        from communities.services import profile_for
+
+        profile_for(instance)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities import permissions, services
-from communities.models import Community, Invitation, Membership, MembershipEvent
+from communities.models import Community, Invitation, Membership, MembershipEvent, display_name
 
 User = get_user_model()
 Visibility = Community.Visibility
@@ -1003,7 +1003,7 @@ def _build_community(spec, plans, users, admin, summary, now, log) -> None:
             community=community,
             moderator=moderator,
             admin=admin,
-            invitation_note=f"For {user.profile.name}",
+            invitation_note=f"For {display_name(user)}",
         )
         _backdate(membership, plan, now)
         created += 1

@@ -67,6 +67,19 @@ class Profile(models.Model):
         return self.display_name or self.user.username
 
 
+def display_name(user) -> str:
+    """Return the name to show for *user*: their profile's display name, else their username.
+
+    Every user gets a profile (``CommunitiesConfig.ready``), but rows inserted in bulk or
+    deleted by hand have none, and a page must still show the person. Callers that list people
+    load ``user__profile`` with the users (``select_related``).
+    """
+    if user is None:
+        return ""
+    profile = getattr(user, "profile", None)  # RelatedObjectDoesNotExist is an AttributeError
+    return (profile.display_name if profile is not None else "") or user.username
+
+
 class Community(models.Model):
     class Visibility(models.TextChoices):
         OPEN = "open", "Open"

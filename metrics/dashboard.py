@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from communities.models import Community, ProfessionalGroup, Profile
+from communities.models import Community, ProfessionalGroup, Profile, display_name
 from metrics import charts, selectors
 from metrics.conf import pipeline_settings
 from metrics.models import Level, MemberMetrics, MetricsSnapshot, NetworkEdge, TieStrength
@@ -412,11 +412,10 @@ def my_ties(community: Community, user) -> list[dict]:
     result = []
     for tie in rows:
         partner = tie.user_b if tie.user_a_id == user.pk else tie.user_a
-        profile = getattr(partner, "profile", None)
         result.append(
             {
                 "partner": partner,
-                "name": profile.name if profile else partner.username,
+                "name": display_name(partner),
                 "score": tie.score,
                 "tie_class": tie.tie_class,
                 "reciprocity": tie.reciprocity,

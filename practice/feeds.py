@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from communities import permissions
+from communities.models import display_name
 from practice.selectors import threads as selectors
 
 
@@ -58,8 +59,7 @@ class CommunityThreadsFeed(Feed):
         return reverse("practice:thread", args=[thread.community.slug, thread.pk])
 
     def item_author_name(self, thread):
-        profile = getattr(thread.author, "profile", None)
-        return profile.name if profile else thread.author.username
+        return display_name(thread.author)
 
     def item_pubdate(self, thread):
         return thread.created_at

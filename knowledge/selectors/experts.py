@@ -26,7 +26,7 @@ from django.db.models.functions import Least
 from taggit.models import TaggedItem as ProfileTaggedItem
 
 from communities import permissions
-from communities.models import Community, Membership, Profile
+from communities.models import Community, Membership, Profile, display_name
 from knowledge.models import Item, ItemContributor
 from practice.models import Post, Thread
 
@@ -64,8 +64,7 @@ class ExpertScore:
 
     @property
     def name(self) -> str:
-        profile = getattr(self.user, "profile", None)
-        return (profile.name if profile else "") or self.user.username
+        return display_name(self.user)
 
     def add(self, other: "ExpertScore") -> None:
         self.accepted += other.accepted

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from communities import permissions
+from communities.models import display_name
 from knowledge.models import SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Item
 from practice.models import Post, Thread
 
@@ -73,11 +74,6 @@ def promotion_source(*, thread: Thread, post: Post | None = None) -> PromotionSo
         .order_by("-is_opening", "created_at", "pk")
     )
     return PromotionSource(thread=thread, post=post, posts=list(posts))
-
-
-def _name(user) -> str:
-    profile = getattr(user, "profile", None)
-    return (profile.name if profile else "") or user.username
 
 
 LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")
@@ -156,7 +152,7 @@ def promotion_draft(*, source: PromotionSource) -> PromotionDraft:
         verb = "asked" if thread.is_question else "wrote"
         heading = "The question" if thread.is_question else "How it started"
         sections.append(
-            f"## {heading}\n\n{_name(opening.author)} {verb}:\n\n{_quote(opening.body)}"
+            f"## {heading}\n\n{display_name(opening.author)} {verb}:\n\n{_quote(opening.body)}"
         )
     for post in others:
         if post.pk == thread.accepted_post_id:
@@ -165,7 +161,9 @@ def promotion_draft(*, source: PromotionSource) -> PromotionDraft:
             heading, verb = "An answer", "answered"
         else:
             heading, verb = "A reply", "replied"
-        sections.append(f"## {heading}\n\n{_name(post.author)} {verb}:\n\n{_quote(post.body)}")
+        sections.append(
+            f"## {heading}\n\n{display_name(post.author)} {verb}:\n\n{_quote(post.body)}"
+        )
     return PromotionDraft(
         kind=DEFAULT_KIND.get(thread.kind, Item.Kind.METHOD),
         title=_shorten(thread.title, TITLE_MAX_LENGTH),

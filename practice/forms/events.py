@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from communities.models import display_name
 from practice.models import RSVP, Event
 from practice.services.events import CAPACITY_MAX, time_zone_names
 
@@ -128,9 +129,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, rsvps=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].choices = [
-            (r.user_id, r.user.profile.name or r.user.username) for r in rsvps
-        ]
+        self.fields["attendees"].choices = [(r.user_id, display_name(r.user)) for r in rsvps]
 
     def other_usernames(self) -> list[str]:
         raw = self.cleaned_data.get("others") or ""

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 
 from communities import permissions
+from communities.models import display_name
 from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
 
 User = get_user_model()
@@ -126,11 +127,6 @@ class PostItem:
             or self.can_unaccept
             or self.can_restore
         )
-
-
-def _display_name(user) -> str:
-    profile = getattr(user, "profile", None)
-    return (profile.name if profile else "") or user.username
 
 
 def _css_class(post: Post, is_accepted: bool) -> str:
@@ -238,8 +234,8 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
                 pid=str(post.pk),
                 css_class=_css_class(post, is_accepted),
                 verb="asked" if post.is_opening else "answered" if post.is_answer else "replied",
-                author_name=_display_name(post.author),
-                reply_to_name=_display_name(post.reply_to.author) if post.reply_to_id else "",
+                author_name=display_name(post.author),
+                reply_to_name=display_name(post.reply_to.author) if post.reply_to_id else "",
             )
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
