@@ -852,7 +852,7 @@ def _ensure_admin(password_hash: str, summary: Summary):
         summary.users_created += 1
     elif not permissions.is_admin(admin):
         raise RuntimeError(
-            f"A user named {ADMIN_USERNAME!r} exists but is not staff; the demo needs its admin."
+            f"A user named {ADMIN_USERNAME!r} is not a site admin; the demo needs its admin."
         )
     elif not is_demo_email(admin.email):
         summary.skipped_usernames.append(ADMIN_USERNAME)
