@@ -620,7 +620,11 @@ def items_visible_to(user, community: Community):
     qs = Item.objects.filter(community=community)
     if can_curate(user, community):
         return qs
-    readable = Q(state__in=[Item.State.PUBLISHED, Item.State.ARCHIVED])
+    # An archived item stays readable only if it was once published (old links lead on to its
+    # successor); a proposal archived unpublished stays as private as it was.
+    readable = Q(state=Item.State.PUBLISHED) | Q(
+        state=Item.State.ARCHIVED, published_at__isnull=False
+    )
     if user.is_authenticated:
         readable |= Q(proposed_by=user)
     return qs.filter(readable)

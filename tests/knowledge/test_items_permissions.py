@@ -141,6 +141,33 @@ def test_archived_items_are_readable_by_address_but_not_listed(client, open_comm
     assert [i.pk for i in listed.object_list] == [new.pk]
 
 
+def test_a_proposal_archived_unpublished_stays_with_its_proposer_and_moderators(
+    client, open_community
+):
+    proposer, other, moderator = (
+        member_of(open_community),
+        member_of(open_community),
+        moderator_of(open_community),
+    )
+    refused = propose(open_community, proposer, title="CANARY-refused-title")
+    curation.item_archive(item=refused, by=moderator, comment="Out of scope")
+    urls = [
+        refused.get_absolute_url(),
+        reverse("knowledge:item_history", args=["wound-care", refused.pk]),
+    ]
+    for viewer in (None, other, UserFactory()):
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 404, (viewer, url)
+            assert "CANARY-refused-title" not in response.content.decode()
+    for viewer in (proposer, moderator):
+        client.force_login(viewer)
+        assert all(client.get(url).status_code == 200 for url in urls)
+
+
 def test_change_proposals_are_for_their_proposer_and_moderators(client, open_community):
     member, other, moderator = (
         member_of(open_community),
@@ -302,10 +329,11 @@ def test_curation_comments_reach_only_their_readers(client, curation_log, viewer
     if user is not None:
         client.force_login(user)
     pages = []
-    for shown in (item, refused):
+    refused_readers = {"proposer", "moderator", "admin"}
+    for shown, readable in ((item, True), (refused, viewer in refused_readers)):
         for name in ("knowledge:item", "knowledge:item_history"):
             response = client.get(reverse(name, args=[shown.community.slug, shown.pk]))
-            assert response.status_code == 200, (name, shown)
+            assert response.status_code == (200 if readable else 404), (name, shown)
             pages.append(response.content.decode())
     body = "\n".join(pages)
     for canary, readers in CURATION_CANARIES.items():
