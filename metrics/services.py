@@ -6,8 +6,10 @@ transaction: the snapshot, its member rows, the tie table and the state's waterm
 the previous snapshot until that transaction commits; a run that dies half-way writes nothing.
 
 Runs are deterministic: a run as of T (rounded up to the minute) over the same log and content
-gives the same ``data`` (apart from ``computed_at`` and ``duration_ms``, which describe the run),
-and a snapshot for the same moment is replaced, never duplicated (``unique (community, as_of)``).
+gives the same ``data``, member rows and network edges, bit for bit, whether it rebuilt the tie
+table or folded in only the new rows (a pair's state is an exact function of its log rows, see
+``collect.fold_log``); only ``computed_at``, ``duration_ms`` and ``run`` describe the run itself.
+A snapshot for the same moment is replaced, never duplicated (``unique (community, as_of)``).
 
 Requests are coalesced (``metrics_request``): the first request after a run wins the right to
 enqueue (one atomic upsert ``... WHERE pending_since IS NULL``), later ones add nothing until the
