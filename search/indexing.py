@@ -15,13 +15,17 @@ a reader may search is decided by ``communities.permissions.searchable_entries``
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Replace
+from taggit.models import TaggedItem as TaggitItem
 
 from communities import permissions
 from communities.models import Community, Membership, Profile
+from knowledge.models import Item, TaggedItem
+from practice.models import Post, TaggedThread, Thread
 from search.models import TEXT_MAX_CHARS, SearchEntry
 from search.text import clean_text, html_to_text, index_text, tag_field
 
@@ -95,22 +99,24 @@ def _title(value: str) -> str:
 # --- threads and posts -------------------------------------------------------------------------
 
 
-def _thread_tags(thread_ids: list[int]) -> dict[int, list[str]]:
-    from django.contrib.contenttypes.models import ContentType
-
-    from practice.models import TaggedThread, Thread
-
+def _tag_names(through, model, object_ids) -> dict[int, list[str]]:
+    """Return the tag names of each *model* object in *object_ids* (ids or a subquery), sorted,
+    read from the taggit *through* table."""
     rows = (
-        TaggedThread.objects.filter(
-            content_type=ContentType.objects.get_for_model(Thread), object_id__in=thread_ids
+        through.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=object_ids
         )
         .order_by("tag__name")
         .values_list("object_id", "tag__name")
     )
     tags: dict[int, list[str]] = {}
-    for thread_id, name in rows:
-        tags.setdefault(thread_id, []).append(name)
+    for object_id, name in rows:
+        tags.setdefault(object_id, []).append(name)
     return tags
+
+
+def _thread_tags(thread_ids: list[int]) -> dict[int, list[str]]:
+    return _tag_names(TaggedThread, Thread, thread_ids)
 
 
 def _solved(thread) -> bool | None:
@@ -158,8 +164,6 @@ def _thread_entries(threads: list, posts: Iterable, tags: dict[int, list[str]]) 
 
 
 def _visible_posts(thread_ids):
-    from practice.models import Post
-
     return (
         Post.objects.filter(thread_id__in=thread_ids, is_hidden=False, is_opening=False)
         .only("pk", "thread_id", "body_html", "created_at", "edited_at")
@@ -170,8 +174,6 @@ def _visible_posts(thread_ids):
 def thread_changed(thread_id: int) -> None:
     """Re-index a thread (its opening post is its text) and its posts; drop them all if the
     thread is hidden or gone."""
-    from practice.models import Thread
-
     thread = Thread.objects.select_related("opening_post").filter(pk=thread_id).first()
     with transaction.atomic():
         if thread is None or thread.is_hidden:
@@ -188,8 +190,6 @@ def thread_changed(thread_id: int) -> None:
 
 def post_changed(post_id: int) -> None:
     """Re-index a post; drop it if hidden or gone. An opening post re-indexes its thread."""
-    from practice.models import Post
-
     post = (
         Post.objects.select_related("thread")
         .only(
@@ -250,26 +250,10 @@ def _item_entries(items: list, tags: dict[int, list[str]]) -> list:
 
 
 def _item_tags(item_ids: list[int]) -> dict[int, list[str]]:
-    from django.contrib.contenttypes.models import ContentType
-
-    from knowledge.models import Item, TaggedItem
-
-    rows = (
-        TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Item), object_id__in=item_ids
-        )
-        .order_by("tag__name")
-        .values_list("object_id", "tag__name")
-    )
-    tags: dict[int, list[str]] = {}
-    for item_id, name in rows:
-        tags.setdefault(item_id, []).append(name)
-    return tags
+    return _tag_names(TaggedItem, Item, item_ids)
 
 
 def _published_items():
-    from knowledge.models import Item
-
     return Item.objects.filter(state=Item.State.PUBLISHED)
 
 
@@ -319,22 +303,11 @@ def _member_entries(memberships: list, expertise: dict[int, list[str]]) -> list:
 
 
 def _expertise(user_ids: list[int]) -> dict[int, list[str]]:
-    from django.contrib.contenttypes.models import ContentType
-    from taggit.models import TaggedItem as TaggitItem
-
-    rows = (
-        TaggitItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Profile),
-            object_id__in=Profile.objects.filter(user_id__in=user_ids).values("pk"),
-        )
-        .order_by("tag__name")
-        .values_list("object_id", "tag__name")
+    by_profile = _tag_names(
+        TaggitItem, Profile, Profile.objects.filter(user_id__in=user_ids).values("pk")
     )
     user_of = dict(Profile.objects.filter(user_id__in=user_ids).values_list("pk", "user_id"))
-    tags: dict[int, list[str]] = {}
-    for profile_id, name in rows:
-        tags.setdefault(user_of[profile_id], []).append(name)
-    return tags
+    return {user_of[profile_id]: names for profile_id, names in by_profile.items()}
 
 
 def _active_memberships():
@@ -363,8 +336,6 @@ def _batches(ids: list[int], size: int = REBUILD_BATCH):
 
 def rebuild_community(community: Community, *, log: Callable[[str], None] | None = None) -> int:
     """Replace *community*'s entries with what its content says now; return how many."""
-    from practice.models import Thread
-
     log = log or (lambda message: None)
     written = 0
     with transaction.atomic():
