@@ -441,6 +441,7 @@ def peak_rss_mib() -> float:
 def measure(kind: str, pivots: int) -> dict:
     from communities.models import Community
     from metrics import services
+    from metrics.pipeline.stopwatch import last_run_phases
 
     community = Community.objects.get(slug=SLUG)
     base = peak_rss_mib()
@@ -452,7 +453,7 @@ def measure(kind: str, pivots: int) -> dict:
             "seconds": seconds,
             "peak_mib": peak_rss_mib(),
             "base_mib": base,
-            "phases": dict(services.last_run_phases),
+            "phases": dict(last_run_phases),
             "run": snapshot.data["run"],
             "pairs": snapshot.data["ties"]["pairs"],
             "edges": snapshot.data["network"]["edges"],

@@ -151,9 +151,9 @@ def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
 
 # --- metrics: recompute requests (MB) ---
 # New interactions ask for a metrics recompute of their community once the transaction commits:
-# one cheap upsert per community and transaction (metrics.services.metrics_request coalesces
-# them, so a burst of posts makes one run). Removed or moved interactions mark the tie table for
-# a rebuild from the whole log (one UPDATE, inside the transaction that removes them).
+# one cheap upsert per community and transaction (metrics.pipeline.schedule.metrics_request
+# coalesces them, so a burst of posts makes one run). Removed or moved interactions mark the tie
+# table for a rebuild from the whole log (one UPDATE, inside the transaction that removes them).
 
 
 class _MetricsRequest:
@@ -165,7 +165,7 @@ class _MetricsRequest:
     def __call__(self):
         from django.conf import settings
 
-        from metrics.services import metrics_request
+        from metrics.pipeline.schedule import metrics_request
 
         # Off while seed_demo writes a year of activity (it computes the metrics at the end).
         if not getattr(settings, "METRICS_REQUEST_ON_INTERACTION", True):
@@ -195,7 +195,7 @@ def _metrics_request_on_commit(community_ids: set[int]) -> None:
 
 def _metrics_log_changed(community_ids) -> None:
     """*community_ids*: ids, a values() queryset, or None for every community."""
-    from metrics.services import metrics_log_changed
+    from metrics.pipeline.schedule import metrics_log_changed
 
     if community_ids is None:
         community_ids = Community.objects.values("pk")

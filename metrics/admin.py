@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 
 from core.admin_base import ReadOnlyAdmin
-from metrics import services
 from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, TieStrength
+from metrics.pipeline import schedule
 
 
 @admin.register(MetricsState)
@@ -30,7 +30,7 @@ class MetricsStateAdmin(ReadOnlyAdmin):
     @admin.action(description="Request a recompute of the selected communities")
     def request_recompute(self, request, queryset):
         enqueued = sum(
-            services.metrics_request(community_id=cid)
+            schedule.metrics_request(community_id=cid)
             for cid in queryset.values_list("community_id", flat=True)
         )
         self.message_user(

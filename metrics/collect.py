@@ -1,7 +1,7 @@
 """Read what the metrics need from the database, aggregated in SQL, as plain records.
 
-Everything here is a read; ``metrics/services.py`` turns the records into a snapshot with the pure
-functions of ``metrics/compute``. Times handed on are UTC epoch seconds (floats).
+Everything here is a read; ``metrics/pipeline/run.py`` turns the records into a snapshot with the
+pure functions of ``metrics/compute``. Times handed on are UTC epoch seconds (floats).
 
 Where SQL aggregates naturally it does: activity per member and day, posts per day, the first
 response of each thread, and each pair's decayed interaction sums, which are one ``GROUP BY`` over
@@ -11,6 +11,7 @@ the log on PostgreSQL and on SQLite builds with math functions (``exp``).
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
-from communities.models import Interaction, Membership, MembershipEvent, Profile
+from communities.models import Interaction, Membership, MembershipEvent, ProfessionalGroup, Profile
 from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
 from metrics.compute.config import MetricsConfig
 from metrics.compute.participation import ThreadRecord
@@ -39,6 +40,7 @@ from metrics.compute.ties import (
     pair_states,
     units_to_intensity,
 )
+from metrics.models import TIE_STATE_COLUMNS, TieStrength
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
 # Rows per round trip when the log is read row by row (no SQL math): big enough to amortise the
@@ -117,8 +119,6 @@ def members_at(community_id: int, as_of: datetime) -> dict[int, Member]:
 
 
 def _group_names() -> dict[int, str]:
-    from communities.models import ProfessionalGroup
-
     return dict(ProfessionalGroup.objects.values_list("pk", "name"))
 
 
@@ -629,8 +629,6 @@ def load_pair_states(
 ) -> tuple[dict[tuple[int, int], PairState], dict[tuple[int, int], tuple[str, float]]]:
     """Return the stored tie table as pair states (the starting point of an incremental run)
     and each pair's stored class and score."""
-    from metrics.models import TieStrength
-
     if connection.vendor == "postgresql":
         return _load_pair_states_raw(community_id, TieStrength._meta.db_table)
     states: dict[tuple[int, int], PairState] = {}
@@ -638,19 +636,7 @@ def load_pair_states(
     rows = (
         TieStrength.objects.filter(community_id=community_id)
         .order_by()
-        .values_list(
-            "user_a_id",
-            "user_b_id",
-            "intensity_ab",
-            "intensity_ba",
-            "ref_at",
-            "first_at",
-            "last_at",
-            "channels",
-            "months",
-            "tie_class",
-            "score",
-        )
+        .values_list(*TIE_STATE_COLUMNS, "tie_class", "score")
     )
     for (
         a,
@@ -680,21 +666,24 @@ def load_pair_states(
     return states, classes
 
 
+# TIE_STATE_COLUMNS as ``_load_pair_states_raw`` selects them: times as epoch seconds, JSON as text.
+_RAW_STATE_COLUMNS = ", ".join(
+    f"date_part('epoch', {name})" if name.endswith("_at")
+    else f"{name}::text" if name in ("channels", "months")
+    else name
+    for name in TIE_STATE_COLUMNS
+)  # fmt: skip
+
+
 def _load_pair_states_raw(community_id: int, table: str) -> tuple[dict, dict]:
     """The same as ``load_pair_states`` on PostgreSQL, without model conversions: times come as
     epoch seconds (rounded to the microsecond they were stored with), JSON as text."""
-    import json
-
     states: dict[tuple[int, int], PairState] = {}
     classes: dict[tuple[int, int], str] = {}
     loads = json.loads
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT user_a_id, user_b_id, intensity_ab, intensity_ba,
-                       date_part('epoch', ref_at), date_part('epoch', first_at),
-                       date_part('epoch', last_at), channels::text, months::text, tie_class,
-                       score
-                FROM {table} WHERE community_id = %s""",
+            f"SELECT {_RAW_STATE_COLUMNS}, tie_class, score FROM {table} WHERE community_id = %s",
             [community_id],
         )
         while rows := cursor.fetchmany(LOG_CHUNK_SIZE):

@@ -154,6 +154,31 @@ class TieStrength(models.Model):
         return f"{self.user_a_id}–{self.user_b_id} ({self.tie_class})"
 
 
+# A pair's state in the tie table, in ``collect.PairState``'s order: what an incremental run reads
+# back (``collect.load_pair_states``) and every current run writes (``pipeline.store``).
+TIE_STATE_COLUMNS = (
+    "user_a_id",
+    "user_b_id",
+    "intensity_ab",
+    "intensity_ba",
+    "ref_at",
+    "first_at",
+    "last_at",
+    "channels",
+    "months",
+)
+# A whole tie table row as runs write it.
+TIE_COLUMNS = (
+    "community_id",
+    *TIE_STATE_COLUMNS,
+    "score",
+    "reciprocity",
+    "multiplexity",
+    "duration",
+    "tie_class",
+)
+
+
 class NetworkEdge(models.Model):
     """One edge of a snapshot's network, exactly as the run computed it: a tie with a score at or
     above the network threshold between two members of the snapshot.

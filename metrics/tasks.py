@@ -10,21 +10,23 @@ from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from metrics import services
+from metrics.pipeline import schedule
+from metrics.pipeline.store import MetricsConflict
+from metrics.pipeline.times import as_of_minute
 
 
 @shared_task(
-    name="metrics.recompute_community",
+    name=schedule.RECOMPUTE_COMMUNITY_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, services.MetricsConflict),
+    autoretry_for=(OperationalError, MetricsConflict),
     retry_backoff=True,
     max_retries=5,
 )
 def recompute_community_task(
     *, community_id: int, as_of: str | None = None, requested: bool = False
 ) -> None:
-    services.metrics_run_requested(
+    schedule.metrics_run_requested(
         community_id=community_id,
         as_of=parse_datetime(as_of) if as_of else None,
         requested=requested,
@@ -34,8 +36,8 @@ def recompute_community_task(
 @shared_task(name="metrics.recompute_all")
 def recompute_all_task() -> int:
     """Enqueue a run of every community as of this minute (celery beat, hourly by default)."""
-    as_of = services.as_of_minute(timezone.now()).isoformat()
-    community_ids = services.communities_to_recompute()
+    as_of = as_of_minute(timezone.now()).isoformat()
+    community_ids = schedule.communities_to_recompute()
     for community_id in community_ids:
         recompute_community_task.delay(community_id=community_id, as_of=as_of)
     return len(community_ids)
@@ -44,4 +46,4 @@ def recompute_all_task() -> int:
 @shared_task(name="metrics.sweep_requests")
 def sweep_requests_task() -> int:
     """Enqueue again the requests whose message was lost (celery beat, every minute)."""
-    return len(services.metrics_requests_sweep())
+    return len(schedule.metrics_requests_sweep())

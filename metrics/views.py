@@ -1,5 +1,5 @@
 """Dashboard pages and exports. Gatekeeping in communities.permissions; reads in
-metrics.dashboard; the only write (asking for a recompute) in metrics.services."""
+metrics.dashboard; the only write (asking for a recompute) in metrics.pipeline.schedule."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +12,7 @@ from communities import permissions
 from core.pagination import paginate, querystring_without_page
 from metrics import charts, dashboard, exports
 from metrics.forms import MemberFilterForm
+from metrics.pipeline import schedule
 
 ORDERINGS = {
     "level": ("-level_rank", "-betweenness", "user_id"),
@@ -195,9 +196,7 @@ def my_network_view(request, slug):
 @require_POST
 def recompute_view(request, slug):
     community = permissions.access_member_metrics(user=request.user, slug=slug)
-    from metrics import services  # MB's module; imported here so pages render without it
-
-    services.metrics_request(community_id=community.pk)
+    schedule.metrics_request(community_id=community.pk)
     messages.success(request, "Recompute requested: the figures update when the run finishes.")
     return redirect("metrics:dashboard", slug=community.slug)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from communities import permissions
 from communities.models import Interaction
-from metrics import services as metrics_services
+from metrics.pipeline import schedule as metrics_schedule
 from practice.models import (
     AdoptionReport,
     Flag,
@@ -117,7 +117,7 @@ def _move_interactions(*, thread: Thread, from_community, to_community) -> None:
             source_type=ContentType.objects.get_for_model(model), source_id__in=ids
         ).update(community=to_community)
     # Both tie tables lose or gain pairs: the next run of each rebuilds from the whole log.
-    metrics_services.metrics_log_changed(community_ids=[from_community.pk, to_community.pk])
+    metrics_schedule.metrics_log_changed(community_ids=[from_community.pk, to_community.pk])
 
 
 def flag_create(

@@ -37,7 +37,9 @@ def test_django_robust_on_commit_crashes_while_logging_a_callable_object():
     request = _MetricsRequest()
     request.community_ids.add(1)
     with (
-        mock.patch("metrics.services.metrics_request", failing(OperationalError(DEAD_CONNECTION))),
+        mock.patch(
+            "metrics.pipeline.schedule.metrics_request", failing(OperationalError(DEAD_CONNECTION))
+        ),
         pytest.raises(AttributeError, match="__qualname__"),
         transaction.atomic(),
     ):
@@ -54,7 +56,7 @@ def test_vote_is_answered_as_saved_when_the_metrics_request_fails_after_commit(
     url = reverse("practice:post_vote", args=[open_community.slug, post.pk])
 
     with (
-        mock.patch("metrics.services.metrics_request", failing(error)),
+        mock.patch("metrics.pipeline.schedule.metrics_request", failing(error)),
         caplog.at_level(logging.ERROR, logger="core.after_commit"),
     ):
         response = client.post(url, {"helpful": "1"})

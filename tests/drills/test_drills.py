@@ -252,14 +252,13 @@ def test_drill_killed_worker_leaves_previous_result_and_next_worker_completes(
     doomed = celery_workers(
         own_redis.url,
         PRACTICA_PROCESS_FAST_RESTORE=1,
-        PRACTICA_PROCESS_SLEEP_AT="members_written",
-        PRACTICA_PROCESS_SLEEP_SECONDS=120,
+        PRACTICA_PROCESS_PAUSE_IN_STORE=120,
     )
     with celery_broker(own_redis.url):
         recompute_community_task.apply_async(
             kwargs={"community_id": community.pk, "as_of": as_of.isoformat()}
         )
-    assert wait_for(lambda: "checkpoint members_written" in doomed.output(), 60), doomed.tail()
+    assert wait_for(lambda: "drill: pausing" in doomed.output(), 60), doomed.tail()
     # Mid-run: the member rows of the new snapshot are written, not committed.
     assert selectors.latest_snapshot(community) == good
 

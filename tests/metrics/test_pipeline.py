@@ -8,6 +8,7 @@ import pytest
 
 from metrics import selectors, services
 from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, NetworkEdge, TieStrength
+from metrics.pipeline import retention, store
 from tests.metrics.pipeline_fixtures import T, build_karate, build_smallville, frozen
 
 pytestmark = pytest.mark.django_db
@@ -303,11 +304,13 @@ def test_pipeline_failure_mid_run_leaves_previous_result(village, monkeypatch):
     with frozen(T + timedelta(hours=1)):
         answer(village.q2, village.dee, body="Wrap it.")
 
-    def explode(stage):
-        if stage == "ties_written":
-            raise RuntimeError("disk full")
+    write_ties = store.write_ties
 
-    monkeypatch.setattr(services, "_checkpoint", explode)
+    def explode(plan, result):  # the tie table written, inside the run's transaction
+        write_ties(plan, result)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "write_ties", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         compute(village.community, T + timedelta(hours=2))
 
@@ -320,7 +323,7 @@ def test_pipeline_failure_mid_run_leaves_previous_result(village, monkeypatch):
     assert state.ties_as_of == state_before["ties_as_of"]
     assert state.last_error == "RuntimeError: disk full"
 
-    monkeypatch.setattr(services, "_checkpoint", lambda stage: None)
+    monkeypatch.setattr(store, "write_ties", write_ties)
     recovered = compute(village.community, T + timedelta(hours=2))
     assert recovered.data["windows"]["7"]["posts"] == 2
     assert MetricsState.objects.get(community=village.community).last_error == ""
@@ -398,7 +401,7 @@ def test_snapshots_prune_keeps_recent_daily_and_monthly(village):
     month_late = make(T - timedelta(days=200))
     month_early = make(T - timedelta(days=205))  # same month (2025-08) as month_late
 
-    removed = services.snapshots_prune(community_id=village.community.pk, now=T)
+    removed = retention.snapshots_prune(community_id=village.community.pk, now=T)
 
     kept = set(MetricsSnapshot.objects.values_list("pk", flat=True))
     assert removed == 2

@@ -10,8 +10,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from config.celery import app
-from metrics import services, tasks
+from metrics import tasks
 from metrics.models import MetricsState
+from metrics.pipeline import schedule
 from tests.factories import CommunityFactory
 from tests.practice.factories import answer, ask, member_of
 
@@ -62,7 +63,7 @@ def test_sweep_enqueues_a_request_whose_enqueue_failed(community, broker):
     broker.down = False
     pending_for(community, settings.METRICS_REQUEST_SWEEP_AFTER_SECONDS + 1)
 
-    assert services.metrics_requests_sweep() == [community.pk]
+    assert schedule.metrics_requests_sweep() == [community.pk]
 
     assert len(broker.sent) == 1
     kwargs, countdown = broker.sent[0]
@@ -78,7 +79,7 @@ def test_sweep_leaves_a_request_in_its_countdown(community, broker):
     assert len(broker.sent) == 1
     pending_for(community, settings.METRICS_DEBOUNCE_SECONDS)  # the countdown just ended
 
-    assert services.metrics_requests_sweep() == []
+    assert schedule.metrics_requests_sweep() == []
     assert len(broker.sent) == 1
 
 
@@ -90,9 +91,9 @@ def test_sweep_never_takes_a_request_younger_than_twice_the_debounce(community, 
     answer(thread, helper, body="Enqueued with its debounce")
     pending_for(community, settings.METRICS_DEBOUNCE_SECONDS + 5)
 
-    assert services.metrics_requests_sweep() == []
+    assert schedule.metrics_requests_sweep() == []
     pending_for(community, 2 * settings.METRICS_DEBOUNCE_SECONDS + 1)
-    assert services.metrics_requests_sweep() == [community.pk]
+    assert schedule.metrics_requests_sweep() == [community.pk]
 
 
 def test_sweep_is_idempotent(community, broker):
@@ -102,9 +103,9 @@ def test_sweep_is_idempotent(community, broker):
     broker.down = False
     pending_for(community, settings.METRICS_REQUEST_SWEEP_AFTER_SECONDS + 1)
 
-    assert services.metrics_requests_sweep() == [community.pk]
-    assert services.metrics_requests_sweep() == []
-    assert services.metrics_request(community_id=community.pk) is False  # coalesced with it
+    assert schedule.metrics_requests_sweep() == [community.pk]
+    assert schedule.metrics_requests_sweep() == []
+    assert schedule.metrics_request(community_id=community.pk) is False  # coalesced with it
     assert len(broker.sent) == 1
 
 
@@ -121,7 +122,7 @@ def test_concurrent_sweeps_and_requests_enqueue_once(community, broker):
     def sweep():
         try:
             start.wait(timeout=10)
-            services.metrics_requests_sweep()
+            schedule.metrics_requests_sweep()
         except Exception as exc:  # reported below: a thread's exception would vanish
             errors.append(exc)
         finally:
@@ -130,7 +131,7 @@ def test_concurrent_sweeps_and_requests_enqueue_once(community, broker):
     def request():
         try:
             start.wait(timeout=10)
-            services.metrics_request(community_id=community.pk)
+            schedule.metrics_request(community_id=community.pk)
         except Exception as exc:
             errors.append(exc)
         finally:

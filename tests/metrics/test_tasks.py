@@ -11,6 +11,7 @@ from django.utils import timezone
 from config.celery import app
 from metrics import services, tasks
 from metrics.models import MetricsSnapshot, MetricsState
+from metrics.pipeline import schedule
 from tests.factories import CommunityFactory
 from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
 from tests.practice.factories import answer, ask, member_of
@@ -104,8 +105,8 @@ def test_stale_pending_request_is_enqueued_again(busy_thread, broker_mode):
         pending_since=now - timedelta(seconds=settings.METRICS_REQUEST_STALE_SECONDS + 1)
     )
 
-    assert services.metrics_request(community_id=community.pk) is True
-    assert services.metrics_request(community_id=community.pk) is False
+    assert schedule.metrics_request(community_id=community.pk) is True
+    assert schedule.metrics_request(community_id=community.pk) is False
     assert len(broker_mode) == 1
 
 

@@ -95,9 +95,9 @@ def test_dashboard_permission_matrix(client, world, visibility, role):
 @pytest.mark.parametrize("visibility,role", sorted(EXPECTED))
 def test_recompute_only_for_moderators(client, world, visibility, role, monkeypatch):
     calls = []
-    from metrics import services
+    from metrics.pipeline import schedule
 
-    monkeypatch.setattr(services, "metrics_request", lambda **kw: calls.append(kw) or True)
+    monkeypatch.setattr(schedule, "metrics_request", lambda **kw: calls.append(kw) or True)
     community = world[visibility]["community"]
     viewer = _viewer(world, visibility, role)
     if viewer is not None:

@@ -7,8 +7,8 @@ and for the drills that need them:
 - ``PRACTICA_PROCESS_FAST_RESTORE=1``: a short visibility timeout, so that a new worker takes
   back at once the message a killed worker never acknowledged (production waits an hour);
 - ``PRACTICA_PROCESS_BEAT=name,...``: only these beat entries (``celery worker -B``);
-- ``PRACTICA_PROCESS_SLEEP_AT`` / ``_SLEEP_SECONDS``: a pause inside the write transaction of a
-  metrics run (``metrics.services._checkpoint``), where the worker-kill drill kills it.
+- ``PRACTICA_PROCESS_PAUSE_IN_STORE=<seconds>``: a pause inside the write transaction of a
+  metrics run (``tests/plugins/drill_pause.py``), where the worker-kill drill kills it.
 """
 
 import os
@@ -37,5 +37,5 @@ if os.environ.get("PRACTICA_PROCESS_BEAT"):
         for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
         if name in _beat
     }
-METRICS_TEST_SLEEP_AT = os.environ.get("PRACTICA_PROCESS_SLEEP_AT", "")
-METRICS_TEST_SLEEP_SECONDS = float(os.environ.get("PRACTICA_PROCESS_SLEEP_SECONDS", "0"))
+if os.environ.get("PRACTICA_PROCESS_PAUSE_IN_STORE"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.plugins.drill_pause.DrillPauseConfig"]  # noqa: F405

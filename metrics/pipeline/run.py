@@ -1,0 +1,388 @@
+"""Compute a run's result: read the community and compute every figure, writing nothing.
+
+Outside any transaction: readers keep the previous snapshot while this runs, and ``store`` writes
+the result at once. Each step below is one part of the snapshot; ``compute_run`` times them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from metrics import collect
+from metrics.compute.config import MetricsConfig
+from metrics.compute.layout import network_layout
+from metrics.compute.levels import (
+    MemberActivity,
+    Transitions,
+    assign_levels,
+    brokers,
+    level_counts,
+    newcomer_retention,
+    trajectory,
+    trajectory_counts,
+    transitions,
+)
+from metrics.compute.network import NetworkResult, network_measures
+from metrics.compute.participation import (
+    at_risk_questions,
+    continuity,
+    posts_per_week,
+    response_figures,
+)
+from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate, spectrum
+from metrics.compute.stats import concentration
+from metrics.compute.ties import score_all, tie_summary
+from metrics.conf import metrics_config
+from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
+from metrics.pipeline.plan import Plan
+from metrics.pipeline.stopwatch import Stopwatch
+from metrics.pipeline.times import iso, midnight, window_start
+
+SCHEMA = "practica.metrics/1"
+# How hard a tie pulls in the network drawing, by class (see _layout).
+LAYOUT_WEIGHTS = {"strong": 2.0, "weak": 1.0}
+
+
+@dataclass
+class RunResult:
+    data: dict
+    member_rows: list[MemberMetrics]
+    edges: list  # TieScore of the network's edges, in key order
+    states: dict
+    scores: list
+    touched: set
+    stored_classes: dict
+    betweenness_exact: bool
+    config: MetricsConfig
+
+
+@dataclass
+class _Ties:
+    states: dict  # pair key -> PairState: the stored table plus the new log rows, or the whole log
+    stored_classes: dict
+    touched: set
+    scores: list  # every pair's TieScore, in sorted key order
+    member_scores: list  # those between current members
+    strong: Counter[int]  # strong ties per member
+    weak: Counter[int]
+
+
+@dataclass
+class _Levels:
+    activity: collect.Activity
+    in_level_window: dict
+    levels: dict[int, str]
+
+
+@dataclass
+class _Past:
+    previous: MetricsSnapshot | None
+    previous_levels: dict[int, str]
+    moved: Transitions
+    trajectories: dict[int, str]
+
+
+def compute_run(plan: Plan) -> RunResult:
+    """Read and compute everything; write nothing."""
+    config = metrics_config()
+    clock = Stopwatch()
+    members = collect.members_at(plan.community_id, plan.as_of)
+    member_ids = set(members)
+    clock.lap("members")
+    ties = _ties(plan, member_ids, config, clock)
+    levels = _levels(plan, member_ids, ties, config)
+    clock.lap("activity")
+    network = network_measures(
+        members=member_ids,
+        ties=ties.member_scores,
+        groups={u: m.group_name for u, m in members.items()},
+        config=config,
+    )
+    clock.lap("network")
+    past = _past(plan, member_ids, levels.levels, network, config)
+    clock.lap("history")
+    data = _snapshot_data(plan, members, ties, levels, network, past, config)
+    clock.lap("participation")
+    edges = [t for t in ties.member_scores if t.score >= config.network_min_score]
+    positions = _layout(member_ids, edges, config)
+    clock.lap("layout")
+    return RunResult(
+        data=_json_safe(data),
+        member_rows=_member_rows(members, ties, levels, network, past, positions),
+        edges=edges,
+        states=ties.states,
+        scores=ties.scores,
+        touched=ties.touched,
+        stored_classes=ties.stored_classes,
+        betweenness_exact=bool(data["network"].get("betweenness_exact", True)),
+        config=config,
+    )
+
+
+def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwatch) -> _Ties:
+    """Bring the pair states up to the plan (fold the new log rows into the stored table, or the
+    whole log up to as_of) and score every pair."""
+    as_of_s = plan.as_of.timestamp()
+    stored_classes: dict = {}
+    if plan.full:
+        states: dict = {}
+        after = 0
+    else:
+        states, stored_classes = collect.load_pair_states(plan.community_id)
+        after = plan.watermark_seen
+    clock.lap("ties_load")
+    touched = collect.fold_log(
+        states,
+        plan.community_id,
+        after_pk=after,
+        upto_pk=plan.upto_pk,
+        until=None if plan.current else plan.as_of,
+        config=config,
+        as_of=as_of_s,
+    )
+    clock.lap("ties_fold")
+    # Scored in a fixed order so that sums over ties come out the same, bit for bit, every run.
+    scores = score_all([states[key] for key in sorted(states)], as_of=as_of_s, config=config)
+    member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
+    strong: Counter[int] = Counter()
+    weak: Counter[int] = Counter()
+    for tie in member_scores:
+        if tie.tie_class == "strong":
+            strong[tie.a] += 1
+            strong[tie.b] += 1
+        elif tie.tie_class == "weak":
+            weak[tie.a] += 1
+            weak[tie.b] += 1
+    clock.lap("ties_score")
+    return _Ties(states, stored_classes, touched, scores, member_scores, strong, weak)
+
+
+def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig) -> _Levels:
+    """Read activity per member and day over the longest window; assign each member a level."""
+    longest = max((*config.windows, config.level_window_days))
+    activity = collect.member_activity(
+        plan.community_id, since=window_start(plan.as_of, longest), until=plan.as_of
+    )
+    level_since = window_start(plan.as_of, config.level_window_days)
+    in_level_window = activity.summary(level_since.timestamp())
+    activities = [
+        MemberActivity(
+            user_id=u,
+            active_days=in_level_window.get(u, {}).get("active_days", 0),
+            helps=in_level_window.get(u, {}).get("helps", 0),
+            contributions=in_level_window.get(u, {}).get("contributions", 0),
+            presence=in_level_window.get(u, {}).get("presence", 0),
+            strong_ties=ties.strong[u],
+        )
+        for u in sorted(member_ids)
+    ]
+    return _Levels(activity, in_level_window, assign_levels(activities, config=config))
+
+
+def _past(
+    plan: Plan,
+    member_ids: set[int],
+    levels: dict[int, str],
+    network: NetworkResult,
+    config: MetricsConfig,
+) -> _Past:
+    """Compare with the member's levels at monthly points before as_of (stored snapshots):
+    transitions since the previous snapshot and each member's trajectory."""
+    cid, as_of = plan.community_id, plan.as_of
+    past = past_snapshots(cid, as_of, count=max(config.trajectory_snapshots - 1, 1))
+    past_levels = levels_of([s.pk for s in past])
+    previous = past[0] if past else None
+    previous_levels = past_levels.get(previous.pk, {}) if previous else {}
+    moved = transitions(previous_levels, levels)
+    elsewhere = taking_part_elsewhere(cid, as_of)
+    broker_ids = brokers(
+        {u: p.betweenness for u, p in network.members.items()},
+        {u: p.ei for u, p in network.members.items()},
+        config=config,
+    )
+    trajectories = {}
+    for u in member_ids:
+        history = [past_levels[s.pk][u] for s in reversed(past) if u in past_levels[s.pk]]
+        history.append(levels[u])
+        here = 1 if levels[u] in TAKING_PART else 0
+        trajectories[u] = trajectory(
+            history,
+            config=config,
+            communities_occasional=here + elsewhere.get(u, 0),
+            broker=u in broker_ids,
+        )
+    return _Past(previous, previous_levels, moved, trajectories)
+
+
+def _snapshot_data(
+    plan: Plan,
+    members: dict,
+    ties: _Ties,
+    levels: _Levels,
+    network: NetworkResult,
+    past: _Past,
+    config: MetricsConfig,
+) -> dict:
+    """Return the snapshot's ``data``: participation per window and every community figure."""
+    cid, as_of = plan.community_id, plan.as_of
+    as_of_s = as_of.timestamp()
+    moderators = {u for u, m in members.items() if m.is_moderator}
+    longest = max((*config.windows, config.level_window_days))
+    level_since = window_start(as_of, config.level_window_days)
+    threads = collect.thread_records(
+        cid, since=window_start(as_of, longest), until=as_of, moderator_ids=moderators
+    )
+    repertoire = collect.repertoire(cid, since=window_start(as_of, longest), until=as_of)
+    windows = {}
+    for days in config.windows:
+        since = window_start(as_of, days)
+        windows[str(days)] = _window_figures(
+            days=days,
+            since=since,
+            as_of=as_of,
+            members=members,
+            activity=levels.activity,
+            threads=threads,
+            repertoire=repertoire,
+            config=config,
+        )
+    weeks = config.posts_per_week_weeks
+    week_rows = collect.posts_per_day(
+        cid, since=midnight(as_of) - timedelta(days=7 * weeks + 7), until=as_of
+    )
+    current_contributors = collect.contributors_between(
+        cid, since=level_since, until=as_of + timedelta(microseconds=1)
+    )
+    previous_contributors = collect.contributors_between(
+        cid,
+        since=level_since - timedelta(days=config.level_window_days),
+        until=level_since,
+    )
+    member_scores = ties.member_scores
+    ties_block = tie_summary(member_scores, config)
+    net = network.summary
+    previous = past.previous
+    return {
+        "schema": SCHEMA,
+        "as_of": iso(as_of),
+        "computed_at": None,  # set when written
+        "duration_ms": None,
+        "windows": windows,
+        "posts_per_week": posts_per_week(
+            (t for t, n in week_rows for _ in range(n)), as_of=as_of_s, weeks=weeks
+        ),
+        "levels": level_counts(levels.levels),
+        "transitions": past.moved.as_dict(iso(previous.as_of) if previous else None),
+        "trajectories": trajectory_counts(past.trajectories),
+        "newcomer_retention": newcomer_retention(
+            collect.first_and_second_posts(cid, until=as_of), as_of=as_of_s, config=config
+        ),
+        "ties": ties_block,
+        "network": net,
+        "spectrum": spectrum(
+            strong_share=ties_block["strong_share"],
+            reciprocity=net["reciprocity"],
+            transitivity=net["transitivity"],
+            density=net["density"],
+            multiplexity=mean_multiplexity(member_scores),
+            repeat_pairs=repeat_pair_rate(member_scores),
+            continuity=continuity(current_contributors, previous_contributors),
+            config=config,
+        ),
+        "at_risk_questions": at_risk_questions(threads, as_of=as_of_s, config=config),
+        "run": {"full": plan.full, "current": plan.current, "interactions_upto": plan.upto_pk},
+    }
+
+
+def _layout(member_ids: set[int], edges: list, config: MetricsConfig) -> dict:
+    """Return each member's position in the network drawing.
+
+    The drawing pulls by class, not by score: every score decays a little each hour, and a
+    force-directed layout turns the smallest change of a weight into a visibly different
+    picture. So the drawing moves only when a tie appears, goes or changes class.
+    """
+    return network_layout(
+        sorted(member_ids),
+        [(t.a, t.b, LAYOUT_WEIGHTS[t.tie_class]) for t in edges if t.tie_class in LAYOUT_WEIGHTS],
+        seed=config.betweenness_seed,
+    )
+
+
+def _member_rows(
+    members: dict,
+    ties: _Ties,
+    levels: _Levels,
+    network: NetworkResult,
+    past: _Past,
+    positions: dict,
+) -> list[MemberMetrics]:
+    """Return one (unsaved) member row per member, in user id order."""
+    member_rows = []
+    for u in sorted(members):
+        position = network.members.get(u)
+        x, y = positions.get(u, (None, None))
+        summary = levels.in_level_window.get(u, {})
+        member_rows.append(
+            MemberMetrics(
+                user_id=u,
+                level=levels.levels[u],
+                previous_level=past.previous_levels.get(u, ""),
+                trajectory=past.trajectories[u],
+                active_days=summary.get("active_days", 0),
+                helps=summary.get("helps", 0),
+                contributions=summary.get("contributions", 0),
+                presence=summary.get("presence", 0),
+                strong_ties=ties.strong[u],
+                weak_ties=ties.weak[u],
+                degree=position.degree if position else 0,
+                strength=position.strength if position else 0.0,
+                betweenness=position.betweenness if position else 0.0,
+                professional_group_id=members[u].group_id,
+                x=x,
+                y=y,
+            )
+        )
+    return member_rows
+
+
+def _window_figures(*, days, since, as_of, members, activity, threads, repertoire, config) -> dict:
+    since_s = since.timestamp()
+    active = activity.summary(since_s)
+    member_posts = [active[u]["posts"] for u in members if u in active and active[u]["posts"]]
+    figures = {
+        "days": days,
+        "members_total": len(members),
+        "members_active": sum(1 for u in members if u in active),
+        "members_new": sum(1 for m in members.values() if m.joined_at >= since_s),
+        "posts": sum(entry["posts"] for entry in active.values()),
+    }
+    figures.update(response_figures(threads, since=since_s, until=as_of.timestamp(), config=config))
+    figures.update(concentration(member_posts, members_total=len(members), config=config))
+    figures.update(
+        {
+            "repertoire_new": _sum_since(repertoire.published_per_day, since_s),
+            "repertoire_total": repertoire.total,
+            "worked_reports": _sum_since(repertoire.worked_per_day, since_s),
+            "used_reports": _sum_since(repertoire.used_per_day, since_s),
+        }
+    )
+    return figures
+
+
+def _sum_since(per_day: dict[float, int], since: float) -> int:
+    return sum(n for day, n in per_day.items() if day >= since)
+
+
+def _json_safe(value):
+    """Return *value* with NaN and infinities as None and tuples as lists (valid, stable JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
