@@ -1,9 +1,10 @@
-"""What the dashboard pages show: reads of the stored snapshots turned into charts and tables.
+"""What the dashboard pages show: what ``metrics.selectors`` reads, turned into charts and tables.
 
-Pages never compute metrics: they read the last committed snapshot, its member rows, the tie
-table and the snapshot history, resolve names at render time (``data`` holds user ids only) and
-build SVG charts. Every function here runs a fixed number of queries whatever the community size
-(the drawing and the tables are bounded), which the view tests check.
+Pages never compute metrics: the selectors read the last committed snapshot, its member rows, the
+tie table and the snapshot history and resolve names at render time (``data`` holds user ids
+only); this module builds the SVG charts and the status line from them. Every read runs a fixed
+number of queries whatever the community size (the drawing and the tables are bounded), which the
+view tests check.
 """
 
 from __future__ import annotations
@@ -11,25 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from communities.models import Community, ProfessionalGroup, Profile, display_name
+from communities.models import Community
 from metrics import charts, selectors
+from metrics.compute.levels import LEVEL_RANK
 from metrics.conf import pipeline_settings
-from metrics.models import Level, MemberMetrics, MetricsSnapshot, NetworkEdge, TieStrength
+from metrics.models import Level, MemberMetrics, MetricsSnapshot
 
 WINDOWS = ("7", "30", "90")
 DEFAULT_WINDOW = "90"
 LEVELS = [choice.value for choice in Level]  # high -> low
-LEVEL_RANK = {level: rank for rank, level in enumerate(reversed(LEVELS))}  # dormant 0 .. core 4
 ACTIVE_LEVELS = ("core", "active", "occasional", "peripheral")
-HISTORY_LIMIT = 52  # points on a trend chart: a year of weekly or four of monthly snapshots
 DASHBOARD_NODES = 250  # drawing on the dashboard: readable on a phone
 NETWORK_VIEW_NODES = 800  # the network page's bigger drawing
-EDGE_LIMIT = 6000  # strongest ties drawn among the drawn nodes; the SVG stays under ~1 MB
-BROKERS_SHOWN = 10
-DETAIL_LIST = 20
 
 
 # --- state of the computation --------------------------------------------------------------------
@@ -118,42 +114,7 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-# --- reads ---------------------------------------------------------------------------------------
-
-
-latest_snapshot = selectors.latest_snapshot
-
-
-def snapshot_history(community: Community, limit: int = HISTORY_LIMIT) -> list[tuple]:
-    """(as_of, data) of the latest *limit* snapshots, oldest first."""
-    rows = list(
-        MetricsSnapshot.objects.filter(community=community)
-        .order_by("-as_of")
-        .values_list("as_of", "data")[:limit]
-    )
-    rows.reverse()
-    return rows
-
-
-def group_names() -> dict[int, str]:
-    return dict(ProfessionalGroup.objects.values_list("id", "name"))
-
-
-def people(user_ids) -> dict[int, dict]:
-    """Name, username and group of each user id (one query). *user_ids* may be a values()
-    queryset, which becomes a subquery (no parameter per member)."""
-    result = {}
-    if not isinstance(user_ids, QuerySet):
-        user_ids = list(user_ids)
-    for row in Profile.objects.filter(user_id__in=user_ids).values(
-        "user_id", "display_name", "user__username", "professional_group__name"
-    ):
-        result[row["user_id"]] = {
-            "name": row["display_name"] or row["user__username"],
-            "username": row["user__username"],
-            "group": row["professional_group__name"],
-        }
-    return result
+# --- figures from a snapshot --------------------------------------------------------------------
 
 
 def network_threshold(snapshot: MetricsSnapshot) -> float:
@@ -247,26 +208,11 @@ def drawing(
 ) -> tuple[charts.Chart, list[tuple[str | None, str]], dict]:
     """The network of the snapshot: the *limit* most central positioned members with ties,
     their ties above the network threshold, the group legend and counts for the caption."""
-    groups = groups if groups is not None else group_names()
-    rows = list(
-        MemberMetrics.objects.filter(snapshot=snapshot, x__isnull=False, y__isnull=False)
-        .filter(degree__gt=0)
-        .order_by("-betweenness", "-degree", "user_id")
-        .values("user_id", "x", "y", "betweenness", "degree", "professional_group_id", "level")[
-            :limit
-        ]
-    )
+    groups = groups if groups is not None else selectors.group_names()
+    rows = selectors.drawn_members(snapshot, limit=limit)
     ids = [r["user_id"] for r in rows]
-    tie_rows = (
-        list(
-            NetworkEdge.objects.filter(snapshot=snapshot, user_a_id__in=ids, user_b_id__in=ids)
-            .order_by("-score", "user_a_id", "user_b_id")
-            .values_list("user_a_id", "user_b_id", "score", "tie_class")[:EDGE_LIMIT]
-        )
-        if ids
-        else []
-    )
-    names = people(ids) if show_names else {}
+    tie_rows = selectors.drawn_edges(snapshot, ids)
+    names = selectors.people(ids) if show_names else {}
     use_betweenness = any((charts.clean(r["betweenness"]) or 0) > 0 for r in rows)
     nodes = []
     for rank, r in enumerate(rows, start=1):
@@ -322,7 +268,7 @@ def brokers_chart(
     data: dict, *, show_names: bool, names: dict[int, dict], groups: dict[int, str]
 ) -> charts.Chart:
     network = (data or {}).get("network") or {}
-    brokers = (network.get("top_brokers") or [])[:BROKERS_SHOWN]
+    brokers = (network.get("top_brokers") or [])[: selectors.BROKERS_SHOWN]
     colours = charts.group_colours(sorted(set(groups.values())))  # the drawing's colours
     items, rows = [], []
     for rank, b in enumerate(brokers, start=1):
@@ -347,104 +293,6 @@ def brokers_chart(
         headers=["Member", "Professional group", "Ties", "Betweenness"],
         table_rows=rows,
     )
-
-
-# --- member-level reads (moderators, "my network") -----------------------------------------------
-
-
-def _rank_expr(field_name: str):
-    return Case(
-        *[When(**{field_name: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-
-
-def member_rows(snapshot: MetricsSnapshot):
-    """Member rows of *snapshot* with their users and profiles (for tables).
-
-    Prefetched rather than joined: a page sorts and cuts the member rows first (the index on
-    snapshot and betweenness) and then fetches 50 users; a join made PostgreSQL join all 10,000
-    rows before sorting (240 ms instead of a few on the 10,000-member benchmark)."""
-    return (
-        MemberMetrics.objects.filter(snapshot=snapshot)
-        .prefetch_related("user__profile")
-        .annotate(level_rank=_rank_expr("level"), previous_rank=_rank_expr("previous_level"))
-    )
-
-
-def drifting_away(snapshot: MetricsSnapshot, limit: int = DETAIL_LIST):
-    """Members on an outbound trajectory or who moved down a level since the last snapshot."""
-    return list(
-        member_rows(snapshot)
-        .filter(
-            Q(trajectory="outbound") | Q(previous_rank__gt=F("level_rank"), previous_rank__gte=0)
-        )
-        .order_by("-previous_rank", "level_rank", "user_id")[:limit]
-    )
-
-
-def rising(snapshot: MetricsSnapshot, limit: int = DETAIL_LIST):
-    """Members on an inbound trajectory or who moved up a level since the last snapshot."""
-    return list(
-        member_rows(snapshot)
-        .filter(
-            Q(trajectory="inbound") | Q(previous_rank__lt=F("level_rank"), previous_rank__gte=0)
-        )
-        .order_by("-level_rank", "previous_rank", "user_id")[:limit]
-    )
-
-
-def top_brokers_rows(snapshot: MetricsSnapshot, limit: int = BROKERS_SHOWN):
-    return list(
-        member_rows(snapshot).filter(betweenness__gt=0).order_by("-betweenness", "user_id")[:limit]
-    )
-
-
-def my_ties(community: Community, user) -> list[dict]:
-    """The member's ties in *community*, strongest first, with the partner's name."""
-    rows = (
-        TieStrength.objects.filter(community=community)
-        .filter(Q(user_a=user) | Q(user_b=user))
-        .select_related("user_a__profile", "user_b__profile")
-        .order_by("-score", "pk")
-    )
-    result = []
-    for tie in rows:
-        partner = tie.user_b if tie.user_a_id == user.pk else tie.user_a
-        result.append(
-            {
-                "partner": partner,
-                "name": display_name(partner),
-                "score": tie.score,
-                "tie_class": tie.tie_class,
-                "reciprocity": tie.reciprocity,
-                "multiplexity": tie.multiplexity,
-                "duration": tie.duration,
-                "last_at": tie.last_at,
-            }
-        )
-    return result
-
-
-def my_history(community: Community, user, limit: int = HISTORY_LIMIT) -> list[MemberMetrics]:
-    rows = list(
-        MemberMetrics.objects.filter(snapshot__community=community, user=user)
-        .select_related("snapshot")
-        .only(
-            "level",
-            "previous_level",
-            "trajectory",
-            "strong_ties",
-            "weak_ties",
-            "active_days",
-            "snapshot__as_of",
-            "snapshot__computed_at",
-        )
-        .order_by("-snapshot__as_of")[:limit]
-    )
-    rows.reverse()
-    return rows
 
 
 def my_level_chart(history: list[MemberMetrics]) -> charts.Chart:

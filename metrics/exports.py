@@ -31,8 +31,9 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from communities.models import Community
-from metrics.dashboard import group_names, network_threshold, people
+from metrics.dashboard import network_threshold
 from metrics.models import MemberMetrics, MetricsSnapshot, NetworkEdge
+from metrics.selectors import group_names, people
 
 EXPORT_SCHEMA = "practica.dashboard-export/1"
 PSEUDONYM_HEX = 10  # 40 bits: collisions are unlikely below millions of members, and checked

@@ -1,5 +1,6 @@
 """Dashboard pages and exports. Gatekeeping in communities.permissions; reads in
-metrics.dashboard; the only write (asking for a recompute) in metrics.pipeline.schedule."""
+metrics.selectors, charts built from them in metrics.dashboard; the only write (asking for a
+recompute) in metrics.pipeline.schedule."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from communities import permissions
 from core.pagination import paginate, querystring_without_page
-from metrics import charts, dashboard, exports
+from metrics import charts, dashboard, exports, selectors
 from metrics.forms import MemberFilterForm
 from metrics.pipeline import schedule
 
@@ -24,7 +25,7 @@ ORDERINGS = {
 
 def _base(request, community, active_tab: str) -> dict:
     """Context every metrics page shares: header flags, snapshot, run status."""
-    snapshot = dashboard.latest_snapshot(community)
+    snapshot = selectors.latest_snapshot(community)
     can_moderate = permissions.can_moderate(request.user, community)
     return {
         "community": community,
@@ -65,11 +66,11 @@ def dashboard_view(request, slug):
     if snapshot is not None:
         window = _window(request)
         data = snapshot.data or {}
-        groups = dashboard.group_names()
+        groups = selectors.group_names()
         broker_ids = [
             b.get("user_id") for b in ((data.get("network") or {}).get("top_brokers") or [])
         ]
-        names = dashboard.people(broker_ids) if context["show_names"] else {}
+        names = selectors.people(broker_ids) if context["show_names"] else {}
         network_chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
             show_names=context["show_names"],
@@ -83,7 +84,7 @@ def dashboard_view(request, slug):
             figures=dashboard.window_figures(data, window),
             data=data,
             posts_chart=dashboard.posts_chart(data),
-            trends=dashboard.trend_charts(dashboard.snapshot_history(community), window=window),
+            trends=dashboard.trend_charts(selectors.snapshot_points(community), window=window),
             network_chart=network_chart,
             legend=legend,
             network_counts=counts,
@@ -102,7 +103,7 @@ def network_view(request, slug):
     context = _base(request, community, "dashboard")
     snapshot = context["snapshot"]
     if snapshot is not None:
-        groups = dashboard.group_names()
+        groups = selectors.group_names()
         chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
             show_names=context["show_names"],
@@ -112,7 +113,7 @@ def network_view(request, slug):
             height=720,
             groups=groups,
         )
-        rows = dashboard.member_rows(snapshot).filter(degree__gt=0)
+        rows = selectors.ranked_member_rows(snapshot).filter(degree__gt=0)
         rows = rows.order_by("-betweenness", "-degree", "user_id")
         page = _with_group_names(paginate(request, rows, per_page=50), groups)
         context.update(
@@ -134,7 +135,7 @@ def members_view(request, slug):
     context["form"] = form
     if snapshot is not None:
         filters = form.cleaned_data if form.is_valid() else {}
-        rows = dashboard.member_rows(snapshot)
+        rows = selectors.ranked_member_rows(snapshot)
         if filters.get("level"):
             rows = rows.filter(level=filters["level"])
         if filters.get("trajectory"):
@@ -147,14 +148,14 @@ def members_view(request, slug):
             )
         rows = rows.order_by(*ORDERINGS.get(filters.get("order") or "level", ORDERINGS["level"]))
         data = snapshot.data or {}
-        groups = dashboard.group_names()
+        groups = selectors.group_names()
         context.update(
             data=data,
             page=_with_group_names(paginate(request, rows, per_page=50), groups),
             qs=querystring_without_page(request),
-            drifting=_group_names(dashboard.drifting_away(snapshot), groups),
-            rising=_group_names(dashboard.rising(snapshot), groups),
-            brokers=_group_names(dashboard.top_brokers_rows(snapshot), groups),
+            drifting=_group_names(selectors.drifting_away(snapshot), groups),
+            rising=_group_names(selectors.rising(snapshot), groups),
+            brokers=_group_names(selectors.top_brokers_rows(snapshot), groups),
             at_risk=data.get("at_risk_questions") or [],
             transitions=data.get("transitions") or {},
             transition_rows=_transition_rows(data.get("transitions") or {}),
@@ -178,9 +179,9 @@ def my_network_view(request, slug):
     community = permissions.access_my_network(user=request.user, slug=slug)
     context = _base(request, community, "dashboard")
     snapshot = context["snapshot"]
-    history = dashboard.my_history(community, request.user)
+    history = selectors.my_history(community, request.user)
     me = history[-1] if history and snapshot and history[-1].snapshot_id == snapshot.pk else None
-    ties = dashboard.my_ties(community, request.user)
+    ties = selectors.my_ties(community, request.user)
     context.update(
         me=me,
         history=history,
@@ -206,7 +207,7 @@ def recompute_view(request, slug):
 
 def _export(request, slug):
     community = permissions.access_member_metrics(user=request.user, slug=slug)
-    snapshot = dashboard.latest_snapshot(community)
+    snapshot = selectors.latest_snapshot(community)
     if snapshot is None:
         raise Http404("No metrics have been computed for this community yet.")
     pseudonymous = request.GET.get("pseudonymous") in ("1", "true", "yes", "on")
