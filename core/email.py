@@ -1,6 +1,9 @@
 """Queue and send email through the outbox."""
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,13 +19,37 @@ logger = logging.getLogger(__name__)
 # Rows per INSERT: within SQLite's limit on bound variables (11 columns x 500 rows < 32766).
 QUEUE_BATCH_SIZE = 500
 
+_discarding: ContextVar[bool] = ContextVar("outbox_discarding", default=False)
+
+
+@contextlib.contextmanager
+def outbox_discarding() -> Iterator[None]:
+    """Record the emails queued inside as sent, without sending or enqueuing anything.
+
+    For backfills of past history whose people have addresses nobody reads (``seed_demo``): the
+    outbox keeps its rows, as a backend that discards mail would have left them.
+    """
+    token = _discarding.set(True)
+    try:
+        yield
+    finally:
+        _discarding.reset(token)
+
+
+def _discarded_fields() -> dict:
+    if not _discarding.get():
+        return {}
+    return {"status": OutboundEmail.Status.SENT, "attempts": 1, "sent_at": timezone.now()}
+
 
 def email_queue(*, message: EmailMessage) -> OutboundEmail:
     """Store *message* in the outbox and send it in the background after commit."""
     from core.tasks import enqueue_on_commit, send_email_task
 
-    outbound = OutboundEmail.objects.create(**_outbound_fields(message))
-    enqueue_on_commit(send_email_task, email_id=outbound.pk)
+    discarded = _discarded_fields()
+    outbound = OutboundEmail.objects.create(**_outbound_fields(message), **discarded)
+    if not discarded:
+        enqueue_on_commit(send_email_task, email_id=outbound.pk)
     return outbound
 
 
@@ -31,10 +58,13 @@ def emails_queue(*, messages: list[EmailMessage]) -> list[OutboundEmail]:
     commit; the outbox flush sends those whose enqueue was lost."""
     from core.tasks import enqueue_each_on_commit, send_email_task
 
+    discarded = _discarded_fields()
     rows = OutboundEmail.objects.bulk_create(
-        [OutboundEmail(**_outbound_fields(message)) for message in messages],
+        [OutboundEmail(**_outbound_fields(message), **discarded) for message in messages],
         batch_size=QUEUE_BATCH_SIZE,
     )
+    if discarded:
+        return rows
     enqueue_each_on_commit(send_email_task, [{"email_id": row.pk} for row in rows])
     return rows
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "knowledge",
     "search",
     "metrics",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,30 @@
 """In-app notifications, and the email each member chose for each kind."""
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 from django.utils import timezone
 
 from practice.models import Notification
 
 Kind = Notification.Kind
+
+_emails_held: ContextVar[bool] = ContextVar("immediate_emails_held", default=False)
+
+
+@contextlib.contextmanager
+def immediate_emails_held() -> Iterator[None]:
+    """Make the notices of ``notify`` calls inside in the app only, emailing nobody.
+
+    For backfills of past history (``seed_demo``): it shows in the app, but nobody is emailed
+    about it, and the email catch-up tasks look back only hours, so nothing is sent later.
+    """
+    token = _emails_held.set(True)
+    try:
+        yield
+    finally:
+        _emails_held.reset(token)
 
 
 def notify(
@@ -48,7 +68,8 @@ def notify(
             for rid in recipients
         ]
     )
-    schedule_immediate_emails(notifications=rows)
+    if not _emails_held.get():
+        schedule_immediate_emails(notifications=rows)
     return rows
 
 

@@ -214,3 +214,20 @@ def test_outbox_flush_sends_a_previously_failing_email_once_smtp_recovers(
     assert outbound.status == OutboundEmail.Status.SENT
     assert outbound.attempts == 2
     assert len(mail.outbox) == 1
+
+
+def test_outbox_discarding_records_sent_and_enqueues_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, email_service.outbox_discarding():
+        one = queue_email(subject="One")
+        many = email_service.emails_queue(
+            messages=[EmailMessage(subject="Two", body="Body", to=["b@example.org"])]
+        )
+    assert callbacks == []
+    assert mail.outbox == []
+    for outbound in [one, *many]:
+        outbound.refresh_from_db()
+        assert outbound.status == OutboundEmail.Status.SENT
+        assert outbound.attempts == 1
+        assert outbound.sent_at is not None
+    queue_email(subject="After")  # the context is over: queued and sent as usual
+    assert OutboundEmail.objects.get(subject="After").status == OutboundEmail.Status.PENDING

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from communities import demo
+from demo import communities as demo
 
 pytestmark = pytest.mark.e2e
 

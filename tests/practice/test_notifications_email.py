@@ -15,7 +15,7 @@ from core.models import OutboundEmail
 from practice.models import DigestSubscription, Notification, NotificationPreference
 from practice.services import digests, notification_email
 from practice.services.notification_email import Delivery, unsubscribe_token
-from practice.services.notifications import notify
+from practice.services.notifications import immediate_emails_held, notify
 from practice.tasks import send_notification_emails_task
 from tests.factories import UserFactory
 from tests.practice.factories import answer, ask, member_of
@@ -68,6 +68,16 @@ def test_mention_is_emailed_at_once_with_unsubscribe_headers(open_community, com
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message.message().as_string()
     assert OutboundEmail.objects.get().headers["List-Unsubscribe"] == f"<{link}>"
     assert note.emailed_at is not None
+
+
+def test_mention_with_immediate_emails_held_is_noticed_but_not_emailed(open_community, committed):
+    asker = member_of(open_community)
+    bea = member_of(open_community, username="bea")
+    with committed(), immediate_emails_held():
+        ask(open_community, asker, title="Foam or gauze?", body="@bea what do you use?")
+    assert mail.outbox == []
+    assert not OutboundEmail.objects.exists()
+    assert Notification.objects.get(recipient=bea).emailed_at is None
 
 
 def test_reply_defaults_to_daily_digest_not_immediate(open_community, committed):

@@ -1,10 +1,14 @@
-import logging
 import time
 
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from communities import demo
+from core.email import outbox_discarding
+from demo import communities as demo
+from demo.knowledge import repertoire_build
+from demo.metrics import metrics_demo_build
+from demo.practice import activity_build
+from search.indexing import rebuild as search_index_rebuild
 
 
 class Command(BaseCommand):
@@ -40,53 +44,29 @@ class Command(BaseCommand):
         started = time.monotonic()
         if reset:
             demo.demo_reset(log=self.stdout.write)
-        # Demo people have .test addresses; the mail the services queue for them (join
-        # requests, decisions) is sent in-process to a backend that discards it, never to
-        # a broker or an SMTP server.
-        from config.celery import app
-
-        eager = app.conf.task_always_eager
-        app.conf.task_always_eager = True
-        trace_logger = logging.getLogger("celery.app.trace")  # one line per discarded mail
-        trace_level = trace_logger.level
-        trace_logger.setLevel(logging.WARNING)
         activity = None
-        repertoire = None  # knowledge (KB)
-        try:
-            with override_settings(
-                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-                METRICS_REQUEST_ON_INTERACTION=False,  # metrics (MB): computed once, below
-            ):
-                summary = demo.demo_build(log=self.stdout.write)
-                if not no_activity:
-                    from practice.demo import activity_build
-
-                    self.stdout.write("Practice activity:")
-                    activity = activity_build(
-                        weeks=options.get("activity_weeks", 52), log=self.stdout.write
-                    )
-                    # --- knowledge (KB): each community's repertoire, from its activity ---
-                    from knowledge.demo import repertoire_build
-
-                    self.stdout.write("Repertoire:")
-                    repertoire = repertoire_build(log=self.stdout.write)
-                    # --- end knowledge ---
-                # --- search (KC): the whole index, rebuilt from the finished demo ---
-                from search.indexing import rebuild as search_index_rebuild
-
-                self.stdout.write("Search index:")
-                search_index_rebuild(log=self.stdout.write)
-                # --- end search ---
-        finally:
-            app.conf.task_always_eager = eager
-            trace_logger.setLevel(trace_level)
-        # --- metrics (MB): monthly history and a current snapshot per demo community ---
+        repertoire = None
+        # Demo people have .test addresses: the mail the services queue for them (join
+        # requests, decisions) is recorded in the outbox as sent, and nothing is enqueued:
+        # neither that mail nor a metrics recompute (the metrics are computed once, below).
+        with (
+            outbox_discarding(),
+            override_settings(METRICS_REQUEST_ON_INTERACTION=False),
+        ):
+            summary = demo.demo_build(log=self.stdout.write)
+            if not no_activity:
+                self.stdout.write("Practice activity:")
+                activity = activity_build(
+                    weeks=options.get("activity_weeks", 52), log=self.stdout.write
+                )
+                self.stdout.write("Repertoire:")  # each community's repertoire, from its activity
+                repertoire = repertoire_build(log=self.stdout.write)
+            self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
+            search_index_rebuild(log=self.stdout.write)
+        # Metrics: monthly history and a current snapshot per demo community.
         if not no_activity and not options.get("no_metrics"):
-            from metrics.demo import metrics_demo_build
-
             self.stdout.write("Metrics:")
             metrics_demo_build(log=self.stdout.write)
-        # --- end metrics ---
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -104,13 +84,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     self.style.WARNING(f"{len(activity.failures)} planned items did not apply.")
                 )
-        # --- knowledge (KB) ---
         if repertoire is not None:
             self.stdout.write(
                 f"Repertoire: {repertoire.communities} communities filled and "
                 f"{repertoire.skipped_communities} already had theirs ({repertoire.seconds:.1f} s)."
             )
-        # --- end knowledge ---
         if summary.skipped_usernames:
             self.stdout.write(
                 self.style.WARNING(

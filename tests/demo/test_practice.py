@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from communities import demo as community_demo
 from communities.models import Community, Interaction, Membership
-from practice import demo, demo_text
+from demo import communities as community_demo
+from demo import practice as demo
+from demo.data import phrases as demo_text
 from practice.models import (
     RSVP,
     AdoptionReport,

@@ -32,10 +32,12 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from communities.models import Community, Membership
-from practice import demo_text as text
+from demo import communities as community_demo
+from demo.data import phrases as text
 from practice.models import Flag, Notification, Post, Thread, ThreadTag
 from practice.services import endorsements, follows, moderation
 from practice.services import threads as thread_services
+from practice.services.notifications import immediate_emails_held
 
 try:  # Events came later than the rest of the practice services.
     from practice.services import events as event_services
@@ -43,7 +45,7 @@ except ImportError:  # pragma: no cover - only while events are missing
     event_services = None
 
 SEED = 20240918
-DEMO_EMAIL_DOMAIN = "demo.practica.test"  # the same marker communities.demo uses
+DEMO_EMAIL_DOMAIN = "demo.practica.test"  # the same marker demo.communities uses
 # Posts a week (opening posts, answers and replies) in the largest community; smaller ones
 # get fewer, in proportion to size ** SIZE_EXPONENT.
 LARGEST_POSTS_PER_WEEK = 30
@@ -703,18 +705,10 @@ def _members(community: Community) -> list[_Member]:
     ]
 
 
-def _no_emails(**kwargs) -> None:
-    return None
-
-
 def _apply(items: list[_Item], summary: ActivitySummary, slug: str) -> None:
     clock = _Clock()
-    # The demo's history happened in the past: it shows in the app, but nobody is emailed
-    # about it (the email catch-up tasks only look back hours, so nothing is sent later).
-    with (
-        mock.patch("django.utils.timezone.now", clock),
-        mock.patch("practice.services.notification_email.schedule_immediate_emails", _no_emails),
-    ):
+    # The demo's history happened in the past: it shows in the app, but nobody is emailed.
+    with mock.patch("django.utils.timezone.now", clock), immediate_emails_held():
         for item in items:
             clock.at = item.at
             try:
@@ -736,8 +730,6 @@ def activity_build(
 
     *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests.
     """
-    from communities import demo as community_demo
-
     started = time.monotonic()
     summary = ActivitySummary()
     if communities is None:

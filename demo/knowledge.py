@@ -8,7 +8,7 @@ newer item), a few proposals, sent-back proposals and change proposals still wai
 content-health queue has something to show. A few topics get no item, so the queue's "tags
 without an item" and the experts page's gaps are not empty either.
 
-Like ``practice.demo``, everything is planned first from a generator seeded per community, then
+Like ``demo.practice``, everything is planned first from a generator seeded per community, then
 applied in time order through the services with ``django.utils.timezone.now`` frozen at each
 step's moment, so revisions, curation history, credits, the interaction log (co-edits, worked)
 and the search index are what the services write. A community that already has items is left
@@ -31,11 +31,12 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from communities.models import Community
+from demo import communities as community_demo
+from demo import practice as practice_demo
+from demo.data import phrases as text
 from knowledge.models import Evidence, Item
 from knowledge.services import curation, evidence, promotion
 from knowledge.services import items as item_services
-from practice import demo as practice_demo
-from practice import demo_text as text
 from practice.models import Event, Thread
 
 SEED = 20241105
@@ -461,8 +462,6 @@ def repertoire_build(
     *, communities: list[Community] | None = None, log: Log = lambda line: None
 ) -> RepertoireSummary:
     """Write a repertoire in each demo community that has none yet."""
-    from communities import demo as community_demo
-
     started = time.monotonic()
     summary = RepertoireSummary()
     if communities is None:

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models import Count
 
 from communities.models import Community, Interaction
-from knowledge import demo
+from demo import knowledge as demo
+from demo import practice as practice_demo
 from knowledge.models import ChangeProposal, CurationEvent, Evidence, Item, ItemContributor
 from knowledge.selectors.experts import community_experts
 from knowledge.selectors.health import health_queue
-from practice import demo as practice_demo
 
 WEEKS = 8  # enough solved questions to promote, quick to build
 # Two communities, a large and a small one (building all ten takes minutes; seed_demo does).

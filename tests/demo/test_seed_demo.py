@@ -12,8 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from communities import demo
 from communities.models import Community, Invitation, Membership, MembershipEvent, Profile
+from demo import communities as demo
 from tests.factories import CommunityFactory, UserFactory
 
 User = get_user_model()

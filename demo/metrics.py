@@ -3,8 +3,8 @@
 import time
 from dataclasses import dataclass
 
-from communities.demo import DEMO_SLUGS
 from communities.models import Community
+from demo.communities import DEMO_SLUGS
 from metrics.conf import pipeline_settings
 from metrics.services import metrics_compute_history
 

@@ -1,7 +1,7 @@
 # ruff: noqa: E501 -- prose phrase banks read better unbroken
 """Phrase banks for the demo's practice activity: how each demo community talks.
 
-``practice.demo`` composes titles and Markdown bodies from these with a seeded random
+``demo.practice`` composes titles and Markdown bodies from these with a seeded random
 generator, so every run writes the same year of activity. A topic keeps a thread coherent:
 the question, its answers and the stories about it all draw on the same topic.
 """
