@@ -4,6 +4,11 @@ Content services call ``interaction_record`` (or ``interactions_record_group``) 
 transaction. Each content app also registers a *source*: a function that regenerates, from the
 content alone, every interaction the services would have written. ``interactions_rebuild``
 replays the sources, so the log can never drift from the content.
+
+Apps above (metrics) hear about the log through two listener registries, filled from their
+``AppConfig.ready()``: ``register_interactions_written_listener`` (after commit, once per
+transaction, with the communities whose log grew) and ``register_log_changed_listener`` (inside
+the transaction that removes or moves interactions).
 """
 
 from collections.abc import Callable, Iterable
@@ -98,7 +103,7 @@ def interactions_write(specs: Iterable[InteractionSpec]) -> int:
     offered. Call inside the transaction that writes the content."""
     rows = [s.to_model() for s in specs if s.actor_id != s.target_id]
     Interaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=REBUILD_BATCH_SIZE)
-    _metrics_request_on_commit({row.community_id for row in rows})
+    _written_on_commit({row.community_id for row in rows})
     return len(rows)
 
 
@@ -130,7 +135,7 @@ def interactions_retract(*, source, kind: str | None = None, actor=None) -> int:
         qs = qs.filter(kind=kind)
     if actor is not None:
         qs = qs.filter(actor=actor)
-    _metrics_log_changed(qs.values("community_id"))
+    interactions_log_changed(qs.values("community_id"))
     deleted, _ = qs.delete()
     return deleted
 
@@ -142,64 +147,71 @@ def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
     if community_ids is not None:
         logged = logged.filter(community_id__in=community_ids)
     with transaction.atomic():
-        _metrics_log_changed(community_ids)
+        interactions_log_changed(community_ids)
         logged.delete()
         for source in _sources.values():
             interactions_write(source(community_ids))
     return logged.count()
 
 
-# --- metrics: recompute requests (MB) ---
-# New interactions ask for a metrics recompute of their community once the transaction commits:
-# one cheap upsert per community and transaction (metrics.pipeline.schedule.metrics_request
-# coalesces them, so a burst of posts makes one run). Removed or moved interactions mark the tie
-# table for a rebuild from the whole log (one UPDATE, inside the transaction that removes them).
+# Listeners of the log. New interactions tell the "written" listeners once the transaction
+# commits: one call per transaction with every community it touched, so a burst of posts makes
+# one call (metrics turns it into one cheap upsert per community). Removed or moved interactions
+# tell the "changed" listeners inside the transaction that removes or moves them (metrics marks
+# its tie table for a rebuild from the whole log, one UPDATE).
+# Both are called with the keyword argument community_ids.
+InteractionsWrittenListener = Callable[..., None]
+LogChangedListener = Callable[..., None]
+_written_listeners: dict[str, InteractionsWrittenListener] = {}
+_log_changed_listeners: list[LogChangedListener] = []
 
 
-class _MetricsRequest:
+def register_interactions_written_listener(name: str, listener: InteractionsWrittenListener):
+    """Call *listener* after commit with the communities whose log grew; *name* is logged if it
+    fails."""
+    _written_listeners[name] = listener
+
+
+def register_log_changed_listener(listener: LogChangedListener) -> None:
+    if listener not in _log_changed_listeners:
+        _log_changed_listeners.append(listener)
+
+
+class _InteractionsWritten:
     """The on-commit callback of one transaction, collecting the communities it touched."""
 
     def __init__(self):
         self.community_ids: set[int] = set()
 
     def __call__(self):
-        from django.conf import settings
-
-        from metrics.pipeline.schedule import metrics_request
-
-        # Off while seed_demo writes a year of activity (it computes the metrics at the end).
-        if not getattr(settings, "METRICS_REQUEST_ON_INTERACTION", True):
-            return
-        for community_id in sorted(self.community_ids):
-            metrics_request(community_id=community_id)
+        for listener in _written_listeners.values():
+            listener(community_ids=self.community_ids)
 
 
-def _metrics_request_on_commit(community_ids: set[int]) -> None:
-    if not community_ids:
+def _written_on_commit(community_ids: set[int]) -> None:
+    if not community_ids or not _written_listeners:
         return
     connection = transaction.get_connection()
-    pending = getattr(connection, "_practica_metrics_request", None)
+    pending = getattr(connection, "_practica_interactions_written", None)
     # Reuse this transaction's callback while it is still registered (a rollback discards it).
     registered = connection.in_atomic_block and any(
         getattr(entry[1], "__wrapped__", None) is pending
         for entry in getattr(connection, "run_on_commit", ())
     )
     if pending is None or not registered:
-        pending = _MetricsRequest()
-        connection._practica_metrics_request = pending
+        pending = _InteractionsWritten()
+        connection._practica_interactions_written = pending
         pending.community_ids.update(community_ids)
-        on_commit_safely(pending, name="metrics request")
+        on_commit_safely(pending, name=", ".join(_written_listeners) or "interactions written")
     else:
         pending.community_ids.update(community_ids)
 
 
-def _metrics_log_changed(community_ids) -> None:
-    """*community_ids*: ids, a values() queryset, or None for every community."""
-    from metrics.pipeline.schedule import metrics_log_changed
-
+def interactions_log_changed(community_ids) -> None:
+    """Tell the listeners that interactions of these communities were removed or moved; call
+    inside the transaction that does it. *community_ids*: ids, a values() queryset, or None for
+    every community."""
     if community_ids is None:
         community_ids = Community.objects.values("pk")
-    metrics_log_changed(community_ids=community_ids)
-
-
-# --- end metrics: recompute requests ---
+    for listener in _log_changed_listeners:
+        listener(community_ids=community_ids)

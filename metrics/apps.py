@@ -7,6 +7,19 @@ class MetricsConfig(AppConfig):
     name = "metrics"
 
     def ready(self):
+        # Imported here, not at the top, as in every ready(): these modules import models, which
+        # load only once the app registry is ready.
+        from communities.interactions import (  # noqa: PLC0415
+            register_interactions_written_listener,
+            register_log_changed_listener,
+        )
+
         # Registers the Celery tasks in every process, web included: pipeline.schedule enqueues
         # the run by its name, since the tasks module calls into the schedule.
         from metrics import tasks  # noqa: F401, PLC0415
+        from metrics.pipeline import schedule  # noqa: PLC0415
+
+        register_interactions_written_listener(
+            "metrics request", schedule.metrics_request_for_interactions
+        )
+        register_log_changed_listener(schedule.metrics_log_changed)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -126,6 +127,16 @@ def metrics_run_requested(
         if finished is not None and finished > timezone.now() - debounce:
             return None
     return services.metrics_compute(community_id=community_id, as_of=as_of)
+
+
+def metrics_request_for_interactions(*, community_ids: set[int]) -> None:
+    """Ask for a recompute of each community whose interaction log grew (communities calls this
+    once per transaction, after commit: ``register_interactions_written_listener``)."""
+    # Off while seed_demo writes a year of activity (it computes the metrics at the end).
+    if not getattr(settings, "METRICS_REQUEST_ON_INTERACTION", True):
+        return
+    for community_id in sorted(community_ids):
+        metrics_request(community_id=community_id)
 
 
 def metrics_log_changed(*, community_ids) -> int:

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communities import permissions
+from communities.interactions import interactions_log_changed
 from communities.models import Interaction
-from metrics.pipeline import schedule as metrics_schedule
 from practice.models import (
     AdoptionReport,
     Flag,
@@ -116,8 +116,8 @@ def _move_interactions(*, thread: Thread, from_community, to_community) -> None:
         Interaction.objects.filter(
             source_type=ContentType.objects.get_for_model(model), source_id__in=ids
         ).update(community=to_community)
-    # Both tie tables lose or gain pairs: the next run of each rebuilds from the whole log.
-    metrics_schedule.metrics_log_changed(community_ids=[from_community.pk, to_community.pk])
+    # Both communities' logs lose or gain pairs (the metrics' tie tables rebuild from the log).
+    interactions_log_changed([from_community.pk, to_community.pk])
 
 
 def flag_create(

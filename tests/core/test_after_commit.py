@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.urls import reverse
 
-from communities.interactions import _MetricsRequest
+from communities.interactions import _InteractionsWritten
 from core.after_commit import on_commit_safely
 from core.tasks import enqueue_on_commit, send_email_task
 from knowledge.models import ItemAttachment
@@ -34,7 +34,7 @@ def failing(error: Exception):
 def test_django_robust_on_commit_crashes_while_logging_a_callable_object():
     """The trap itself: Django names a failed robust hook by ``__qualname__``, which an
     instance of a class with ``__call__`` lacks, so its error handler raises AttributeError."""
-    request = _MetricsRequest()
+    request = _InteractionsWritten()
     request.community_ids.add(1)
     with (
         mock.patch(
@@ -181,7 +181,7 @@ def test_metrics_request_registers_one_safe_hook_per_transaction(open_community)
         requests = [
             hook
             for _, hook, _ in connection.run_on_commit
-            if isinstance(getattr(hook, "__wrapped__", None), _MetricsRequest)
+            if isinstance(getattr(hook, "__wrapped__", None), _InteractionsWritten)
         ]
         assert len(requests) == 1
         assert requests[0].__wrapped__.community_ids == {open_community.pk}
