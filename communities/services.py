@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from communities import notifications, permissions
+from communities.changes import member_changed
 from communities.models import (
     Community,
     Invitation,
@@ -18,7 +19,6 @@ from communities.models import (
     Profile,
 )
 from core.markdown import render_markdown
-from search import indexing as search_indexing
 
 User = get_user_model()
 State = Membership.State
@@ -65,7 +65,7 @@ def profile_update(*, profile: Profile, expertise: list[str] | None = None, **fi
         profile.save()
         if expertise is not None:
             profile.expertise.set(expertise, clear=True)
-        search_indexing.member_changed(profile.user_id)
+        member_changed(profile.user_id)
     return profile
 
 
@@ -132,7 +132,7 @@ def _transition(
     membership.save()
     event.save()
     permissions.forget_memberships(membership.user)
-    search_indexing.member_changed(membership.user_id)  # every membership change passes here
+    member_changed(membership.user_id)  # every membership change passes here
     return membership
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from communities import permissions
 from core.after_commit import on_commit_safely
+from knowledge.changes import item_changed
 from knowledge.models import CurationEvent, Item, ItemAttachment
 from knowledge.services.items import lock_item, record_event
-from search import indexing
 
 NAME_MAX_LENGTH = ItemAttachment._meta.get_field("original_name").max_length
 ZIP_MAGIC = b"PK\x03\x04"
@@ -134,7 +134,7 @@ def attachment_add(*, item: Item, by, upload) -> ItemAttachment:
                 comment=f"Attached “{name}”.",
                 at=now,
             )
-            indexing.item_changed(item.pk)
+            item_changed(item.pk)
         except Exception:
             attachment.file.storage.delete(stored)
             raise
@@ -160,5 +160,5 @@ def attachment_remove(*, attachment: ItemAttachment, by) -> None:
             comment=f"Removed the attachment “{name}”.",
             at=timezone.now(),
         )
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
         on_commit_safely(lambda: storage.delete(stored), name=f"delete the file {stored}")

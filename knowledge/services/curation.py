@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities import permissions
+from knowledge.changes import item_changed
 from knowledge.models import ChangeProposal, CurationEvent, Item
 from knowledge.services.items import clean_comment, lock_item, record_event
-from search import indexing
 
 Action = CurationEvent.Action
 State = Item.State
@@ -38,7 +38,7 @@ def item_publish(*, item: Item, by, comment: str = "") -> Item:
         item.updated_at = now
         item.save(update_fields=["state", "published_at", "last_reviewed_at", "updated_at"])
         record_event(item=item, actor=by, action=Action.PUBLISHED, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -57,7 +57,7 @@ def item_request_changes(*, item: Item, by, comment: str) -> Item:
         item.state = State.CHANGES_REQUESTED
         item.save(update_fields=["state"])
         record_event(item=item, actor=by, action=Action.CHANGES_REQUESTED, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -72,7 +72,7 @@ def item_feature(*, item: Item, by) -> Item:
         item.is_featured, item.featured_at, item.last_reviewed_at = True, now, now
         item.save(update_fields=["is_featured", "featured_at", "last_reviewed_at"])
         record_event(item=item, actor=by, action=Action.FEATURED, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -85,7 +85,7 @@ def item_unfeature(*, item: Item, by) -> Item:
         item.is_featured, item.featured_at = False, None
         item.save(update_fields=["is_featured", "featured_at"])
         record_event(item=item, actor=by, action=Action.UNFEATURED, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -129,7 +129,7 @@ def item_archive(*, item: Item, by, comment: str = "", superseded_by: Item | Non
             note = f"Superseded by “{superseded_by.title}” (#{superseded_by.pk})."
             comment = f"{comment} — {note}" if comment else note
         record_event(item=item, actor=by, action=Action.ARCHIVED, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -152,7 +152,7 @@ def item_unarchive(*, item: Item, by) -> Item:
             ]
         )  # fmt: skip
         record_event(item=item, actor=by, action=Action.UNARCHIVED, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -170,5 +170,5 @@ def item_mark_reviewed(*, item: Item, by, comment: str = "") -> Item:
         item.last_reviewed_at = now
         item.save(update_fields=["last_reviewed_at"])
         record_event(item=item, actor=by, action=Action.REVIEWED, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item

@@ -19,6 +19,7 @@ from communities import permissions
 from communities.interactions import group_specs, interactions_write
 from communities.models import Interaction
 from core.markdown import render_markdown
+from knowledge.changes import item_changed
 from knowledge.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -31,7 +32,6 @@ from knowledge.models import (
     ItemLink,
     ItemRevision,
 )
-from search import indexing
 
 Action = CurationEvent.Action
 Role = ItemContributor.Role
@@ -329,7 +329,7 @@ def item_propose(
             record_event(
                 item=item, actor=by, action=Action.PROMOTED if promoted else Action.PROPOSED, at=now
             )
-            indexing.item_changed(item.pk)
+            item_changed(item.pk)
     except IntegrityError:
         existing = _existing_submission(by, submission_key)
         if existing is None:
@@ -384,7 +384,7 @@ def item_edit(
         if not content_changed and not comment:
             comment = "Links updated."
         record_event(item=item, actor=by, action=action, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item
 
 
@@ -496,7 +496,7 @@ def change_accept(*, proposal: ChangeProposal, by, comment: str = "") -> ChangeP
         proposal.updated_at = now
         _decide(proposal, state=ChangeProposal.State.ACCEPTED, by=by, comment=comment, at=now)
         record_event(item=item, actor=by, action=Action.CHANGE_ACCEPTED, comment=comment, at=now)
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return proposal
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities import permissions
+from knowledge.changes import item_changed
 from knowledge.models import CurationEvent, Item, ItemRevision
 from knowledge.services.items import (
     ItemContent,
@@ -13,7 +14,6 @@ from knowledge.services.items import (
     record_event,
     write_revision,
 )
-from search import indexing
 
 
 def revision_restore(*, revision: ItemRevision, by) -> Item:
@@ -49,5 +49,5 @@ def revision_restore(*, revision: ItemRevision, by) -> Item:
             comment=f"Restored revision {revision.number}.",
             at=now,
         )
-        indexing.item_changed(item.pk)
+        item_changed(item.pk)
     return item

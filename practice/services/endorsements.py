@@ -8,11 +8,11 @@ from django.utils import timezone
 from communities import permissions
 from communities.interactions import interaction_record, interactions_retract
 from communities.models import Interaction
+from practice.changes import thread_changed
 from practice.models import AdoptionReport, Post, Thread, Vote
 from practice.services.notifications import Kind as NotificationKind
 from practice.services.notifications import notify
 from practice.services.threads import thread_recount, thread_refresh_status
-from search import indexing as search_indexing
 
 
 def post_recount_endorsements(post_id: int) -> None:
@@ -130,7 +130,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
                 post=answer,
                 summary=f"Accepted {answer.author.username}'s answer to “{thread.title}”",
             )
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return thread
 
 
@@ -145,7 +145,7 @@ def answer_unaccept(*, thread: Thread, by) -> Thread:
         thread.accepted_post, thread.accepted_at = None, None
         thread_refresh_status(thread)
         thread.save(update_fields=["accepted_post", "accepted_at", "status"])
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return thread
 
 

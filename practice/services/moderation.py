@@ -9,6 +9,7 @@ from django.utils import timezone
 from communities import permissions
 from communities.interactions import interactions_log_changed
 from communities.models import Interaction
+from practice.changes import thread_changed
 from practice.models import (
     AdoptionReport,
     Flag,
@@ -20,7 +21,6 @@ from practice.models import (
     Vote,
 )
 from practice.services.threads import post_hide, thread_refresh_status
-from search import indexing as search_indexing
 
 Action = ModerationAction.Action
 
@@ -66,7 +66,7 @@ def thread_set_locked(*, thread: Thread, by, locked: bool, reason: str = "") -> 
             reason=reason,
             summary=f"{'Locked' if locked else 'Unlocked'} “{thread.title}”",
         )
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return thread
 
 
@@ -98,7 +98,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
                 reason=reason,
                 summary=summary,
             )
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return thread
 
 

@@ -9,12 +9,12 @@ from communities import permissions
 from communities.interactions import interaction_record
 from communities.models import Interaction
 from practice import rate_limits
+from practice.changes import post_changed, thread_changed
 from practice.models import Post, PostMention, PostRevision, Thread
 from practice.services import follows
 from practice.services.content import clean_body, clean_tags, clean_title, render_body
 from practice.services.notifications import Kind as NotificationKind
 from practice.services.notifications import notify
-from search import indexing as search_indexing
 
 Status = Thread.Status
 
@@ -139,7 +139,7 @@ def thread_create(
                 text=f"New {thread.get_kind_display().lower()} in {community.name}: {title}",
                 url=thread.get_absolute_url(),
             )
-            search_indexing.thread_changed(thread.pk)
+            thread_changed(thread.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
         if existing is None:
@@ -216,7 +216,7 @@ def post_create(
                 url=post.get_absolute_url(),
             )
             follows.thread_follow(user=author, thread=thread)
-            search_indexing.post_changed(post.pk)
+            post_changed(post.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
         if existing is None:
@@ -271,7 +271,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
                 post=post,
                 summary=f"Edited a post by {post.author.username} in “{thread.title}”",
             )
-        search_indexing.post_changed(post.pk)
+        post_changed(post.pk)
     return post
 
 
@@ -308,7 +308,7 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
                 reason=reason,
                 summary=f"Hid a post by {post.author.username} in “{thread.title}”",
             )
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return post
 
 
@@ -338,5 +338,5 @@ def post_restore(*, post: Post, by, reason: str = "") -> Post:
             reason=reason,
             summary=f"Restored a post by {post.author.username} in “{thread.title}”",
         )
-        search_indexing.thread_changed(thread.pk)
+        thread_changed(thread.pk)
     return post

@@ -23,9 +23,9 @@ def people(open_community):
 
 @pytest.fixture
 def indexed(monkeypatch):
-    """The ids passed to search.indexing.item_changed, in order."""
+    """The ids knowledge tells its item-changed listeners (search re-indexes them), in order."""
     calls = []
-    monkeypatch.setattr("search.indexing.item_changed", calls.append)
+    monkeypatch.setattr("knowledge.changes._item_listeners", [calls.append])
     return calls
 
 

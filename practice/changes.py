@@ -1,0 +1,36 @@
+"""Tell the apps above that a thread or a post changed (written, edited, hidden, moved, voted).
+
+Services call ``thread_changed`` and ``post_changed`` inside the transaction that makes the
+change, and the listeners (search's index) run right there, in that transaction. Apps register
+them from ``ready()``.
+"""
+
+from collections.abc import Callable
+
+ChangedListener = Callable[[int], None]
+_thread_listeners: list[ChangedListener] = []
+_post_listeners: list[ChangedListener] = []
+
+
+def register_thread_changed_listener(listener: ChangedListener) -> None:
+    """Call *listener* with the thread's id whenever a thread changes."""
+    if listener not in _thread_listeners:
+        _thread_listeners.append(listener)
+
+
+def register_post_changed_listener(listener: ChangedListener) -> None:
+    """Call *listener* with the post's id whenever a post changes."""
+    if listener not in _post_listeners:
+        _post_listeners.append(listener)
+
+
+def thread_changed(thread_id: int) -> None:
+    """Tell every listener that the thread *thread_id* changed."""
+    for listener in _thread_listeners:
+        listener(thread_id)
+
+
+def post_changed(post_id: int) -> None:
+    """Tell every listener that the post *post_id* changed."""
+    for listener in _post_listeners:
+        listener(post_id)
