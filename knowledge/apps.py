@@ -7,17 +7,29 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
 
     def ready(self):
-        from communities.interactions import register_interaction_source
-        from knowledge import interaction_sources
+        # Imported here, not at the top, as in every ready(): these modules import models, which
+        # load only once the app registry is ready.
+        from communities.interactions import register_interaction_source  # noqa: PLC0415
+        from knowledge import interaction_sources  # noqa: PLC0415
+        from knowledge.digests import new_in_library_section  # noqa: PLC0415
+        from knowledge.selectors.promotion import thread_knowledge  # noqa: PLC0415
+        from knowledge.services.evidence import evidence_source  # noqa: PLC0415
+        from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
+        from practice.services.digests import WEEKLY_DIGEST_SECTIONS  # noqa: PLC0415
 
         register_interaction_source("knowledge.co_edit", interaction_sources.co_edit_source)
-        # --- knowledge: evidence (KB) ---
-        from knowledge.services.evidence import evidence_source
-
         register_interaction_source("knowledge.evidence", evidence_source)
-        from knowledge.digests import new_in_library_section
-        from practice.services.digests import WEEKLY_DIGEST_SECTIONS
-
         if new_in_library_section not in WEEKLY_DIGEST_SECTIONS:
             WEEKLY_DIGEST_SECTIONS.append(new_in_library_section)
-        # --- end knowledge: evidence ---
+        register_thread_panel(
+            ThreadPanel(
+                name="knowledge",
+                data=thread_knowledge,
+                templates={
+                    "moderator_tools": "knowledge/thread_panels/promote_thread.html",
+                    "header": "knowledge/thread_panels/provenance.html",
+                    "answers": "knowledge/thread_panels/likely_answerers.html",
+                    "post_tools": "knowledge/thread_panels/promote_post.html",
+                },
+            )
+        )

@@ -2,6 +2,7 @@
 
 from communities import permissions
 from knowledge.models import Item
+from knowledge.selectors.experts import likely_answerers
 
 
 def items_from_thread(*, user, thread) -> list[Item]:
@@ -22,8 +23,6 @@ def thread_knowledge(*, user, thread, tag_names: list[str]) -> dict:
     """What the thread page shows from the repertoire: the items that came from the thread,
     whether the viewer may promote it, and, on an unanswered question, the members most likely
     to answer it. One query, plus five on an unanswered tagged question."""
-    from knowledge.selectors.experts import likely_answerers
-
     answerers = []
     if thread.is_question and not thread.answer_count and not thread.is_hidden and tag_names:
         answerers = likely_answerers(thread=thread, tag_names=tag_names, viewer=user)

@@ -5,6 +5,7 @@ readable_posts); nothing here decides who may see what.
 """
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -140,6 +141,26 @@ def _css_class(post: Post, is_accepted: bool) -> str:
     return " ".join(classes)
 
 
+@dataclass(frozen=True)
+class ThreadPanel:
+    """What an app above adds to the thread page. *data* returns its fields for one page (keyword
+    arguments user, thread and tag_names), found in the templates as ``page.panels.<name>``;
+    *templates* names the template it renders in each slot: moderator_tools, header, answers and
+    post_tools (once per post, with the post as ``p``)."""
+
+    name: str
+    data: Callable[..., dict]
+    templates: dict[str, str]
+
+
+# Filled from the apps' ready() (knowledge: provenance, promotion, members likely to answer).
+_thread_panels: dict[str, ThreadPanel] = {}
+
+
+def register_thread_panel(panel: ThreadPanel) -> None:
+    _thread_panels[panel.name] = panel
+
+
 @dataclass
 class ThreadPage:
     thread: Thread
@@ -152,11 +173,9 @@ class ThreadPage:
     can_accept: bool = False
     can_moderate: bool = False
     can_flag: bool = False
-    # --- knowledge (KB): provenance, promotion, members likely to answer ---
-    repertoire: list = field(default_factory=list)
-    can_promote: bool = False
-    likely_answerers: list = field(default_factory=list)
-    # --- end knowledge ---
+    # The registered panels' data by panel name, and their templates by slot.
+    panels: dict = field(default_factory=dict)
+    slots: dict = field(default_factory=dict)
 
     @property
     def opening_items(self) -> list[PostItem]:
@@ -240,11 +259,12 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
     tags = list(thread.tags.all())
-    # --- knowledge (KB): "now part of the repertoire", promote, members likely to answer ---
-    from knowledge.selectors.promotion import thread_knowledge
-
-    knowledge = thread_knowledge(user=user, thread=thread, tag_names=[t.name for t in tags])
-    # --- end knowledge ---
+    tag_names = [t.name for t in tags]
+    panels, slots = {}, {}
+    for panel in _thread_panels.values():
+        panels[panel.name] = panel.data(user=user, thread=thread, tag_names=tag_names)
+        for slot, template in panel.templates.items():
+            slots.setdefault(slot, []).append(template)
     return ThreadPage(
         thread=thread,
         opening=opening,
@@ -256,7 +276,8 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         can_accept=can_accept,
         can_moderate=permissions.can_moderate(user, community),
         can_flag=can_flag,
-        **knowledge,
+        panels=panels,
+        slots=slots,
     )
 
 
