@@ -1,4 +1,5 @@
-"""allauth integration: Practica's forms, a profile for every user, account mail via the outbox."""
+"""allauth integration: Practica's forms, the signup in one transaction, account mail via the
+outbox."""
 
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
@@ -6,19 +7,17 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 
-from communities.services import profile_for
 from core.email import email_queue
 
 
 class PracticaAccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
-        """Save the new user and, when committing, create their profile in the same transaction."""
+        """Save the new user in one transaction with their profile (communities' post_save
+        receiver creates it when the user row is inserted)."""
         if not commit:
             return super().save_user(request, user, form, commit=False)
         with transaction.atomic():
-            user = super().save_user(request, user, form, commit=True)
-            profile_for(user)
-        return user
+            return super().save_user(request, user, form, commit=True)
 
     def send_mail(self, template_prefix, email, context):
         """Queue the mail in the outbox; a Celery task sends it after the transaction commits."""

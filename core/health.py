@@ -3,9 +3,11 @@
 import time
 from dataclasses import asdict, dataclass
 
+import redis
 from django.conf import settings
 from django.db import connection
 
+from config.celery import app
 from core.checks import COLLECTSTATIC, static_manifest_problem, uses_static_manifest
 
 
@@ -40,8 +42,6 @@ def _database():
 def _redis():
     if not settings.REDIS_URL:
         return "not configured", "REDIS_URL is not set: tasks run in-process after commit"
-    import redis
-
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
     client.ping()
     return "ok", "answered PING"
@@ -50,8 +50,6 @@ def _redis():
 def _worker():
     if not settings.REDIS_URL:
         return "not configured", "no worker needed: tasks run in-process"
-    from config.celery import app
-
     replies = app.control.ping(timeout=1.0)
     if not replies:
         return "failing", "no Celery worker answered within 1 s"
