@@ -6,7 +6,7 @@ from django.conf import settings
 
 from communities import permissions
 from knowledge.models import Item
-from practice.services.digests import SECTION_LIMIT, DigestItem, DigestSection
+from notifications.digests import SECTION_LIMIT, DigestItem, DigestSection
 
 
 def new_in_library_section(*, user, community, since: datetime) -> DigestSection:

@@ -1,7 +1,7 @@
 """What practice adds to the pages of the apps below it."""
 
 from communities import permissions as community_permissions
-from practice.selectors.notifications import follows_community
+from practice.selectors.follows import follows_community
 
 
 def community_follow_panel(*, user, community) -> dict | None:

@@ -9,13 +9,13 @@ from django.utils import timezone
 from communities import permissions
 from communities.interactions import interactions_log_changed
 from communities.models import Interaction
+from notifications.models import Notification
 from practice.changes import thread_changed
 from practice.models import (
     AdoptionReport,
     Flag,
     Follow,
     ModerationAction,
-    Notification,
     Post,
     Thread,
     Vote,

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from communities import permissions
 from communities.models import Interaction, Membership
-from practice.models import RSVP, Event, Notification
+from notifications.models import Notification
+from practice.models import RSVP, Event
 from practice.services import events as services
 from tests.factories import CommunityFactory, UserFactory, make_admin
 from tests.practice.factories import member_of, moderator_of
