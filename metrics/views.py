@@ -1,4 +1,4 @@
-"""Dashboard pages and exports. Gatekeeping in communities.permissions; reads in
+"""Dashboard pages and exports. Gatekeeping in metrics.permissions; reads in
 metrics.selectors, charts built from them in metrics.dashboard; the only write (asking for a
 recompute) in metrics.pipeline.schedule."""
 
@@ -9,9 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.pagination import paginate, querystring_without_page
-from metrics import charts, dashboard, exports, selectors
+from metrics import charts, dashboard, exports, permissions, selectors
 from metrics.forms import MemberFilterForm
 from metrics.pipeline import schedule
 
@@ -26,7 +26,7 @@ ORDERINGS = {
 def _base(request, community, active_tab: str) -> dict:
     """Context every metrics page shares: header flags, snapshot, run status."""
     snapshot = selectors.latest_snapshot(community)
-    can_moderate = permissions.can_moderate(request.user, community)
+    can_moderate = community_permissions.can_moderate(request.user, community)
     return {
         "community": community,
         "can_view": True,

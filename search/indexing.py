@@ -9,7 +9,7 @@ concurrent calls for the same thing cannot collide on the unique constraint.
 What is indexed is what every reader of the community may see: threads and posts that are not
 hidden, published repertoire items, and active members with their name, professional group,
 expertise, and occupation only when their profile shows details to everyone. Which communities
-a reader may search is decided by ``communities.permissions.searchable_entries``.
+a reader may search is decided by ``search.permissions.searchable_entries``.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,7 +22,7 @@ from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Replace
 from taggit.models import TaggedItem as TaggitItem
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities.models import Community, Membership, Profile
 from knowledge.models import Item, TaggedItem
 from practice.models import Post, TaggedThread, Thread
@@ -279,7 +279,7 @@ def _member_entries(memberships: list, expertise: dict[int, list[str]]) -> list:
         parts = [f"@{user.username}"]
         # Occupation and expertise only when the profile shows its details to everyone: a
         # reader of an open community may be anybody. The group is always on the members list.
-        details_public = permissions.profile_details_public(profile)
+        details_public = community_permissions.profile_details_public(profile)
         if profile is not None:
             if details_public and profile.occupation:
                 parts.append(clean_text(profile.occupation))

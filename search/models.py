@@ -19,7 +19,7 @@ class SearchEntry(models.Model):
 
     Only what readers of the community may see is indexed: no hidden threads or posts, only
     published items, only active members and only the parts of a profile shown to everyone.
-    Which communities a reader may search is decided by ``communities.permissions``.
+    Which communities a reader may search is decided by ``search.permissions``.
     """
 
     class Kind(models.TextChoices):

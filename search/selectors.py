@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
-from communities import permissions
+from search import permissions
 from search.backends import get_backend
 from search.models import SearchEntry
 from search.text import ParsedQuery, parse_query

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, Value, When, Window
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.models import Evidence, Item
 
 Outcome = Evidence.Outcome

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.models import ChangeProposal, CurationEvent, Item, ItemContributor, ItemRevision
 from knowledge.selectors.library import attach_tags
+from practice import permissions as practice_permissions
 
 # The diff renderer the post history uses: unified diff lines marked add / del / context.
 from practice.selectors.threads import DiffLine
@@ -93,7 +94,7 @@ def item_page(*, user, item: Item) -> ItemPage:
     if item.source_thread_id:
         # Provenance only when the viewer may read the discussion (it may be hidden or moved).
         page.source_thread = (
-            permissions.threads_visible_to(user, community)
+            practice_permissions.threads_visible_to(user, community)
             .filter(pk=item.source_thread_id)
             .select_related("community")
             .first()

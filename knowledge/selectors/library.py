@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 
-from communities import permissions
+from communities import permissions as community_permissions
+from knowledge import permissions
 from knowledge.models import ChangeProposal, CurationEvent, Item, RepertoireTag, TaggedItem
 
 State = Item.State
@@ -134,7 +135,7 @@ def my_proposals(*, user, community) -> QuerySet[Item]:
 
 def my_change_proposals(*, user, community) -> QuerySet[ChangeProposal]:
     """Changes *user* proposed to items of *community*, newest first."""
-    if not user.is_authenticated or not permissions.can_view_content(user, community):
+    if not user.is_authenticated or not community_permissions.can_view_content(user, community):
         return ChangeProposal.objects.none()
     return (
         ChangeProposal.objects.filter(item__community=community, proposed_by=user)

@@ -1,6 +1,6 @@
 """Provenance reads: the repertoire items that came from a discussion."""
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.models import Item
 from knowledge.selectors.experts import likely_answerers
 

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from communities import permissions
 from core.after_commit import on_commit_safely
+from knowledge import permissions
 from knowledge.changes import item_changed
 from knowledge.models import CurationEvent, Item, ItemAttachment
 from knowledge.services.items import lock_item, record_event

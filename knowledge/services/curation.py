@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.changes import item_changed
 from knowledge.models import ChangeProposal, CurationEvent, Item
 from knowledge.services.items import clean_comment, lock_item, record_event

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from communities import permissions
 from communities.interactions import InteractionSpec, interactions_retract, interactions_write
 from communities.models import Interaction
+from knowledge import permissions
 from knowledge.models import NOTE_MAX_LENGTH, Evidence, Item, ItemContributor
 
 Outcome = Evidence.Outcome

@@ -15,10 +15,10 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from communities import permissions
 from communities.interactions import group_specs, interactions_write
 from communities.models import Interaction
 from core.markdown import render_markdown
+from knowledge import permissions
 from knowledge.changes import item_changed
 from knowledge.models import (
     BODY_MAX_LENGTH,

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from communities import permissions
 from communities.models import display_name
+from knowledge import permissions
 from knowledge.models import SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Item
 from practice.models import Post, Thread
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.changes import item_changed
 from knowledge.models import CurationEvent, Item, ItemRevision
 from knowledge.services.items import (

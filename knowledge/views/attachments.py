@@ -8,8 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from communities import permissions
 from core.forms import add_service_error
+from knowledge import permissions
 from knowledge.forms.items import AttachmentForm
 from knowledge.services import attachments as services
 from knowledge.views.items import item_response

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from communities import permissions
 from core.forms import add_service_error
+from knowledge import permissions
 from knowledge.forms.items import ArchiveForm, RequestChangesForm
 from knowledge.models import Item
 from knowledge.services import curation as services

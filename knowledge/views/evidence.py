@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.forms import add_service_error
+from knowledge import permissions
 from knowledge.forms.evidence import EvidenceForm
 from knowledge.selectors.evidence import item_evidence
 from knowledge.services import evidence as services
@@ -47,7 +48,7 @@ def evidence_report_view(request, slug, item_id):
     context = {
         "community": item.community,
         "can_view": True,
-        "can_moderate": permissions.can_moderate(request.user, item.community),
+        "can_moderate": community_permissions.can_moderate(request.user, item.community),
         "active_tab": "library",
         "item": item,
         "panel": panel,

@@ -2,7 +2,8 @@
 
 from django.shortcuts import render
 
-from communities import permissions
+from communities import permissions as community_permissions
+from knowledge import permissions
 from knowledge.selectors import experts as selectors
 
 
@@ -12,7 +13,7 @@ def experts_view(request, slug):
     context = {
         "community": community,
         "can_view": True,
-        "can_moderate": permissions.can_moderate(request.user, community),
+        "can_moderate": community_permissions.can_moderate(request.user, community),
         "active_tab": "experts",
         "page": selectors.community_experts(community=community, viewer=request.user, tag=tag),
         "tag": tag,

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from communities import permissions
+from knowledge import permissions
 from knowledge.selectors.health import health_queue
 
 

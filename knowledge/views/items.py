@@ -8,8 +8,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.forms import add_service_error
+from knowledge import permissions
 from knowledge.forms.items import (
     AttachmentForm,
     CommentForm,
@@ -74,7 +75,7 @@ def _initial_from(obj, tag_names) -> dict:
 
 @login_required
 def item_new_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     permissions.require_can_propose_item(user=request.user, community=community)
     status = 200
     if request.method == "POST":

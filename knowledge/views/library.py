@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.pagination import paginate, querystring_without_page
+from knowledge import permissions
 from knowledge.forms.items import LibraryFilterForm
 from knowledge.models import Item
 from knowledge.selectors import library as selectors
@@ -22,7 +23,7 @@ def library_context(request, community, **extra) -> dict:
     return {
         "community": community,
         "can_view": True,
-        "can_moderate": permissions.can_moderate(request.user, community),
+        "can_moderate": community_permissions.can_moderate(request.user, community),
         "active_tab": "library",
         **extra,
     }
@@ -34,7 +35,7 @@ def item_base(slug: str) -> str:
 
 
 def library_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     form = LibraryFilterForm(request.GET)
     filters = form.filters()
     page = paginate(
@@ -66,8 +67,8 @@ def library_view(request, slug):
         library_total=sum(kind_counts.values()),
         tags=selectors.library_tags(community=community),
         can_propose=permissions.can_propose_item(request.user, community),
-        can_join=permissions.can_join(request.user, community),
-        can_request=permissions.can_request(request.user, community),
+        can_join=community_permissions.can_join(request.user, community),
+        can_request=community_permissions.can_request(request.user, community),
         can_curate=can_curate,
         curation=selectors.curation_counts(community=community) if can_curate else None,
         item_base=item_base(slug),
@@ -77,7 +78,7 @@ def library_view(request, slug):
 
 @login_required
 def my_proposals_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     page = paginate(request, selectors.my_proposals(user=request.user, community=community))
     page.object_list = selectors.attach_change_requests(list(page.object_list))
     changes = list(

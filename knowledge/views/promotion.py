@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from communities import permissions
 from core.forms import add_service_error
+from knowledge import permissions
 from knowledge.forms.promotion import PromotionForm, new_submission_key
 from knowledge.selectors.promotion import items_from_thread
 from knowledge.services import promotion as services
+from practice import permissions as practice_permissions
 
 
 def _promote(request, source, target):
@@ -69,13 +70,13 @@ def _promote(request, source, target):
 
 @login_required
 def promote_thread_view(request, slug, thread_id):
-    thread = permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
+    thread = practice_permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
     return _promote(request, services.promotion_source(thread=thread), thread)
 
 
 @login_required
 def promote_post_view(request, slug, post_id):
-    post = permissions.access_post(user=request.user, slug=slug, post_id=post_id)
+    post = practice_permissions.access_post(user=request.user, slug=slug, post_id=post_id)
     thread = post.thread
     source = services.promotion_source(thread=thread, post=post)
     return _promote(request, source, post)

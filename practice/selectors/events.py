@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from communities import permissions
 from communities.models import Membership
+from practice import permissions
 from practice.models import RSVP, Event
 
 Answer = RSVP.Answer

@@ -23,8 +23,9 @@ from django.db.models import (
     When,
 )
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities.models import display_name
+from practice import permissions
 from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
 
 User = get_user_model()
@@ -274,7 +275,7 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         can_follow=permissions.can_follow_thread(user, thread),
         can_reply=can_reply,
         can_accept=can_accept,
-        can_moderate=permissions.can_moderate(user, community),
+        can_moderate=community_permissions.can_moderate(user, community),
         can_flag=can_flag,
         panels=panels,
         slots=slots,

@@ -5,13 +5,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from communities import permissions
 from communities.interactions import interaction_record, interactions_retract
 from communities.models import Interaction
-from notifications.services import Kind as NotificationKind
-from notifications.services import notify
+from practice import permissions
 from practice.changes import thread_changed
 from practice.models import AdoptionReport, Post, Thread, Vote
+from practice.services.notifications import Kind as NotificationKind
+from practice.services.notifications import notify
 from practice.services.threads import thread_recount, thread_refresh_status
 
 

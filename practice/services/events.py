@@ -10,14 +10,15 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities.interactions import group_specs, interactions_retract, interactions_write
 from communities.models import Interaction, Membership
 from core.markdown import render_markdown
-from notifications.services import Kind as NotificationKind
-from notifications.services import notify
+from practice import permissions
 from practice.models import RSVP, Event
 from practice.services.moderation import Action, log_action
+from practice.services.notifications import Kind as NotificationKind
+from practice.services.notifications import notify
 
 Answer = RSVP.Answer
 
@@ -114,7 +115,7 @@ def clean_event_fields(fields: dict) -> dict:
 
 def _interested_ids(event: Event) -> list[int]:
     ids = RSVP.objects.filter(event=event, answer__in=INTERESTED).values_list("user_id", flat=True)
-    return permissions.users_who_can_view(event.community, list(ids))
+    return community_permissions.users_who_can_view(event.community, list(ids))
 
 
 def _notify_interested(event: Event, *, by, text: str) -> None:
@@ -230,7 +231,7 @@ def _promote_waitlist(event: Event) -> list[RSVP]:
     now = timezone.now()
     RSVP.objects.filter(pk__in=[r.pk for r in promoted]).update(answer=Answer.GOING, updated_at=now)
     notify(
-        recipient_ids=permissions.users_who_can_view(
+        recipient_ids=community_permissions.users_who_can_view(
             event.community, [r.user_id for r in promoted]
         ),
         kind=NotificationKind.EVENT,

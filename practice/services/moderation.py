@@ -6,16 +6,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities.interactions import interactions_log_changed
 from communities.models import Interaction
-from notifications.models import Notification
+from practice import permissions
 from practice.changes import thread_changed
 from practice.models import (
     AdoptionReport,
     Flag,
     Follow,
     ModerationAction,
+    Notification,
     Post,
     Thread,
     Vote,
@@ -46,7 +47,7 @@ def _locked_thread(thread: Thread, by) -> Thread:
     thread = (
         Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
     )
-    permissions.require_can_moderate(user=by, community=thread.community)
+    community_permissions.require_can_moderate(user=by, community=thread.community)
     return thread
 
 
@@ -76,7 +77,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
         thread = _locked_thread(thread, by)
         if to_community.pk == thread.community_id:
             return thread
-        if not permissions.can_moderate(by, to_community):
+        if not community_permissions.can_moderate(by, to_community):
             raise PermissionDenied("You can only move threads to communities you moderate.")
         source = thread.community
         thread.community = to_community
@@ -156,7 +157,7 @@ def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
     if not flags:
         return 0
     community = flags[0].community
-    permissions.require_can_moderate(user=by, community=community)
+    community_permissions.require_can_moderate(user=by, community=community)
     with transaction.atomic():
         count = Flag.objects.filter(
             pk__in=[f.pk for f in flags], community=community, resolved_at__isnull=True
@@ -195,14 +196,14 @@ def content_hide(*, post: Post, by, reason: str = "") -> Post:
     if not post.is_hidden:
         return post_hide(post=post, by=by, reason=reason)
     # Already hidden (say, by its author): only the flags remain to close.
-    permissions.require_can_moderate(user=by, community=post.community)
+    community_permissions.require_can_moderate(user=by, community=post.community)
     flags_close_as_hidden(post=post, by=by)
     return post
 
 
 def content_flags_dismiss(*, thread: Thread, post: Post | None, by, reason: str = "") -> int:
     """Dismiss every open flag about *post* (or about *thread* itself when post is None)."""
-    permissions.require_can_moderate(user=by, community=thread.community)
+    community_permissions.require_can_moderate(user=by, community=thread.community)
     about = {"post": post} if post is not None else {"post__isnull": True}
     flags = Flag.objects.filter(thread=thread, resolved_at__isnull=True, **about).select_related(
         "community", "thread", "post"

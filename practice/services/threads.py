@@ -5,16 +5,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities.interactions import interaction_record
 from communities.models import Interaction
-from notifications.services import Kind as NotificationKind
-from notifications.services import notify
-from practice import rate_limits
+from practice import permissions, rate_limits
 from practice.changes import post_changed, thread_changed
 from practice.models import Post, PostMention, PostRevision, Thread
 from practice.services import follows
 from practice.services.content import clean_body, clean_tags, clean_title, render_body
+from practice.services.notifications import Kind as NotificationKind
+from practice.services.notifications import notify
 
 Status = Thread.Status
 
@@ -45,7 +45,7 @@ def thread_recount(thread: Thread) -> None:
 
 def _record_mentions(*, post: Post, users, by, at) -> list:
     """Store new mentions of *users* in *post*; log and notify them. Return the new ones."""
-    readers = set(permissions.users_who_can_view(post.community, [u.pk for u in users]))
+    readers = set(community_permissions.users_who_can_view(post.community, [u.pk for u in users]))
     new = []
     for user in users:
         if user.pk == by.pk or user.pk not in readers:
@@ -94,7 +94,7 @@ def thread_create(
     submission_key: str = "",
 ) -> Thread:
     """Start a thread: its opening post, tags, the author's follow, mentions and notices."""
-    permissions.require_can_post(user=author, community=community)
+    community_permissions.require_can_post(user=author, community=community)
     if kind not in Thread.Kind.values:
         raise ValidationError({"kind": "Choose a question, a discussion or a story."})
     title, body, tags = clean_title(title), clean_body(body), clean_tags(tags)

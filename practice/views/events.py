@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.forms import add_service_error
 from core.pagination import paginate
-from practice import ical
+from practice import ical, permissions
 from practice.forms.events import AttendanceForm, CancelForm, EventForm, RSVPForm
 from practice.selectors import events as selectors
 from practice.services import events as services
@@ -23,7 +23,7 @@ def _context(request, community, **extra) -> dict:
     return {
         "community": community,
         "can_view": True,
-        "can_moderate": permissions.can_moderate(request.user, community),
+        "can_moderate": community_permissions.can_moderate(request.user, community),
         "can_manage_events": permissions.can_manage_events(request.user, community),
         "active_tab": "events",
         **extra,
@@ -37,7 +37,7 @@ def _feed_urls(request, community) -> dict:
         urls["public"] = request.build_absolute_uri(
             reverse("practice:events_feed", args=[community.slug])
         )
-    if request.user.is_authenticated and permissions.can_post(request.user, community):
+    if request.user.is_authenticated and community_permissions.can_post(request.user, community):
         token = permissions.event_feed_token(user=request.user, community=community)
         urls["personal"] = request.build_absolute_uri(
             reverse("practice:events_feed_private", args=[community.slug, token])
@@ -46,7 +46,7 @@ def _feed_urls(request, community) -> dict:
 
 
 def events_list_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     upcoming = list(selectors.upcoming_events(user=request.user, community=community)[:100])
     past = paginate(request, selectors.past_events(user=request.user, community=community))
     context = _context(
@@ -94,7 +94,7 @@ def event_detail_view(request, slug, event_id):
 
 @login_required
 def event_create_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     permissions.require_can_manage_events(user=request.user, community=community)
     form = EventForm(request.POST or None, initial={"timezone": "UTC"})
     if request.method == "POST" and form.is_valid():
@@ -226,7 +226,7 @@ def event_ics_view(request, slug, event_id):
 
 
 def events_feed_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     events = selectors.feed_events(community=community)
     return _ics_response(
         request, events, name=f"{community.name} events", user=request.user, community=community

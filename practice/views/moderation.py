@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from communities import permissions
+from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from core.pagination import paginate, querystring_without_page
+from practice import permissions
 from practice.forms.moderation import ActionForm, FlagForm, LogFilterForm, MoveForm
 from practice.selectors import moderation as selectors
 from practice.services import moderation as services
@@ -64,7 +65,7 @@ def _flag(request, *, thread, post):
         return redirect(post.get_absolute_url() if post is not None else thread.get_absolute_url())
     context = {
         **_header(thread.community, "threads"),
-        "can_moderate": permissions.can_moderate(request.user, thread.community),
+        "can_moderate": community_permissions.can_moderate(request.user, thread.community),
         "form": form,
         "thread": thread,
         "post": post,
@@ -91,7 +92,7 @@ def flag_post_view(request, slug, post_id):
 
 @login_required
 def queue_view(request, slug):
-    community = permissions.access_community_moderation(user=request.user, slug=slug)
+    community = community_permissions.access_community_moderation(user=request.user, slug=slug)
     page = paginate(
         request, selectors.open_flag_groups(community=community), per_page=QUEUE_PAGE_SIZE
     )
@@ -116,7 +117,7 @@ def queue_view(request, slug):
 
 @login_required
 def log_view(request, slug):
-    community = permissions.access_community_moderation(user=request.user, slug=slug)
+    community = community_permissions.access_community_moderation(user=request.user, slug=slug)
     form = LogFilterForm(request.GET)
     action = form.cleaned_data["action"] if form.is_valid() else ""
     page = paginate(
@@ -142,7 +143,7 @@ def _action(request, *, community, form, title: str, button: str, intro: str, th
     """Render the confirmation page of an action (GET, or a POST whose form is invalid)."""
     context = {
         **_header(community, "moderation"),
-        "can_moderate": permissions.can_moderate(request.user, community),
+        "can_moderate": community_permissions.can_moderate(request.user, community),
         "form": form,
         "title": title,
         "button": button,
@@ -158,7 +159,7 @@ def _action(request, *, community, form, title: str, button: str, intro: str, th
 
 def _thread_for_moderation(request, slug, thread_id):
     thread = permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
-    permissions.require_can_moderate(user=request.user, community=thread.community)
+    community_permissions.require_can_moderate(user=request.user, community=thread.community)
     return thread
 
 
@@ -235,7 +236,7 @@ def thread_move_view(request, slug, thread_id):
 def content_hide_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
     community = post.community
-    is_moderator = permissions.can_moderate(request.user, community)
+    is_moderator = community_permissions.can_moderate(request.user, community)
     if not (is_moderator or permissions.can_hide_post(request.user, post)):
         raise PermissionDenied("You cannot hide this post.")
     form = ActionForm(request.POST or None)
@@ -286,7 +287,7 @@ def content_restore_view(request, slug, post_id):
 
 def _dismiss(request, *, thread, post):
     community = thread.community
-    permissions.require_can_moderate(user=request.user, community=community)
+    community_permissions.require_can_moderate(user=request.user, community=community)
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         count = services.content_flags_dismiss(

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from communities import permissions
+from communities import permissions as community_permissions
 from core.forms import add_service_error
 from core.pagination import paginate, querystring_without_page
+from practice import permissions
 from practice.forms.threads import (
     AdoptionForm,
     PostEditForm,
@@ -34,7 +35,7 @@ def _community_context(request, community, **extra) -> dict:
     return {
         "community": community,
         "can_view": True,
-        "can_moderate": permissions.can_moderate(request.user, community),
+        "can_moderate": community_permissions.can_moderate(request.user, community),
         "active_tab": "threads",
         **extra,
     }
@@ -44,7 +45,7 @@ def _community_context(request, community, **extra) -> dict:
 
 
 def thread_list_view(request, slug, unanswered_only=False):
-    community = permissions.access_community_content(user=request.user, slug=slug)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
     form = ThreadFilterForm(request.GET)
     filters = form.filters()
     filter_names = (
@@ -66,10 +67,10 @@ def thread_list_view(request, slug, unanswered_only=False):
         qs=querystring_without_page(request),
         is_filtered=is_filtered,
         can_start=permissions.can_start_thread(request.user, community),
-        can_join=permissions.can_join(request.user, community),
-        can_request=permissions.can_request(request.user, community),
+        can_join=community_permissions.can_join(request.user, community),
+        can_request=community_permissions.can_request(request.user, community),
         # Feeds are read without a session: only what an anonymous visitor may read has one.
-        has_feed=permissions.can_view_content(AnonymousUser(), community),
+        has_feed=community_permissions.can_view_content(AnonymousUser(), community),
         # Row addresses are this prefix + id: one reverse() per page instead of one per row.
         thread_base=reverse("practice:thread", args=[slug, 0]).removesuffix("0/"),
         profile_base=_profile_base(),
@@ -90,8 +91,8 @@ def _tag_context(community) -> dict:
 
 @login_required
 def thread_new_view(request, slug):
-    community = permissions.access_community_content(user=request.user, slug=slug)
-    permissions.require_can_post(user=request.user, community=community)
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
+    community_permissions.require_can_post(user=request.user, community=community)
     status = 200
     if request.method == "POST":
         form = ThreadForm(request.POST)
@@ -275,7 +276,7 @@ def post_hide_view(request, slug, post_id):
         messages.success(
             request, "The thread is hidden." if post.is_opening else "The post is hidden."
         )
-        if permissions.can_moderate(request.user, thread.community):
+        if community_permissions.can_moderate(request.user, thread.community):
             return redirect(post.get_absolute_url())
         if post.is_opening:
             return redirect("practice:thread_list", slug=thread.community.slug)

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from communities import permissions
+from communities import permissions as community_permissions
+from knowledge import permissions
 from knowledge.models import Item
 from knowledge.services import attachments, curation
 from knowledge.services.revisions import revision_restore
@@ -262,7 +263,7 @@ def test_banned_members_cannot_propose_or_edit(open_community):
     member = member_of(open_community)
     item = propose(open_community, member)
     make_member(open_community, member, state="banned")
-    permissions.forget_memberships(member)
+    community_permissions.forget_memberships(member)
     with pytest.raises(PermissionDenied):
         propose(open_community, member)
     with pytest.raises(PermissionDenied):

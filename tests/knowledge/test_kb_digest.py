@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from knowledge.digests import new_in_library_section
 from knowledge.models import Item
-from notifications import digests
-from notifications import email as notification_email
+from practice.services import digests, notification_email
 from tests.knowledge.kb_helpers import proposed_item, published_item
 from tests.practice.factories import member_of, moderator_of
 

@@ -7,10 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from communities import permissions
 from communities.models import Interaction, Membership
-from notifications.models import Notification
-from practice.models import RSVP, Event
+from practice import permissions
+from practice.models import RSVP, Event, Notification
 from practice.services import events as services
 from tests.factories import CommunityFactory, UserFactory, make_admin
 from tests.practice.factories import member_of, moderator_of

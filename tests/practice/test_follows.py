@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from communities import services as community_services
-from notifications.models import Notification
-from practice.models import Follow
+from practice.models import Follow, Notification
 from tests.factories import UserFactory
 from tests.practice.factories import ask, member_of
 
