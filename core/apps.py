@@ -6,4 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Practica core"
 
     def ready(self):
-        from core import checks  # noqa: F401 (registers the system checks)
+        # Registers the system checks, and the Celery tasks in every process, web included:
+        # core.email enqueues its task by name.
+        from core import checks, tasks  # noqa: F401, PLC0415

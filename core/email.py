@@ -11,10 +11,14 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue_each_on_commit, enqueue_on_commit
 from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
+
+# Enqueued by name: core.tasks calls into this module (core.enqueue explains).
+SEND_EMAIL_TASK = "core.send_email"
 
 # Rows per INSERT: within SQLite's limit on bound variables (11 columns x 500 rows < 32766).
 QUEUE_BATCH_SIZE = 500
@@ -44,20 +48,16 @@ def _discarded_fields() -> dict:
 
 def email_queue(*, message: EmailMessage) -> OutboundEmail:
     """Store *message* in the outbox and send it in the background after commit."""
-    from core.tasks import enqueue_on_commit, send_email_task
-
     discarded = _discarded_fields()
     outbound = OutboundEmail.objects.create(**_outbound_fields(message), **discarded)
     if not discarded:
-        enqueue_on_commit(send_email_task, email_id=outbound.pk)
+        enqueue_on_commit(SEND_EMAIL_TASK, email_id=outbound.pk)
     return outbound
 
 
 def emails_queue(*, messages: list[EmailMessage]) -> list[OutboundEmail]:
     """Store *messages* in the outbox in one statement and send them in the background after
     commit; the outbox flush sends those whose enqueue was lost."""
-    from core.tasks import enqueue_each_on_commit, send_email_task
-
     discarded = _discarded_fields()
     rows = OutboundEmail.objects.bulk_create(
         [OutboundEmail(**_outbound_fields(message), **discarded) for message in messages],
@@ -65,7 +65,7 @@ def emails_queue(*, messages: list[EmailMessage]) -> list[OutboundEmail]:
     )
     if discarded:
         return rows
-    enqueue_each_on_commit(send_email_task, [{"email_id": row.pk} for row in rows])
+    enqueue_each_on_commit(SEND_EMAIL_TASK, [{"email_id": row.pk} for row in rows])
     return rows
 
 

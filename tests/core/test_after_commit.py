@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from communities.interactions import _InteractionsWritten
 from core.after_commit import on_commit_safely
-from core.tasks import enqueue_on_commit, send_email_task
+from core.enqueue import enqueue_on_commit
+from core.tasks import send_email_task
 from knowledge.models import ItemAttachment
 from knowledge.services import attachments
 from practice.models import Vote
@@ -150,7 +151,7 @@ def test_enqueue_on_commit_survives_its_own_failure_handler_failing(celery_broke
 
     with (
         celery_broker(f"redis://127.0.0.1:{free_port()}/0"),
-        mock.patch("core.tasks.logger.exception", side_effect=RuntimeError("log down")),
+        mock.patch("core.enqueue.logger.exception", side_effect=RuntimeError("log down")),
         transaction.atomic(),
     ):
         enqueue_on_commit(send_email_task, email_id=1)

@@ -8,8 +8,9 @@ import redis
 from django.urls import reverse
 
 from communities.models import Membership
+from core.enqueue import enqueue_on_commit
 from core.models import OutboundEmail
-from core.tasks import enqueue_on_commit, send_email_task
+from core.tasks import send_email_task
 from tests.factories import UserFactory
 from tests.plugins.services import free_port
 
