@@ -296,23 +296,7 @@ def access_membership_for_moderation(*, user, community: Community, membership_i
     return membership
 
 
-# --- notifications, follows, digests, moving threads ---------------------------------------------
-
-
-def notifications_visible_to(user):
-    """A member's notifications, only from communities they may (still) read."""
-    from practice.models import Notification
-
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    # A decision on one's own membership names only the community (which the directory lists
-    # anyway), so a declined applicant of a private community still sees it.
-    qs = Notification.objects.filter(recipient=user)
-    if is_admin(user):  # admins read everything (and ``Q() | q`` would be just ``q``)
-        return qs
-    return qs.filter(
-        readable_communities_q(user, prefix="community__") | Q(kind=Notification.Kind.MEMBERSHIP)
-    )
+# --- follows, digests, moving threads ------------------------------------------------------------
 
 
 def can_follow(user, community: Community) -> bool:

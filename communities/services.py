@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from communities import notifications, permissions
+from communities import membership_events, permissions
 from communities.changes import member_changed
 from communities.models import (
     Community,
@@ -165,7 +165,7 @@ def membership_request(*, community: Community, user, message: str = "") -> Memb
         _transition(
             membership, kind=Kind.REQUESTED, to_state=State.PENDING, actor=user, message=message
         )
-        notifications.join_request_to_moderators(membership=membership)
+        membership_events.join_requested(membership=membership)
     return membership
 
 
@@ -180,7 +180,7 @@ def membership_approve(*, membership: Membership, by, message: str = "") -> Memb
         _transition(
             membership, kind=Kind.APPROVED, to_state=State.ACTIVE, actor=by, message=message
         )
-        notifications.membership_decision(membership=membership, approved=True, message=message)
+        membership_events.membership_decided(membership=membership, approved=True, message=message)
     return membership
 
 
@@ -195,7 +195,7 @@ def membership_decline(*, membership: Membership, by, message: str = "") -> Memb
         _transition(
             membership, kind=Kind.DECLINED, to_state=State.DECLINED, actor=by, message=message
         )
-        notifications.membership_decision(membership=membership, approved=False, message=message)
+        membership_events.membership_decided(membership=membership, approved=False, message=message)
     return membership
 
 

@@ -19,6 +19,7 @@ from communities.forms import (
     ProfileForm,
 )
 from communities.models import Invitation
+from communities.panels import home_panels
 from core.pagination import paginate, querystring_without_page
 
 
@@ -58,11 +59,7 @@ def _community_home_context(request, community, request_form=None) -> dict:
     if can_view:
         context["moderators"] = selectors.community_moderators(community=community)
         context["member_count"] = selectors.community_member_count(community=community)
-    if permissions.can_follow(request.user, community):
-        from practice.selectors.notifications import follows_community
-
-        context["can_follow"] = True
-        context["follows_community"] = follows_community(user=request.user, community=community)
+    context["home_panels"] = home_panels(user=request.user, community=community)
     return context
 
 

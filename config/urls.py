@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("health/", health_view, name="health"),
     path("", include("practice.urls")),
+    path("", include("notifications.urls")),
     path("", include("knowledge.urls")),
     path("", include("search.urls")),
     path("", include("metrics.urls")),

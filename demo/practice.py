@@ -34,10 +34,11 @@ from django.utils import timezone
 from communities.models import Community, Membership
 from demo import communities as community_demo
 from demo.data import phrases as text
-from practice.models import Flag, Notification, Post, Thread, ThreadTag
+from notifications.models import Notification
+from notifications.services import immediate_emails_held
+from practice.models import Flag, Post, Thread, ThreadTag
 from practice.services import endorsements, follows, moderation
 from practice.services import threads as thread_services
-from practice.services.notifications import immediate_emails_held
 
 try:  # Events came later than the rest of the practice services.
     from practice.services import events as event_services

@@ -14,13 +14,12 @@ class KnowledgeConfig(AppConfig):
         from knowledge.digests import new_in_library_section  # noqa: PLC0415
         from knowledge.selectors.promotion import thread_knowledge  # noqa: PLC0415
         from knowledge.services.evidence import evidence_source  # noqa: PLC0415
+        from notifications.digests import register_digest_section  # noqa: PLC0415
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
-        from practice.services.digests import WEEKLY_DIGEST_SECTIONS  # noqa: PLC0415
 
         register_interaction_source("knowledge.co_edit", interaction_sources.co_edit_source)
         register_interaction_source("knowledge.evidence", evidence_source)
-        if new_in_library_section not in WEEKLY_DIGEST_SECTIONS:
-            WEEKLY_DIGEST_SECTIONS.append(new_in_library_section)
+        register_digest_section("knowledge.new_in_library", new_in_library_section)
         register_thread_panel(
             ThreadPanel(
                 name="knowledge",

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from django.conf import settings
-from practice.services.digests import SECTION_LIMIT, DigestItem, DigestSection
 
 from knowledge import permissions
 from knowledge.models import Item
+from notifications.digests import SECTION_LIMIT, DigestItem, DigestSection
 
 
 def new_in_library_section(*, user, community, since: datetime) -> DigestSection:

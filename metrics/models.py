@@ -45,12 +45,10 @@ class MetricsState(models.Model):
     # Highest Interaction.pk folded into TieStrength, and the time the pair states refer to.
     interactions_watermark = models.BigIntegerField(default=0)
     ties_as_of = models.DateTimeField(null=True, blank=True)
-    # --- metrics pipeline (MB) ---
     # Set when the log changed under the tie table (interactions retracted or moved): the next
     # run rebuilds the table from the whole log instead of folding in only new rows.
     full_requested_at = models.DateTimeField(null=True, blank=True)
     last_full_at = models.DateTimeField(null=True, blank=True)
-    # --- end metrics pipeline ---
 
     def __str__(self):
         return f"Metrics state of {self.community_id}"

@@ -11,13 +11,10 @@ from core.admin_base import ReadOnlyAdmin
 from practice.models import (
     RSVP,
     AdoptionReport,
-    DigestSubscription,
     Event,
     Flag,
     Follow,
     ModerationAction,
-    Notification,
-    NotificationPreference,
     Post,
     PostRevision,
     Thread,
@@ -146,31 +143,6 @@ class FollowAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "thread__title", "tag__name"]
     list_select_related = ["user", "community", "thread", "tag"]
     raw_id_fields = ["user", "thread", "tag"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["recipient", "kind", "text", "community", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind", "community"]
-    search_fields = ["recipient__username", "text"]
-    list_select_related = ["recipient", "community"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "delivery"]
-    list_filter = ["kind", "delivery"]
-    search_fields = ["user__username"]
-    raw_id_fields = ["user"]
-
-
-@admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["user", "community", "created_at", "last_sent_at"]
-    list_filter = ["community"]
-    search_fields = ["user__username", "community__name"]
-    raw_id_fields = ["user"]
 
 
 class RSVPInline(admin.TabularInline):

@@ -2,13 +2,35 @@ from django.apps import AppConfig
 
 
 class PracticeConfig(AppConfig):
-    """Questions, answers, discussions, stories, follows, notifications, events, moderation."""
+    """Questions, answers, discussions, stories, follows, events, moderation."""
 
     name = "practice"
 
     def ready(self):
         from communities.interactions import register_interaction_source
+        from communities.panels import HomePanel, register_home_panel
+        from notifications.digests import register_digest_section
+        from notifications.settings_panels import SettingsPanel, register_settings_panel
+        from practice import digests
         from practice import interaction_sources as sources
+        from practice.panels import community_follow_panel
+        from practice.selectors import follows
 
         for name in ("posts", "accepts", "votes", "adoption", "mentions", "attendance"):
             register_interaction_source(f"practice.{name}", getattr(sources, f"{name}_source"))
+        register_home_panel(
+            HomePanel(
+                name="practice.follow",
+                template="practice/follows/community_panel.html",
+                data=community_follow_panel,
+            )
+        )
+        register_digest_section("practice.new_threads", digests.new_threads_section)
+        register_digest_section("practice.unanswered", digests.unanswered_questions_section)
+        register_settings_panel(
+            SettingsPanel(
+                name="practice.follows",
+                template="practice/follows/settings_panel.html",
+                data=follows.followed,
+            )
+        )

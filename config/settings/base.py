@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "communities",
+    "notifications",
     "practice",
     "knowledge",
     "search",
@@ -76,7 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "core.context_processors.site",
-                "practice.context_processors.notifications",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -244,7 +245,7 @@ CELERY_BEAT_SCHEDULE = {
 # Emails not sent after this many seconds are picked up by the periodic flush.
 OUTBOX_RETRY_AFTER_SECONDS = 120
 
-# --- metrics ---
+# Metrics.
 # Definitions (weights, half-life, thresholds, windows): each field of
 # metrics.compute.config.MetricsConfig is the setting METRICS_<FIELD> with the default documented
 # in docs/METRICS.md; the environment variable of the same name overrides it, e.g.
@@ -281,7 +282,6 @@ CELERY_BEAT_SCHEDULE["metrics-request-sweep"] = {
     "task": "metrics.sweep_requests",
     "schedule": METRICS_REQUEST_SWEEP_EVERY_SECONDS,
 }
-# --- end metrics ---
 
 # Content-Security-Policy: no inline script anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -312,7 +312,7 @@ PRACTICA_NEW_MEMBER_DAYS = env_int("PRACTICA_NEW_MEMBER_DAYS", 7)
 PRACTICA_NEW_MEMBER_THREADS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_THREADS_PER_HOUR", 3)
 PRACTICA_NEW_MEMBER_POSTS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_POSTS_PER_HOUR", 10)
 
-# --- knowledge: attachments (items and curation) ---
+# Knowledge.
 # Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
 # view serves them, as attachments that cannot run script in our origin.
 KNOWLEDGE_ATTACHMENT_ROOT = Path(
@@ -337,18 +337,13 @@ KNOWLEDGE_ATTACHMENT_TYPES = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "odp": "application/vnd.oasis.opendocument.presentation",
 }
-# --- end knowledge: attachments ---
-
-# --- knowledge: evidence, promotion, health, experts ---
 # Published items nobody has reviewed for this many months show in the content-health queue.
 KNOWLEDGE_REVIEW_AFTER_MONTHS = env_int("KNOWLEDGE_REVIEW_AFTER_MONTHS", 12)
-# --- end knowledge: evidence, promotion, health, experts ---
 
-# --- search ---
+# Search.
 # The PostgreSQL text-search configuration (a language: english, german, simple...) used to
 # index and to query. Changing it needs `manage.py rebuild_search_index`.
 SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
-# --- end search ---
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,6 @@
 from practice.models.events import RSVP, Event
 from practice.models.follows import Follow
 from practice.models.moderation import Flag, ModerationAction
-from practice.models.notifications import DigestSubscription, Notification, NotificationPreference
 from practice.models.threads import (
     AdoptionReport,
     Post,
@@ -16,13 +15,10 @@ from practice.models.threads import (
 __all__ = [
     "RSVP",
     "AdoptionReport",
-    "DigestSubscription",
     "Event",
     "Flag",
     "Follow",
     "ModerationAction",
-    "Notification",
-    "NotificationPreference",
     "Post",
     "PostMention",
     "PostRevision",

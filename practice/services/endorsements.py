@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from communities.interactions import interaction_record, interactions_retract
 from communities.models import Interaction
+from notifications.services import Kind as NotificationKind
+from notifications.services import notify
 from practice import permissions
 from practice.changes import thread_changed
 from practice.models import AdoptionReport, Post, Thread, Vote
-from practice.services.notifications import Kind as NotificationKind
-from practice.services.notifications import notify
 from practice.services.threads import thread_recount, thread_refresh_status
 
 

@@ -14,11 +14,11 @@ from communities import permissions as community_permissions
 from communities.interactions import group_specs, interactions_retract, interactions_write
 from communities.models import Interaction, Membership
 from core.markdown import render_markdown
+from notifications.services import Kind as NotificationKind
+from notifications.services import notify
 from practice import permissions
 from practice.models import RSVP, Event
 from practice.services.moderation import Action, log_action
-from practice.services.notifications import Kind as NotificationKind
-from practice.services.notifications import notify
 
 Answer = RSVP.Answer
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from communities import permissions as community_permissions
 from communities.interactions import interactions_log_changed
 from communities.models import Interaction
+from notifications.models import Notification
 from practice import permissions
 from practice.changes import thread_changed
 from practice.models import (
@@ -16,7 +17,6 @@ from practice.models import (
     Flag,
     Follow,
     ModerationAction,
-    Notification,
     Post,
     Thread,
     Vote,

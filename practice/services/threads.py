@@ -8,13 +8,13 @@ from django.utils import timezone
 from communities import permissions as community_permissions
 from communities.interactions import interaction_record
 from communities.models import Interaction
+from notifications.services import Kind as NotificationKind
+from notifications.services import notify
 from practice import permissions, rate_limits
 from practice.changes import post_changed, thread_changed
 from practice.models import Post, PostMention, PostRevision, Thread
 from practice.services import follows
 from practice.services.content import clean_body, clean_tags, clean_title, render_body
-from practice.services.notifications import Kind as NotificationKind
-from practice.services.notifications import notify
 
 Status = Thread.Status
 

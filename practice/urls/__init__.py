@@ -1,9 +1,9 @@
 """Practice URLs, one module per concern; all under the ``practice`` namespace."""
 
-from practice.urls import events, moderation, notifications, threads
+from practice.urls import events, follows, moderation, threads
 
 app_name = "practice"
 
 urlpatterns = (
-    threads.urlpatterns + notifications.urlpatterns + events.urlpatterns + moderation.urlpatterns
+    threads.urlpatterns + follows.urlpatterns + events.urlpatterns + moderation.urlpatterns
 )

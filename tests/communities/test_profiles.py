@@ -166,7 +166,7 @@ def _pages(w) -> dict[str, str]:
         "moderation queue": reverse("practice:moderation_queue", args=[slug]),
         "moderation log": reverse("practice:moderation_log", args=[slug]),
         "event page": reverse("practice:event", args=[slug, w["event"].pk]),
-        "notifications": reverse("practice:notifications"),
+        "notifications": reverse("notifications:notifications"),
         "item page": reverse("knowledge:item", args=[slug, item.pk]),
         "item history": reverse("knowledge:item_history", args=[slug, item.pk]),
         "item diff": reverse("knowledge:item_diff", args=[slug, item.pk]) + "?from=1&to=1",

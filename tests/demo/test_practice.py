@@ -12,13 +12,13 @@ from communities.models import Community, Interaction, Membership
 from demo import communities as community_demo
 from demo import practice as demo
 from demo.data import phrases as demo_text
+from notifications.models import Notification
 from practice.models import (
     RSVP,
     AdoptionReport,
     Event,
     Flag,
     Follow,
-    Notification,
     Post,
     PostMention,
     PostRevision,

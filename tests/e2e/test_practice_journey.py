@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities.models import Community, Interaction, Membership
-from practice.models import AdoptionReport, Notification, Post, PostMention, Thread, Vote
+from notifications.models import Notification
+from practice.models import AdoptionReport, Post, PostMention, Thread, Vote
 from practice.services import threads as thread_services
 from tests.e2e.test_journey import PASSWORD, log_in
 from tests.factories import CommunityFactory, UserFactory, make_member

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from knowledge.digests import new_in_library_section
 from knowledge.models import Item
-from practice.services import digests, notification_email
+from notifications import digests
+from notifications import email as notification_email
 from tests.knowledge.kb_helpers import proposed_item, published_item
 from tests.practice.factories import member_of, moderator_of
 

@@ -8,7 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from communities.models import Interaction, Membership
-from practice.models import RSVP, Event, ModerationAction, Notification
+from notifications.models import Notification
+from practice.models import RSVP, Event, ModerationAction
 from practice.services import events as services
 from tests.factories import CommunityFactory, UserFactory, make_member
 from tests.practice.factories import member_of, moderator_of

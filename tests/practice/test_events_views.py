@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Interaction, Membership
+from notifications.models import Notification
 from practice import permissions
-from practice.models import RSVP, Event, Notification
+from practice.models import RSVP, Event
 from practice.services import events as services
 from tests.factories import CommunityFactory, UserFactory, make_admin
 from tests.practice.factories import member_of, moderator_of

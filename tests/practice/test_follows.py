@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from communities import services as community_services
-from practice.models import Follow, Notification
+from notifications.models import Notification
+from practice.models import Follow
 from tests.factories import UserFactory
 from tests.practice.factories import ask, member_of
 

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from communities.models import Interaction
-from practice.models import Follow, Notification, Post, PostMention, PostRevision, Thread, Vote
+from notifications.models import Notification
+from practice.models import Follow, Post, PostMention, PostRevision, Thread, Vote
 from practice.services import endorsements, moderation
 from practice.services import threads as services
 from tests.practice.factories import answer, ask, member_of, moderator_of
