@@ -792,7 +792,7 @@ def test_admin_lists_moderation_actions_read_only(client, scene):
 
 @pytest.mark.parametrize(
     "model",
-    ["thread", "post", "vote", "adoptionreport", "flag", "follow", "notification", "event"],
+    ["thread", "post", "vote", "adoptionreport", "flag", "follow", "event"],
 )
 def test_admin_changelists_of_practice_models_render(client, scene, model):
     moderation.flag_create(
