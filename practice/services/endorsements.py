@@ -12,6 +12,7 @@ from notifications.services import notify
 from practice import permissions
 from practice.changes import thread_changed
 from practice.models import AdoptionReport, Post, Thread, Vote
+from practice.services.moderation_log import log_action
 from practice.services.threads import thread_recount, thread_refresh_status
 
 
@@ -120,8 +121,6 @@ def answer_accept(*, answer: Post, by) -> Thread:
             url=answer.get_absolute_url(),
         )
         if by.pk != thread.author_id:
-            from practice.services.moderation import log_action
-
             log_action(
                 community=thread.community,
                 moderator=by,

@@ -18,7 +18,7 @@ from notifications.services import Kind as NotificationKind
 from notifications.services import notify
 from practice import permissions
 from practice.models import RSVP, Event
-from practice.services.moderation import Action, log_action
+from practice.services.moderation_log import Action, log_action
 
 Answer = RSVP.Answer
 

@@ -1,9 +1,8 @@
-"""Moderator actions on threads and posts, flags, and the audit log they all write."""
+"""Moderator actions on threads and posts, and flags; each writes the audit log (moderation_log)."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from communities import permissions as community_permissions
@@ -16,30 +15,16 @@ from practice.models import (
     AdoptionReport,
     Flag,
     Follow,
-    ModerationAction,
     Post,
     Thread,
     Vote,
 )
+from practice.services.moderation_log import (
+    Action,
+    flags_close_as_hidden,
+    log_action,
+)
 from practice.services.threads import post_hide, thread_refresh_status
-
-Action = ModerationAction.Action
-
-
-def log_action(
-    *, community, moderator, action: str, summary: str, thread=None, post=None, reason: str = ""
-) -> ModerationAction:
-    """Write one entry of the moderation audit log (inside the caller's transaction)."""
-    return ModerationAction.objects.create(
-        community=community,
-        moderator=moderator,
-        action=action,
-        thread=thread,
-        post=post,
-        summary=summary[:300],
-        reason=(reason or "")[:500],
-        created_at=timezone.now(),
-    )
 
 
 def _locked_thread(thread: Thread, by) -> Thread:
@@ -174,21 +159,6 @@ def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
                 summary=f"Dismissed {count} flag(s) on “{first.thread.title}”",
             )
     return count
-
-
-def _open_flags_on(post: Post):
-    """Open flags about *post*; for an opening post also those about its whole thread."""
-    flags = Flag.objects.filter(resolved_at__isnull=True, thread_id=post.thread_id)
-    if post.is_opening:
-        return flags.filter(Q(post=post) | Q(post__isnull=True))
-    return flags.filter(post=post)
-
-
-def flags_close_as_hidden(*, post: Post, by) -> int:
-    """Close the open flags about *post* (and its thread, for an opening post) as hidden."""
-    return _open_flags_on(post).update(
-        resolved_at=timezone.now(), resolved_by=by, resolution=Flag.Resolution.HIDDEN
-    )
 
 
 def content_hide(*, post: Post, by, reason: str = "") -> Post:

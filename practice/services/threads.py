@@ -15,6 +15,7 @@ from practice.changes import post_changed, thread_changed
 from practice.models import Post, PostMention, PostRevision, Thread
 from practice.services import follows
 from practice.services.content import clean_body, clean_tags, clean_title, render_body
+from practice.services.moderation_log import flags_close_as_hidden, log_action
 
 Status = Thread.Status
 
@@ -261,8 +262,6 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
                 thread.tags.set(tags, clear=True)
         _record_mentions(post=post, users=mentioned, by=by, at=now)
         if by.pk != post.author_id:
-            from practice.services.moderation import log_action
-
             log_action(
                 community=post.community,
                 moderator=by,
@@ -294,8 +293,6 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
         thread_recount(thread)
         thread_refresh_status(thread)
         thread.save()
-        from practice.services.moderation import flags_close_as_hidden, log_action
-
         # Every path that hides content also closes the flags about it.
         flags_close_as_hidden(post=post, by=by)
         if by.pk != post.author_id:
@@ -327,8 +324,6 @@ def post_restore(*, post: Post, by, reason: str = "") -> Post:
         thread_recount(thread)
         thread_refresh_status(thread)
         thread.save()
-        from practice.services.moderation import log_action
-
         log_action(
             community=post.community,
             moderator=by,
