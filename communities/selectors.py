@@ -1,8 +1,10 @@
 """Reads shared by views, tasks and commands. Every one starts from the permission layer."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from communities import permissions
 from communities.models import Community, Invitation, Membership, MembershipEvent, Profile
@@ -68,9 +70,6 @@ def member_directory(
 def community_expertise_tags(*, user, community: Community, limit: int = 30) -> list[dict]:
     """The expertise tags most declared by active members whose details *user* may see, with
     how many declare each."""
-    from django.contrib.contenttypes.models import ContentType
-    from taggit.models import TaggedItem
-
     profile_ids = (
         Profile.objects.filter(
             user__memberships__community=community, user__memberships__state=State.ACTIVE

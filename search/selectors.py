@@ -7,10 +7,11 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
+from knowledge.models import Item
 from search import permissions
 from search.backends import get_backend
 from search.models import SearchEntry
-from search.text import ParsedQuery, parse_query
+from search.text import ParsedQuery, escape_marked, parse_query, window_snippet
 
 Kind = SearchEntry.Kind
 
@@ -29,8 +30,6 @@ KIND_LABELS = {
 
 
 def item_kind_choices() -> list[tuple[str, str]]:
-    from knowledge.models import Item
-
     return list(Item.Kind.choices)
 
 
@@ -243,8 +242,6 @@ def hits(entries, outcome: SearchOutcome) -> list[Hit]:
 
 
 def _plain_snippet(entry: SearchEntry) -> SafeString:
-    from search.text import escape_marked, window_snippet
-
     text = entry.__dict__.get("text")  # deferred on PostgreSQL searches; loaded when browsing
     return SafeString(escape_marked(window_snippet(text or "", [])))
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
@@ -360,8 +361,6 @@ def activity_member(*, username: str):
 
 def feed_threads(*, community, tag: str = "", limit: int = 30) -> list[Thread]:
     """Latest threads of *community* for its public Atom feed (callers check it is public)."""
-    from django.contrib.auth.models import AnonymousUser
-
     qs = permissions.threads_visible_to(AnonymousUser(), community)
     if tag:
         qs = qs.filter(tags__name=tag)
