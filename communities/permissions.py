@@ -283,6 +283,54 @@ def require_can_post(*, user, community: Community) -> None:
         raise PermissionDenied("Only active members can post in this community.")
 
 
+def require_can_join(*, user, community: Community) -> None:
+    if not can_join(user, community):
+        raise PermissionDenied("You cannot join this community.")
+
+
+def require_can_request(*, user, community: Community) -> None:
+    if not can_request(user, community):
+        raise PermissionDenied("You cannot request to join this community.")
+
+
+def require_can_leave(*, membership: Membership) -> None:
+    """Refuse leaving to a banned member (leaving would lift the ban); the service has already
+    returned for rows that are left or declined, so this is ``can_leave`` on the locked row."""
+    if membership.state == State.BANNED:
+        raise PermissionDenied("A banned membership cannot be left.")
+
+
+def require_can_accept_invitation(*, membership: Membership | None) -> None:
+    """Refuse an invitation to a banned member (``can_accept_invitation`` on the locked row)."""
+    if membership is not None and membership.state == State.BANNED:
+        raise PermissionDenied("You are banned from this community.")
+
+
+def require_can_ban(*, user, membership: Membership) -> None:
+    if not can_ban(user, membership):
+        raise PermissionDenied("You cannot ban this member.")
+
+
+def can_set_role(user) -> bool:
+    """Appointing and removing moderators is for site admins."""
+    return is_admin(user)
+
+
+def require_can_set_role(*, user) -> None:
+    if not can_set_role(user):
+        raise PermissionDenied("Only admins appoint moderators.")
+
+
+def can_edit_membership(user) -> bool:
+    """Editing a membership's role and state directly (the Django admin) is for site admins."""
+    return is_admin(user)
+
+
+def require_can_edit_membership(*, user) -> None:
+    if not can_edit_membership(user):
+        raise PermissionDenied("Only admins edit memberships directly.")
+
+
 def access_membership_for_moderation(*, user, community: Community, membership_id) -> Membership:
     """Return a membership of *community* that *user* moderates; other ids are a 404."""
     require_can_moderate(user=user, community=community)
@@ -302,6 +350,11 @@ def access_membership_for_moderation(*, user, community: Community, membership_i
 def can_follow(user, community: Community) -> bool:
     """Signed-in readers may follow a community or one of its tags (notifications, not rights)."""
     return bool(user.is_authenticated and user.is_active and can_view_content(user, community))
+
+
+def require_can_follow(*, user, community: Community) -> None:
+    if not can_follow(user, community):
+        raise PermissionDenied("You cannot follow this community.")
 
 
 def can_subscribe_digest(user, community: Community) -> bool:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -142,8 +142,7 @@ def membership_join(*, community: Community, user) -> Membership:
         membership = _locked_membership(community, user)
         if membership is not None and membership.state == State.ACTIVE:
             return membership
-        if not permissions.can_join(user, community):
-            raise PermissionDenied("You cannot join this community.")
+        permissions.require_can_join(user=user, community=community)
         membership = membership or _new_membership(community, user)
         if membership is None:
             return membership_join(community=community, user=user)
@@ -156,8 +155,7 @@ def membership_request(*, community: Community, user, message: str = "") -> Memb
         membership = _locked_membership(community, user)
         if membership is not None and membership.state == State.PENDING:
             return membership
-        if not permissions.can_request(user, community):
-            raise PermissionDenied("You cannot request to join this community.")
+        permissions.require_can_request(user=user, community=community)
         membership = membership or _new_membership(community, user)
         if membership is None:
             return membership_request(community=community, user=user, message=message)
@@ -206,8 +204,7 @@ def membership_leave(*, community: Community, user) -> Membership:
         )
         if membership is None or membership.state in (State.LEFT, State.DECLINED):
             return membership
-        if membership.state == State.BANNED:
-            raise PermissionDenied("A banned membership cannot be left.")
+        permissions.require_can_leave(membership=membership)
         if membership.is_moderator and not (
             Membership.objects.filter(community=community, role=Role.MODERATOR, state=State.ACTIVE)
             .exclude(pk=membership.pk)
@@ -227,8 +224,7 @@ def membership_ban(*, membership: Membership, by, reason: str = "") -> Membershi
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.state == State.BANNED:
             return membership
-        if not permissions.can_ban(by, membership):
-            raise PermissionDenied("You cannot ban this member.")
+        permissions.require_can_ban(user=by, membership=membership)
         return _transition(
             membership,
             kind=Kind.BANNED,
@@ -251,8 +247,7 @@ def membership_unban(*, membership: Membership, by) -> Membership:
 
 def membership_set_role(*, membership: Membership, role: str, by) -> Membership:
     """Appoint or remove a moderator (admins only). A new moderator becomes an active member."""
-    if not permissions.is_admin(by):
-        raise PermissionDenied("Only admins appoint moderators.")
+    permissions.require_can_set_role(user=by)
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.role == role and membership.state == State.ACTIVE:
@@ -309,8 +304,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         membership = _locked_membership(community, user)
         if membership is not None and membership.state == State.ACTIVE:
             return membership
-        if membership is not None and membership.state == State.BANNED:
-            raise PermissionDenied("You are banned from this community.")
+        permissions.require_can_accept_invitation(membership=membership)
         if not invitation.is_usable(timezone.now()):
             raise ValidationError("This invitation has expired or was revoked.")
         membership = membership or _new_membership(community, user)
@@ -329,8 +323,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
 
 def membership_admin_update(*, membership: Membership, role: str, state: str, by) -> Membership:
     """Apply an admin's edit of role and state, keeping the history."""
-    if not permissions.is_admin(by):
-        raise PermissionDenied("Only admins edit memberships directly.")
+    permissions.require_can_edit_membership(user=by)
     with transaction.atomic():
         current = Membership.objects.select_for_update().get(pk=membership.pk)
         if current.state == state and current.role == role:

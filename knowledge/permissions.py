@@ -99,6 +99,11 @@ def can_edit_item(user, item) -> bool:
     )
 
 
+def require_can_edit_item(*, user, item) -> None:
+    if not can_edit_item(user, item):
+        raise PermissionDenied("You cannot edit this item.")
+
+
 def can_propose_change(user, item) -> bool:
     """Members propose changes to published items (moderators just edit)."""
     return (
@@ -108,9 +113,24 @@ def can_propose_change(user, item) -> bool:
     )
 
 
+def require_can_propose_change(*, user, item) -> None:
+    if not can_propose_change(user, item):
+        raise PermissionDenied("Only members propose changes, and only to published items.")
+
+
 def can_manage_attachments(user, item) -> bool:
     """Attach or remove files: whoever may edit the item directly."""
     return can_edit_item(user, item)
+
+
+def require_can_attach_files(*, user, item) -> None:
+    if not can_manage_attachments(user, item):
+        raise PermissionDenied("You cannot attach files to this item.")
+
+
+def require_can_remove_files(*, user, item) -> None:
+    if not can_manage_attachments(user, item):
+        raise PermissionDenied("You cannot remove files from this item.")
 
 
 def access_attachment(*, user, slug: str, item_id, attachment_id) -> ItemAttachment:
@@ -185,6 +205,16 @@ def can_edit_change_proposal(user, proposal) -> bool:
     )
 
 
+def can_withdraw_change_proposal(user, proposal) -> bool:
+    """Only its proposer withdraws a change proposal (moderators decline it instead)."""
+    return user.is_authenticated and proposal.proposed_by_id == user.pk
+
+
+def require_can_withdraw_change_proposal(*, user, proposal) -> None:
+    if not can_withdraw_change_proposal(user, proposal):
+        raise PermissionDenied("Only the proposer can withdraw a change proposal.")
+
+
 # --- evidence, promotion, health, experts --------------------------------------------------------
 # "I used this" reports come from active members about published items; promotion and the
 # content-health queue are moderators' work; "who knows what" is community content (a private
@@ -198,6 +228,11 @@ def can_report_evidence(user, item) -> bool:
         and item.state == Item.State.PUBLISHED
         and is_active_member(user, item.community)
     )
+
+
+def require_can_report_evidence(*, user, item) -> None:
+    if not can_report_evidence(user, item):
+        raise PermissionDenied("Only active members report on published items.")
 
 
 def can_see_evidence(user, item) -> bool:

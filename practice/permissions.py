@@ -21,6 +21,8 @@ from communities.permissions import (
 )
 from practice.models import Event, Post, Thread
 
+_CANNOT_HIDE = "You cannot hide this post."
+
 # --- threads, posts, votes, moderation -----------------------------------------------------------
 # Hidden content is for moderators only; locked threads take no new posts except from moderators.
 
@@ -87,6 +89,13 @@ def can_reply(user, thread) -> bool:
     return not thread.is_locked or can_moderate(user, thread.community)
 
 
+def require_can_reply(*, user, thread) -> None:
+    if not can_reply(user, thread):
+        if thread.is_locked:
+            raise PermissionDenied("This thread is locked: it takes no new posts.")
+        raise PermissionDenied("Only active members can post in this community.")
+
+
 def can_edit_post(user, post) -> bool:
     if can_moderate(user, post.community):
         return True
@@ -98,6 +107,11 @@ def can_edit_post(user, post) -> bool:
     )
 
 
+def require_can_edit_post(*, user, post) -> None:
+    if not can_edit_post(user, post):
+        raise PermissionDenied("You cannot edit this post.")
+
+
 def can_hide_post(user, post) -> bool:
     """Deleting is hiding: the author or a moderator hides."""
     if post.is_hidden:
@@ -107,8 +121,29 @@ def can_hide_post(user, post) -> bool:
     )
 
 
+def require_can_hide_post(*, user, post) -> None:
+    if not can_hide_post(user, post):
+        raise PermissionDenied(_CANNOT_HIDE)
+
+
+def can_hide_content(user, post) -> bool:
+    """The moderation page's "hide": a moderator also reaches a post already hidden (its open
+    flags still need closing); anyone else only what ``can_hide_post`` allows."""
+    return can_moderate(user, post.community) or can_hide_post(user, post)
+
+
+def require_can_hide_content(*, user, post) -> None:
+    if not can_hide_content(user, post):
+        raise PermissionDenied(_CANNOT_HIDE)
+
+
 def can_restore(user, community: Community) -> bool:
     return can_moderate(user, community)
+
+
+def require_can_restore(*, user, community: Community) -> None:
+    if not can_restore(user, community):
+        raise PermissionDenied("Only moderators restore hidden content.")
 
 
 def can_vote(user, post) -> bool:
@@ -121,6 +156,11 @@ def can_vote(user, post) -> bool:
     )
 
 
+def require_can_vote(*, user, post) -> None:
+    if not can_vote(user, post):
+        raise PermissionDenied("You cannot vote on this post.")
+
+
 def can_accept(user, thread) -> bool:
     if not thread.is_question or thread.is_hidden:
         return False
@@ -129,13 +169,58 @@ def can_accept(user, thread) -> bool:
     return thread.author_id == user.pk and can_post(user, thread.community)
 
 
+def require_can_accept(*, user, thread) -> None:
+    if not can_accept(user, thread):
+        raise PermissionDenied("Only the person who asked, or a moderator, accepts an answer.")
+
+
+def can_unaccept(user, thread) -> bool:
+    """Whoever may accept an answer may take the acceptance back."""
+    return can_accept(user, thread)
+
+
+def require_can_unaccept(*, user, thread) -> None:
+    if not can_unaccept(user, thread):
+        raise PermissionDenied("Only the person who asked, or a moderator, changes this.")
+
+
 def can_report_adoption(user, post) -> bool:
     """ "This worked for me": members, about someone else's visible post."""
     return can_vote(user, post)
 
 
+def require_can_report_adoption(*, user, post) -> None:
+    if not can_report_adoption(user, post):
+        raise PermissionDenied("You cannot report on this post.")
+
+
+def is_adoption_target(post) -> bool:
+    """ "This worked for me" is said of answers and replies, not of the question itself."""
+    return not post.is_opening
+
+
+def require_adoption_target(*, post) -> None:
+    if not is_adoption_target(post):
+        raise PermissionDenied("Report on answers and replies, not on the question itself.")
+
+
 def can_flag(user, community: Community) -> bool:
     return can_post(user, community)
+
+
+def require_can_flag(*, user, community: Community) -> None:
+    if not can_flag(user, community):
+        raise PermissionDenied("Only members of this community can flag content.")
+
+
+def can_move_thread_to(user, community: Community) -> bool:
+    """A thread moves only into a community its mover moderates."""
+    return can_moderate(user, community)
+
+
+def require_can_move_thread_to(*, user, community: Community) -> None:
+    if not can_move_thread_to(user, community):
+        raise PermissionDenied("You can only move threads to communities you moderate.")
 
 
 def can_manage_events(user, community: Community) -> bool:
@@ -144,6 +229,11 @@ def can_manage_events(user, community: Community) -> bool:
 
 def can_rsvp(user, event) -> bool:
     return event.cancelled_at is None and can_post(user, event.community)
+
+
+def require_can_rsvp(*, user, event) -> None:
+    if not can_rsvp(user, event):
+        raise PermissionDenied("Only members can answer, and not for a cancelled event.")
 
 
 def events_visible_to(user, community: Community):
@@ -176,6 +266,11 @@ def can_follow_thread(user, thread) -> bool:
     )
 
 
+def require_can_follow_thread(*, user, thread) -> None:
+    if not can_follow_thread(user, thread):
+        raise PermissionDenied("You cannot follow this thread.")
+
+
 # --- events (where, RSVP timing, attendance, calendar feeds) -------------------------------------
 # The place of an event is shown to everyone who may read the community. The online link (a
 # video call) is shown only to people who may RSVP, and to moderators: in an open community
@@ -203,6 +298,11 @@ def can_record_attendance(user, event) -> bool:
         and event.cancelled_at is None
         and event.starts_at <= timezone.now()
     )
+
+
+def require_can_record_attendance(*, user, event) -> None:
+    if not can_record_attendance(user, event):
+        raise PermissionDenied("Only moderators record attendance, once the event started.")
 
 
 def require_can_manage_events(*, user, community: Community) -> None:

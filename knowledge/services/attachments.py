@@ -5,7 +5,7 @@ import os
 import unicodedata
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,8 +101,7 @@ def attachment_add(*, item: Item, by, upload) -> ItemAttachment:
     name, _extension, content_type = check_upload(upload)
     with transaction.atomic():
         item = lock_item(item)
-        if not permissions.can_manage_attachments(by, item):
-            raise PermissionDenied("You cannot attach files to this item.")
+        permissions.require_can_attach_files(user=by, item=item)
         existing = item.attachments.filter(original_name=name, size=upload.size).first()
         if existing is not None:
             return existing
@@ -145,8 +144,7 @@ def attachment_remove(*, attachment: ItemAttachment, by) -> None:
     """Remove an attachment; the stored file goes once the removal is committed."""
     with transaction.atomic():
         item = lock_item(attachment.item)
-        if not permissions.can_manage_attachments(by, item):
-            raise PermissionDenied("You cannot remove files from this item.")
+        permissions.require_can_remove_files(user=by, item=item)
         attachment = ItemAttachment.objects.filter(pk=attachment.pk, item=item).first()
         if attachment is None:
             return

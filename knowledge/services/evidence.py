@@ -10,7 +10,7 @@ and source contributor of the item; ``evidence_source`` regenerates exactly thos
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -87,8 +87,7 @@ def evidence_report(*, item: Item, member, outcome: str, note: str = "") -> Evid
     with transaction.atomic():
         # The item row is the lock: reports on one item serialise, so the counters stay exact.
         item = Item.objects.select_for_update().select_related("community").get(pk=item.pk)
-        if not permissions.can_report_evidence(member, item):
-            raise PermissionDenied("Only active members report on published items.")
+        permissions.require_can_report_evidence(user=member, item=item)
         now = timezone.now()
         report = Evidence.objects.filter(item=item, member=member).first()
         if report is not None and report.outcome == outcome and report.note == note:

@@ -10,7 +10,7 @@ Each new revision logs a symmetric ``co_edit`` group among the item's distinct e
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -360,8 +360,7 @@ def item_edit(
     comment = clean_comment(comment)
     with transaction.atomic():
         item = lock_item(item)
-        if not permissions.can_edit_item(by, item):
-            raise PermissionDenied("You cannot edit this item; propose a change instead.")
+        permissions.require_can_edit_item(user=by, item=item)
         content_changed = content != current_content(item)
         links_changed = links is not None and links != _current_links(item)
         if not content_changed and not links_changed:
@@ -411,8 +410,7 @@ def change_propose(
     note = clean_comment(note, field="note")
     with transaction.atomic():
         item = lock_item(item)
-        if not permissions.can_propose_change(by, item):
-            raise PermissionDenied("Only members propose changes, and only to published items.")
+        permissions.require_can_propose_change(user=by, item=item)
         if content == current_content(item):
             raise ValidationError("Your version is the same as the item: change something first.")
         now = timezone.now()
@@ -506,8 +504,8 @@ def _close_proposal(*, proposal, by, comment, state, action, required=False, cur
         item = lock_item(proposal.item)
         if curate:
             permissions.require_can_curate(user=by, community=item.community)
-        elif proposal.proposed_by_id != by.pk:
-            raise PermissionDenied("Only the proposer can withdraw a change proposal.")
+        else:
+            permissions.require_can_withdraw_change_proposal(user=by, proposal=proposal)
         proposal = _lock_proposal(proposal)
         if proposal.state == state:
             return proposal

@@ -3,7 +3,7 @@ Practica's origin: ``Content-Disposition: attachment``, ``nosniff``, a sandboxin
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -22,8 +22,7 @@ SANDBOX_CSP = "sandbox; default-src 'none'"
 @require_POST
 def attachment_add_view(request, slug, item_id):
     item = permissions.access_item(user=request.user, slug=slug, item_id=item_id)
-    if not permissions.can_manage_attachments(request.user, item):
-        raise PermissionDenied("You cannot attach files to this item.")
+    permissions.require_can_attach_files(user=request.user, item=item)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:

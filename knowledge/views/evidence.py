@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from communities import permissions as community_permissions
@@ -23,8 +23,7 @@ def evidence_report_view(request, slug, item_id):
         if services.evidence_withdraw(item=item, member=request.user):
             messages.success(request, "Your report is withdrawn.")
         return redirect(back)
-    if not panel.can_report:
-        raise PermissionDenied("Only active members report on published items.")
+    permissions.require_can_report_evidence(user=request.user, item=item)
     status = 200
     if request.method == "POST":
         form = EvidenceForm(request.POST)

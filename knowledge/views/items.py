@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -118,7 +118,7 @@ def item_edit_view(request, slug, item_id):
     if not permissions.can_edit_item(request.user, item):
         if permissions.can_propose_change(request.user, item):
             return redirect("knowledge:change_new", slug=slug, item_id=item.pk)
-        raise PermissionDenied("You cannot edit this item.")
+        permissions.require_can_edit_item(user=request.user, item=item)
     status = 200
     if request.method == "POST":
         form = ItemForm(request.POST, mode="edit")
@@ -154,7 +154,7 @@ def change_new_view(request, slug, item_id):
     if not permissions.can_propose_change(request.user, item):
         if permissions.can_edit_item(request.user, item):
             return redirect("knowledge:item_edit", slug=slug, item_id=item.pk)
-        raise PermissionDenied("Only members propose changes, and only to published items.")
+        permissions.require_can_propose_change(user=request.user, item=item)
     page = selectors.item_page(user=request.user, item=item)
     status = 200
     if request.method == "POST":

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from core.forms import add_service_error
@@ -14,8 +14,7 @@ from practice import permissions as practice_permissions
 
 
 def _promote(request, source, target):
-    if not permissions.can_promote(request.user, target):
-        raise PermissionDenied("Only this community's moderators turn discussions into items.")
+    permissions.require_can_promote(user=request.user, source=target)
     status = 200
     if request.method == "POST":
         form = PromotionForm(request.POST)

@@ -3,7 +3,7 @@ service call, then render or redirect."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -171,8 +171,7 @@ def rsvp_view(request, slug, event_id):
 @require_POST
 def attendance_view(request, slug, event_id):
     event = permissions.access_event(user=request.user, slug=slug, event_id=event_id)
-    if not permissions.can_record_attendance(request.user, event):
-        raise PermissionDenied("Only moderators record attendance, once the event started.")
+    permissions.require_can_record_attendance(user=request.user, event=event)
     rsvps = list(selectors.event_rsvps(event=event))
     form = AttendanceForm(request.POST, rsvps=rsvps)
     if form.is_valid():

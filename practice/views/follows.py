@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -17,16 +16,11 @@ def _next_or(request, default: str) -> str:
     return local_url(request.POST.get("next", "")) or default
 
 
-def _require_can_follow(request, community) -> None:
-    if not permissions.can_follow(request.user, community):
-        raise PermissionDenied("You cannot follow this community.")
-
-
 @login_required
 @require_POST
 def community_follow_view(request, slug):
     community = permissions.access_community_content(user=request.user, slug=slug)
-    _require_can_follow(request, community)
+    permissions.require_can_follow(user=request.user, community=community)
     if request.POST.get("follow") == "0":
         follows.community_unfollow(user=request.user, community=community)
         messages.success(request, f"You no longer follow {community.name}.")
@@ -40,7 +34,7 @@ def community_follow_view(request, slug):
 @require_POST
 def tag_follow_view(request, slug, tag):
     community = permissions.access_community_content(user=request.user, slug=slug)
-    _require_can_follow(request, community)
+    permissions.require_can_follow(user=request.user, community=community)
     thread_tag = selectors.community_tag(user=request.user, community=community, name=tag)
     if thread_tag is None:
         raise Http404("No such tag.")

@@ -3,7 +3,6 @@ gatekeeper, one service call, then render or redirect back with a message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -50,8 +49,7 @@ def _access_post(request, slug, post_id):
 
 
 def _flag(request, *, thread, post):
-    if not permissions.can_flag(request.user, thread.community):
-        raise PermissionDenied("Only members of this community can flag content.")
+    permissions.require_can_flag(user=request.user, community=thread.community)
     form = FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.flag_create(
@@ -236,9 +234,8 @@ def thread_move_view(request, slug, thread_id):
 def content_hide_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
     community = post.community
+    permissions.require_can_hide_content(user=request.user, post=post)
     is_moderator = community_permissions.can_moderate(request.user, community)
-    if not (is_moderator or permissions.can_hide_post(request.user, post)):
-        raise PermissionDenied("You cannot hide this post.")
     form = ActionForm(request.POST or None)
     what = "thread" if post.is_opening else "post"
     if request.method == "POST" and form.is_valid():
@@ -265,8 +262,7 @@ def content_hide_view(request, slug, post_id):
 def content_restore_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
     community = post.community
-    if not permissions.can_restore(request.user, community):
-        raise PermissionDenied("Only moderators restore hidden content.")
+    permissions.require_can_restore(user=request.user, community=community)
     form = ActionForm(request.POST or None)
     what = "thread" if post.is_opening else "post"
     if request.method == "POST" and form.is_valid():

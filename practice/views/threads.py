@@ -226,8 +226,7 @@ def _access_post(request, slug, post_id) -> Post:
 @login_required
 def post_edit_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
-    if not permissions.can_edit_post(request.user, post):
-        raise PermissionDenied("You cannot edit this post.")
+    permissions.require_can_edit_post(user=request.user, post=post)
     thread = post.thread
     status = 200
     if request.method == "POST":
@@ -267,8 +266,7 @@ def post_edit_view(request, slug, post_id):
 @login_required
 def post_hide_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
-    if not permissions.can_hide_post(request.user, post):
-        raise PermissionDenied("You cannot hide this post.")
+    permissions.require_can_hide_post(user=request.user, post=post)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
@@ -359,8 +357,7 @@ def thread_unaccept_view(request, slug, thread_id):
 @require_POST
 def post_adoption_view(request, slug, post_id):
     post = _access_post(request, slug, post_id)
-    if post.is_opening:
-        raise PermissionDenied("Report on answers and replies, not on the question itself.")
+    permissions.require_adoption_target(post=post)
     if request.POST.get("withdraw"):
         endorsements.adoption_withdraw(post=post, member=request.user)
         messages.success(request, "Your report was taken back.")
@@ -390,8 +387,7 @@ def post_adoption_view(request, slug, post_id):
 @require_POST
 def thread_follow_view(request, slug, thread_id):
     thread = permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
-    if not permissions.can_follow_thread(request.user, thread):
-        raise PermissionDenied("You cannot follow this thread.")
+    permissions.require_can_follow_thread(user=request.user, thread=thread)
     if request.POST.get("follow") == "0":
         follows.thread_unfollow(user=request.user, thread=thread)
         messages.success(request, "You no longer follow this thread.")
