@@ -1,6 +1,6 @@
 """Helpful votes, accepted answers and "this worked for me" reports."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -43,8 +43,7 @@ def vote_toggle(*, post: Post, voter, helpful: bool | None = None) -> bool:
         post = (
             Post.objects.select_for_update().select_related("thread", "community").get(pk=post.pk)
         )
-        if not permissions.can_vote(voter, post):
-            raise PermissionDenied("You cannot vote on this post.")
+        permissions.require_can_vote(user=voter, post=post)
         existing = Vote.objects.filter(post=post, voter=voter).first()
         if helpful is not None and helpful == (existing is not None):
             return helpful
@@ -88,8 +87,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
             .get(pk=answer.thread_id)
         )
         answer = Post.objects.select_related("author").get(pk=answer.pk)
-        if not permissions.can_accept(by, thread):
-            raise PermissionDenied("Only the person who asked, or a moderator, accepts an answer.")
+        permissions.require_can_accept(user=by, thread=thread)
         if answer.is_opening or answer.is_hidden or answer.thread_id != thread.pk:
             raise ValidationError("Only a visible answer in this question can be accepted.")
         if thread.accepted_post_id == answer.pk:
@@ -136,8 +134,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
 def answer_unaccept(*, thread: Thread, by) -> Thread:
     with transaction.atomic():
         thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
-        if not permissions.can_accept(by, thread):
-            raise PermissionDenied("Only the person who asked, or a moderator, changes this.")
+        permissions.require_can_unaccept(user=by, thread=thread)
         if thread.accepted_post_id is None:
             return thread
         interactions_retract(source=thread.accepted_post, kind=Interaction.Kind.ACCEPT)
@@ -157,8 +154,7 @@ def adoption_report(*, post: Post, member, worked: bool, note: str = "") -> Adop
         post = (
             Post.objects.select_for_update().select_related("thread", "community").get(pk=post.pk)
         )
-        if not permissions.can_report_adoption(member, post):
-            raise PermissionDenied("You cannot report on this post.")
+        permissions.require_can_report_adoption(user=member, post=post)
         now = timezone.now()
         report = AdoptionReport.objects.filter(post=post, member=member).first()
         if report is None:

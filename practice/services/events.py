@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import available_timezones
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -253,8 +253,7 @@ def rsvp_set(*, event: Event, user, answer: str) -> RSVP:
         raise ValidationError({"answer": "Choose going, maybe or not going."})
     with transaction.atomic():
         event = _locked(event)
-        if not permissions.can_rsvp(user, event):
-            raise PermissionDenied("Only members can answer, and not for a cancelled event.")
+        permissions.require_can_rsvp(user=user, event=event)
         if event.ends_at <= timezone.now():
             raise ValidationError("This event is over.")
         rsvp = RSVP.objects.select_for_update().filter(event=event, user=user).first()
@@ -291,8 +290,7 @@ def attendance_record(*, event: Event, by, attendee_ids) -> int:
     Return the number of attendees.
     """
     if not permissions.can_record_attendance(by, event):
-        if not permissions.can_manage_events(by, event.community):
-            raise PermissionDenied("Only this community's moderators can record attendance.")
+        permissions.require_can_manage_events(user=by, community=event.community)
         raise ValidationError("Attendance can be recorded once a (not cancelled) event started.")
     try:
         ids = {int(i) for i in attendee_ids}

@@ -1,7 +1,7 @@
 """Moderator actions on threads and posts, and flags; each writes the audit log (moderation_log)."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -62,8 +62,7 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
         thread = _locked_thread(thread, by)
         if to_community.pk == thread.community_id:
             return thread
-        if not community_permissions.can_moderate(by, to_community):
-            raise PermissionDenied("You can only move threads to communities you moderate.")
+        permissions.require_can_move_thread_to(user=by, community=to_community)
         source = thread.community
         thread.community = to_community
         thread.save(update_fields=["community"])
@@ -112,8 +111,7 @@ def flag_create(
     """Flag a thread or post for the moderators; flagging the same thing twice is harmless."""
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": "Choose a reason."})
-    if not permissions.can_flag(reporter, thread.community):
-        raise PermissionDenied("Only members can flag content.")
+    permissions.require_can_flag(user=reporter, community=thread.community)
     if post is not None and post.thread_id != thread.pk:
         raise ValidationError("That post is not in this thread.")
     lookup = {"reporter": reporter, "thread": thread, "post": post, "resolved_at": None}

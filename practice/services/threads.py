@@ -1,6 +1,6 @@
 """Threads and posts: ask, answer, reply, edit with history, hide and restore."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -165,10 +165,7 @@ def post_create(
             thread = (
                 Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
             )
-            if not permissions.can_reply(author, thread):
-                if thread.is_locked:
-                    raise PermissionDenied("This thread is locked: it takes no new posts.")
-                raise PermissionDenied("Only active members can post in this community.")
+            permissions.require_can_reply(user=author, thread=thread)
             rate_limits.check_post_rate(user=author, community=thread.community)
             now = timezone.now()
             is_answer = thread.is_question and reply_to is None
@@ -228,8 +225,7 @@ def post_create(
 
 def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None) -> Post:
     """Edit a post, keeping the previous version as a revision readers can see."""
-    if not permissions.can_edit_post(by, post):
-        raise PermissionDenied("You cannot edit this post.")
+    permissions.require_can_edit_post(user=by, post=post)
     body = clean_body(body)
     if post.is_opening and title is not None:
         title = clean_title(title)
@@ -276,8 +272,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
 
 def post_hide(*, post: Post, by, reason: str = "") -> Post:
     """Hide a post (deleting is hiding). Hiding the opening post hides the thread."""
-    if not permissions.can_hide_post(by, post):
-        raise PermissionDenied("You cannot hide this post.")
+    permissions.require_can_hide_post(user=by, post=post)
     with transaction.atomic():
         post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
         if post.is_hidden:
@@ -310,8 +305,7 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
 
 
 def post_restore(*, post: Post, by, reason: str = "") -> Post:
-    if not permissions.can_restore(by, post.community):
-        raise PermissionDenied("Only moderators restore hidden posts.")
+    permissions.require_can_restore(user=by, community=post.community)
     with transaction.atomic():
         post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
         if not post.is_hidden:
