@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from communities import services
+from communities import permissions, services
 from communities.models import Invitation, Membership, MembershipEvent, ProfessionalGroup, Profile
-from tests.factories import CommunityFactory, UserFactory, make_member
+from tests.factories import CommunityFactory, UserFactory, make_admin, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -412,3 +412,33 @@ def test_profile_page_details_follow_visibility(client, visible_to, viewer, sees
 def test_profile_of_inactive_user_is_404(client):
     person = UserFactory(is_active=False)
     assert client.get(reverse("communities:profile", args=[person.username])).status_code == 404
+
+
+# --- members page: ban buttons follow can_ban --------------------------------------------------
+
+
+def test_members_page_offers_ban_where_can_ban_allows(client):
+    community = CommunityFactory()
+    moderator = make_member(community, role=Role.MODERATOR)
+    other_moderator = make_member(community, role=Role.MODERATOR)
+    member = make_member(community)
+    url = reverse("communities:members", args=[community.slug])
+
+    def ban_targets(user):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        return {
+            m.pk
+            for m in (moderator, other_moderator, member)
+            if reverse("communities:ban", args=[community.slug, m.pk]) in page
+        }
+
+    assert ban_targets(moderator.user) == {member.pk}
+    admin = make_admin()
+    assert ban_targets(admin) == {moderator.pk, other_moderator.pk, member.pk}
+    for viewer in (moderator.user, admin, member.user):
+        permissions.forget_memberships(viewer)
+        expected = {
+            m.pk for m in (moderator, other_moderator, member) if permissions.can_ban(viewer, m)
+        }
+        assert ban_targets(viewer) == expected
