@@ -9,8 +9,8 @@ import each other (``core.apps`` imports the tasks at start-up so the name is re
 import logging
 
 from celery import Task
+from celery import current_app as app
 
-from config.celery import app
 from core.after_commit import on_commit_safely
 
 # The log keeps the name it had when this lived in core.tasks: log filters and alerts use it.

@@ -4,10 +4,10 @@ import time
 from dataclasses import asdict, dataclass
 
 import redis
+from celery import current_app as app
 from django.conf import settings
 from django.db import connection
 
-from config.celery import app
 from core.checks import COLLECTSTATIC, static_manifest_problem, uses_static_manifest
 
 

@@ -9,7 +9,7 @@ import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils import timezone
 
 
@@ -31,8 +31,6 @@ class AttachmentStorage(FileSystemStorage):
 
 def attachment_storage():
     """The storage of attachments (a callable, so migrations name it rather than freeze it)."""
-    from django.core.files.storage import storages
-
     if "knowledge_attachments" in settings.STORAGES:
         return storages["knowledge_attachments"]
     return AttachmentStorage()

@@ -5,6 +5,8 @@ open and request communities have feeds; a private community has none (always 40
 its members' browsers — its members follow it in the app and by email instead).
 """
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
@@ -35,8 +37,6 @@ class CommunityThreadsFeed(Feed):
     def link(self, community):
         url = reverse("practice:thread_list", args=[community.slug])
         if community.feed_tag:
-            from urllib.parse import urlencode
-
             url += "?" + urlencode({"tag": community.feed_tag})
         return url
 

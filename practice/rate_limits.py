@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from communities import permissions
+from practice.models import Post, Thread
 
 
 class RateLimited(ValidationError):
@@ -27,8 +28,6 @@ def _is_new_member(user, community) -> bool:
 
 
 def check_thread_rate(*, user, community) -> None:
-    from practice.models import Thread
-
     if not _is_new_member(user, community):
         return
     limit = settings.PRACTICA_NEW_MEMBER_THREADS_PER_HOUR
@@ -43,8 +42,6 @@ def check_thread_rate(*, user, community) -> None:
 
 
 def check_post_rate(*, user, community) -> None:
-    from practice.models import Post
-
     if not _is_new_member(user, community):
         return
     limit = settings.PRACTICA_NEW_MEMBER_POSTS_PER_HOUR

@@ -16,6 +16,7 @@ from django.urls import reverse
 from communities.models import display_name
 from knowledge import permissions
 from knowledge.models import SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH, Item
+from knowledge.services.items import item_propose
 from practice.models import Post, Thread
 
 # What a thread most often becomes; the moderator changes it on the form.
@@ -185,8 +186,6 @@ def item_promote(
     submission_key: str = "",
 ) -> Item:
     """Create a proposed item from *source*, crediting every author of the source posts."""
-    from knowledge.services.items import item_propose
-
     target = source.post or source.thread
     permissions.require_can_promote(user=by, source=target)
     if not source.posts:

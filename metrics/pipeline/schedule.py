@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from celery import current_app as app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from communities.models import Community
-from config.celery import app
 from core.after_commit import on_commit_safely
 from metrics import services
 from metrics.conf import pipeline_settings
