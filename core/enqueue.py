@@ -25,9 +25,9 @@ def _name(task: Task | str) -> str:
     return task if isinstance(task, str) else task.name
 
 
-def _delay_logging_failures(task: Task | str, kwargs: dict) -> bool:
+def _delay_logging_failures(task: Task | str, kwargs: dict, countdown: int | None = None) -> bool:
     try:
-        _task(task).apply_async(kwargs=kwargs)
+        _task(task).apply_async(kwargs=kwargs, countdown=countdown)
     except Exception:
         # The broker is down or silent. What the user did is committed; the periodic
         # catch-up (or the next enqueue) will do the work, so log and carry on.
@@ -38,10 +38,12 @@ def _delay_logging_failures(task: Task | str, kwargs: dict) -> bool:
     return True
 
 
-def enqueue_on_commit(task: Task | str, **kwargs) -> None:
+def enqueue_on_commit(task: Task | str, *, countdown: int | None = None, **kwargs) -> None:
     """Enqueue *task* (or the task of that name) with keyword *kwargs* once the current
-    transaction commits."""
-    on_commit_safely(lambda: _delay_logging_failures(task, kwargs), name=f"enqueue {_name(task)}")
+    transaction commits, to run *countdown* seconds later (None: at once)."""
+    on_commit_safely(
+        lambda: _delay_logging_failures(task, kwargs, countdown), name=f"enqueue {_name(task)}"
+    )
 
 
 def enqueue_each_on_commit(task: Task | str, kwargs_list: list[dict]) -> None:

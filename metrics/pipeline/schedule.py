@@ -15,7 +15,6 @@ name is registered in every process).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from celery import current_app as app
@@ -24,13 +23,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from communities.models import Community
-from core.after_commit import on_commit_safely
+from core.enqueue import enqueue_on_commit
 from metrics import services
 from metrics.conf import pipeline_settings
 from metrics.models import MetricsSnapshot, MetricsState
 from metrics.pipeline.times import as_of_minute, iso
-
-logger = logging.getLogger(__name__)
 
 RECOMPUTE_COMMUNITY_TASK = "metrics.recompute_community"
 
@@ -71,18 +68,15 @@ def metrics_request(*, community_id: int, now: datetime | None = None) -> bool:
 
 
 def _enqueue_on_commit(*, community_id: int, as_of: datetime, countdown: int) -> None:
-    def send():
-        try:
-            app.tasks[RECOMPUTE_COMMUNITY_TASK].apply_async(
-                kwargs={"community_id": community_id, "as_of": iso(as_of), "requested": True},
-                countdown=countdown or None,
-            )
-        except Exception:
-            # The broker is down or the in-process run failed: the request stays pending and is
-            # enqueued again once stale, or the hourly run catches up.
-            logger.exception("Could not run or enqueue the metrics of community %s", community_id)
-
-    on_commit_safely(send, name=f"metrics enqueue of community {community_id}")
+    # A broker that is down, or an in-process run that failed, is logged: the request stays
+    # pending, and the sweep enqueues it again (or the hourly run catches up).
+    enqueue_on_commit(
+        RECOMPUTE_COMMUNITY_TASK,
+        countdown=countdown or None,
+        community_id=community_id,
+        as_of=iso(as_of),
+        requested=True,
+    )
 
 
 def metrics_requests_sweep(*, now: datetime | None = None) -> list[int]:

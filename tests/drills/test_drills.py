@@ -53,7 +53,7 @@ PIPELINE = {
     "METRICS_REQUEST_SWEEP_EVERY_SECONDS": 1,
 }
 RECEIVED = re.compile(r"Task metrics\.recompute_community\[[^]]+\] received")
-NOT_ENQUEUED = "Could not run or enqueue the metrics of community"
+NOT_ENQUEUED = "Could not enqueue metrics.recompute_community"
 # A CSRF secret of the client's own choosing: Django accepts the same 32 characters as cookie
 # and header, so an HTTP client needs no page fetch to post a form.
 CSRF = "drillsdrillsdrillsdrillsdrills32"
