@@ -9,8 +9,8 @@ content-health queue has something to show. A few topics get no item, so the que
 without an item" and the experts page's gaps are not empty either.
 
 Like ``demo.practice``, everything is planned first from a generator seeded per community, then
-applied in time order through the services with ``django.utils.timezone.now`` frozen at each
-step's moment, so revisions, curation history, credits, the interaction log (co-edits, worked)
+applied in time order through the services, each call given its step's moment (``at=``), so
+revisions, curation history, credits, the interaction log (co-edits, worked)
 and the search index are what the services write. A community that already has items is left
 alone, so a second run adds nothing.
 """
@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from unittest import mock
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -123,7 +122,7 @@ class _Step:
     at: datetime
     seq: int
     kind: str = field(compare=False)
-    run: Callable[[], None] = field(compare=False)
+    run: Callable[[datetime], None] = field(compare=False)  # called with *at*
 
 
 @dataclass
@@ -168,7 +167,7 @@ class _Planner:
 
     # --- scheduling and people ---------------------------------------------------------------
 
-    def add(self, at: datetime, kind: str, run: Callable[[], None]) -> bool:
+    def add(self, at: datetime, kind: str, run: Callable[[datetime], None]) -> bool:
         if at >= self.end:
             return False
         self.steps.append(_Step(at, len(self.steps), kind, run))
@@ -277,9 +276,9 @@ class _Planner:
             return None
         key = next(self.keys)
 
-        def propose(key=key, author=author, fields=fields):
+        def propose(at, key=key, author=author, fields=fields):
             self.items[key] = item_services.item_propose(
-                community=self.community, by=author.user, **fields
+                community=self.community, by=author.user, at=at, **fields
             )
 
         if not self.add(at, "item", propose):
@@ -289,16 +288,16 @@ class _Planner:
         if fate == "sent_back":
             comment = self.rng.choice(REQUEST_CHANGES)
 
-            def send_back(key=key, moderator=moderator, comment=comment):
+            def send_back(at, key=key, moderator=moderator, comment=comment):
                 curation.item_request_changes(
-                    item=self.items[key], by=moderator.user, comment=comment
+                    item=self.items[key], by=moderator.user, comment=comment, at=at
                 )
 
             self.add(min(reviewed, self.end - timedelta(hours=1)), "sent_back", send_back)
         elif fate == "published":
 
-            def publish(key=key, moderator=moderator):
-                curation.item_publish(item=self.items[key], by=moderator.user)
+            def publish(at, key=key, moderator=moderator):
+                curation.item_publish(item=self.items[key], by=moderator.user, at=at)
 
             if not self.add(reviewed, "publish", publish):
                 return None
@@ -311,7 +310,7 @@ class _Planner:
         moderator = self.moderator(at)
         key = next(self.keys)
 
-        def promote(key=key, thread=thread, moderator=moderator):
+        def promote(at, key=key, thread=thread, moderator=moderator):
             source = promotion.promotion_source(thread=thread)
             draft = promotion.promotion_draft(source=source)
             self.items[key] = promotion.item_promote(
@@ -322,6 +321,7 @@ class _Planner:
                 summary=draft.summary,
                 body=draft.body,
                 tag_names=draft.tag_names,
+                at=at,
             )
 
         if not self.add(at, "promoted", promote):
@@ -330,8 +330,8 @@ class _Planner:
             return None
         published = self.when(at, 4)
 
-        def publish_it(key=key, moderator=moderator):
-            curation.item_publish(item=self.items[key], by=moderator.user)
+        def publish_it(at, key=key, moderator=moderator):
+            curation.item_publish(item=self.items[key], by=moderator.user, at=at)
 
         if not self.add(published, "publish", publish_it):
             return None
@@ -362,9 +362,9 @@ class _Planner:
             }[outcome]
             note = rng.choice(notes)
 
-            def report(key=key, member=member, outcome=outcome, note=note):
+            def report(at, key=key, member=member, outcome=outcome, note=note):
                 evidence.evidence_report(
-                    item=self.items[key], member=member.user, outcome=outcome, note=note
+                    item=self.items[key], member=member.user, outcome=outcome, note=note, at=at
                 )
 
             self.add(at, "evidence", report)
@@ -384,19 +384,20 @@ class _Planner:
         for key in featured:
             at = after_publication(key, late - timedelta(days=rng.uniform(0, 30)))
             moderator = self.moderator(at)
-            self.add(at, "feature", lambda key=key, m=moderator: curation.item_feature(
-                item=self.items[key], by=m.user
+            self.add(at, "feature", lambda at, key=key, m=moderator: curation.item_feature(
+                item=self.items[key], by=m.user, at=at
             ))  # fmt: skip
         for index, key in enumerate(archived):
             moderator = self.moderator(late)
             successor = featured[index] if index == 0 and featured else None
 
-            def archive(key=key, m=moderator, successor=successor):
+            def archive(at, key=key, m=moderator, successor=successor):
                 curation.item_archive(
                     item=self.items[key],
                     by=m.user,
                     comment="Replaced by a newer, fuller item." if successor else "Out of date.",
                     superseded_by=self.items.get(successor) if successor else None,
+                    at=at,
                 )
 
             # After the successor is featured, so it exists and is published.
@@ -405,7 +406,7 @@ class _Planner:
             at = after_publication(key, late - timedelta(days=rng.uniform(1, 40)))
             moderator = self.moderator(at)
 
-            def edit(key=key, m=moderator):
+            def edit(at, key=key, m=moderator):
                 item = self.items[key]
                 item.refresh_from_db()
                 item_services.item_edit(
@@ -417,6 +418,7 @@ class _Planner:
                     body=item.body + "\n**Edit:** added a note from the last review.\n",
                     tag_names=list(item.tags.names()),
                     comment="Tidied after review",
+                    at=at,
                 )
 
             self.add(at, "edit", edit)
@@ -427,7 +429,7 @@ class _Planner:
                 continue
             note = rng.choice(CHANGE_NOTES)
 
-            def propose_change(key=key, member=member, note=note):
+            def propose_change(at, key=key, member=member, note=note):
                 item = self.items[key]
                 item.refresh_from_db()
                 item_services.change_propose(
@@ -439,23 +441,21 @@ class _Planner:
                     body=item.body + "\n- One more step we found useful: write it down.\n",
                     tag_names=list(item.tags.names()),
                     note=note,
+                    at=at,
                 )
 
             self.add(at, "change", propose_change)
 
 
 def _apply(steps: list[_Step], summary: RepertoireSummary, slug: str) -> None:
-    clock = practice_demo._Clock()
-    with mock.patch("django.utils.timezone.now", clock):
-        for step in steps:
-            clock.at = step.at
-            try:
-                step.run()
-            except (ValidationError, PermissionDenied, KeyError) as error:
-                # A plan that no longer fits the data (someone left, an item was not made).
-                summary.failures.append(f"{slug} {step.kind} at {step.at:%Y-%m-%d}: {error!r}")
-                continue
-            summary.counts[step.kind] += 1
+    for step in steps:
+        try:
+            step.run(step.at)
+        except (ValidationError, PermissionDenied, KeyError) as error:
+            # A plan that no longer fits the data (someone left, an item was not made).
+            summary.failures.append(f"{slug} {step.kind} at {step.at:%Y-%m-%d}: {error!r}")
+            continue
+        summary.counts[step.kind] += 1
 
 
 def repertoire_build(

@@ -7,7 +7,7 @@ and attendance. A small core group (about one member in eight) writes most answe
 many members ask one question and no more.
 
 Everything is planned first from a generator seeded per community, then applied in time
-order through the services with ``django.utils.timezone.now`` frozen at each item's moment:
+order through the services, each call given its item's moment (``at=``):
 the services stay the only writers (content, counters, notifications and the interaction
 log alike), and ``rebuild_interactions`` reproduces the same log. A community that already
 has threads by demo people is left alone, so a second run adds nothing.
@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
-from unittest import mock
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -74,7 +73,7 @@ class _Item:
     at: datetime
     seq: int
     kind: str = field(compare=False)
-    run: Callable[[], None] = field(compare=False)
+    run: Callable[[datetime], None] = field(compare=False)  # called with *at*
 
 
 @dataclass
@@ -84,16 +83,6 @@ class _Member:
     is_moderator: bool
     weight: float = 1.0  # how often they start threads (heavy-tailed)
     core_weight: float = 0.0  # how often they answer (core group only)
-
-
-class _Clock:
-    """Stands in for ``timezone.now`` while an item is applied: the item's own moment."""
-
-    def __init__(self):
-        self.at: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def _is_demo_user(user) -> bool:
@@ -204,7 +193,7 @@ class _Planner:
 
     # --- scheduling -----------------------------------------------------------------------
 
-    def add(self, at: datetime, kind: str, run: Callable[[], None]) -> bool:
+    def add(self, at: datetime, kind: str, run: Callable[[datetime], None]) -> bool:
         if at >= self.end:
             return False
         self.items.append(_Item(at, len(self.items), kind, run))
@@ -346,7 +335,7 @@ class _Planner:
             self.tag_first_use[tag] = min(self.tag_first_use[tag], at)
         key = next(self.ids)
 
-        def create(key=key, author=author, kind=kind, title=title, body=body, tags=tags):
+        def create(at, key=key, author=author, kind=kind, title=title, body=body, tags=tags):
             thread = thread_services.thread_create(
                 community=self.community,
                 author=author.user,
@@ -354,6 +343,7 @@ class _Planner:
                 title=title,
                 body=body,
                 tags=tags,
+                at=at,
             )
             self.threads[key] = thread
             self.posts[key] = thread.opening_post
@@ -371,12 +361,13 @@ class _Planner:
     def plan_post(self, *, thread_key, author, at, body, reply_to=None) -> int | None:
         key = next(self.ids)
 
-        def create(key=key, thread_key=thread_key, author=author, body=body, reply_to=reply_to):
+        def create(at, key=key, thread_key=thread_key, author=author, body=body, reply_to=reply_to):
             self.posts[key] = thread_services.post_create(
                 thread=self.threads[thread_key],
                 author=author.user,
                 body=body,
                 reply_to=self.posts[reply_to] if reply_to is not None else None,
+                at=at,
             )
 
         if not self.add(at, "post", create):
@@ -441,8 +432,8 @@ class _Planner:
             )
 
     def _plan_accept(self, thread_key, post_key, asker, at) -> None:
-        def accept(post_key=post_key, asker=asker):
-            endorsements.answer_accept(answer=self.posts[post_key], by=asker.user)
+        def accept(at, post_key=post_key, asker=asker):
+            endorsements.answer_accept(answer=self.posts[post_key], by=asker.user, at=at)
 
         self.add(at, "accept", accept)
 
@@ -494,8 +485,8 @@ class _Planner:
                 continue
             voters.add(member.user.pk)
 
-            def vote(post_key=post_key, member=member):
-                endorsements.vote_toggle(post=self.posts[post_key], voter=member.user)
+            def vote(at, post_key=post_key, member=member):
+                endorsements.vote_toggle(post=self.posts[post_key], voter=member.user, at=at)
 
             if self.add(t, "vote", vote) and rng.random() < 0.02:  # taken back later
                 self.add(self.later(t, 24), "vote_withdrawn", vote)
@@ -512,17 +503,23 @@ class _Planner:
             worked = rng.random() < 0.8
             note = "" if worked else rng.choice(text.NOT_WORKED_NOTES)
 
-            def report(post_key=post_key, member=member, worked=worked, note=note):
+            def report(at, post_key=post_key, member=member, worked=worked, note=note):
                 endorsements.adoption_report(
-                    post=self.posts[post_key], member=member.user, worked=worked, note=note
+                    post=self.posts[post_key], member=member.user, worked=worked, note=note, at=at
                 )
 
             if self.add(t, "worked" if worked else "did_not_work", report) and rng.random() < 0.06:
                 flipped_note = "" if not worked else rng.choice(text.NOT_WORKED_NOTES)
 
-                def flip(post_key=post_key, member=member, worked=not worked, note=flipped_note):
+                def flip(
+                    at, post_key=post_key, member=member, worked=not worked, note=flipped_note
+                ):
                     endorsements.adoption_report(
-                        post=self.posts[post_key], member=member.user, worked=worked, note=note
+                        post=self.posts[post_key],
+                        member=member.user,
+                        worked=worked,
+                        note=note,
+                        at=at,
                     )
 
                 self.add(self.later(t, 24 * 14), "report_changed", flip)
@@ -537,8 +534,8 @@ class _Planner:
             if cc is not None:
                 new_body += "\n\n" + rng.choice(text.CC_LINES).format(who=self.mention(cc))
 
-        def edit(post_key=post_key, author=author, body=new_body):
-            thread_services.post_edit(post=self.posts[post_key], by=author.user, body=body)
+        def edit(at, post_key=post_key, author=author, body=new_body):
+            thread_services.post_edit(post=self.posts[post_key], by=author.user, body=body, at=at)
 
         self.add(posted + timedelta(minutes=rng.randint(5, 300)), "edit", edit)
 
@@ -557,7 +554,12 @@ class _Planner:
         note = rng.choice(text.FLAG_NOTES)
 
         def flag(
-            post_key=post_key, thread_key=thread_key, reporter=reporter, reason=reason, note=note
+            at,
+            post_key=post_key,
+            thread_key=thread_key,
+            reporter=reporter,
+            reason=reason,
+            note=note,
         ):
             self.flags[post_key] = moderation.flag_create(
                 reporter=reporter.user,
@@ -565,6 +567,7 @@ class _Planner:
                 post=self.posts[post_key],
                 reason=reason,
                 note=note,
+                at=at,
             )
 
         if not self.add(at, "flag", flag):
@@ -574,12 +577,13 @@ class _Planner:
         if self.end - decided < timedelta(days=20) and rng.random() < 0.6:
             return  # recent flags wait in the moderation queue
 
-        def dismiss(post_key=post_key, moderator=moderator):
+        def dismiss(at, post_key=post_key, moderator=moderator):
             moderation.flags_resolve(
                 flags=[self.flags[post_key]],
                 by=moderator.user,
                 resolution=Flag.Resolution.DISMISSED,
                 reason="Read it twice: a fair point made bluntly, not a breach of the rules.",
+                at=at,
             )
 
         self.add(decided, "flag_dismissed", dismiss)
@@ -590,8 +594,8 @@ class _Planner:
             if rng.random() < 0.06:
                 at = member.joined_at + timedelta(days=rng.uniform(0.1, 20))
 
-                def follow(member=member):
-                    follows.community_follow(user=member.user, community=self.community)
+                def follow(at, member=member):
+                    follows.community_follow(user=member.user, community=self.community, at=at)
 
                 self.add(max(at, self.start), "community_follow", follow)
             if self.tag_first_use and rng.random() < 0.08:
@@ -600,11 +604,12 @@ class _Planner:
                     days=rng.uniform(0.1, 30)
                 )
 
-                def follow_tag(member=member, tag=tag):
+                def follow_tag(at, member=member, tag=tag):
                     follows.tag_follow(
                         user=member.user,
                         community=self.community,
                         tag=ThreadTag.objects.get(name=tag),
+                        at=at,
                     )
 
                 self.add(at, "tag_follow", follow_tag)
@@ -647,9 +652,9 @@ class _Planner:
         key = next(self.ids)
         moderator = rng.choice(self.moderators)
 
-        def create(key=key, moderator=moderator, fields=fields):
+        def create(at, key=key, moderator=moderator, fields=fields):
             self.events[key] = event_services.event_create(
-                community=self.community, by=moderator.user, **fields
+                community=self.community, by=moderator.user, at=at, **fields
             )
 
         if not self.add(created, "event", create):
@@ -664,8 +669,10 @@ class _Planner:
             answer = rng.choices(["going", "maybe", "not_going"], weights=[60, 25, 15])[0]
             answered[member.user.pk] = (member, answer)
 
-            def rsvp(key=key, member=member, answer=answer):
-                event_services.rsvp_set(event=self.events[key], user=member.user, answer=answer)
+            def rsvp(at, key=key, member=member, answer=answer):
+                event_services.rsvp_set(
+                    event=self.events[key], user=member.user, answer=answer, at=at
+                )
 
             self.add(at, "rsvp", rsvp)
         recorded = fields["ends_at"] + timedelta(hours=rng.uniform(12, 48))
@@ -678,12 +685,15 @@ class _Planner:
             or (answer == "maybe" and rng.random() < 0.3)
         ]
 
-        def attendance(key=key, moderator=moderator, attendees=attendees):
+        def attendance(at, key=key, moderator=moderator, attendees=attendees):
             # Only who actually holds a place (not the waiting list) can have attended.
             event = self.events[key]
             holding = set(event.rsvps.exclude(answer="waitlist").values_list("user_id", flat=True))
             event_services.attendance_record(
-                event=event, by=moderator.user, attendee_ids=[u for u in attendees if u in holding]
+                event=event,
+                by=moderator.user,
+                attendee_ids=[u for u in attendees if u in holding],
+                at=at,
             )
 
         self.add(recorded, "attendance", attendance)
@@ -707,13 +717,11 @@ def _members(community: Community) -> list[_Member]:
 
 
 def _apply(items: list[_Item], summary: ActivitySummary, slug: str) -> None:
-    clock = _Clock()
     # The demo's history happened in the past: it shows in the app, but nobody is emailed.
-    with mock.patch("django.utils.timezone.now", clock), immediate_emails_held():
+    with immediate_emails_held():
         for item in items:
-            clock.at = item.at
             try:
-                item.run()
+                item.run(item.at)
             except (ValidationError, PermissionDenied, KeyError) as error:
                 # A plan that no longer fits the data (e.g. someone left): note it, go on.
                 summary.failures.append(f"{slug} {item.kind} at {item.at:%Y-%m-%d}: {error!r}")

@@ -3,6 +3,7 @@
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -39,17 +40,18 @@ def notify(
     thread=None,
     post=None,
     event=None,
+    at: datetime | None = None,
 ) -> list[Notification]:
     """Create one notification per recipient (never the actor) and queue their emails.
 
     Call inside the transaction that made the change: the notices and their outbox rows commit
-    with it, and the emails are sent only after the commit.
+    with it, and the emails are sent only after the commit. *at*: the notices' time (now).
     """
     actor_id = actor.pk if actor is not None else None
     recipients = sorted({rid for rid in recipient_ids if rid and rid != actor_id})
     if not recipients:
         return []
-    now = timezone.now()
+    now = at or timezone.now()
     rows = Notification.objects.bulk_create(
         [
             Notification(

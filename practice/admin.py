@@ -6,6 +6,7 @@ the moderation log cannot be changed at all.
 """
 
 from django.contrib import admin
+from django.utils import timezone
 
 from core.admin_base import ReadOnlyAdmin
 from practice.models import (
@@ -174,6 +175,10 @@ class EventAdmin(NoAddAdmin):
         "sequence",
     ]
     inlines = [RSVPInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_at = timezone.now()  # the services set it on every change, so does the admin
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Flag)

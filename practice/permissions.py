@@ -5,6 +5,8 @@ rules of thumb there hold here (hidden content is a 404, an action refused on so
 a 403). Each ``require_*`` check raises the refusal of its ``can_*`` twin, which templates read.
 """
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -291,17 +293,18 @@ def can_rsvp_now(user, event) -> bool:
     return can_rsvp(user, event) and event.ends_at > timezone.now()
 
 
-def can_record_attendance(user, event) -> bool:
-    """Moderators mark who attended, once the event has started (not a cancelled one)."""
+def can_record_attendance(user, event, *, at: datetime | None = None) -> bool:
+    """Moderators mark who attended, once the event has started (by *at*, default now; not a
+    cancelled one)."""
     return (
         can_manage_events(user, event.community)
         and event.cancelled_at is None
-        and event.starts_at <= timezone.now()
+        and event.starts_at <= (at or timezone.now())
     )
 
 
-def require_can_record_attendance(*, user, event) -> None:
-    if not can_record_attendance(user, event):
+def require_can_record_attendance(*, user, event, at: datetime | None = None) -> None:
+    if not can_record_attendance(user, event, at=at):
         raise PermissionDenied("Only moderators record attendance, once the event started.")
 
 

@@ -1,6 +1,6 @@
 """Limits for new members, checked in the services so no path goes around them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,21 +17,23 @@ class RateLimited(ValidationError):
         super().__init__(message, code=code, params=params)
 
 
-def _is_new_member(user, community) -> bool:
+def _is_new_member(user, community, now: datetime) -> bool:
     """Members who joined within PRACTICA_NEW_MEMBER_DAYS; moderators and admins never are."""
     if permissions.can_moderate(user, community):
         return False
     membership = permissions.membership_of(user, community)
     joined = membership.joined_at if membership else None
     window = timedelta(days=settings.PRACTICA_NEW_MEMBER_DAYS)
-    return joined is None or joined > timezone.now() - window
+    return joined is None or joined > now - window
 
 
-def check_thread_rate(*, user, community) -> None:
-    if not _is_new_member(user, community):
+def check_thread_rate(*, user, community, at: datetime | None = None) -> None:
+    """*at*: the moment of the new thread (now)."""
+    now = at or timezone.now()
+    if not _is_new_member(user, community, now):
         return
     limit = settings.PRACTICA_NEW_MEMBER_THREADS_PER_HOUR
-    since = timezone.now() - timedelta(hours=1)
+    since = now - timedelta(hours=1)
     recent = Thread.objects.filter(community=community, author=user, created_at__gte=since)
     if recent.count() >= limit:
         raise RateLimited(
@@ -41,11 +43,13 @@ def check_thread_rate(*, user, community) -> None:
         )
 
 
-def check_post_rate(*, user, community) -> None:
-    if not _is_new_member(user, community):
+def check_post_rate(*, user, community, at: datetime | None = None) -> None:
+    """*at*: the moment of the new post (now)."""
+    now = at or timezone.now()
+    if not _is_new_member(user, community, now):
         return
     limit = settings.PRACTICA_NEW_MEMBER_POSTS_PER_HOUR
-    since = timezone.now() - timedelta(hours=1)
+    since = now - timedelta(hours=1)
     recent = Post.objects.filter(
         community=community, author=user, is_opening=False, created_at__gte=since
     )

@@ -2,6 +2,8 @@
 another item), bring back, mark reviewed. Each step is idempotent (a second click finds the
 item already in the wanted state and changes nothing) and leaves a CurationEvent."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +24,8 @@ def _curate(item: Item, by) -> Item:
     return locked
 
 
-def item_publish(*, item: Item, by, comment: str = "") -> Item:
-    """Put a proposal in the library."""
+def item_publish(*, item: Item, by, comment: str = "", at: datetime | None = None) -> Item:
+    """Put a proposal in the library (at *at*, default now)."""
     comment = clean_comment(comment)
     with transaction.atomic():
         item = _curate(item, by)
@@ -31,7 +33,7 @@ def item_publish(*, item: Item, by, comment: str = "") -> Item:
             return item
         if item.state == State.ARCHIVED:
             raise ValidationError("Bring the item back from the archive instead.")
-        now = timezone.now()
+        now = at or timezone.now()
         item.state = State.PUBLISHED
         item.published_at = item.published_at or now
         item.last_reviewed_at = now
@@ -42,8 +44,9 @@ def item_publish(*, item: Item, by, comment: str = "") -> Item:
     return item
 
 
-def item_request_changes(*, item: Item, by, comment: str) -> Item:
-    """Send a proposal back to its proposer with a comment on what to change."""
+def item_request_changes(*, item: Item, by, comment: str, at: datetime | None = None) -> Item:
+    """Send a proposal back to its proposer with a comment on what to change (at *at*, default
+    now)."""
     comment = clean_comment(comment, required=True)
     with transaction.atomic():
         item = _curate(item, by)
@@ -53,7 +56,7 @@ def item_request_changes(*, item: Item, by, comment: str) -> Item:
             raise ValidationError(
                 "Only proposals can be sent back; edit a published item, or archive it."
             )
-        now = timezone.now()
+        now = at or timezone.now()
         item.state = State.CHANGES_REQUESTED
         item.save(update_fields=["state"])
         record_event(item=item, actor=by, action=Action.CHANGES_REQUESTED, comment=comment, at=now)
@@ -61,14 +64,14 @@ def item_request_changes(*, item: Item, by, comment: str) -> Item:
     return item
 
 
-def item_feature(*, item: Item, by) -> Item:
+def item_feature(*, item: Item, by, at: datetime | None = None) -> Item:
     with transaction.atomic():
         item = _curate(item, by)
         if item.is_featured:
             return item
         if item.state != State.PUBLISHED:
             raise ValidationError("Only published items can be featured.")
-        now = timezone.now()
+        now = at or timezone.now()
         item.is_featured, item.featured_at, item.last_reviewed_at = True, now, now
         item.save(update_fields=["is_featured", "featured_at", "last_reviewed_at"])
         record_event(item=item, actor=by, action=Action.FEATURED, at=now)
@@ -89,9 +92,17 @@ def item_unfeature(*, item: Item, by) -> Item:
     return item
 
 
-def item_archive(*, item: Item, by, comment: str = "", superseded_by: Item | None = None) -> Item:
-    """Take an item out of the library (a proposal: decline it), optionally pointing to the
-    published item that replaces it. Open change proposals of the item are declined."""
+def item_archive(
+    *,
+    item: Item,
+    by,
+    comment: str = "",
+    superseded_by: Item | None = None,
+    at: datetime | None = None,
+) -> Item:
+    """Take an item out of the library (a proposal: decline it) at *at* (default now),
+    optionally pointing to the published item that replaces it. Open change proposals of the
+    item are declined."""
     comment = clean_comment(comment)
     with transaction.atomic():
         item = _curate(item, by)
@@ -107,7 +118,7 @@ def item_archive(*, item: Item, by, comment: str = "", superseded_by: Item | Non
                 raise ValidationError(
                     {"superseded_by": "The replacement must be a published item."}
                 )
-        now = timezone.now()
+        now = at or timezone.now()
         item.state = State.ARCHIVED
         item.archived_at = now
         item.superseded_by = superseded_by

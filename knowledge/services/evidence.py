@@ -8,6 +8,7 @@ and source contributor of the item; ``evidence_source`` regenerates exactly thos
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -76,8 +77,11 @@ def _worked_specs(report: Evidence, community_id: int, target_ids: Iterable[int]
         )
 
 
-def evidence_report(*, item: Item, member, outcome: str, note: str = "") -> Evidence:
-    """Record (or change) how *item* went in *member*'s practice; return the report.
+def evidence_report(
+    *, item: Item, member, outcome: str, note: str = "", at: datetime | None = None
+) -> Evidence:
+    """Record (or change) how *item* went in *member*'s practice at *at* (default now); return
+    the report.
 
     Sending the same outcome and note again changes nothing, so a double click is harmless.
     """
@@ -88,7 +92,7 @@ def evidence_report(*, item: Item, member, outcome: str, note: str = "") -> Evid
         # The item row is the lock: reports on one item serialise, so the counters stay exact.
         item = Item.objects.select_for_update().select_related("community").get(pk=item.pk)
         permissions.require_can_report_evidence(user=member, item=item)
-        now = timezone.now()
+        now = at or timezone.now()
         report = Evidence.objects.filter(item=item, member=member).first()
         if report is not None and report.outcome == outcome and report.note == note:
             return report

@@ -9,6 +9,7 @@ Each new revision logs a symmetric ``co_edit`` group among the item's distinct e
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -277,8 +278,9 @@ def item_propose(
     extra_contributors=(),
     promoted: bool = False,
     submission_key: str = "",
+    at: datetime | None = None,
 ) -> Item:
-    """Propose a new item (revision 1); a moderator publishes it later.
+    """Propose a new item (revision 1) at *at* (default now); a moderator publishes it later.
 
     *promoted* items come from a discussion (a moderator's promotion): the event says so and
     *extra_contributors* (the authors of the source posts) are credited as its source.
@@ -298,7 +300,7 @@ def item_propose(
     existing = _existing_submission(by, submission_key)
     if existing is not None:
         return existing
-    now = timezone.now()
+    now = at or timezone.now()
     try:
         with transaction.atomic():
             item = Item.objects.create(
@@ -349,8 +351,10 @@ def item_edit(
     tag_names,
     comment: str = "",
     links=None,
+    at: datetime | None = None,
 ) -> Item:
-    """Edit an item directly (moderators, or the proposer while it is a proposal).
+    """Edit an item directly (moderators, or the proposer while it is a proposal), at *at*
+    (default now).
 
     A change of content is a new revision; the proposer's edit of an item sent back for changes
     resubmits it. *links* ``None`` leaves the links as they are. Nothing changed: nothing saved.
@@ -365,7 +369,7 @@ def item_edit(
         links_changed = links is not None and links != _current_links(item)
         if not content_changed and not links_changed:
             return item
-        now = timezone.now()
+        now = at or timezone.now()
         extra_fields = []
         if content_changed:
             write_revision(item=item, content=content, editor=by, comment=comment, at=now)
@@ -404,8 +408,10 @@ def change_propose(
     body: str,
     tag_names,
     note: str = "",
+    at: datetime | None = None,
 ) -> ChangeProposal:
-    """Propose a new version of a published item; proposing again revises one's open proposal."""
+    """Propose a new version of a published item; proposing again revises one's open proposal.
+    *at*: the proposal's moment (default now)."""
     content = clean_content(kind=kind, title=title, summary=summary, body=body, tag_names=tag_names)
     note = clean_comment(note, field="note")
     with transaction.atomic():
@@ -413,7 +419,7 @@ def change_propose(
         permissions.require_can_propose_change(user=by, item=item)
         if content == current_content(item):
             raise ValidationError("Your version is the same as the item: change something first.")
-        now = timezone.now()
+        now = at or timezone.now()
         fields = {
             "kind": content.kind,
             "title": content.title,

@@ -8,6 +8,7 @@ event, the credits and the search index entry).
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -184,8 +185,10 @@ def item_promote(
     body: str = "",
     tag_names=(),
     submission_key: str = "",
+    at: datetime | None = None,
 ) -> Item:
-    """Create a proposed item from *source*, crediting every author of the source posts."""
+    """Create a proposed item from *source* (at *at*, default now), crediting every author of
+    the source posts."""
     target = source.post or source.thread
     permissions.require_can_promote(user=by, source=target)
     if not source.posts:
@@ -204,6 +207,7 @@ def item_promote(
             source_post=source.post or _accepted(source),
             extra_contributors=[p.author for p in _unique_authors(source.posts)],
             promoted=True,
+            at=at,
             **extra,
         )
 

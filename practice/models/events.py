@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.timezone import now  # Event has a field named timezone
 
 from communities.models import Community
 
@@ -25,8 +26,9 @@ class Event(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the services (``at=``, or now); not auto_now(_add), which would overrule them.
+    created_at = models.DateTimeField(default=now, editable=False, blank=True)
+    updated_at = models.DateTimeField(default=now, editable=False, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every change, so calendar clients pick up edits (iCalendar SEQUENCE).
@@ -59,7 +61,7 @@ class RSVP(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     answer = models.CharField(max_length=10, choices=Answer.choices)
     attended = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False, blank=True)
     updated_at = models.DateTimeField()
 
     class Meta:

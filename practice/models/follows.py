@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from communities.models import Community
 
@@ -22,7 +23,8 @@ class Follow(models.Model):
     tag = models.ForeignKey(
         "practice.ThreadTag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the service (``at=``, or now); not auto_now_add, which would overrule it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, blank=True)
 
     class Meta:
         constraints = [

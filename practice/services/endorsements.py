@@ -1,5 +1,7 @@
 """Helpful votes, accepted answers and "this worked for me" reports."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -32,12 +34,14 @@ def post_recount_endorsements(post_id: int) -> None:
     )
 
 
-def vote_toggle(*, post: Post, voter, helpful: bool | None = None) -> bool:
+def vote_toggle(
+    *, post: Post, voter, helpful: bool | None = None, at: datetime | None = None
+) -> bool:
     """Add or take back *voter*'s helpful vote on *post*; return whether the vote now stands.
 
     With *helpful* given, make the vote match it instead of toggling (decided under the lock,
     so a double click or concurrent requests give one vote). The post row is locked first, so
-    concurrent votes serialise and the count stays exact.
+    concurrent votes serialise and the count stays exact. *at*: the vote's moment (now).
     """
     with transaction.atomic():
         post = (
@@ -54,7 +58,9 @@ def vote_toggle(*, post: Post, voter, helpful: bool | None = None) -> bool:
         else:
             try:
                 with transaction.atomic():
-                    vote = Vote.objects.create(post=post, voter=voter, created_at=timezone.now())
+                    vote = Vote.objects.create(
+                        post=post, voter=voter, created_at=at or timezone.now()
+                    )
             except IntegrityError:
                 return True
             interaction_record(
@@ -78,8 +84,9 @@ def vote_set(*, post: Post, voter, helpful: bool) -> bool:
     return vote_toggle(post=post, voter=voter, helpful=helpful)
 
 
-def answer_accept(*, answer: Post, by) -> Thread:
-    """Mark *answer* as the accepted answer of its question (replacing any earlier one)."""
+def answer_accept(*, answer: Post, by, at: datetime | None = None) -> Thread:
+    """Mark *answer* as the accepted answer of its question (replacing any earlier one), at
+    *at* (default now)."""
     with transaction.atomic():
         thread = (
             Thread.objects.select_for_update()
@@ -95,7 +102,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
         if thread.accepted_post_id is not None:
             previous = Post.objects.get(pk=thread.accepted_post_id)
             interactions_retract(source=previous, kind=Interaction.Kind.ACCEPT)
-        now = timezone.now()
+        now = at or timezone.now()
         thread.accepted_post, thread.accepted_at = answer, now
         thread_refresh_status(thread)
         thread.last_activity_at = now
@@ -117,6 +124,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
             post=answer,
             text=f"Your answer to “{thread.title}” was accepted",
             url=answer.get_absolute_url(),
+            at=now,
         )
         if by.pk != thread.author_id:
             log_action(
@@ -126,6 +134,7 @@ def answer_accept(*, answer: Post, by) -> Thread:
                 thread=thread,
                 post=answer,
                 summary=f"Accepted {answer.author.username}'s answer to “{thread.title}”",
+                at=now,
             )
         thread_changed(thread.pk)
     return thread
@@ -145,8 +154,11 @@ def answer_unaccept(*, thread: Thread, by) -> Thread:
     return thread
 
 
-def adoption_report(*, post: Post, member, worked: bool, note: str = "") -> AdoptionReport:
-    """Record that *post* worked (or did not) in *member*'s own practice; one report each."""
+def adoption_report(
+    *, post: Post, member, worked: bool, note: str = "", at: datetime | None = None
+) -> AdoptionReport:
+    """Record that *post* worked (or did not) in *member*'s own practice; one report each (made
+    or changed at *at*, default now)."""
     note = " ".join((note or "").split())
     if len(note) > 500:
         raise ValidationError({"note": "Keep the note under 500 characters."})
@@ -155,7 +167,7 @@ def adoption_report(*, post: Post, member, worked: bool, note: str = "") -> Adop
             Post.objects.select_for_update().select_related("thread", "community").get(pk=post.pk)
         )
         permissions.require_can_report_adoption(user=member, post=post)
-        now = timezone.now()
+        now = at or timezone.now()
         report = AdoptionReport.objects.filter(post=post, member=member).first()
         if report is None:
             report = AdoptionReport.objects.create(

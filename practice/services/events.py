@@ -134,15 +134,18 @@ def _locked(event: Event) -> Event:
     return Event.objects.select_for_update().select_related("community").get(pk=event.pk)
 
 
-def event_create(*, community, by, **fields) -> Event:
-    """Create an event in *community* (moderators only)."""
+def event_create(*, community, by, at: datetime | None = None, **fields) -> Event:
+    """Create an event in *community* (moderators only), at *at* (default now)."""
     permissions.require_can_manage_events(user=by, community=community)
     cleaned = clean_event_fields(fields)
+    now = at or timezone.now()
     with transaction.atomic():
         event = Event.objects.create(
             community=community,
             created_by=by,
             description_html=render_markdown(cleaned["description"]),
+            created_at=now,
+            updated_at=now,
             **cleaned,
         )
         log_action(
@@ -150,6 +153,7 @@ def event_create(*, community, by, **fields) -> Event:
             moderator=by,
             action=Action.EVENT,
             summary=f"Created the event “{event.title}”",
+            at=now,
         )
     return event
 
@@ -172,11 +176,12 @@ def event_update(*, event: Event, by, **fields) -> Event:
             event.description_html = render_markdown(event.description)
             changed.append("description_html")
         event.sequence += 1
+        event.updated_at = timezone.now()
         event.save(update_fields=[*changed, "sequence", "updated_at"])
         if event.attendance_recorded_at is not None and event.starts_at != old_starts_at:
             # Co-attendance happens at the event's start: keep the log equal to a rebuild.
             _rewrite_co_attendance(event)
-        _promote_waitlist(event)
+        _promote_waitlist(event, now=event.updated_at)
         _notify_interested(event, by=by, text=f"“{event.title}” was changed")
         log_action(
             community=event.community,
@@ -195,7 +200,7 @@ def event_cancel(*, event: Event, by, reason: str = "") -> Event:
         event = _locked(event)
         if event.cancelled_at is not None:
             return event
-        event.cancelled_at = timezone.now()
+        event.cancelled_at = event.updated_at = timezone.now()
         event.sequence += 1
         event.save(update_fields=["cancelled_at", "sequence", "updated_at"])
         text = f"“{event.title}” was cancelled"
@@ -214,7 +219,7 @@ def _going_count(event: Event) -> int:
     return RSVP.objects.filter(event=event, answer=Answer.GOING).count()
 
 
-def _promote_waitlist(event: Event) -> list[RSVP]:
+def _promote_waitlist(event: Event, *, now: datetime) -> list[RSVP]:
     """Move people from the waiting list to going while places are free (event row locked)."""
     if event.capacity is None:
         free = None
@@ -228,7 +233,6 @@ def _promote_waitlist(event: Event) -> list[RSVP]:
     promoted = list(waiting if free is None else waiting[:free])
     if not promoted:
         return []
-    now = timezone.now()
     RSVP.objects.filter(pk__in=[r.pk for r in promoted]).update(answer=Answer.GOING, updated_at=now)
     notify(
         recipient_ids=community_permissions.users_who_can_view(
@@ -239,22 +243,25 @@ def _promote_waitlist(event: Event) -> list[RSVP]:
         event=event,
         text=f"A place opened up: you are now going to “{event.title}”",
         url=event.get_absolute_url(),
+        at=now,
     )
     return promoted
 
 
-def rsvp_set(*, event: Event, user, answer: str) -> RSVP:
+def rsvp_set(*, event: Event, user, answer: str, at: datetime | None = None) -> RSVP:
     """Answer going / maybe / not going; "going" to a full event joins the waiting list.
 
     Safe under concurrent clicks: the event row is locked while places are counted, and a
-    repeated answer changes nothing (the waiting list keeps its order).
+    repeated answer changes nothing (the waiting list keeps its order). *at*: the answer's
+    moment (default now).
     """
     if answer not in (Answer.GOING, Answer.MAYBE, Answer.NOT_GOING):
         raise ValidationError({"answer": "Choose going, maybe or not going."})
     with transaction.atomic():
         event = _locked(event)
         permissions.require_can_rsvp(user=user, event=event)
-        if event.ends_at <= timezone.now():
+        now = at or timezone.now()
+        if event.ends_at <= now:
             raise ValidationError("This event is over.")
         rsvp = RSVP.objects.select_for_update().filter(event=event, user=user).first()
         previous = rsvp.answer if rsvp else None
@@ -267,11 +274,12 @@ def rsvp_set(*, event: Event, user, answer: str) -> RSVP:
             and _going_count(event) >= event.capacity
         ):
             new = Answer.WAITLIST
-        now = timezone.now()
         if rsvp is None:
             try:
                 with transaction.atomic():
-                    rsvp = RSVP.objects.create(event=event, user=user, answer=new, updated_at=now)
+                    rsvp = RSVP.objects.create(
+                        event=event, user=user, answer=new, created_at=now, updated_at=now
+                    )
             except IntegrityError:  # cannot happen under the event lock; kept for safety
                 rsvp = RSVP.objects.get(event=event, user=user)
         else:
@@ -279,17 +287,18 @@ def rsvp_set(*, event: Event, user, answer: str) -> RSVP:
             rsvp.updated_at = now
             rsvp.save(update_fields=["answer", "updated_at"])
         if previous == Answer.GOING:
-            _promote_waitlist(event)
+            _promote_waitlist(event, now=now)
     return rsvp
 
 
-def attendance_record(*, event: Event, by, attendee_ids) -> int:
+def attendance_record(*, event: Event, by, attendee_ids, at: datetime | None = None) -> int:
     """Mark who attended (everyone else did not); rewrite the event's co-attendance.
 
     Attendees must have answered the invitation or be active members of the community.
-    Return the number of attendees.
+    *at*: the moment it is recorded (default now). Return the number of attendees.
     """
-    if not permissions.can_record_attendance(by, event):
+    now = at or timezone.now()
+    if not permissions.can_record_attendance(by, event, at=now):
         permissions.require_can_manage_events(user=by, community=event.community)
         raise ValidationError("Attendance can be recorded once a (not cancelled) event started.")
     try:
@@ -307,12 +316,18 @@ def attendance_record(*, event: Event, by, attendee_ids) -> int:
         unknown = ids - answered - members
         if unknown:
             raise ValidationError({"attendees": "Only members of this community can attend."})
-        now = timezone.now()
         RSVP.objects.filter(event=event).exclude(user_id__in=ids).update(attended=False)
         RSVP.objects.filter(event=event, user_id__in=ids).update(attended=True)
         RSVP.objects.bulk_create(
             [
-                RSVP(event=event, user_id=uid, answer=Answer.GOING, attended=True, updated_at=now)
+                RSVP(
+                    event=event,
+                    user_id=uid,
+                    answer=Answer.GOING,
+                    attended=True,
+                    created_at=now,
+                    updated_at=now,
+                )
                 for uid in sorted(members)
             ]
         )
@@ -324,6 +339,7 @@ def attendance_record(*, event: Event, by, attendee_ids) -> int:
             moderator=by,
             action=Action.ATTENDANCE,
             summary=f"Recorded {len(ids)} attendee(s) of “{event.title}”",
+            at=now,
         )
     return len(ids)
 

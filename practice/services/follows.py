@@ -1,5 +1,7 @@
 """Following threads, tags and communities."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
 from communities import permissions
@@ -8,32 +10,34 @@ from practice.models import Follow, Thread, ThreadTag
 Target = Follow.Target
 
 
-def _follow(**lookup) -> Follow:
+def _follow(at: datetime | None, **lookup) -> Follow:
+    defaults = {"created_at": at} if at is not None else {}
     try:
         with transaction.atomic():
-            return Follow.objects.get_or_create(**lookup)[0]
+            return Follow.objects.get_or_create(**lookup, defaults=defaults)[0]
     except IntegrityError:  # a concurrent double click created it first
         return Follow.objects.get(**lookup)
 
 
-def thread_follow(*, user, thread: Thread) -> Follow:
-    return _follow(user=user, target=Target.THREAD, community=thread.community, thread=thread)
+def thread_follow(*, user, thread: Thread, at: datetime | None = None) -> Follow:
+    """Follow *thread* (from *at*, default now); following it again changes nothing."""
+    return _follow(at, user=user, target=Target.THREAD, community=thread.community, thread=thread)
 
 
 def thread_unfollow(*, user, thread: Thread) -> None:
     Follow.objects.filter(user=user, target=Target.THREAD, thread=thread).delete()
 
 
-def tag_follow(*, user, community, tag: ThreadTag) -> Follow:
-    return _follow(user=user, target=Target.TAG, community=community, tag=tag)
+def tag_follow(*, user, community, tag: ThreadTag, at: datetime | None = None) -> Follow:
+    return _follow(at, user=user, target=Target.TAG, community=community, tag=tag)
 
 
 def tag_unfollow(*, user, community, tag: ThreadTag) -> None:
     Follow.objects.filter(user=user, target=Target.TAG, community=community, tag=tag).delete()
 
 
-def community_follow(*, user, community) -> Follow:
-    return _follow(user=user, target=Target.COMMUNITY, community=community)
+def community_follow(*, user, community, at: datetime | None = None) -> Follow:
+    return _follow(at, user=user, target=Target.COMMUNITY, community=community)
 
 
 def community_unfollow(*, user, community) -> None:

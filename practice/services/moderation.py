@@ -1,5 +1,7 @@
 """Moderator actions on threads and posts, and flags; each writes the audit log (moderation_log)."""
 
+from datetime import datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -106,9 +108,16 @@ def _move_interactions(*, thread: Thread, from_community, to_community) -> None:
 
 
 def flag_create(
-    *, reporter, thread: Thread, post: Post | None, reason: str, note: str = ""
+    *,
+    reporter,
+    thread: Thread,
+    post: Post | None,
+    reason: str,
+    note: str = "",
+    at: datetime | None = None,
 ) -> Flag:
-    """Flag a thread or post for the moderators; flagging the same thing twice is harmless."""
+    """Flag a thread or post for the moderators (at *at*, default now); flagging the same thing
+    twice is harmless."""
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": "Choose a reason."})
     permissions.require_can_flag(user=reporter, community=thread.community)
@@ -128,23 +137,27 @@ def flag_create(
                     reporter=reporter,
                     reason=reason,
                     note=(note or "")[:500],
-                    created_at=timezone.now(),
+                    created_at=at or timezone.now(),
                 )
         except IntegrityError:
             return Flag.objects.get(**lookup)
 
 
-def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
-    """Close open flags (after hiding the content, or to dismiss them); return how many."""
+def flags_resolve(
+    *, flags, by, resolution: str, reason: str = "", at: datetime | None = None
+) -> int:
+    """Close open flags (after hiding the content, or to dismiss them) at *at* (default now);
+    return how many."""
     flags = list(flags)
     if not flags:
         return 0
     community = flags[0].community
     community_permissions.require_can_moderate(user=by, community=community)
+    now = at or timezone.now()
     with transaction.atomic():
         count = Flag.objects.filter(
             pk__in=[f.pk for f in flags], community=community, resolved_at__isnull=True
-        ).update(resolved_at=timezone.now(), resolved_by=by, resolution=resolution)
+        ).update(resolved_at=now, resolved_by=by, resolution=resolution)
         if resolution == Flag.Resolution.DISMISSED and count:
             first = flags[0]
             log_action(
@@ -155,6 +168,7 @@ def flags_resolve(*, flags, by, resolution: str, reason: str = "") -> int:
                 post=first.post,
                 reason=reason,
                 summary=f"Dismissed {count} flag(s) on “{first.thread.title}”",
+                at=now,
             )
     return count
 

@@ -4,6 +4,8 @@ Thread, endorsement, event and moderation services all write here, inside their 
 it imports none of them (``moderation`` imports ``threads``, so these cannot live there).
 """
 
+from datetime import datetime
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,7 +15,15 @@ Action = ModerationAction.Action
 
 
 def log_action(
-    *, community, moderator, action: str, summary: str, thread=None, post=None, reason: str = ""
+    *,
+    community,
+    moderator,
+    action: str,
+    summary: str,
+    thread=None,
+    post=None,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> ModerationAction:
     """Write one entry of the moderation audit log (inside the caller's transaction)."""
     return ModerationAction.objects.create(
@@ -24,7 +34,7 @@ def log_action(
         post=post,
         summary=summary[:300],
         reason=(reason or "")[:500],
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
     )
 
 

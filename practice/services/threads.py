@@ -1,5 +1,7 @@
 """Threads and posts: ask, answer, reply, edit with history, hide and restore."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -74,6 +76,7 @@ def _record_mentions(*, post: Post, users, by, at) -> list:
             post=post,
             text=f"{by.username} mentioned you in “{post.thread.title}”",
             url=post.get_absolute_url(),
+            at=at,
         )
     return new
 
@@ -93,8 +96,12 @@ def thread_create(
     body: str,
     tags=(),
     submission_key: str = "",
+    at: datetime | None = None,
 ) -> Thread:
-    """Start a thread: its opening post, tags, the author's follow, mentions and notices."""
+    """Start a thread: its opening post, tags, the author's follow, mentions and notices.
+
+    *at*: the thread's moment (default now); rate limits and notices go by it too.
+    """
     community_permissions.require_can_post(user=author, community=community)
     if kind not in Thread.Kind.values:
         raise ValidationError({"kind": "Choose a question, a discussion or a story."})
@@ -102,9 +109,9 @@ def thread_create(
     existing = _existing_submission(author, submission_key)
     if existing is not None and existing.is_opening:
         return existing.thread
-    rate_limits.check_thread_rate(user=author, community=community)
+    now = at or timezone.now()
+    rate_limits.check_thread_rate(user=author, community=community, at=now)
     body_html, mentioned = render_body(body)
-    now = timezone.now()
     try:
         with transaction.atomic():
             thread = Thread.objects.create(
@@ -129,7 +136,7 @@ def thread_create(
             thread.save(update_fields=["opening_post"])
             if tags:
                 thread.tags.set(tags)
-            follows.thread_follow(user=author, thread=thread)
+            follows.thread_follow(user=author, thread=thread, at=now)
             _record_mentions(post=post, users=mentioned, by=author, at=now)
             notify(
                 recipient_ids=follows.new_thread_followers(thread=thread),
@@ -139,6 +146,7 @@ def thread_create(
                 thread=thread,
                 text=f"New {thread.get_kind_display().lower()} in {community.name}: {title}",
                 url=thread.get_absolute_url(),
+                at=now,
             )
             thread_changed(thread.pk)
     except IntegrityError:
@@ -150,9 +158,18 @@ def thread_create(
 
 
 def post_create(
-    *, thread: Thread, author, body: str, reply_to: Post | None = None, submission_key: str = ""
+    *,
+    thread: Thread,
+    author,
+    body: str,
+    reply_to: Post | None = None,
+    submission_key: str = "",
+    at: datetime | None = None,
 ) -> Post:
-    """Answer a question or reply in a thread; a second submit of the same form is harmless."""
+    """Answer a question or reply in a thread; a second submit of the same form is harmless.
+
+    *at*: the post's moment (default now); rate limits and notices go by it too.
+    """
     body = clean_body(body)
     existing = _existing_submission(author, submission_key)
     if existing is not None:
@@ -166,8 +183,8 @@ def post_create(
                 Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
             )
             permissions.require_can_reply(user=author, thread=thread)
-            rate_limits.check_post_rate(user=author, community=thread.community)
-            now = timezone.now()
+            now = at or timezone.now()
+            rate_limits.check_post_rate(user=author, community=thread.community, at=now)
             is_answer = thread.is_question and reply_to is None
             post = Post.objects.create(
                 thread=thread,
@@ -212,8 +229,9 @@ def post_create(
                     f"“{thread.title}”"
                 ),
                 url=post.get_absolute_url(),
+                at=now,
             )
-            follows.thread_follow(user=author, thread=thread)
+            follows.thread_follow(user=author, thread=thread, at=now)
             post_changed(post.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
@@ -223,8 +241,17 @@ def post_create(
     return post
 
 
-def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None) -> Post:
-    """Edit a post, keeping the previous version as a revision readers can see."""
+def post_edit(
+    *,
+    post: Post,
+    by,
+    body: str,
+    title: str | None = None,
+    tags=None,
+    at: datetime | None = None,
+) -> Post:
+    """Edit a post, keeping the previous version as a revision readers can see (made at *at*,
+    default now)."""
     permissions.require_can_edit_post(user=by, post=post)
     body = clean_body(body)
     if post.is_opening and title is not None:
@@ -238,7 +265,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
         title_changed = post.is_opening and title is not None and title != thread.title
         if body == post.body and not title_changed and tags is None:
             return post
-        now = timezone.now()
+        now = at or timezone.now()
         number = post.revisions.count() + 1
         PostRevision.objects.create(
             post=post,
@@ -265,6 +292,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, tags=None)
                 thread=thread,
                 post=post,
                 summary=f"Edited a post by {post.author.username} in “{thread.title}”",
+                at=now,
             )
         post_changed(post.pk)
     return post
