@@ -15,10 +15,12 @@ name is registered in every process).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from celery import current_app as app
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -123,11 +125,28 @@ def metrics_run_requested(
     return services.metrics_compute(community_id=community_id, as_of=as_of)
 
 
+_requests_held: ContextVar[bool] = ContextVar("metrics_requests_held", default=False)
+
+
+@contextlib.contextmanager
+def metrics_requests_held() -> Iterator[None]:
+    """Ask for no recompute when the interaction log grows, while inside.
+
+    For writing a lot of history at once (``seed_demo``), which computes the metrics once at
+    the end: the transactions that commit inside request nothing.
+    """
+    token = _requests_held.set(True)
+    try:
+        yield
+    finally:
+        _requests_held.reset(token)
+
+
 def metrics_request_for_interactions(*, community_ids: set[int]) -> None:
     """Ask for a recompute of each community whose interaction log grew (communities calls this
-    once per transaction, after commit: ``register_interactions_written_listener``)."""
-    # Off while seed_demo writes a year of activity (it computes the metrics at the end).
-    if not getattr(settings, "METRICS_REQUEST_ON_INTERACTION", True):
+    once per transaction, after commit: ``register_interactions_written_listener``), unless
+    held (``metrics_requests_held``)."""
+    if _requests_held.get():
         return
     for community_id in sorted(community_ids):
         metrics_request(community_id=community_id)

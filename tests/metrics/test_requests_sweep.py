@@ -160,3 +160,13 @@ def test_sweep_task_runs_every_minute_from_beat(community, broker):
     assert settings.METRICS_REQUEST_SWEEP_AFTER_SECONDS == 120
     assert app.tasks[entry["task"]]() == 1  # what beat sends, run here
     assert len(broker.sent) == 1
+
+
+def test_no_request_while_held(community, broker):
+    community, thread, helper = community
+    with schedule.metrics_requests_held():
+        answer(thread, helper, body="Written while the requests are held")
+    assert broker.sent == []
+
+    answer(thread, helper, body="Written after the hold")
+    assert len(broker.sent) == 1

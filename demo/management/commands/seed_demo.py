@@ -1,13 +1,13 @@
 import time
 
 from django.core.management.base import BaseCommand
-from django.test.utils import override_settings
 
 from core.email import outbox_discarding
 from demo import communities as demo
 from demo.knowledge import repertoire_build
 from demo.metrics import metrics_demo_build
 from demo.practice import activity_build
+from metrics.pipeline.schedule import metrics_requests_held
 from search.indexing import rebuild as search_index_rebuild
 
 
@@ -49,10 +49,7 @@ class Command(BaseCommand):
         # Demo people have .test addresses: the mail the services queue for them (join
         # requests, decisions) is recorded in the outbox as sent, and nothing is enqueued:
         # neither that mail nor a metrics recompute (the metrics are computed once, below).
-        with (
-            outbox_discarding(),
-            override_settings(METRICS_REQUEST_ON_INTERACTION=False),
-        ):
+        with outbox_discarding(), metrics_requests_held():
             summary = demo.demo_build(log=self.stdout.write)
             if not no_activity:
                 self.stdout.write("Practice activity:")
