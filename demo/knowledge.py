@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from communities.models import Community
@@ -503,7 +502,7 @@ def repertoire_build(
         )
         steps = planner.plan(solved, events)
         before = Counter(summary.counts)
-        with transaction.atomic(), override_settings(DEBUG=False):
+        with transaction.atomic():
             _apply(steps, summary, community.slug)
         summary.communities += 1
         done = summary.counts - before

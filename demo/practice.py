@@ -27,7 +27,6 @@ from itertools import accumulate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from communities.models import Community, Membership
@@ -772,8 +771,7 @@ def activity_build(
         )
         items = planner.plan()
         before = Counter(summary.counts)
-        # Logging thousands of queries (DEBUG) costs time and memory and helps nobody here.
-        with transaction.atomic(), override_settings(DEBUG=False):
+        with transaction.atomic():
             _apply(items, summary, community.slug)
             # Old notifications show as read, so the demo's unread counts look like real use.
             Notification.objects.filter(
