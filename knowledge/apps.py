@@ -10,6 +10,11 @@ class KnowledgeConfig(AppConfig):
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.
         from communities.interactions import register_interaction_source  # noqa: PLC0415
+        from communities.tabs import (  # noqa: PLC0415
+            CommunityTab,
+            register_community_link,
+            register_community_tab,
+        )
         from knowledge import interaction_sources  # noqa: PLC0415
         from knowledge.digests import new_in_library_section  # noqa: PLC0415
         from knowledge.selectors.promotion import thread_knowledge  # noqa: PLC0415
@@ -17,6 +22,9 @@ class KnowledgeConfig(AppConfig):
         from notifications.digests import register_digest_section  # noqa: PLC0415
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
 
+        register_community_tab(CommunityTab("library", "Library", "knowledge:library", order=30))
+        register_community_tab(CommunityTab("experts", "Experts", "knowledge:experts", order=50))
+        register_community_link("knowledge.experts", "knowledge:experts")
         register_interaction_source("knowledge.co_edit", interaction_sources.co_edit_source)
         register_interaction_source("knowledge.evidence", evidence_source)
         register_digest_section("knowledge.new_in_library", new_in_library_section)

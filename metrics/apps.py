@@ -13,6 +13,7 @@ class MetricsConfig(AppConfig):
             register_interactions_written_listener,
             register_log_changed_listener,
         )
+        from communities.tabs import CommunityTab, register_community_tab  # noqa: PLC0415
 
         # Registers the Celery tasks in every process, web included: pipeline.schedule enqueues
         # the run by its name, since the tasks module calls into the schedule.
@@ -23,3 +24,6 @@ class MetricsConfig(AppConfig):
             "metrics request", schedule.metrics_request_for_interactions
         )
         register_log_changed_listener(schedule.metrics_log_changed)
+        register_community_tab(
+            CommunityTab("dashboard", "Dashboard", "metrics:dashboard", order=70)
+        )

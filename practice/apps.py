@@ -9,6 +9,7 @@ class PracticeConfig(AppConfig):
     def ready(self):
         from communities.interactions import register_interaction_source
         from communities.panels import HomePanel, register_home_panel
+        from communities.tabs import CommunityTab, register_community_link, register_community_tab
         from notifications.digests import register_digest_section
         from notifications.settings_panels import SettingsPanel, register_settings_panel
         from practice import digests
@@ -25,6 +26,20 @@ class PracticeConfig(AppConfig):
                 data=community_follow_panel,
             )
         )
+        register_community_tab(CommunityTab("threads", "Threads", "practice:thread_list", order=20))
+        register_community_tab(CommunityTab("events", "Events", "practice:events", order=60))
+        register_community_tab(
+            CommunityTab(
+                "moderation",
+                "Moderation",
+                "practice:moderation_queue",
+                order=80,
+                moderators_only=True,
+                active_tabs=("moderation", "moderation_log"),
+            )
+        )
+        for name in ("thread_list", "unanswered", "member_activity"):
+            register_community_link(f"practice.{name}", f"practice:{name}")
         register_digest_section("practice.new_threads", digests.new_threads_section)
         register_digest_section("practice.unanswered", digests.unanswered_questions_section)
         register_settings_panel(

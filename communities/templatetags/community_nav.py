@@ -1,0 +1,35 @@
+"""Template tags for the community header's tabs and the links to the apps above."""
+
+from django import template
+from django.urls import reverse
+
+from communities.tabs import community_link_url_name, community_tabs
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def community_header_tabs(context, community) -> dict:
+    """Return the header's tabs as ``{"everyone": [...], "moderators": [...]}``, each tab a dict
+    of url, label and current; moderators' tabs only where the page's ``can_moderate`` is true."""
+    active_tab = context.get("active_tab")
+    can_moderate = context.get("can_moderate")
+    shown = {"everyone": [], "moderators": []}
+    for tab in community_tabs():
+        if tab.moderators_only and not can_moderate:
+            continue
+        shown["moderators" if tab.moderators_only else "everyone"].append(
+            {
+                "url": reverse(tab.url_name, args=[community.slug]),
+                "label": tab.label,
+                "current": tab.is_active(active_tab),
+            }
+        )
+    return shown
+
+
+@register.simple_tag
+def community_link(name, *args) -> str:
+    """Return the URL an app above registered under *name*, or "" when none did."""
+    url_name = community_link_url_name(name)
+    return reverse(url_name, args=args) if url_name else ""
