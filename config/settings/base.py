@@ -52,7 +52,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, which answers static files itself with its precompressed .gz files;
     # before everything that reads or writes the body. BREACH: README, "Running in production".
-    "django.middleware.gzip.GZipMiddleware",
+    # File downloads (attachments) pass uncompressed: core/compression.py says why.
+    "core.compression.RenderedGZipMiddleware",
     "core.middleware.RejectUnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
