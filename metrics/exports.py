@@ -32,7 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from communities.models import Community
 from metrics.dashboard import network_threshold
-from metrics.models import MemberMetrics, MetricsSnapshot, NetworkEdge
+from metrics.models import NETWORK_EDGE_COLUMNS, MemberMetrics, MetricsSnapshot, NetworkEdge
 from metrics.selectors import group_names, people
 
 EXPORT_SCHEMA = "practica.dashboard-export/1"
@@ -129,15 +129,7 @@ def _edges(snapshot: MetricsSnapshot, members: set[int]) -> list[tuple]:
     rows = (
         NetworkEdge.objects.filter(snapshot=snapshot)
         .order_by("user_a_id", "user_b_id")
-        .values_list(
-            "user_a_id",
-            "user_b_id",
-            "score",
-            "tie_class",
-            "reciprocity",
-            "multiplexity",
-            "duration",
-        )
+        .values_list(*NETWORK_EDGE_COLUMNS)
         .iterator(chunk_size=5000)  # a 10k-member community can have ~10^5 ties; stream them
     )
     # A member deleted since the run has lost their member row: their edges go with it.

@@ -175,6 +175,17 @@ TIE_COLUMNS = (
     "duration",
     "tie_class",
 )
+# A network edge's own columns: what a run writes (``pipeline.store``, after the snapshot id, in
+# this order) and the exports read back.
+NETWORK_EDGE_COLUMNS = (
+    "user_a_id",
+    "user_b_id",
+    "score",
+    "tie_class",
+    "reciprocity",
+    "multiplexity",
+    "duration",
+)
 
 
 class NetworkEdge(models.Model):

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from metrics.models import (
+    NETWORK_EDGE_COLUMNS,
     TIE_COLUMNS,
     MemberMetrics,
     MetricsSnapshot,
@@ -30,16 +31,7 @@ WRITE_BATCH_SIZE = 1000
 # A stored tie score is rewritten once it is this far from the current one (see write_ties).
 SCORE_REFRESH = 0.01
 
-EDGE_COLUMNS = (
-    "snapshot_id",
-    "user_a_id",
-    "user_b_id",
-    "score",
-    "tie_class",
-    "reciprocity",
-    "multiplexity",
-    "duration",
-)
+EDGE_COLUMNS = ("snapshot_id", *NETWORK_EDGE_COLUMNS)
 
 
 class MetricsConflict(Exception):
@@ -130,12 +122,20 @@ def write_edges(snapshot: MetricsSnapshot, edges) -> None:
                 io.StringIO(lines),
             )
         return
-    rows = (
-        (snapshot.pk, t.a, t.b, t.score, t.tie_class, t.reciprocity, t.multiplexity, t.duration)
-        for t in edges
-    )
     NetworkEdge.objects.bulk_create(
-        (NetworkEdge(**dict(zip(EDGE_COLUMNS, row, strict=True))) for row in rows),
+        (
+            NetworkEdge(
+                snapshot=snapshot,
+                user_a_id=t.a,
+                user_b_id=t.b,
+                score=t.score,
+                tie_class=t.tie_class,
+                reciprocity=t.reciprocity,
+                multiplexity=t.multiplexity,
+                duration=t.duration,
+            )
+            for t in edges
+        ),
         batch_size=WRITE_BATCH_SIZE,
     )
 
