@@ -21,10 +21,8 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +30,7 @@ from communities.models import Community
 from demo import communities as community_demo
 from demo import practice as practice_demo
 from demo.data import phrases as text
+from demo.timeline import BuildSummary, Step, apply_steps
 from knowledge.models import Evidence, Item
 from knowledge.services import curation, evidence, promotion
 from knowledge.services import items as item_services
@@ -116,23 +115,6 @@ REQUEST_CHANGES = (
 )
 
 
-@dataclass(order=True)
-class _Step:
-    at: datetime
-    seq: int
-    kind: str = field(compare=False)
-    run: Callable[[datetime], None] = field(compare=False)  # called with *at*
-
-
-@dataclass
-class RepertoireSummary:
-    communities: int = 0
-    skipped_communities: int = 0
-    counts: Counter = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
 def community_has_repertoire(community: Community) -> bool:
     return Item.objects.filter(community=community).exists()
 
@@ -153,7 +135,7 @@ class _Planner:
         self.rng = rng
         self.members = sorted(members, key=lambda m: m.joined_at)
         self.moderators = [m for m in self.members if m.is_moderator] or self.members[:1]
-        self.steps: list[_Step] = []
+        self.steps: list[Step] = []
         self.items: dict[int, Item] = {}
         self.published_at: dict[int, datetime] = {}  # planned publication, per item key
         self.keys = iter(range(1, 10**9))
@@ -169,7 +151,7 @@ class _Planner:
     def add(self, at: datetime, kind: str, run: Callable[[datetime], None]) -> bool:
         if at >= self.end:
             return False
-        self.steps.append(_Step(at, len(self.steps), kind, run))
+        self.steps.append(Step(at, len(self.steps), kind, run))
         return True
 
     def members_at(self, at: datetime, exclude=()) -> list:
@@ -235,7 +217,7 @@ class _Planner:
 
     # --- plans ---------------------------------------------------------------------------------
 
-    def plan(self, solved: list[Thread], events: list[Event]) -> list[_Step]:
+    def plan(self, solved: list[Thread], events: list[Event]) -> list[Step]:
         rng = self.rng
         span = (self.end - timedelta(days=4) - self.start).total_seconds()
         kinds = [k for k in Kind.values for _ in range(AUTHORED_PER_KIND)]
@@ -446,23 +428,12 @@ class _Planner:
             self.add(at, "change", propose_change)
 
 
-def _apply(steps: list[_Step], summary: RepertoireSummary, slug: str) -> None:
-    for step in steps:
-        try:
-            step.run(step.at)
-        except (ValidationError, PermissionDenied, KeyError) as error:
-            # A plan that no longer fits the data (someone left, an item was not made).
-            summary.failures.append(f"{slug} {step.kind} at {step.at:%Y-%m-%d}: {error!r}")
-            continue
-        summary.counts[step.kind] += 1
-
-
 def repertoire_build(
     *, communities: list[Community] | None = None, log: Log = lambda line: None
-) -> RepertoireSummary:
+) -> BuildSummary:
     """Write a repertoire in each demo community that has none yet."""
     started = time.monotonic()
-    summary = RepertoireSummary()
+    summary = BuildSummary()
     if communities is None:
         communities = list(
             Community.objects.filter(slug__in=community_demo.DEMO_SLUGS).order_by("pk")
@@ -503,7 +474,7 @@ def repertoire_build(
         steps = planner.plan(solved, events)
         before = Counter(summary.counts)
         with transaction.atomic():
-            _apply(steps, summary, community.slug)
+            apply_steps(steps, summary, community.slug)
         summary.communities += 1
         done = summary.counts - before
         log(

@@ -20,11 +20,10 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +31,7 @@ from django.utils import timezone
 from communities.models import Community, Membership
 from demo import communities as community_demo
 from demo.data import phrases as text
+from demo.timeline import BuildSummary, Step, apply_steps
 from notifications.models import Notification
 from notifications.services import immediate_emails_held
 from practice.models import Flag, Post, Thread, ThreadTag
@@ -56,23 +56,6 @@ ONE_TIME_ASKER_SHARE = 0.45  # questions asked by members who ask nothing else
 NOTIFICATIONS_READ_AFTER = timedelta(days=10)  # older demo notifications show as read
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class ActivitySummary:
-    communities: int = 0
-    skipped_communities: int = 0
-    counts: Counter = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-@dataclass(order=True)
-class _Item:
-    at: datetime
-    seq: int
-    kind: str = field(compare=False)
-    run: Callable[[datetime], None] = field(compare=False)  # called with *at*
 
 
 @dataclass
@@ -114,7 +97,7 @@ class _Planner:
         self.end = now - timedelta(minutes=30)
         self.rate = rate
         self.rng = rng
-        self.items: list[_Item] = []
+        self.items: list[Step] = []
         self.threads: dict[int, Thread] = {}
         self.posts: dict[int, Post] = {}
         self.flags: dict[int, Flag] = {}
@@ -195,7 +178,7 @@ class _Planner:
     def add(self, at: datetime, kind: str, run: Callable[[datetime], None]) -> bool:
         if at >= self.end:
             return False
-        self.items.append(_Item(at, len(self.items), kind, run))
+        self.items.append(Step(at, len(self.items), kind, run))
         return True
 
     def later(self, at: datetime, mean_hours: float, minimum_minutes: float = 3) -> datetime:
@@ -280,7 +263,7 @@ class _Planner:
 
     # --- the plan -------------------------------------------------------------------------
 
-    def plan(self) -> list[_Item]:
+    def plan(self) -> list[Step]:
         rng = self.rng
         weeks = (self.end - self.start).total_seconds() / (7 * 86400)
         n_threads = max(1, round(self.rate * weeks / MEAN_POSTS_PER_THREAD))
@@ -715,31 +698,18 @@ def _members(community: Community) -> list[_Member]:
     ]
 
 
-def _apply(items: list[_Item], summary: ActivitySummary, slug: str) -> None:
-    # The demo's history happened in the past: it shows in the app, but nobody is emailed.
-    with immediate_emails_held():
-        for item in items:
-            try:
-                item.run(item.at)
-            except (ValidationError, PermissionDenied, KeyError) as error:
-                # A plan that no longer fits the data (e.g. someone left): note it, go on.
-                summary.failures.append(f"{slug} {item.kind} at {item.at:%Y-%m-%d}: {error!r}")
-                continue
-            summary.counts[item.kind] += 1
-
-
 def activity_build(
     *,
     communities: list[Community] | None = None,
     weeks: int = 52,
     log: Log = lambda line: None,
-) -> ActivitySummary:
+) -> BuildSummary:
     """Write *weeks* of activity in each demo community that has none yet.
 
     *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests.
     """
     started = time.monotonic()
-    summary = ActivitySummary()
+    summary = BuildSummary()
     if communities is None:
         communities = list(Community.objects.filter(slug__in=community_demo.DEMO_SLUGS))
     now = timezone.now()
@@ -772,7 +742,9 @@ def activity_build(
         items = planner.plan()
         before = Counter(summary.counts)
         with transaction.atomic():
-            _apply(items, summary, community.slug)
+            # The demo's history happened in the past: it shows in the app, nobody is emailed.
+            with immediate_emails_held():
+                apply_steps(items, summary, community.slug)
             # Old notifications show as read, so the demo's unread counts look like real use.
             Notification.objects.filter(
                 community=community,
