@@ -330,12 +330,14 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     sys.path.insert(0, str(ROOT))
-    name = urlparse(database_url).path.lstrip("/")
+    # The database's own name, kept apart from the loop variables below (a loop over the
+    # queries once reused "name", so --drop dropped a database named after the last query).
+    db_name = urlparse(database_url).path.lstrip("/")
     if args.rebuild and _admin(
         database_url, "SELECT 1 FROM pg_database WHERE datname = %s", fetch=True
     ):
-        _admin(database_url, f'DROP DATABASE "{name}"')  # faster than deleting 200,000 rows
-        print(f"Dropped database {name}.")
+        _admin(database_url, f'DROP DATABASE "{db_name}"')  # faster than deleting 200,000 rows
+        print(f"Dropped database {db_name}.")
     ensure_database(database_url)
     import django
 
@@ -374,8 +376,8 @@ def main() -> None:
             )
     connection.close()
     if args.drop:
-        _admin(database_url, f'DROP DATABASE "{name}"')
-        print("Dropped the benchmark database.")
+        _admin(database_url, f'DROP DATABASE "{db_name}"')
+        print(f"Dropped the benchmark database {db_name}.")
 
     med = {key: statistics.median(values) for key, values in samples.items()}
     posts = THREADS * POSTS_PER_THREAD
