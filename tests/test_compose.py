@@ -22,7 +22,7 @@ from django.urls import resolve
 BASE_DIR = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = BASE_DIR / "docker-compose.yml"
 DOCKERFILE = BASE_DIR / "Dockerfile"
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "metrics-worker", "beat")
 ENV_READER = re.compile(r"env_(?:str|bool|int|list|choice)\(\s*\"([A-Z0-9_]+)\"")
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 

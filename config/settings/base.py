@@ -286,6 +286,12 @@ CELERY_BEAT_SCHEDULE["metrics-request-sweep"] = {
     "task": "metrics.sweep_requests",
     "schedule": METRICS_REQUEST_SWEEP_EVERY_SECONDS,
 }
+# Metrics runs have a queue of their own, so an email never waits behind an hourly cycle of
+# community recomputes: workers started with "-Q celery" send email, workers with "-Q metrics"
+# compute (docker-compose.yml runs one of each; add metrics workers, on any machine that reaches
+# Redis and the database, to scale out). Eager mode (no REDIS_URL) ignores routes.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"metrics.*": {"queue": "metrics"}}
 
 # Content-Security-Policy: no inline script anywhere.
 CONTENT_SECURITY_POLICY = {

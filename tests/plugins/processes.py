@@ -162,7 +162,9 @@ def process_env(*, database_name: str, redis_url: str, **extra) -> dict[str, str
 class CeleryWorker(_Process):
     """``celery -A config worker --pool=solo``, optionally with beat inside (``beat=names``)."""
 
-    def __init__(self, *, database_name, redis_url, queue=None, beat=(), **env):
+    # Both queues by default (CELERY_TASK_ROUTES sends metrics runs to "metrics"), as one worker
+    # of a small installation would; a drill can name one.
+    def __init__(self, *, database_name, redis_url, queue="celery,metrics", beat=(), **env):
         self.name = f"drill-{uuid.uuid4().hex[:8]}"
         args = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
