@@ -22,11 +22,13 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 
-from communities import permissions as community_permissions
 from communities.models import display_name
 from practice import permissions
+from practice.capabilities import NO_RIGHTS, PostRights, ThreadCapabilities
 from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
 
 User = get_user_model()
@@ -96,39 +98,38 @@ def community_tag_names(*, community, limit: int = 200) -> list[str]:
 class PostItem:
     """A post on the thread page with what the viewer may do to it.
 
-    Everything the template would otherwise work out per post (permissions, CSS classes,
-    names, whether the post needs a form) is decided once here: the page renders 50+ posts.
+    Everything the template would otherwise work out per post (names, CSS classes, whether the
+    post needs a form) is decided once here; what the viewer may do comes from the page's
+    ``ThreadCapabilities`` (``rights``); ``practice.fragments`` adds the cached HTML (``parts``)
+    and the post's age.
     """
 
     post: Post
+    rights: PostRights = NO_RIGHTS
     voted: bool = False
     adoption: AdoptionReport | None = None
     is_accepted: bool = False
-    can_vote: bool = False
-    can_edit: bool = False
-    can_hide: bool = False
-    can_restore: bool = False
-    can_accept: bool = False
-    can_unaccept: bool = False
-    can_report: bool = False
-    can_quote: bool = False
-    can_flag: bool = False
     # The post's id as text: a number in a template goes through localisation every time.
     pid: str = ""
     css_class: str = "post"
     verb: str = "replied"
     author_name: str = ""
     reply_to_name: str = ""
+    # Is the post it replies to on the same page (a plain #post-N link will do)?
+    reply_to_here: bool = True
+    parts: tuple = ()
+    age: str = ""
 
     @property
     def has_form(self) -> bool:
         """Does the post have buttons, which share one form (its CSRF token) per post?"""
+        rights = self.rights
         return (
-            self.can_vote
+            rights.can_vote
             or self.adoption is not None
-            or (self.can_accept and not self.is_accepted)
-            or self.can_unaccept
-            or self.can_restore
+            or (rights.can_accept and not self.is_accepted)
+            or rights.can_unaccept
+            or rights.can_restore
         )
 
 
@@ -178,43 +179,128 @@ class ThreadPage:
     # The registered panels' data by panel name, and their templates by slot.
     panels: dict = field(default_factory=dict)
     slots: dict = field(default_factory=dict)
+    # Long threads come in pages of POSTS_PER_PAGE answers and replies (the opening post heads
+    # every page); *number* is this page's, from 1.
+    number: int = 1
+    num_pages: int = 1
+    capabilities: ThreadCapabilities | None = None
 
     @property
     def opening_items(self) -> list[PostItem]:
         return [self.opening] if self.opening else []
 
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
 
-def _thread_posts(user, thread: Thread) -> QuerySet[Post]:
-    """The thread's posts in page order: opening post; for questions the accepted answer, then
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+# Answers and replies per page of a thread: a page costs the same for 50 posts or 5,000. The
+# opening post shows on every page; for a question the accepted answer leads page 1.
+POSTS_PER_PAGE = 30
+
+
+def _post_order(thread: Thread) -> list:
+    """The order of the thread page: opening post; for questions the accepted answer, then
     answers by helpfulness, then other replies; for discussions and stories by time."""
-    rank = Case(
-        When(is_opening=True, then=Value(0)),
-        When(pk=thread.accepted_post_id or 0, then=Value(1)),
-        When(is_answer=True, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    answer_score = Case(
-        When(is_answer=True, then=F("helpful_count")), default=Value(0), output_field=IntegerField()
-    )
-    qs = permissions.thread_posts_visible_to(user, thread).select_related(
-        "author__profile", "reply_to__author__profile"
-    )
     if thread.is_question:
-        return qs.annotate(rank=rank, answer_score=answer_score).order_by(
-            "rank", "-answer_score", "created_at", "pk"
+        rank = Case(
+            When(is_opening=True, then=Value(0)),
+            When(pk=thread.accepted_post_id or 0, then=Value(1)),
+            When(is_answer=True, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
         )
-    return qs.order_by("-is_opening", "created_at", "pk")
+        answer_score = Case(
+            When(is_answer=True, then=F("helpful_count")),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return [rank.asc(), answer_score.desc(), F("created_at").asc(), F("pk").asc()]
+    return [F("is_opening").desc(), F("created_at").asc(), F("pk").asc()]
 
 
-def thread_page(*, user, thread: Thread) -> ThreadPage:
-    """Everything the thread page shows, in a number of queries that does not grow with posts."""
+def _numbered_posts(user, thread: Thread) -> QuerySet[Post]:
+    """The posts of *thread* that *user* may see, each with its place in the page order
+    (``position``, from 1: the opening post) and how many there are (``total``)."""
+    return permissions.thread_posts_visible_to(user, thread).annotate(
+        position=Window(RowNumber(), order_by=_post_order(thread)),
+        total=Window(Count("pk")),
+    )
+
+
+def _page_number(value, num_pages: int) -> int:
+    """The page asked for, as a real page: junk is page 1, past the end is the last page."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+def _page_positions(number: int) -> list[int]:
+    """The positions shown on page *number*: the opening post, then that page's posts."""
+    first = 2 + (number - 1) * POSTS_PER_PAGE
+    return [1, *range(first, first + POSTS_PER_PAGE)]
+
+
+def _page_posts(user, thread: Thread, number: int) -> tuple[list[Post], int, int]:
+    """The posts of page *number* in page order, that page's number and the number of pages:
+    one query (two for a page past the end)."""
+    numbered = (
+        _numbered_posts(user, thread)
+        .select_related("author__profile", "reply_to__author__profile")
+        # The Markdown source is for editing and quoting; the page shows the stored HTML.
+        .defer("body")
+        .order_by("position")
+    )
+    posts = list(numbered.filter(position__in=_page_positions(number)))
+    total = posts[0].total if posts else 0
+    num_pages = max(1, -(-(total - 1) // POSTS_PER_PAGE))
+    if number > num_pages:  # a page past the end (an old link, a hand-typed address)
+        number = num_pages
+        posts = list(numbered.filter(position__in=_page_positions(number)))
+    return posts, number, num_pages
+
+
+def post_page_number(*, user, post: Post) -> int:
+    """The page of its thread on which *user* finds *post* (1 when they cannot see it)."""
+    position = (
+        _numbered_posts(user, post.thread)
+        .filter(pk=post.pk)
+        .values_list("position", flat=True)
+        .first()
+    )
+    if not position or position == 1:
+        return 1
+    return (position - 2) // POSTS_PER_PAGE + 1
+
+
+def post_page_url(*, user, post: Post) -> str:
+    """The address of *post* on its thread's page for *user*: the page, then the anchor."""
+    number = post_page_number(user=user, post=post)
+    query = f"?page={number}" if number > 1 else ""
+    return f"{post.thread.get_absolute_url()}{query}#post-{post.pk}"
+
+
+def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
+    """One page of the thread page, in a number of queries that does not grow with posts."""
     community = thread.community
-    posts = list(_thread_posts(user, thread))
-    for post in posts:  # already known: saves one query per post in the permission checks
-        post.thread = thread
-        post.community = community
+    capabilities = ThreadCapabilities.for_thread(user=user, thread=thread)
+    posts, number, num_pages = _page_posts(user, thread, _page_number(page, 10**9))
     post_ids = [p.pk for p in posts]
+    on_page = set(post_ids)
     voted, reports, is_following = set(), {}, False
     if user.is_authenticated and post_ids:
         voted = set(
@@ -226,37 +312,25 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         is_following = Follow.objects.filter(
             user=user, target=Follow.Target.THREAD, thread=thread
         ).exists()
-    can_accept = permissions.can_accept(user, thread) if user.is_authenticated else False
-    can_reply = user.is_authenticated and permissions.can_reply(user, thread)
-    can_flag = permissions.can_flag(user, community)
-    can_restore = permissions.can_restore(user, community)
+    accepted_id = thread.accepted_post_id
     items = []
     for post in posts:
-        is_endorsable = not post.is_opening
-        is_accepted = post.pk == thread.accepted_post_id
-        can_vote = user.is_authenticated and permissions.can_vote(user, post)
+        post.thread = thread  # already known: spares a query wherever a post needs its thread
+        post.community = community
+        is_accepted = post.pk == accepted_id
         items.append(
             PostItem(
                 post=post,
+                rights=capabilities.post_rights(post),
                 voted=post.pk in voted,
                 adoption=reports.get(post.pk),
                 is_accepted=is_accepted,
-                can_vote=can_vote,
-                can_edit=user.is_authenticated and permissions.can_edit_post(user, post),
-                can_hide=user.is_authenticated and permissions.can_hide_post(user, post),
-                can_restore=post.is_hidden and can_restore,
-                can_accept=can_accept and post.is_answer and not post.is_hidden,
-                can_unaccept=is_accepted and can_accept,
-                can_report=is_endorsable
-                and user.is_authenticated
-                and permissions.can_report_adoption(user, post),
-                can_quote=can_reply and not post.is_hidden,
-                can_flag=can_flag and is_endorsable and not post.is_hidden,
                 pid=str(post.pk),
                 css_class=_css_class(post, is_accepted),
                 verb="asked" if post.is_opening else "answered" if post.is_answer else "replied",
                 author_name=display_name(post.author),
                 reply_to_name=display_name(post.reply_to.author) if post.reply_to_id else "",
+                reply_to_here=post.reply_to_id in on_page,
             )
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
@@ -273,13 +347,26 @@ def thread_page(*, user, thread: Thread) -> ThreadPage:
         posts=items,
         tags=tags,
         is_following=is_following,
-        can_follow=permissions.can_follow_thread(user, thread),
-        can_reply=can_reply,
-        can_accept=can_accept,
-        can_moderate=community_permissions.can_moderate(user, community),
-        can_flag=can_flag,
+        can_follow=capabilities.can_follow,
+        can_reply=capabilities.can_reply,
+        can_accept=capabilities.can_accept,
+        can_moderate=capabilities.can_moderate,
+        can_flag=capabilities.can_flag,
         panels=panels,
         slots=slots,
+        number=number,
+        num_pages=num_pages,
+        capabilities=capabilities,
+    )
+
+
+def thread_post(*, user, thread: Thread, post_id: int) -> Post | None:
+    """A post of *thread* that *user* may see (for quoting one that is on another page)."""
+    return (
+        permissions.thread_posts_visible_to(user, thread)
+        .select_related("author__profile")
+        .filter(pk=post_id)
+        .first()
     )
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
         views.thread_unaccept_view,
         name="thread_unaccept",
     ),
+    path("c/<slug:slug>/p/<int:post_id>/", views.post_view, name="post"),
     path("c/<slug:slug>/p/<int:post_id>/edit/", views.post_edit_view, name="post_edit"),
     path("c/<slug:slug>/p/<int:post_id>/hide/", views.post_hide_view, name="post_hide"),
     path("c/<slug:slug>/p/<int:post_id>/restore/", views.post_restore_view, name="post_restore"),

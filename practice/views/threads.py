@@ -23,6 +23,7 @@ from practice.forms.threads import (
     ThreadForm,
     new_submission_key,
 )
+from practice.fragments import fill_post_fragments
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
 from practice.selectors import threads as selectors
@@ -135,25 +136,35 @@ def _quote(post: Post) -> str:
     return f"{quoted}\n\n"
 
 
+def _reply_to(request, thread: Thread, page, wanted) -> Post | None:
+    """The post a reply quotes: from the page when it is there, else looked up (another page)."""
+    if not str(wanted).isdigit():
+        return None
+    wanted = int(wanted)
+    post = next((i.post for i in page.posts if i.post.pk == wanted), None)
+    return post or selectors.thread_post(user=request.user, thread=thread, post_id=wanted)
+
+
 def _thread_response(request, thread: Thread, form=None, status: int = 200):
-    page = selectors.thread_page(user=request.user, thread=thread)
-    reply_to = None
+    page = selectors.thread_page(user=request.user, thread=thread, page=request.GET.get("page"))
     if form is None:
         initial = {"submission_key": new_submission_key()}
-        wanted = request.GET.get("reply_to", "")
-        if wanted.isdigit():
-            reply_to = next(
-                (i.post for i in page.posts if i.post.pk == int(wanted) and not i.post.is_hidden),
-                None,
-            )
-            if reply_to is not None:
-                initial.update(reply_to=reply_to.pk, body=_quote(reply_to))
+        reply_to = _reply_to(request, thread, page, request.GET.get("reply_to", ""))
+        if reply_to is not None and reply_to.is_hidden:
+            reply_to = None
+        if reply_to is not None:
+            initial.update(reply_to=reply_to.pk, body=_quote(reply_to))
         form = PostForm(initial=initial)
     else:
-        wanted = form.data.get("reply_to", "")
-        if str(wanted).isdigit():
-            reply_to = next((i.post for i in page.posts if i.post.pk == int(wanted)), None)
+        reply_to = _reply_to(request, thread, page, form.data.get("reply_to", ""))
     slug = thread.community.slug
+    # Per-post addresses are this prefix + id + action: one reverse() per page, not ~5
+    # {% url %} tags per post (the test suite checks they match the URLconf).
+    post_base = reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/")
+    profile_base = _profile_base()
+    fill_post_fragments(
+        page.opening_items + page.posts, post_base=post_base, profile_base=profile_base
+    )
     context = _community_context(
         request,
         thread.community,
@@ -161,10 +172,8 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         thread=thread,
         form=form,
         reply_to=reply_to,
-        # Per-post addresses are this prefix + id + action: one reverse() per page, not ~5
-        # {% url %} tags per post (the test suite checks they match the URLconf).
-        post_base=reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/"),
-        profile_base=_profile_base(),
+        post_base=post_base,
+        profile_base=profile_base,
     )
     return render(request, "practice/threads/thread.html", context, status=status)
 
@@ -178,6 +187,12 @@ def _profile_base() -> str:
 def thread_view(request, slug, thread_id):
     thread = permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
     return _thread_response(request, thread)
+
+
+def post_view(request, slug, post_id):
+    """A post's own address: the page of its thread where it is, at its anchor."""
+    post = _access_post(request, slug, post_id)
+    return redirect(selectors.post_page_url(user=request.user, post=post))
 
 
 @login_required
@@ -211,7 +226,7 @@ def post_reply_view(request, slug, thread_id):
     messages.success(
         request, "Your answer is posted." if post.is_answer else "Your reply is posted."
     )
-    return redirect(post.get_absolute_url())
+    return redirect(selectors.post_page_url(user=request.user, post=post))
 
 
 # --- editing, hiding, history --------------------------------------------------------------
