@@ -11,11 +11,12 @@ the log on PostgreSQL and on SQLite builds with math functions (``exp``).
 from __future__ import annotations
 
 import functools
-import json
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
@@ -23,24 +24,25 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from communities.models import Interaction, Membership, MembershipEvent, ProfessionalGroup, Profile
 from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
 from metrics.compute.config import MetricsConfig
+from metrics.compute.pairs import (
+    CLASS_CODES,
+    MONTH_BITS,
+    PairTable,
+    month_base,
+    table_from_columns,
+    table_from_rows,
+    unit_rate,
+)
 from metrics.compute.participation import ThreadRecord
 from metrics.compute.ties import (
     CHANNEL_OF_KIND,
     CHANNELS,
-    DAY,
     KINDS,
-    LN2,
     MIN_EXPONENT,
     QUANTUM,
     SYMMETRIC_KINDS,
-    PairState,
-    last_contacts,
-    month_number,
-    pair_key,
-    pair_states,
-    units_to_intensity,
 )
-from metrics.models import TIE_STATE_COLUMNS, TieStrength
+from metrics.models import CHANNEL_COLUMNS, TIE_STATE_COLUMNS, TieStrength
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
 # Rows per round trip when the log is read row by row (no SQL math): big enough to amortise the
@@ -406,18 +408,14 @@ def sql_aggregation_available() -> bool:
     return False
 
 
-# Months with contact are aggregated as bits relative to a base month (PostgreSQL bit_or): the
-# last MONTH_BITS - 2 months before the run's month, that month and the next one. Only the last
-# few months matter to the score (repeat pairs: 6), so older ones are dropped.
-MONTH_BITS = 62
+def _pair_sql(vendor: str, *, until: bool) -> str:
+    """Return the per-pair aggregation of log rows referred to a reference time: the SQL twin of
+    ``metrics.compute.pairs.table_from_rows``.
 
-
-def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
-    """Return the per-pair aggregation of log rows: ``metrics.compute.ties.pair_states`` in SQL.
-
-    Each row's term is referred to its pair's last contact (a window ``MAX``) and rounded to a
-    whole number of quanta, so the integer ``SUM`` is exact whatever order the database adds in
-    (a parallel plan included). With *touched*, only pairs with a row after a given id.
+    Each row's term is rounded to a whole number of units, so the integer ``SUM`` is exact
+    whatever order the database adds in (a parallel plan included), and the rows of a range of
+    ids give the sums to add to a table that holds the rows before it. Every column comes out
+    non-null (channels never used as NaN on PostgreSQL, null on SQLite), in (a, b) order.
     """
     symmetric = ", ".join(f"'{k}'" for k in sorted(SYMMETRIC_KINDS))
     if vendor == "postgresql":
@@ -426,12 +424,10 @@ def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
             "(date_part('year', occurred_at AT TIME ZONE 'UTC') * 12"
             " + date_part('month', occurred_at AT TIME ZONE 'UTC') - 1)::int"
         )
-        last_bit = MONTH_BITS - 1
         months = (
-            f"bit_or(CASE WHEN month - %s BETWEEN 0 AND {last_bit}"
-            " THEN 1::bigint << (month - %s) END)"
+            "bit_or(CASE WHEN month - %s BETWEEN 0 AND {last} THEN 1::bigint << (month - %s) END)"
         )
-        greatest, integer = "GREATEST", "bigint"
+        greatest, integer, never = "GREATEST", "bigint", "'NaN'::float8"
     else:
         # Django stores aware datetimes on SQLite as UTC text ("2026-03-15 13:00:00.123456");
         # whole seconds from strftime, microseconds from the text (julianday() would round them).
@@ -443,12 +439,16 @@ def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
             "(CAST(strftime('%%Y', occurred_at) AS INTEGER) * 12"
             " + CAST(strftime('%%m', occurred_at) AS INTEGER) - 1)"
         )
-        months = "group_concat(DISTINCT month)"  # SQLite has no bit_or aggregate
-        greatest, integer = "max", "INTEGER"
+        # No bit_or aggregate in SQLite: the sum of distinct powers of two is their OR.
+        months = (
+            "SUM(DISTINCT CASE WHEN month - %s BETWEEN 0 AND {last} THEN 1 << (month - %s) END)"
+        )
+        greatest, integer, never = "max", "INTEGER", "NULL"
+    months = months.format(last=MONTH_BITS - 1)
     weights = " ".join(f"WHEN '{k}' THEN %s" for k in KINDS)
     channels = ",\n".join(
-        "MAX(CASE WHEN kind IN ({}) THEN t END)".format(
-            ", ".join(f"'{k}'" for k, c in CHANNEL_OF_KIND.items() if c == channel)
+        "COALESCE(MAX(CASE WHEN kind IN ({}) THEN t END), {})".format(
+            ", ".join(f"'{k}'" for k, c in CHANNEL_OF_KIND.items() if c == channel), never
         )
         for channel in CHANNELS
     )
@@ -456,26 +456,16 @@ def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
     b = "CASE WHEN actor_id < target_id THEN target_id ELSE actor_id END"
     table = Interaction._meta.db_table
     until_sql = "AND occurred_at <= %s" if until else ""
-    touched_sql = (
-        f"""AND ({a}, {b}) IN (
-                SELECT {a}, {b} FROM {table}
-                WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id
-                {until_sql})"""
-        if touched
-        else ""
-    )
     return f"""
         SELECT a, b,
-               SUM(CASE WHEN actor_id < target_id THEN q ELSE 0 END),
-               SUM(CASE WHEN actor_id > target_id THEN q ELSE 0 END),
+               CAST(SUM(CASE WHEN actor_id < target_id THEN q ELSE 0 END) AS {integer}),
+               CAST(SUM(CASE WHEN actor_id > target_id THEN q ELSE 0 END) AS {integer}),
                MIN(t), MAX(t),
                {channels},
-               {months}
+               COALESCE({months}, 0)
         FROM (
             SELECT actor_id, target_id, kind, a, b, t, month,
-                   CAST(round(weight
-                              * exp({greatest}((t - MAX(t) OVER (PARTITION BY a, b)) * %s,
-                                               {MIN_EXPONENT}))
+                   CAST(round(weight * exp({greatest}((t - %s) * %s, {MIN_EXPONENT}))
                               / divisor * {QUANTUM!r}) AS {integer}) AS q
             FROM (
                 SELECT actor_id, target_id, kind, {a} AS a, {b} AS b, {t} AS t, {month} AS month,
@@ -483,221 +473,170 @@ def _pair_sql(vendor: str, *, touched: bool, until: bool) -> str:
                        CASE WHEN kind IN ({symmetric})
                             THEN 2 * {greatest}(group_size - 1, 1) ELSE 1 END AS divisor
                 FROM {table}
-                WHERE community_id = %s AND id <= %s AND actor_id <> target_id {until_sql}
-                {touched_sql}
+                WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id
+                {until_sql}
             ) AS log_rows
         ) AS terms
         GROUP BY a, b
+        ORDER BY a, b
     """
 
 
-def log_pair_states(
-    community_id: int,
-    *,
-    upto_pk: int,
-    until: datetime | None,
-    config: MetricsConfig,
-    as_of: float,
-    touched_after: int = 0,
-) -> Iterator[PairState]:
-    """Yield the state of every pair in the log rows with ``id <= upto_pk`` (and ``occurred_at
-    <= until``), each from all of its rows, in one GROUP BY in the database; with
-    *touched_after*, only the pairs with a row after that id. *as_of* places the months kept."""
-    vendor = connection.vendor
-    base = month_number(as_of) - (MONTH_BITS - 2)
-    until_params = [until] if until is not None else []
-    # Parameters in the order of the text: month bits (PostgreSQL), decay, weights, filters.
-    params = (
-        ([base, base] if vendor == "postgresql" else [])
-        + [LN2 / (config.half_life_days * DAY)]
-        + [config.weight(k) for k in KINDS]
-        + [community_id, upto_pk]
-        + until_params
-        + ([community_id, touched_after, upto_pk] + until_params if touched_after else [])
-    )
-    sql = _pair_sql(vendor, touched=bool(touched_after), until=until is not None)
-    end = 6 + len(CHANNELS)
+def _pg_binary_columns(sql: str, params: list, kinds: str) -> list[np.ndarray]:
+    """Run *sql* on PostgreSQL and return its columns as arrays, through ``COPY … (FORMAT
+    binary)``: every column non-null and 8 bytes wide (*kinds*: "i" bigint, "f" float8), so the
+    rows have one fixed layout that numpy reads in place, with no Python object per value
+    (306,000 rows of 15 columns: about 0.1 s, against 1.5 s through the cursor)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
-            for row in rows:
-                channels = {
-                    c: t for c, t in zip(CHANNELS, row[6:end], strict=True) if t is not None
-                }
-                # First and last as the database will store them (microseconds), so a run
-                # that reloads the tie table scores exactly what this one scored.
-                last = round(row[5], 6)
-                yield PairState(
-                    row[0],
-                    row[1],
-                    units_to_intensity(row[2]),
-                    units_to_intensity(row[3]),
-                    last,
-                    round(row[4], 6),
-                    last,
-                    channels,
-                    _months(row[end], base),
-                )
+        query = cursor.cursor.mogrify(sql, params).decode()
+        buffer = io.BytesIO()
+        cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer)
+    data = buffer.getbuffer()
+    # Header: signature (11 bytes), flags (4), extension length (4) and the extension.
+    offset = 19 + int.from_bytes(data[15:19], "big")
+    fields = [("count", ">i2")]
+    for i, kind in enumerate(kinds):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", ">i8" if kind == "i" else ">f8")]
+    layout = np.dtype(fields)
+    rows = (len(data) - offset - 2) // layout.itemsize  # the trailer is two bytes
+    records = np.frombuffer(data, dtype=layout, count=rows, offset=offset)
+    if rows and not (
+        (records["count"] == len(kinds)).all()
+        and all((records[f"length{i}"] == 8).all() for i in range(len(kinds)))
+    ):
+        raise ValueError("unexpected binary COPY layout (a null or a wider value)")
+    return [
+        records[f"value{i}"].astype(np.int64 if kind == "i" else np.float64)
+        for i, kind in enumerate(kinds)
+    ]
 
 
-def _months(value, base: int) -> set[int]:
-    if value is None:
-        return set()
-    if isinstance(value, str):  # SQLite: "24312,24313"
-        return {int(float(m)) for m in value.split(",")}
-    bits = int(value) & ((1 << 64) - 1)
-    months = set()
-    while bits:
-        low = bits & -bits
-        months.add(base + low.bit_length() - 1)
-        bits ^= low
-    return months
+_TABLE_KINDS = "iiiiff" + "f" * len(CHANNELS) + "i"
 
 
-def log_rows(
-    community_id: int, *, upto_pk: int, until: datetime | None, touched_after: int = 0
-) -> Iterator[tuple]:
-    """Yield ``(actor, target, kind, t, group_size)`` log rows with ``id <= upto_pk``, streamed
-    in chunks; with *touched_after*, only the rows of pairs with a row after that id."""
-    qs = Interaction.objects.filter(community_id=community_id, pk__lte=upto_pk)
-    if until is not None:
-        qs = qs.filter(occurred_at__lte=until)
-    touched = None
-    if touched_after:
-        new = qs.filter(pk__gt=touched_after)
-        touched = {pair_key(a, b) for a, b in new.values_list("actor_id", "target_id")}
-        people = Q(actor_id__in=new.values("actor_id")) | Q(actor_id__in=new.values("target_id"))
-        qs = qs.filter(people).filter(
-            Q(target_id__in=new.values("actor_id")) | Q(target_id__in=new.values("target_id"))
-        )
-    for actor, target, kind, occurred, size in (
-        qs.order_by().values_list("actor_id", "target_id", "kind", "occurred_at", "group_size")
-    ).iterator(chunk_size=LOG_CHUNK_SIZE):
-        if touched is None or pair_key(actor, target) in touched:
-            yield actor, target, kind, occurred.timestamp(), size
+def _table_from_columns(ref: float, columns: list) -> PairTable:
+    a, b, units_ab, units_ba, first, last = columns[:6]
+    end = 6 + len(CHANNELS)
+    return PairTable(
+        ref,
+        a,
+        b,
+        units_ab,
+        units_ba,
+        # As the database stores them (microseconds), so a run that reloads the table scores
+        # exactly what this one scored.
+        np.round(first, 6),
+        np.round(last, 6),
+        np.stack(columns[6:end], axis=1) if len(a) else np.zeros((0, len(CHANNELS))),
+        columns[end],
+    )
 
 
-def fold_log(
-    states: dict[tuple[int, int], PairState],
+def log_pair_table(
     community_id: int,
     *,
     after_pk: int,
     upto_pk: int,
     until: datetime | None,
+    ref: float,
     config: MetricsConfig,
-    as_of: float,
-) -> set[tuple[int, int]]:
-    """Bring *states* (mutated) up to the log rows with ``id <= upto_pk``: recompute every pair
-    with a row after *after_pk* from all of its rows; return their keys.
+) -> PairTable:
+    """Return the pair table of the log rows with ``after_pk < id <= upto_pk`` (and
+    ``occurred_at <= until``) referred to *ref*: one GROUP BY in the database where it can
+    compute ``exp``; else (an SQLite built without math functions) row by row in Python.
 
-    A pair's state is a function of its own rows, so a pair recomputed here has exactly the bits
-    a full run gives it, and the pairs left alone already had them. Aggregated per pair in SQL
-    where the database can compute ``exp``; else (an SQLite built without math functions) row
-    by row in Python, the rows streamed in chunks twice (last contacts, then the sums) so memory
-    stays flat however long the log is.
+    With ``after_pk`` = the watermark, this reads only the new interactions (an index range on
+    the primary key); ``pairs.merge`` adds their sums to the stored table.
     """
-    touched: set[tuple[int, int]] = set()
     if upto_pk <= after_pk:
-        return touched
-    if sql_aggregation_available():
-        fresh = log_pair_states(
-            community_id,
-            upto_pk=upto_pk,
-            until=until,
+        return PairTable.empty(ref)
+    if not sql_aggregation_available():
+        return table_from_rows(
+            log_rows(community_id, after_pk=after_pk, upto_pk=upto_pk, until=until),
+            ref=ref,
             config=config,
-            as_of=as_of,
-            touched_after=after_pk,
         )
-    else:
-        last = last_contacts(
-            log_rows(community_id, upto_pk=upto_pk, until=until, touched_after=after_pk)
-        )
-        fresh = pair_states(
-            log_rows(community_id, upto_pk=upto_pk, until=until, touched_after=after_pk),
-            last=last,
-            config=config,
-        ).values()
-    for state in fresh:
-        key = (state.a, state.b)
-        states[key] = state
-        touched.add(key)
-    return touched
-
-
-def load_pair_states(
-    community_id: int,
-) -> tuple[dict[tuple[int, int], PairState], dict[tuple[int, int], tuple[str, float]]]:
-    """Return the stored tie table as pair states (the starting point of an incremental run)
-    and each pair's stored class and score."""
-    if connection.vendor == "postgresql":
-        return _load_pair_states_raw(community_id, TieStrength._meta.db_table)
-    states: dict[tuple[int, int], PairState] = {}
-    classes: dict[tuple[int, int], str] = {}
-    rows = (
-        TieStrength.objects.filter(community_id=community_id)
-        .order_by()
-        .values_list(*TIE_STATE_COLUMNS, "tie_class", "score")
+    vendor = connection.vendor
+    base = month_base(ref)
+    params = (
+        [base, base]
+        + [ref, unit_rate(config)]
+        + [config.weight(k) for k in KINDS]
+        + [community_id, after_pk, upto_pk]
+        + ([until] if until is not None else [])
     )
-    for (
-        a,
-        b,
-        i_ab,
-        i_ba,
-        ref_at,
-        first_at,
-        last_at,
-        channels,
-        months,
-        tie_class,
-        score,
-    ) in rows.iterator(chunk_size=LOG_CHUNK_SIZE):
-        states[(a, b)] = PairState(
-            a,
-            b,
-            i_ab,
-            i_ba,
-            ref_at.timestamp(),
-            first_at.timestamp(),
-            last_at.timestamp(),
-            channels,
-            set(months),
-        )
-        classes[(a, b)] = (tie_class, score)
-    return states, classes
-
-
-# TIE_STATE_COLUMNS as ``_load_pair_states_raw`` selects them: times as epoch seconds, JSON as text.
-_RAW_STATE_COLUMNS = ", ".join(
-    f"date_part('epoch', {name})" if name.endswith("_at")
-    else f"{name}::text" if name in ("channels", "months")
-    else name
-    for name in TIE_STATE_COLUMNS
-)  # fmt: skip
-
-
-def _load_pair_states_raw(community_id: int, table: str) -> tuple[dict, dict]:
-    """The same as ``load_pair_states`` on PostgreSQL, without model conversions: times come as
-    epoch seconds (rounded to the microsecond they were stored with), JSON as text."""
-    states: dict[tuple[int, int], PairState] = {}
-    classes: dict[tuple[int, int], str] = {}
-    loads = json.loads
+    sql = _pair_sql(vendor, until=until is not None)
+    if vendor == "postgresql":
+        return _table_from_columns(ref, _pg_binary_columns(sql, params, _TABLE_KINDS))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_RAW_STATE_COLUMNS}, tie_class, score FROM {table} WHERE community_id = %s",
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return PairTable.empty(ref)
+    table = table_from_columns(ref, rows)
+    table.first, table.last = np.round(table.first, 6), np.round(table.last, 6)
+    return table
+
+
+def log_rows(
+    community_id: int, *, after_pk: int, upto_pk: int, until: datetime | None
+) -> Iterator[tuple]:
+    """Yield ``(actor, target, kind, t, group_size)`` log rows with ``after_pk < id <=
+    upto_pk``, streamed in chunks."""
+    qs = Interaction.objects.filter(community_id=community_id, pk__gt=after_pk, pk__lte=upto_pk)
+    if until is not None:
+        qs = qs.filter(occurred_at__lte=until)
+    for actor, target, kind, occurred, size in (
+        qs.order_by().values_list("actor_id", "target_id", "kind", "occurred_at", "group_size")
+    ).iterator(chunk_size=LOG_CHUNK_SIZE):
+        yield actor, target, kind, occurred.timestamp(), size
+
+
+@dataclass
+class StoredTies:
+    """The tie table as a run reads it back: the pair states and each row's stored score."""
+
+    table: PairTable
+    score: np.ndarray
+    tie_class: np.ndarray  # int8 codes (pairs.CLASS_NAMES)
+
+
+_CLASS_SQL = "CASE tie_class WHEN 'strong' THEN 2 WHEN 'weak' THEN 1 ELSE 0 END"
+
+
+def load_tie_table(community_id: int, *, ref: float) -> StoredTies:
+    """Return the community's stored tie table (states referred to *ref*) in (a, b) order."""
+    table_name = TieStrength._meta.db_table
+    if connection.vendor == "postgresql":
+        never = "'NaN'::float8"
+        selected = ", ".join(
+            f"date_part('epoch', {c})" if c.endswith("_at")
+            else f"COALESCE({c}, {never})" if c in CHANNEL_COLUMNS
+            else c
+            for c in TIE_STATE_COLUMNS
+        )  # fmt: skip
+        columns = _pg_binary_columns(
+            f"SELECT {selected}, score, ({_CLASS_SQL})::bigint FROM {table_name}"
+            " WHERE community_id = %s ORDER BY user_a_id, user_b_id",
             [community_id],
+            _TABLE_KINDS + "fi",
         )
-        while rows := cursor.fetchmany(LOG_CHUNK_SIZE):
-            for a, b, i_ab, i_ba, ref, first, last, channels, months, tie_class, score in rows:
-                states[(a, b)] = PairState(
-                    a,
-                    b,
-                    i_ab,
-                    i_ba,
-                    round(ref, 6),
-                    round(first, 6),
-                    round(last, 6),
-                    loads(channels),
-                    set(loads(months)),
-                )
-                classes[(a, b)] = (tie_class, score)
-    return states, classes
+        return StoredTies(
+            _table_from_columns(ref, columns[:-2]), columns[-2], columns[-1].astype(np.int8)
+        )
+    rows = [
+        (a, b, u_ab, u_ba, first.timestamp(), last.timestamp(), *rest)
+        for a, b, u_ab, u_ba, first, last, *rest in TieStrength.objects.filter(
+            community_id=community_id
+        )
+        .order_by("user_a_id", "user_b_id")
+        .values_list(*TIE_STATE_COLUMNS, "score", "tie_class")
+    ]
+    if not rows:
+        return StoredTies(PairTable.empty(ref), np.zeros(0), np.zeros(0, np.int8))
+    table = table_from_columns(ref, [row[:-2] for row in rows])
+    return StoredTies(
+        table,
+        np.array([row[-2] for row in rows], np.float64),
+        np.array([CLASS_CODES[row[-1]] for row in rows], np.int8),
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from communities.models import Community
 from metrics import charts, selectors
@@ -94,6 +95,9 @@ def computation_status(
         )
         if kind == "fresh":
             kind = "stale"
+    carried = network_carried_forward(snapshot)
+    if carried:
+        notices.append(carried)
     if snapshot:
         message = f"Computed at {_when(snapshot.computed_at)} (data as of {_when(snapshot.as_of)})."
     else:
@@ -107,6 +111,23 @@ def computation_status(
         computed_at=snapshot.computed_at if snapshot else None,
         error=state.last_error,
         notices=notices,
+    )
+
+
+def network_carried_forward(snapshot: MetricsSnapshot | None) -> str:
+    """Say when the snapshot's betweenness, brokers and drawing were carried forward from an
+    earlier run (the ties barely changed since: ``metrics.pipeline.network_reuse``), else ""."""
+    network = ((snapshot.data or {}) if snapshot else {}).get("network") or {}
+    carried = network.get("carried_forward")
+    if not carried:
+        return ""
+    since = parse_datetime(carried.get("from") or "")
+    tolerance = charts.clean(carried.get("tolerance"))
+    if since is None or tolerance is None:
+        return ""
+    return (
+        f"Network measures (betweenness, brokers and the drawing) from {_when(since)}: "
+        f"the ties changed less than {tolerance * 100:g}% since."
     )
 
 

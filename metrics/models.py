@@ -42,9 +42,15 @@ class MetricsState(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    # Highest Interaction.pk folded into TieStrength, and the time the pair states refer to.
+    # Highest Interaction.pk folded into TieStrength, and the as-of of the run that wrote it.
     interactions_watermark = models.BigIntegerField(default=0)
     ties_as_of = models.DateTimeField(null=True, blank=True)
+    # The reference time the tie table's sums are scaled to (metrics.compute.pairs): a run in a
+    # later era rebuilds the table. Null: no table yet (or one from before the reference).
+    ties_ref_at = models.DateTimeField(null=True, blank=True)
+    # Changed by every run that writes the tie table: a worker's cached copy of the table is used
+    # only while this still matches (metrics.pipeline.cache).
+    ties_token = models.CharField(max_length=32, blank=True)
     # Set when the log changed under the tie table (interactions retracted or moved): the next
     # run rebuilds the table from the whole log instead of folding in only new rows.
     full_requested_at = models.DateTimeField(null=True, blank=True)
@@ -115,20 +121,27 @@ class MemberMetrics(models.Model):
 
 
 class TieStrength(models.Model):
-    """The state of one pair's tie (user_a < user_b): decayed directed intensities referred to
-    ``ref_at`` (so new interactions fold in incrementally) and the score as of the last run."""
+    """The state of one pair's tie (user_a < user_b): decayed directed sums scaled to the table's
+    reference time (``MetricsState.ties_ref_at``), so ageing rewrites nothing and new interactions
+    add to them; and the score as of the row's last write (for the member's own ties page)."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    intensity_ab = models.FloatField(default=0.0)
-    intensity_ba = models.FloatField(default=0.0)
-    ref_at = models.DateTimeField()
+    # Σ round(w · 2^((t − ref)/h) · 2^40) over the pair's interactions each way (exact integers).
+    units_ab = models.BigIntegerField(default=0)
+    units_ba = models.BigIntegerField(default=0)
     first_at = models.DateTimeField()
     last_at = models.DateTimeField()
-    # channel -> last time used (epoch seconds); months -> absolute month numbers with contact.
-    channels = models.JSONField(default=dict)
-    months = models.JSONField(default=list)
+    # Last use of each channel (epoch seconds; null: never).
+    channel_discussion = models.FloatField(null=True, blank=True)
+    channel_qa = models.FloatField(null=True, blank=True)
+    channel_mention = models.FloatField(null=True, blank=True)
+    channel_endorsement = models.FloatField(null=True, blank=True)
+    channel_event = models.FloatField(null=True, blank=True)
+    channel_co_edit = models.FloatField(null=True, blank=True)
+    # Months with contact: bit k is month metrics.compute.pairs.month_base(ref) + k.
+    month_bits = models.BigIntegerField(default=0)
     score = models.FloatField(default=0.0)
     reciprocity = models.FloatField(default=0.0)
     multiplexity = models.FloatField(default=0.0)
@@ -152,18 +165,26 @@ class TieStrength(models.Model):
         return f"{self.user_a_id}–{self.user_b_id} ({self.tie_class})"
 
 
-# A pair's state in the tie table, in ``collect.PairState``'s order: what an incremental run reads
-# back (``collect.load_pair_states``) and every current run writes (``pipeline.store``).
+# Channel columns in metrics.compute.ties.CHANNELS order.
+CHANNEL_COLUMNS = (
+    "channel_discussion",
+    "channel_qa",
+    "channel_mention",
+    "channel_endorsement",
+    "channel_event",
+    "channel_co_edit",
+)
+# A pair's state in the tie table, in ``metrics.compute.pairs.PairTable``'s order: what a run
+# reads back (``collect.load_tie_table``) and every current run writes (``pipeline.store``).
 TIE_STATE_COLUMNS = (
     "user_a_id",
     "user_b_id",
-    "intensity_ab",
-    "intensity_ba",
-    "ref_at",
+    "units_ab",
+    "units_ba",
     "first_at",
     "last_at",
-    "channels",
-    "months",
+    *CHANNEL_COLUMNS,
+    "month_bits",
 )
 # A whole tie table row as runs write it.
 TIE_COLUMNS = (

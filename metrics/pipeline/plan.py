@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from metrics import collect
-from metrics.conf import pipeline_settings
+from metrics.compute.pairs import reference_time
+from metrics.conf import metrics_config, pipeline_settings
 from metrics.models import MetricsState
+from metrics.pipeline.times import from_epoch
 
 
 @dataclass
@@ -20,11 +22,14 @@ class Plan:
     ties_as_of_seen: datetime | None
     full_requested_seen: datetime | None
     upto_pk: int
+    ref: float  # the reference time of the tie table this run computes (pairs.reference_time)
+    ties_token_seen: str = ""
 
 
 def plan_run(*, community_id: int, as_of: datetime, full: bool, now: datetime) -> Plan:
     """Mark the run started (committed at once, so dashboards can say so) and decide its kind."""
     pipeline = pipeline_settings()
+    ref = reference_time(as_of.timestamp(), metrics_config())
     with transaction.atomic():
         state, _ = MetricsState.objects.select_for_update().get_or_create(community_id=community_id)
         current = as_of >= now - timedelta(seconds=pipeline.schedule_seconds) and (
@@ -38,6 +43,7 @@ def plan_run(*, community_id: int, as_of: datetime, full: bool, now: datetime) -
         full
         or state.interactions_watermark == 0
         or state.ties_as_of is None
+        or state.ties_ref_at != from_epoch(ref)  # a new era (or a table from before eras)
         or state.full_requested_at is not None
         or state.last_full_at is None
         or state.last_full_at < now - timedelta(seconds=pipeline.full_every_seconds)
@@ -51,4 +57,6 @@ def plan_run(*, community_id: int, as_of: datetime, full: bool, now: datetime) -
         ties_as_of_seen=state.ties_as_of,
         full_requested_seen=state.full_requested_at,
         upto_pk=collect.log_high_water(community_id),
+        ref=ref,
+        ties_token_seen=state.ties_token,
     )

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
+
 from metrics import collect
 from metrics.compute.config import MetricsConfig
 from metrics.compute.layout import network_layout
@@ -26,25 +28,52 @@ from metrics.compute.levels import (
     transitions,
 )
 from metrics.compute.network import NetworkResult, network_measures
+from metrics.compute.pairs import (
+    PairTable,
+    TableScores,
+    mean_multiplexity_of,
+    merge,
+    repeat_pair_rate_of,
+    score_table,
+    summary_of,
+    tie_scores,
+    ties_per_member,
+)
 from metrics.compute.participation import (
     at_risk_questions,
     continuity,
     posts_per_week,
     response_figures,
 )
-from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate, spectrum
+from metrics.compute.spectrum import spectrum
 from metrics.compute.stats import concentration
-from metrics.compute.ties import score_all, tie_summary
 from metrics.conf import metrics_config
 from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.pipeline.cache import cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
+from metrics.pipeline.network_reuse import carry_forward, network_base
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.stopwatch import Stopwatch
 from metrics.pipeline.times import iso, midnight, window_start
 
 SCHEMA = "practica.metrics/1"
+# A stored tie score (the member's own ties page reads it) is rewritten once it is this far from
+# the current one; the pair's state is rewritten only when new interactions changed it.
+SCORE_REFRESH = 0.01
 # How hard a tie pulls in the network drawing, by class (see _layout).
 LAYOUT_WEIGHTS = {"strong": 2.0, "weak": 1.0}
+
+
+@dataclass
+class TieWrites:
+    """What a current run changes in the tie table: rows to upsert (positions in the new table,
+    in key order), pairs to delete (a full run: pairs the log no longer has), and the table as
+    stored once written (a worker keeps it for its next run)."""
+
+    upsert: np.ndarray
+    delete_a: np.ndarray
+    delete_b: np.ndarray
+    stored_after: collect.StoredTies
 
 
 @dataclass
@@ -52,23 +81,22 @@ class RunResult:
     data: dict
     member_rows: list[MemberMetrics]
     edges: list  # TieScore of the network's edges, in key order
-    states: dict
-    scores: list
-    touched: set
-    stored_classes: dict
+    table: PairTable
+    scores: TableScores
+    tie_writes: TieWrites | None  # None: a past run, which leaves the tie table alone
     betweenness_exact: bool
     config: MetricsConfig
 
 
 @dataclass
 class _Ties:
-    states: dict  # pair key -> PairState: the stored table plus the new log rows, or the whole log
-    stored_classes: dict
-    touched: set
-    scores: list  # every pair's TieScore, in sorted key order
-    member_scores: list  # those between current members
+    table: PairTable  # every pair's state: the stored table plus the new log rows, or the log
+    scores: TableScores  # every pair's tie as of as_of, aligned with the table
+    members: np.ndarray  # bool: both ends are current members
+    edges: list  # TieScore of the member ties at or above the network threshold, key order
     strong: Counter[int]  # strong ties per member
     weak: Counter[int]
+    writes: TieWrites | None
 
 
 @dataclass
@@ -96,69 +124,134 @@ def compute_run(plan: Plan) -> RunResult:
     ties = _ties(plan, member_ids, config, clock)
     levels = _levels(plan, member_ids, ties, config)
     clock.lap("activity")
+    base = (
+        network_base(
+            community_id=plan.community_id,
+            as_of=plan.as_of,
+            member_ids=member_ids,
+            edges=ties.edges,
+        )
+        if plan.current
+        else None
+    )
     network = network_measures(
         members=member_ids,
-        ties=ties.member_scores,
+        ties=ties.edges,
         groups={u: m.group_name for u, m in members.items()},
         config=config,
+        with_betweenness=base is None,
     )
+    if base is not None:
+        network = carry_forward(network, base)
     clock.lap("network")
     past = _past(plan, member_ids, levels.levels, network, config)
     clock.lap("history")
     data = _snapshot_data(plan, members, ties, levels, network, past, config)
     clock.lap("participation")
-    edges = [t for t in ties.member_scores if t.score >= config.network_min_score]
-    positions = _layout(member_ids, edges, config)
+    edges = ties.edges
+    positions = base.positions if base is not None else _layout(member_ids, edges, config)
     clock.lap("layout")
     return RunResult(
         data=_json_safe(data),
         member_rows=_member_rows(members, ties, levels, network, past, positions),
         edges=edges,
-        states=ties.states,
+        table=ties.table,
         scores=ties.scores,
-        touched=ties.touched,
-        stored_classes=ties.stored_classes,
+        tie_writes=ties.writes,
         betweenness_exact=bool(data["network"].get("betweenness_exact", True)),
         config=config,
     )
 
 
 def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwatch) -> _Ties:
-    """Bring the pair states up to the plan (fold the new log rows into the stored table, or the
-    whole log up to as_of) and score every pair."""
+    """Bring the pair table up to the plan (the stored table plus the new log rows, or the
+    whole log up to as_of) and score every pair in one vectorised pass."""
     as_of_s = plan.as_of.timestamp()
-    stored_classes: dict = {}
-    if plan.full:
-        states: dict = {}
-        after = 0
-    else:
-        states, stored_classes = collect.load_pair_states(plan.community_id)
-        after = plan.watermark_seen
+    stored = None
+    if plan.current:
+        stored = cached_ties(plan.community_id, token=plan.ties_token_seen, ref=plan.ref)
+        if stored is None:
+            stored = collect.load_tie_table(plan.community_id, ref=plan.ref)
     clock.lap("ties_load")
-    touched = collect.fold_log(
-        states,
-        plan.community_id,
-        after_pk=after,
-        upto_pk=plan.upto_pk,
-        until=None if plan.current else plan.as_of,
-        config=config,
-        as_of=as_of_s,
-    )
+    if plan.full:
+        table = collect.log_pair_table(
+            plan.community_id,
+            after_pk=0,
+            upto_pk=plan.upto_pk,
+            until=None if plan.current else plan.as_of,
+            ref=plan.ref,
+            config=config,
+        )
+        touched = None
+    else:
+        # Only the interactions logged since the last run: their sums add to their pairs'.
+        delta = collect.log_pair_table(
+            plan.community_id,
+            after_pk=plan.watermark_seen,
+            upto_pk=plan.upto_pk,
+            until=None,
+            ref=plan.ref,
+            config=config,
+        )
+        table, touched = merge(stored.table, delta)
     clock.lap("ties_fold")
-    # Scored in a fixed order so that sums over ties come out the same, bit for bit, every run.
-    scores = score_all([states[key] for key in sorted(states)], as_of=as_of_s, config=config)
-    member_scores = [s for s in scores if s.a in member_ids and s.b in member_ids]
-    strong: Counter[int] = Counter()
-    weak: Counter[int] = Counter()
-    for tie in member_scores:
-        if tie.tie_class == "strong":
-            strong[tie.a] += 1
-            strong[tie.b] += 1
-        elif tie.tie_class == "weak":
-            weak[tie.a] += 1
-            weak[tie.b] += 1
+    scores = score_table(table, as_of=as_of_s, config=config)
+    member_array = np.fromiter(sorted(member_ids), np.int64, len(member_ids))
+    members = np.isin(table.a, member_array) & np.isin(table.b, member_array)
+    edges = tie_scores(
+        table, scores, np.flatnonzero(members & (scores.score >= config.network_min_score))
+    )
+    strong = Counter(ties_per_member(table, scores, members, 2))
+    weak = Counter(ties_per_member(table, scores, members, 1))
+    writes = _tie_writes(table, scores, stored, touched) if stored is not None else None
     clock.lap("ties_score")
-    return _Ties(states, stored_classes, touched, scores, member_scores, strong, weak)
+    return _Ties(table, scores, members, edges, strong, weak, writes)
+
+
+def _tie_writes(
+    table: PairTable, scores: TableScores, stored: collect.StoredTies, touched
+) -> TieWrites:
+    """Return the rows of the tie table this run must write: new pairs, pairs whose state
+    changed (the pairs new rows touched; in a full run, any pair that differs from the stored
+    row), and pairs whose stored score is ``SCORE_REFRESH`` or more away or of another class.
+    Ageing alone changes no state: every other row is left as it is."""
+    old, keys = stored.table, table.keys()
+    old_keys = old.keys()
+    at = np.searchsorted(old_keys, keys)
+    present = at < len(old_keys)
+    present[present] = old_keys[at[present]] == keys[present]
+    at = np.where(present, at, 0)
+    write = ~present
+    if len(old_keys):
+        write |= scores.tie_class != stored.tie_class[at]
+        write |= np.abs(scores.score - stored.score[at]) >= SCORE_REFRESH
+    if touched is not None:
+        write[touched] = True
+    elif len(old_keys):
+        same_channels = (table.channels == old.channels[at]) | (
+            np.isnan(table.channels) & np.isnan(old.channels[at])
+        )
+        write |= ~(
+            (table.units_ab == old.units_ab[at])
+            & (table.units_ba == old.units_ba[at])
+            & (table.first == old.first[at])
+            & (table.last == old.last[at])
+            & same_channels.all(axis=1)
+            & (table.months == old.months[at])
+        )
+    gone = np.ones(len(old_keys), bool)
+    if len(keys):
+        found = np.searchsorted(keys, old_keys)
+        inside = found < len(keys)
+        gone[inside] = keys[found[inside]] != old_keys[inside]
+    stored_after = collect.StoredTies(
+        table,
+        np.where(write, scores.score, stored.score[at] if len(old_keys) else scores.score),
+        np.where(
+            write, scores.tie_class, stored.tie_class[at] if len(old_keys) else scores.tie_class
+        ).astype(np.int8),
+    )
+    return TieWrites(np.flatnonzero(write), old.a[gone], old.b[gone], stored_after)
 
 
 def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig) -> _Levels:
@@ -262,8 +355,7 @@ def _snapshot_data(
         since=level_since - timedelta(days=config.level_window_days),
         until=level_since,
     )
-    member_scores = ties.member_scores
-    ties_block = tie_summary(member_scores, config)
+    ties_block = summary_of(ties.scores, ties.members, config)
     net = network.summary
     previous = past.previous
     return {
@@ -288,8 +380,8 @@ def _snapshot_data(
             reciprocity=net["reciprocity"],
             transitivity=net["transitivity"],
             density=net["density"],
-            multiplexity=mean_multiplexity(member_scores),
-            repeat_pairs=repeat_pair_rate(member_scores),
+            multiplexity=mean_multiplexity_of(ties.scores, ties.members),
+            repeat_pairs=repeat_pair_rate_of(ties.scores, ties.members),
             continuity=continuity(current_contributors, previous_contributors),
             config=config,
         ),

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from datetime import UTC, datetime
 
+import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from metrics.compute.pairs import CLASS_NAMES
 from metrics.models import (
+    CHANNEL_COLUMNS,
     NETWORK_EDGE_COLUMNS,
     TIE_COLUMNS,
     MemberMetrics,
@@ -20,16 +25,16 @@ from metrics.models import (
     NetworkEdge,
     TieStrength,
 )
+from metrics.pipeline.cache import keep_ties
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.retention import snapshots_prune
-from metrics.pipeline.run import RunResult
-from metrics.pipeline.times import iso
+from metrics.pipeline.run import SCORE_REFRESH, RunResult
+from metrics.pipeline.times import from_epoch, iso
 
 # Rows per INSERT of member rows and ties: SQLite limits bound variables (17 columns x 1,000 rows
 # stays under its 32,766); on PostgreSQL fewer, larger statements are faster.
 WRITE_BATCH_SIZE = 1000
-# A stored tie score is rewritten once it is this far from the current one (see write_ties).
-SCORE_REFRESH = 0.01
+__all__ = ["SCORE_REFRESH", "MetricsConflict", "store_result"]
 
 EDGE_COLUMNS = ("snapshot_id", *NETWORK_EDGE_COLUMNS)
 
@@ -57,8 +62,9 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
         write_edges(snapshot, result.edges)
         if plan.current:
             write_ties(plan, result)
-            _advance_state(state, plan, now=now)
+            token = _advance_state(state, plan, now=now)
     if plan.current:
+        keep_ties(plan.community_id, token=token, ties=result.tie_writes.stored_after)
         snapshots_prune(community_id=plan.community_id, now=now)
     return snapshot
 
@@ -90,13 +96,23 @@ def write_member_rows(snapshot: MetricsSnapshot, rows: list[MemberMetrics]) -> N
     MemberMetrics.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
 
 
-def _advance_state(state: MetricsState, plan: Plan, *, now: datetime) -> None:
-    """Move the watermark and the tie table's as-of to this run; clear a handled full request."""
+def _advance_state(state: MetricsState, plan: Plan, *, now: datetime) -> str:
+    """Move the watermark and the tie table's as-of to this run; clear a handled full request.
+    Return the table's new token (``pipeline.cache``)."""
     state.interactions_watermark = plan.upto_pk
     state.ties_as_of = plan.as_of
+    state.ties_ref_at = from_epoch(plan.ref)
+    state.ties_token = uuid.uuid4().hex
     state.finished_at = now
     state.last_error = ""
-    fields = ["interactions_watermark", "ties_as_of", "finished_at", "last_error"]
+    fields = [
+        "interactions_watermark",
+        "ties_as_of",
+        "ties_ref_at",
+        "ties_token",
+        "finished_at",
+        "last_error",
+    ]
     if plan.full:
         state.last_full_at = now
         fields.append("last_full_at")
@@ -104,6 +120,7 @@ def _advance_state(state: MetricsState, plan: Plan, *, now: datetime) -> None:
             state.full_requested_at = None
             fields.append("full_requested_at")
     state.save(update_fields=fields)
+    return state.ties_token
 
 
 def write_edges(snapshot: MetricsSnapshot, edges) -> None:
@@ -141,36 +158,22 @@ def write_edges(snapshot: MetricsSnapshot, edges) -> None:
 
 
 def write_ties(plan: Plan, result: RunResult) -> None:
-    """Bring the tie table up to this run, writing only what changed.
-
-    A row is written when its pair's state changed (new interactions, or a full run found it
-    different), its class changed, or its stored score is ``SCORE_REFRESH`` or more away from
-    this run's. A pair's state is a function of its own log rows (``collect.fold_log``), so the
-    other rows already hold exactly the state a full run computes; only their stored score lags,
-    by less than ``SCORE_REFRESH``. Nothing that must be exact reads it: the snapshot, its
-    network edges and the exports carry this run's exact scores. A full run also deletes the
-    pairs the log no longer has (interactions retracted).
+    """Bring the tie table up to this run, writing only what changed (``run._tie_writes``): the
+    pairs new interactions touched, new pairs, and rows whose stored score drifted
+    ``SCORE_REFRESH`` or more or changed class; a full run also deletes the pairs the log no
+    longer has (interactions retracted) and rewrites any row that differs from the log. Ageing
+    alone rewrites nothing: the sums are scaled to the table's reference time.
     """
-    if plan.full:
-        if connection.vendor == "postgresql":
-            _replace_ties_postgresql(plan, result)
-            return
-        rows = _tie_rows(plan, result, lambda key, tie: True)
-        TieStrength.objects.filter(community_id=plan.community_id).delete()
-        for batch in _batches(rows, WRITE_BATCH_SIZE):
-            TieStrength.objects.bulk_create(
-                [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch]
-            )
+    writes = result.tie_writes
+    cid = plan.community_id
+    if len(writes.delete_a):
+        _delete_ties(cid, writes.delete_a.tolist(), writes.delete_b.tolist())
+    if not len(writes.upsert):
         return
-    touched, stored = result.touched, result.stored_classes
-
-    def changed(key, tie) -> bool:
-        if key in touched or key not in stored:
-            return True
-        stored_class, stored_score = stored[key]
-        return stored_class != tie.tie_class or abs(stored_score - tie.score) >= SCORE_REFRESH
-
-    for batch in _batches(_tie_rows(plan, result, changed), WRITE_BATCH_SIZE):
+    if connection.vendor == "postgresql":
+        _upsert_ties_postgresql(cid, result.table, result.scores, writes.upsert)
+        return
+    for batch in _batches(_tie_rows(cid, result.table, result.scores, writes.upsert), 500):
         TieStrength.objects.bulk_create(
             [TieStrength(**dict(zip(TIE_COLUMNS, row, strict=True))) for row in batch],
             update_conflicts=True,
@@ -179,31 +182,42 @@ def write_ties(plan: Plan, result: RunResult) -> None:
         )
 
 
-def _tie_rows(plan: Plan, result: RunResult, keep):
-    """Yield tie table rows (TIE_COLUMNS order) for the pairs *keep* accepts, each pair's state
-    as it is. ``result.scores`` is in sorted key order (see ``run.compute_run``)."""
-    states = result.states
-    for tie in result.scores:
-        key = (tie.a, tie.b)
-        if not keep(key, tie):
-            continue
-        state = states[key]
+def _delete_ties(community_id: int, a: list[int], b: list[int]) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""DELETE FROM {TieStrength._meta.db_table} t
+                    USING (SELECT unnest(%s::bigint[]) AS a, unnest(%s::bigint[]) AS b) gone
+                    WHERE t.community_id = %s AND t.user_a_id = gone.a AND t.user_b_id = gone.b""",
+                [a, b, community_id],
+            )
+        return
+    for batch in _batches(list(zip(a, b, strict=True)), 200):
+        condition = Q()
+        for user_a, user_b in batch:
+            condition |= Q(user_a_id=user_a, user_b_id=user_b)
+        TieStrength.objects.filter(condition, community_id=community_id).delete()
+
+
+def _tie_rows(community_id: int, table, scores, index):
+    """Yield tie table rows (TIE_COLUMNS order) for the positions *index* of *table*."""
+    channels = table.channels[index].tolist()
+    for i, row_channels in zip(index.tolist(), channels, strict=True):
         yield (
-            plan.community_id,
-            tie.a,
-            tie.b,
-            state.i_ab,
-            state.i_ba,
-            datetime.fromtimestamp(state.ref, UTC),
-            datetime.fromtimestamp(state.first, UTC),
-            datetime.fromtimestamp(state.last, UTC),
-            dict(sorted(state.channels.items())),
-            sorted(state.months),
-            tie.score,
-            tie.reciprocity,
-            tie.multiplexity,
-            tie.duration,
-            tie.tie_class,
+            community_id,
+            int(table.a[i]),
+            int(table.b[i]),
+            int(table.units_ab[i]),
+            int(table.units_ba[i]),
+            datetime.fromtimestamp(float(table.first[i]), UTC),
+            datetime.fromtimestamp(float(table.last[i]), UTC),
+            *(None if c != c else c for c in row_channels),
+            int(table.months[i]),
+            float(scores.score[i]),
+            float(scores.reciprocity[i]),
+            float(scores.multiplexity[i]),
+            float(scores.duration[i]),
+            CLASS_NAMES[scores.tie_class[i]],
         )
 
 
@@ -218,72 +232,87 @@ def _batches(rows, size: int):
         yield batch
 
 
-def _copy_lines(plan: Plan, result: RunResult):
-    """Yield COPY text lines of every pair (times as epoch seconds): the full run's tie table.
+# The staging table's columns: TIE_COLUMNS without the community, times as epoch seconds,
+# channels never used as NaN, the class as its code: all 8 bytes wide, for a binary COPY.
+_STAGED = (
+    ("user_a_id", "bigint"),
+    ("user_b_id", "bigint"),
+    ("units_ab", "bigint"),
+    ("units_ba", "bigint"),
+    ("first_at", "float8"),
+    ("last_at", "float8"),
+    *((name, "float8") for name in CHANNEL_COLUMNS),
+    ("month_bits", "bigint"),
+    ("score", "float8"),
+    ("reciprocity", "float8"),
+    ("multiplexity", "float8"),
+    ("duration", "float8"),
+    ("tie_class", "bigint"),
+)
 
-    Written by hand for speed (300,000 pairs on a large community): numbers with repr (exact),
-    JSON of numbers and plain channel names, which need no escaping in COPY's text format.
-    """
-    states, cid = result.states, plan.community_id
-    for tie in result.scores:
-        state = states[(tie.a, tie.b)]
-        channels = ",".join(f'"{k}":{v!r}' for k, v in sorted(state.channels.items()))
-        months = ",".join(map(str, sorted(state.months)))
-        yield (
-            f"{cid}\t{tie.a}\t{tie.b}\t{state.i_ab!r}\t{state.i_ba!r}\t"
-            f"{state.ref!r}\t{state.first!r}\t{state.last!r}\t{{{channels}}}\t[{months}]\t"
-            f"{tie.score!r}\t{tie.reciprocity!r}\t{tie.multiplexity!r}\t{tie.duration!r}\t"
-            f"{tie.tie_class}\n"
-        )
+
+def _binary_copy_payload(columns: list) -> bytes:
+    """Return PostgreSQL's binary COPY format of equally long 8-byte columns (int64 or
+    float64): one fixed row layout, written by numpy without a Python object per value."""
+    n = len(columns[0])
+    fields = [("count", ">i2")]
+    for i, column in enumerate(columns):
+        fields += [
+            (f"length{i}", ">i4"),
+            (f"value{i}", ">i8" if column.dtype.kind == "i" else ">f8"),
+        ]
+    records = np.empty(n, dtype=np.dtype(fields))
+    records["count"] = len(columns)
+    for i, column in enumerate(columns):
+        records[f"length{i}"] = 8
+        records[f"value{i}"] = column
+    header = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    return header + records.tobytes() + (-1).to_bytes(2, "big", signed=True)
 
 
-def _replace_ties_postgresql(plan: Plan, result: RunResult) -> None:
-    """Make the community's tie table equal to this run's pairs, touching only rows that differ.
-
-    The rows go by COPY into a temporary table (no indexes, no foreign keys); one statement
-    deletes the pairs that are gone, one upsert inserts new pairs and updates the changed ones.
-    Updated rows keep their keys, so PostgreSQL checks no foreign key for them: rewriting every
-    row would check three per row, the bulk of the cost of a full run on a large community.
-    """
-    table = TieStrength._meta.db_table
-    names = [TieStrength._meta.get_field(name).column for name in TIE_COLUMNS]
-    columns = ", ".join(names)
-    times = {"ref_at", "first_at", "last_at"}
-    staged = ", ".join(
-        f"{n} double precision" if n in times
-        else f"{n} jsonb" if n in ("channels", "months")
-        else f"{n} text" if n == "tie_class"
-        else f"{n} bigint" if n.endswith("_id")
-        else f"{n} double precision"
+def _upsert_ties_postgresql(community_id: int, table, scores, index) -> None:
+    """Upsert the rows *index* of *table*: a binary COPY into a temporary table, then one
+    ``INSERT … ON CONFLICT DO UPDATE``. Updated rows keep their keys, so PostgreSQL checks no
+    foreign key for them."""
+    columns = [
+        table.a[index],
+        table.b[index],
+        table.units_ab[index],
+        table.units_ba[index],
+        table.first[index],
+        table.last[index],
+        *(table.channels[index, c] for c in range(table.channels.shape[1])),
+        table.months[index],
+        scores.score[index],
+        scores.reciprocity[index],
+        scores.multiplexity[index],
+        scores.duration[index],
+        scores.tie_class[index].astype(np.int64),
+    ]
+    staged = ", ".join(f"{name} {kind}" for name, kind in _STAGED)
+    names = [name for name, _ in _STAGED]
+    selected = ", ".join(
+        f"to_timestamp({n})" if n in ("first_at", "last_at")
+        else f"NULLIF({n}, 'NaN'::float8)" if n in CHANNEL_COLUMNS
+        else f"(ARRAY['latent', 'weak', 'strong'])[{n} + 1]" if n == "tie_class"
+        else n
         for n in names
     )  # fmt: skip
-    selected = ", ".join(f"to_timestamp({n})" if n in times else n for n in names)
+    table_name = TieStrength._meta.db_table
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names[2:])
     with connection.cursor() as cursor:
         # Dropped here and after use, not only at commit: the caller's transaction may be an
         # outer one that sees several runs (a command, a test).
         cursor.execute("DROP TABLE IF EXISTS metrics_ties_new")
         cursor.execute(f"CREATE TEMPORARY TABLE metrics_ties_new ({staged}) ON COMMIT DROP")
-        for batch in _batches(_copy_lines(plan, result), 50_000):
-            cursor.copy_expert(
-                f"COPY metrics_ties_new ({columns}) FROM STDIN", io.StringIO("".join(batch))
-            )
-        cursor.execute("ANALYZE metrics_ties_new")
-        cursor.execute(
-            f"""DELETE FROM {table} t WHERE t.community_id = %s AND NOT EXISTS (
-                    SELECT 1 FROM metrics_ties_new n
-                    WHERE n.user_a_id = t.user_a_id AND n.user_b_id = t.user_b_id)""",
-            [plan.community_id],
+        cursor.cursor.copy_expert(
+            "COPY metrics_ties_new FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(_binary_copy_payload(columns)),
         )
-        updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names[3:])
         cursor.execute(
-            f"""INSERT INTO {table} AS t ({columns}) SELECT {selected} FROM metrics_ties_new
-                ON CONFLICT (community_id, user_a_id, user_b_id) DO UPDATE SET {updates}
-                WHERE t.tie_class <> EXCLUDED.tie_class
-                   OR abs(t.score - EXCLUDED.score) >= %s
-                   OR t.intensity_ab <> EXCLUDED.intensity_ab
-                   OR t.intensity_ba <> EXCLUDED.intensity_ba OR t.ref_at <> EXCLUDED.ref_at
-                   OR t.first_at <> EXCLUDED.first_at OR t.last_at <> EXCLUDED.last_at
-                   OR t.channels <> EXCLUDED.channels OR t.months <> EXCLUDED.months""",
-            [SCORE_REFRESH],
+            f"""INSERT INTO {table_name} AS t (community_id, {", ".join(names)})
+                SELECT %s, {selected} FROM metrics_ties_new
+                ON CONFLICT (community_id, user_a_id, user_b_id) DO UPDATE SET {updates}""",
+            [community_id],
         )
         cursor.execute("DROP TABLE metrics_ties_new")

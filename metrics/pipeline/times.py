@@ -38,3 +38,7 @@ def window_start(as_of: datetime, days: int) -> datetime:
 
 def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 
 from metrics import selectors, services
+from metrics.compute.pairs import merge, reference_time
 from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, NetworkEdge, TieStrength
 from metrics.pipeline import retention, store
 from tests.metrics.pipeline_fixtures import T, build_karate, build_smallville, frozen
@@ -140,7 +141,10 @@ def test_pipeline_ties_match_hand_formula(village):
     assert set(ties) == set(expected)
     for pair, score in expected.items():
         assert ties[pair].score == pytest.approx(score, rel=1e-9), pair
-        assert ties[pair].ref_at == ties[pair].last_at < T  # intensities as of the last contact
+        assert ties[pair].last_at < T
+    # The sums are scaled to one reference time for the whole table: the start of its era.
+    ref = MetricsState.objects.get(community=village.community).ties_ref_at
+    assert ref <= T and (T - ref).total_seconds() < 4 * HALF_LIFE
     assert ties[("ana", "eve")].tie_class == "latent"  # one vote: cheap
     assert ties[("ana", "ben")].tie_class == "weak"
     assert ties[("ben", "cai")].tie_class == "weak"
@@ -213,19 +217,20 @@ def test_pipeline_incremental_run_equals_full_run(village):
     assert state.interactions_watermark > watermark
 
     def intensities_at(moment):
+        ref = MetricsState.objects.get(community=village.community).ties_ref_at
         return {
             (t.user_a_id, t.user_b_id): (
-                decayed(t.intensity_ab, (moment - t.ref_at).total_seconds()),
-                decayed(t.intensity_ba, (moment - t.ref_at).total_seconds()),
+                decayed(math.ldexp(t.units_ab, -40), (moment - ref).total_seconds()),
+                decayed(math.ldexp(t.units_ba, -40), (moment - ref).total_seconds()),
             )
             for t in TieStrength.objects.all()
         }
 
     folded = intensities_at(later)
-    # States are referred to each pair's last contact: ana answered Q2, ben did not.
-    refs = dict(TieStrength.objects.values_list("user_a", "ref_at").filter(user_b=village.cai))
-    assert refs[village.ana.pk] == T + timedelta(hours=1)
-    assert refs[village.ben.pk] < T
+    # Ana answered Q2, ben did not: only the pairs the new rows touched changed their state.
+    lasts = dict(TieStrength.objects.values_list("user_a", "last_at").filter(user_b=village.cai))
+    assert lasts[village.ana.pk] == T + timedelta(hours=1)
+    assert lasts[village.ben.pk] < T
     folded_data = incremental.data
 
     full = compute(village.community, later, full=True)
@@ -442,38 +447,31 @@ def test_collect_sql_aggregation_equals_the_row_by_row_fold(village):
     )
     config = metrics_config()
     upto = collect.log_high_water(village.community.pk)
-    kwargs = {"as_of": T.timestamp(), "until": None, "config": config}
+    ref = reference_time(T.timestamp(), config)
 
-    def fold(*, after_pk=0, upto_pk=upto, states=None):
-        states = {} if states is None else states
-        touched = collect.fold_log(
-            states, village.community.pk, after_pk=after_pk, upto_pk=upto_pk, **kwargs
+    def aggregate(*, after_pk=0, upto_pk=upto):
+        return collect.log_pair_table(
+            village.community.pk,
+            after_pk=after_pk,
+            upto_pk=upto_pk,
+            until=None,
+            ref=ref,
+            config=config,
         )
-        return states, touched
 
     assert collect.sql_aggregation_available()
-    by_sql, _ = fold()
+    by_sql = aggregate()
     with mock.patch.object(collect, "sql_aggregation_available", return_value=False):
-        by_row, _ = fold()
-        # Incremental: the pairs with rows after the watermark, recomputed from all their rows.
-        earlier, _ = fold(upto_pk=upto - 3)
-        folded, touched = fold(after_pk=upto - 3, states=earlier)
-    assert folded == by_row
+        by_row = aggregate()
+        # Incremental: only the rows after the watermark, their sums added to their pairs'.
+        folded, touched = merge(aggregate(upto_pk=upto - 3), aggregate(after_pk=upto - 3))
+    assert folded.equals(by_row)
     assert 0 < len(touched) < len(by_row)
-    earlier, _ = fold(upto_pk=upto - 3)
-    folded, touched_sql = fold(after_pk=upto - 3, states=earlier)
-    assert folded == by_sql
-    assert touched_sql == touched
-
-    assert set(by_sql) == set(by_row)
-    for key, row_state in by_row.items():
-        sql_state = by_sql[key]
-        assert (sql_state.i_ab, sql_state.i_ba) == pytest.approx(
-            (row_state.i_ab, row_state.i_ba), rel=1e-9
-        )
-        assert (sql_state.first, sql_state.last) == (row_state.first, row_state.last)
-        assert sql_state.channels.keys() == row_state.channels.keys()
-        assert sql_state.months == row_state.months
+    folded_sql, touched_sql = merge(aggregate(upto_pk=upto - 3), aggregate(after_pk=upto - 3))
+    assert folded_sql.equals(by_sql)
+    assert touched_sql.tolist() == touched.tolist()
+    # The database's exp and the C library's give the same units, row for row.
+    assert by_sql.equals(by_row)
 
 
 @pytest.mark.postgres

@@ -1,0 +1,44 @@
+"""The tie tables a worker process wrote last, kept between runs so an incremental run reads only
+the new interactions instead of the whole table.
+
+An entry is used only while its token is the one in ``MetricsState.ties_token``, which every run
+that writes the table changes in the same transaction: a table written by another worker, or a
+run rolled back, makes the entry useless, never wrong. A pair's state is an exact function of
+its log rows, so a table from here and one read from the database hold the same bits.
+"""
+
+from collections import OrderedDict
+
+from metrics.collect import StoredTies
+
+# At most this many pairs over all entries (about 130 bytes each: 2.6 GB would be 20 million).
+# A 10,000-member community of 1,000,000 interactions has about 300,000 pairs; a 200-member one
+# a few thousand, so one worker keeps the tables of every community of a large installation.
+MAX_PAIRS = 3_000_000
+
+_entries: "OrderedDict[int, tuple[str, StoredTies]]" = OrderedDict()
+
+
+def cached_ties(community_id: int, *, token: str, ref: float) -> StoredTies | None:
+    """Return the kept table of the community if it is still the stored one, else None."""
+    entry = _entries.get(community_id)
+    if entry is None or not token or entry[0] != token or entry[1].table.ref != ref:
+        return None
+    _entries.move_to_end(community_id)
+    return entry[1]
+
+
+def keep_ties(community_id: int, *, token: str, ties: StoredTies) -> None:
+    """Keep *ties* as the community's table under *token*; forget the least recently used
+    tables beyond ``MAX_PAIRS``."""
+    _entries[community_id] = (token, ties)
+    _entries.move_to_end(community_id)
+    total = sum(len(t.table) for _, t in _entries.values())
+    while total > MAX_PAIRS and len(_entries) > 1:
+        _, (_, dropped) = _entries.popitem(last=False)
+        total -= len(dropped.table)
+
+
+def forget_ties() -> None:
+    """Drop every kept table (tests; a process that wants its memory back)."""
+    _entries.clear()
