@@ -1,9 +1,10 @@
-"""Two ways to match and rank entries behind one interface: PostgreSQL full-text search, and a
-simple matcher for SQLite (every word must appear; title hits first, then the most recent)."""
+"""Two ways to match and rank entries behind one interface: PostgreSQL full-text search over the
+narrow match table, and a simple matcher for SQLite (every word must appear; title hits first,
+then the most recent)."""
 
 import re
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
@@ -12,19 +13,25 @@ from django.utils.safestring import SafeString, mark_safe
 
 from search.indexing import search_config, uses_vectors
 from search.models import SearchEntry
-from search.text import MARK_START, MARK_STOP, ParsedQuery, escape_marked, window_snippet
+from search.text import ParsedQuery, escape_marked, stem_snippet, window_snippet
 
 Kind = SearchEntry.Kind
 
-# Headlines are made from HEADLINE_CHARS characters of an entry's text only, starting a little
-# before the first place a searched word's stem appears (see PostgresBackend._headline).
-HEADLINE_CHARS = 5_000
-HEADLINE_LEAD = 1_000
+# A hit's snippet is made in Python from a piece of its text, SNIPPET_SOURCE_CHARS long, that
+# starts SNIPPET_SOURCE_LEAD characters before the first place a searched word's stem appears
+# (see PostgresBackend._snippet_source): the page reads that piece only, whatever the length of
+# the text, and PostgreSQL parses no text at all (ts_headline parsed every word of every hit).
+SNIPPET_SOURCE_CHARS = 1_000
+SNIPPET_SOURCE_LEAD = 200
 _LEXEME_RE = re.compile(r"(!?)'((?:[^']|'')+)'")
+# A query whose every word is plain (letters and digits, maybe a leading "-") has no phrase in
+# it; quotes, hyphens and other punctuation may make one ("sub-optimal" is a phrase).
+_PLAIN_WORD_RE = re.compile(r"-?\w+")
 
 
 class PostgresBackend:
-    """websearch_to_tsquery against the stored, GIN-indexed vectors; ts_rank; ts_headline."""
+    """websearch_to_tsquery against the narrow match table's GIN-indexed vectors; ts_rank;
+    snippets marked around the query's stems."""
 
     name = "postgresql"
 
@@ -36,54 +43,49 @@ class PostgresBackend:
         return qs.filter(search_vector=self._query(parsed))
 
     def rank(self, qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
-        """Order matching entries best first, with a headline for each."""
+        """Order matching entries best first, with a snippet source for each."""
         query = self._query(parsed)
-        # The text itself stays in the database: only the headline of the page's rows is read
-        # (PostgreSQL computes it after the sort and the LIMIT).
+        # The text itself stays in the database: only a piece of it around the first hit is
+        # read, for the rows actually fetched.
         return (
-            qs.annotate(rank=SearchRank(F("search_vector"), query), headline=self._headline(parsed))
+            qs.annotate(
+                rank=SearchRank(F("search_vector"), query),
+                snippet_source=self._snippet_source(parsed),
+            )
             .defer("text", "search_vector")
             .order_by("-rank", "-updated_at", "-pk")
         )
 
-    def _headline(self, parsed: ParsedQuery) -> SearchHeadline:
-        """ts_headline over a bounded piece of the text: it parses all the text it is given, so a
-        long post would cost in proportion to its length. The piece starts HEADLINE_LEAD
-        characters before the first occurrence of a searched stem (a stem is usually the start of
-        the word: 'dress' in "dressings"), or at the start when none is found that way."""
-        stems = [
+    def _stems(self, parsed: ParsedQuery) -> list[str]:
+        """The lexemes the query looks for (not those it excludes), as PostgreSQL stems them."""
+        return [
             stem.replace("''", "'").lower()
             for negated, stem in _LEXEME_RE.findall(self._tsquery(parsed))
             if not negated
         ]
-        if stems:
-            text = "search_searchentry.text"
-            first = ", ".join([f"NULLIF(strpos(lower({text}), %s), 0)"] * len(stems))
-            piece = RawSQL(
-                f"substr({text}, GREATEST(1, COALESCE(LEAST({first}), 1) - %s), %s)",  # noqa: S611
-                (*stems, HEADLINE_LEAD, HEADLINE_CHARS),
-                output_field=TextField(),
-            )
-        else:
-            piece = Left("text", HEADLINE_CHARS)
-        return SearchHeadline(
-            piece,
-            self._query(parsed),
-            config=search_config(),
-            start_sel=MARK_START,
-            stop_sel=MARK_STOP,
-            max_words=40,
-            min_words=15,
-            max_fragments=2,
-            fragment_delimiter=" … ",
+
+    def _snippet_source(self, parsed: ParsedQuery) -> RawSQL | Left:
+        """SNIPPET_SOURCE_CHARS of the text, starting SNIPPET_SOURCE_LEAD characters before the
+        first occurrence of a searched stem (a stem is usually the start of the word: 'dress' in
+        "dressings"), or at the start when none is found that way."""
+        stems = self._stems(parsed)
+        if not stems:
+            return Left("text", SNIPPET_SOURCE_CHARS)
+        text = "search_searchentry.text"
+        first = ", ".join([f"NULLIF(strpos(lower({text}), %s), 0)"] * len(stems))
+        return RawSQL(
+            f"substr({text}, GREATEST(1, COALESCE(LEAST({first}), 1) - %s), %s)",  # noqa: S611
+            (*stems, SNIPPET_SOURCE_LEAD, SNIPPET_SOURCE_CHARS),
+            output_field=TextField(),
         )
 
     def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
-        # Everything PostgreSQL returns is escaped; only our own markers become <mark>.
-        return mark_safe(escape_marked(getattr(entry, "headline", "") or ""))  # noqa: S308
+        source = getattr(entry, "snippet_source", None) or ""
+        # Everything is escaped; only our own markers become <mark>.
+        return mark_safe(escape_marked(stem_snippet(source, self._stems(parsed))))  # noqa: S308
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
-        """The query as PostgreSQL reads it (asked once per search)."""
+        """The query as PostgreSQL reads it (read with the matches, or asked once)."""
         if not hasattr(self, "_tsquery_text"):
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -97,18 +99,24 @@ class PostgresBackend:
         """Did the configuration drop every word (only stop words)?"""
         return not self._tsquery(parsed)
 
-    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[tuple]:
-        """(id, rank) of the most recent *limit* matching entries, most recent first.
+    def recent_matches(
+        self, *, matches: QuerySet, entries: QuerySet, parsed: ParsedQuery, limit: int
+    ) -> list[tuple]:
+        """(id, rank) of the most recent *limit* entries among *matches* (match rows) that match
+        the query, most recent first: read from the narrow match table only.
 
         The rank is computed in the same pass, for those *limit* rows only (in an outer query,
-        after the LIMIT), so the page does not read the matching rows a second time to rank them.
+        after the LIMIT), and the query as PostgreSQL parsed it comes with them, so a search
+        that finds something asks nothing more before fetching its page.
         """
-        matching = self.filter(qs, parsed).order_by()
-        columns = matching.values_list("pk", "updated_at", "search_vector")
-        if "<->" not in self._tsquery(parsed):
+        found = matches.filter(vector=self._query(parsed)).order_by()
+        columns = found.values_list("entry_id", "updated_at", "vector")
+        if all(_PLAIN_WORD_RE.fullmatch(word) for word in parsed.text.split()):
             # The planner picks: the GIN index for rare words, or the recency index read until
-            # *limit* matches for common ones (a few thousand rows at most).
-            sql, params = columns.order_by("-updated_at", "-pk")[:limit].query.sql_with_params()
+            # *limit* matches for common ones (a few thousand narrow rows at most).
+            sql, params = columns.order_by("-updated_at", "-entry_id")[
+                :limit
+            ].query.sql_with_params()
         else:
             # Phrases ("foam dressing", sub-optimal) match far fewer entries than PostgreSQL
             # estimates, so it would read the recency index through the whole table: collect
@@ -121,23 +129,26 @@ class PostgresBackend:
             params = (*inner_params, limit)
         with connection.cursor() as cursor:
             cursor.execute(
-                # The tsquery as PostgreSQL already parsed it (asked once per search).
-                f"SELECT r.pk, ts_rank(r.search_vector, %s::tsquery) "  # noqa: S608
-                f"FROM ({sql}) AS r(pk, updated_at, search_vector) "
+                f"SELECT r.pk, ts_rank(r.vector, q.q), q.q::text "  # noqa: S608
+                f"FROM ({sql}) AS r(pk, updated_at, vector), "
+                "websearch_to_tsquery(%s::regconfig, %s) AS q(q) "
                 "ORDER BY r.updated_at DESC, r.pk DESC",
-                [self._tsquery(parsed), *params],
+                [*params, search_config(), parsed.text],
             )
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if rows:
+            self._tsquery_text = rows[0][2]
+        return [(pk, rank) for pk, rank, _ in rows]
 
     def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:
         """*qs* restricted to *ids*, passed as one array (not one parameter per id)."""
         return qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
 
     def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
-        """The entries of one page (*ids*), with their headlines, in any order."""
+        """The entries of one page (*ids*), with their snippet sources, in any order."""
         return (
             qs.filter(pk__in=ids)
-            .annotate(headline=self._headline(parsed))
+            .annotate(snippet_source=self._snippet_source(parsed))
             .defer("text", "search_vector")
             .order_by()
         )
@@ -183,9 +194,14 @@ class SimpleBackend:
             )
         return title_hits
 
-    def recent_matches(self, qs: QuerySet, parsed: ParsedQuery, limit: int) -> list[tuple]:
-        """(id, rank) of the most recent *limit* matching entries, most recent first."""
-        matching = self.filter(qs, parsed).annotate(rank=self._title_hits(parsed))
+    def recent_matches(
+        self, *, matches: QuerySet, entries: QuerySet, parsed: ParsedQuery, limit: int
+    ) -> list[tuple]:
+        """(id, rank) of the most recent *limit* matching *entries*, most recent first (the
+        words are looked for in the text, which only the entries hold)."""
+        if not parsed.terms:
+            return []
+        matching = self.filter(entries, parsed).annotate(rank=self._title_hits(parsed))
         return list(matching.order_by("-updated_at", "-pk").values_list("pk", "rank")[:limit])
 
     def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:

@@ -26,7 +26,7 @@ from communities import permissions as community_permissions
 from communities.models import Community, Membership, Profile
 from knowledge.models import Item, TaggedItem
 from practice.models import Post, TaggedThread, Thread
-from search.models import TEXT_MAX_CHARS, SearchEntry
+from search.models import TEXT_MAX_CHARS, SearchEntry, SearchMatch
 from search.text import clean_text, html_to_text, index_text, tag_field
 
 Kind = SearchEntry.Kind
@@ -71,8 +71,44 @@ def vector_expression():
     )
 
 
+# The narrow match table's columns, and the entry columns they copy (in that order).
+_MATCH_COLUMNS = {
+    "entry_id": "pk",
+    "community_id": "community_id",
+    "kind": "kind",
+    "item_kind": "item_kind",
+    "is_solved": "is_solved",
+    "tag_names": "tag_names",
+    "updated_at": "updated_at",
+    "vector": "search_vector",
+}
+
+
+def _sync_matches(entries) -> None:
+    """Copy *entries* (a queryset of SearchEntry) into the narrow match table: one INSERT …
+    SELECT … ON CONFLICT, the same statement on PostgreSQL and SQLite (the SELECT always has a
+    WHERE, which SQLite needs to read ON CONFLICT as the upsert's)."""
+    select, params = (
+        entries.order_by().values_list(*_MATCH_COLUMNS.values()).query.sql_with_params()
+    )
+    columns = ", ".join(_MATCH_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _MATCH_COLUMNS if c != "entry_id")
+    table = SearchMatch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) {select} "  # noqa: S608 (the ORM's own SQL)
+            f"ON CONFLICT (entry_id) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def _delete(entries) -> None:
+    """Delete *entries* (a queryset) and their match rows (reading their ids only)."""
+    entries.only("pk").delete()
+
+
 def _write(entries: list[SearchEntry]) -> None:
-    """Insert or update *entries* and, on PostgreSQL, recompute their vectors."""
+    """Insert or update *entries* and their match rows and, on PostgreSQL, their vectors."""
     if not entries:
         return
     with transaction.atomic():
@@ -82,14 +118,15 @@ def _write(entries: list[SearchEntry]) -> None:
             unique_fields=["kind", "object_id"],
             update_fields=_UPSERT_FIELDS,
         )
+        ids_by_kind: dict[str, list[int]] = {}
+        for entry in entries:
+            ids_by_kind.setdefault(entry.kind, []).append(entry.object_id)
+        which = Q()
+        for kind, ids in ids_by_kind.items():
+            which |= Q(kind=kind, object_id__in=ids)
         if uses_vectors():
-            ids_by_kind: dict[str, list[int]] = {}
-            for entry in entries:
-                ids_by_kind.setdefault(entry.kind, []).append(entry.object_id)
-            which = Q()
-            for kind, ids in ids_by_kind.items():
-                which |= Q(kind=kind, object_id__in=ids)
             SearchEntry.objects.filter(which).update(search_vector=vector_expression())
+        _sync_matches(SearchEntry.objects.filter(which))
 
 
 def _title(value: str) -> str:
@@ -177,15 +214,19 @@ def thread_changed(thread_id: int) -> None:
     thread = Thread.objects.select_related("opening_post").filter(pk=thread_id).first()
     with transaction.atomic():
         if thread is None or thread.is_hidden:
-            SearchEntry.objects.filter(
-                Q(thread_id=thread_id) | Q(kind=Kind.THREAD, object_id=thread_id)
-            ).delete()
+            _delete(
+                SearchEntry.objects.filter(
+                    Q(thread_id=thread_id) | Q(kind=Kind.THREAD, object_id=thread_id)
+                )
+            )
             return
         posts = list(_visible_posts([thread.pk]))
         _write(_thread_entries([thread], posts, _thread_tags([thread.pk])))
-        SearchEntry.objects.filter(thread_id=thread.pk, kind=Kind.POST).exclude(
-            object_id__in=[p.pk for p in posts]
-        ).delete()
+        _delete(
+            SearchEntry.objects.filter(thread_id=thread.pk, kind=Kind.POST).exclude(
+                object_id__in=[p.pk for p in posts]
+            )
+        )
 
 
 def post_changed(post_id: int) -> None:
@@ -215,13 +256,16 @@ def post_changed(post_id: int) -> None:
         thread_changed(post.thread_id)
         return
     if post is None or post.is_hidden or post.thread.is_hidden:
-        SearchEntry.objects.filter(kind=Kind.POST, object_id=post_id).delete()
+        _delete(SearchEntry.objects.filter(kind=Kind.POST, object_id=post_id))
         return
     thread = post.thread
     with transaction.atomic():
         _write(_thread_entries([thread], [post], _thread_tags([thread.pk]))[1:])
         # A new post is the thread's latest activity: results sort recent threads first.
         SearchEntry.objects.filter(kind=Kind.THREAD, object_id=thread.pk).update(
+            updated_at=thread.last_activity_at
+        )
+        SearchMatch.objects.filter(entry__kind=Kind.THREAD, entry__object_id=thread.pk).update(
             updated_at=thread.last_activity_at
         )
 
@@ -262,7 +306,7 @@ def item_changed(item_id: int) -> None:
     item = _published_items().filter(pk=item_id).first()
     with transaction.atomic():
         if item is None:
-            SearchEntry.objects.filter(kind=Kind.ITEM, object_id=item_id).delete()
+            _delete(SearchEntry.objects.filter(kind=Kind.ITEM, object_id=item_id))
             return
         _write(_item_entries([item], _item_tags([item.pk])))
 
@@ -320,9 +364,11 @@ def member_changed(user_id: int) -> None:
     """Re-index a member in every community they are an active member of (and drop the rest)."""
     memberships = list(_active_memberships().filter(user_id=user_id))
     with transaction.atomic():
-        SearchEntry.objects.filter(kind=Kind.MEMBER, user_id=user_id).exclude(
-            object_id__in=[m.pk for m in memberships]
-        ).delete()
+        _delete(
+            SearchEntry.objects.filter(kind=Kind.MEMBER, user_id=user_id).exclude(
+                object_id__in=[m.pk for m in memberships]
+            )
+        )
         _write(_member_entries(memberships, _expertise([user_id]) if memberships else {}))
 
 
@@ -339,7 +385,9 @@ def rebuild_community(community: Community, *, log: Callable[[str], None] | None
     log = log or (lambda message: None)
     written = 0
     with transaction.atomic():
-        SearchEntry.objects.filter(community=community).delete()
+        # The match rows first, in one statement; then the entries have none left to cascade to.
+        SearchMatch.objects.filter(community=community).delete()
+        _delete(SearchEntry.objects.filter(community=community))
         thread_ids = list(
             Thread.objects.filter(community=community, is_hidden=False)
             .order_by("pk")

@@ -75,3 +75,37 @@ class SearchEntry(models.Model):
     @property
     def tags(self) -> list[str]:
         return [t for t in self.tag_names.split("|") if t]
+
+
+class SearchMatch(models.Model):
+    """The narrow part of a search entry: what a search reads to match, filter and rank it.
+
+    One row per ``SearchEntry`` (same id), written with it by ``search.indexing``. It holds the
+    community (whose readers may find it: ``search.permissions``), the filter columns, the
+    recency the ranking falls back on and, on PostgreSQL, the weighted vector with its own GIN
+    index (migration 0004). A search scans these rows only, about a third of the entry table's
+    size (no text, title or dates it does not sort on), ranks them in SQL, and then reads the
+    page's entries alone.
+    """
+
+    entry = models.OneToOneField(
+        SearchEntry, primary_key=True, on_delete=models.CASCADE, related_name="match"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=SearchEntry.Kind.choices)
+    item_kind = models.CharField(max_length=16, blank=True)
+    is_solved = models.BooleanField(null=True, blank=True)
+    tag_names = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+    # PostgreSQL only (NULL on SQLite), a copy of the entry's vector.
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "search matches"
+        indexes = [
+            models.Index(fields=["-updated_at", "-entry"], name="search_match_recent"),
+            models.Index(fields=["community", "kind"], name="search_match_community_kind"),
+        ]
+
+    def __str__(self):
+        return f"match {self.entry_id}"

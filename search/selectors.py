@@ -123,24 +123,20 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
         return outcome
     if not parsed.has_words and not filters.any:
         return outcome
-    entries = permissions.searchable_entries(user).select_related("community", "user")
-    if filters.community is not None:
-        entries = entries.filter(community=filters.community)
-    if filters.kind:
-        entries = entries.filter(kind=filters.kind)
-    if filters.item_kind:
-        entries = entries.filter(kind=Kind.ITEM, item_kind=filters.item_kind)
-    if filters.tag:
-        entries = entries.filter(tag_names__icontains=f"|{filters.tag.replace('|', '/')}|")
-    if filters.solved is not None:
-        entries = entries.filter(is_solved=filters.solved)
+    entries = _filtered(
+        permissions.searchable_entries(user).select_related("community", "user"), filters
+    )
     if parsed.has_words:
         backend = outcome.backend
-        if backend.nothing_to_match(parsed):
+        # One query finds the most recent matches in the narrow match table and ranks them;
+        # the page then fetches its own 25 entries.
+        matches = _filtered(permissions.searchable_matches(user), filters)
+        rows = backend.recent_matches(
+            matches=matches, entries=entries, parsed=parsed, limit=MAX_RANKED + 1
+        )
+        if not rows and backend.nothing_to_match(parsed):
             outcome.message = too_common_message(parsed)
             return outcome
-        # One query finds the most recent matches and ranks them; the page fetches its 25 rows.
-        rows = backend.recent_matches(entries, parsed, MAX_RANKED + 1)
         outcome.capped = len(rows) > MAX_RANKED
         rows = rows[:MAX_RANKED]
         outcome.total = len(rows)
@@ -159,6 +155,21 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
         entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
     outcome.entries = entries
     return outcome
+
+
+def _filtered(qs: QuerySet, filters: SearchFilters) -> QuerySet:
+    """*qs* (entries or match rows: both have these columns) narrowed by *filters*."""
+    if filters.community is not None:
+        qs = qs.filter(community=filters.community)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.item_kind:
+        qs = qs.filter(kind=Kind.ITEM, item_kind=filters.item_kind)
+    if filters.tag:
+        qs = qs.filter(tag_names__icontains=f"|{filters.tag.replace('|', '/')}|")
+    if filters.solved is not None:
+        qs = qs.filter(is_solved=filters.solved)
+    return qs
 
 
 def too_common_message(parsed: ParsedQuery) -> str:

@@ -121,15 +121,9 @@ def escape_marked(value: str) -> str:
     return "".join(out)
 
 
-def window_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
-    """A piece of *text* around the first occurrence of any term, with every term occurrence in
-    it between the highlight markers (not yet escaped: pass it to ``escape_marked``)."""
-    text = clean_text(text)
-    if not text:
-        return ""
-    lowered = text.lower()
-    hits = [i for i in (lowered.find(t) for t in terms if t) if i >= 0]
-    first = min(hits) if hits else 0
+def _window(text: str, first: int, width: int) -> tuple[int, int]:
+    """Where a snippet of about *width* characters around position *first* starts and ends,
+    moved to the nearest space when one is close."""
     start = max(0, first - width // 3)
     if start:
         space = text.rfind(" ", 0, start)
@@ -138,10 +132,44 @@ def window_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
     if end < len(text):
         space = text.find(" ", end)
         end = space if 0 <= space - end < 30 else end
+    return start, end
+
+
+def _marked(text: str, start: int, end: int, pattern: re.Pattern | None) -> str:
     piece = text[start:end]
+    if pattern is not None:
+        piece = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", piece)
+    return ("… " if start else "") + piece + (" …" if end < len(text) else "")
+
+
+def window_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
+    """A piece of *text* around the first occurrence of any term, with every term occurrence in
+    it between the highlight markers (not yet escaped: pass it to ``escape_marked``)."""
+    text = clean_text(text)
+    if not text:
+        return ""
+    lowered = text.lower()
+    hits = [i for i in (lowered.find(t) for t in terms if t) if i >= 0]
+    start, end = _window(text, min(hits) if hits else 0, width)
+    pattern = None
     if terms:
         pattern = re.compile(
             "|".join(re.escape(t) for t in sorted(set(terms), key=len)[::-1]), re.I
         )
-        piece = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", piece)
-    return ("… " if start else "") + piece + (" …" if end < len(text) else "")
+    return _marked(text, start, end, pattern)
+
+
+def stem_snippet(text: str, stems: list[str], *, width: int = 220) -> str:
+    """A piece of *text* around the first word that starts with one of *stems* (PostgreSQL's
+    lexemes: 'dress' for "dressings"), with every such word in it between the highlight markers
+    (not yet escaped: pass it to ``escape_marked``)."""
+    text = clean_text(text)
+    if not text:
+        return ""
+    pattern = None
+    if stems:
+        alternatives = "|".join(re.escape(s) for s in sorted(set(stems), key=len, reverse=True))
+        pattern = re.compile(f"(?<!\\w)(?:{alternatives})\\w*", re.I)
+    hit = pattern.search(text) if pattern else None
+    start, end = _window(text, hit.start() if hit else 0, width)
+    return _marked(text, start, end, pattern)
