@@ -457,7 +457,7 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
     table = Interaction._meta.db_table
     until_sql = "AND occurred_at <= %s" if until else ""
     return f"""
-        SELECT a, b,
+        SELECT CAST(a AS {integer}), CAST(b AS {integer}),
                CAST(SUM(CASE WHEN actor_id < target_id THEN q ELSE 0 END) AS {integer}),
                CAST(SUM(CASE WHEN actor_id > target_id THEN q ELSE 0 END) AS {integer}),
                MIN(t), MAX(t),
@@ -612,7 +612,7 @@ def load_tie_table(community_id: int, *, ref: float) -> StoredTies:
         selected = ", ".join(
             f"date_part('epoch', {c})" if c.endswith("_at")
             else f"COALESCE({c}, {never})" if c in CHANNEL_COLUMNS
-            else c
+            else f"{c}::bigint"
             for c in TIE_STATE_COLUMNS
         )  # fmt: skip
         columns = _pg_binary_columns(

@@ -491,7 +491,7 @@ def test_full_run_on_postgresql_writes_only_changed_ties(village):
     after = {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()}
     new_pair = (village.cai.pk, village.dee.pk)
     assert set(after) == set(before) | {new_pair}
-    assert after[new_pair]["ref_at"] == T + timedelta(hours=2)  # the pair's last contact
+    assert after[new_pair]["last_at"] == T + timedelta(hours=2)  # the pair's last contact
     for key, row in before.items():
         assert after[key] == row  # same id, same state, score within 0.01: left alone
     assert snapshot.data["ties"]["pairs"] == 4
