@@ -13,11 +13,16 @@ SOURCE = "id, community_id, kind, item_kind, is_solved, tag_names, updated_at, s
 
 
 def fill(apps, schema_editor):
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:
+        # Check the new rows' foreign keys now rather than at commit: PostgreSQL builds no
+        # index on a table with checks still pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     schema_editor.execute(
         f"INSERT INTO search_searchmatch ({COLUMNS}) "  # noqa: S608 (constant SQL)
         f"SELECT {SOURCE} FROM search_searchentry"
     )
-    if schema_editor.connection.vendor == "postgresql":
+    if postgresql:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {INDEX} ON search_searchmatch USING gin (vector)"
         )
