@@ -1,13 +1,16 @@
 """In-app notifications, each member's email choice per kind, and weekly digest opt-ins.
 
 The tables keep the names they had in ``practice`` (``Meta.db_table``): the models moved here
-without moving their rows. ``thread``, ``post`` and ``event`` point up at practice by a string
-reference only (no Python import); Django's cascade still removes a notice with its content.
+without moving their rows. What a notice is about is a generic ``target`` (a content type and an
+id), so this app names no model of the apps above it; they declare a ``GenericRelation`` to
+``Notification`` on their content, which makes Django's delete remove a notice with its content.
 """
 
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from communities.models import Community
@@ -30,15 +33,21 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    thread = models.ForeignKey(
-        "practice.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    # What the notice is about (a post, a thread, an event; none for a membership decision).
+    # The list shows ``text`` and opens ``url``, so nothing reads the target to render a notice;
+    # it is there so the content's delete removes the notice (the GenericRelation on the
+    # content's model) and a moved thread takes its notices along. No index of its own on
+    # target_type: the (target_type, target_id) index below serves it.
+    target_type = models.ForeignKey(
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
-    post = models.ForeignKey(
-        "practice.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    event = models.ForeignKey(
-        "practice.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField()
@@ -52,6 +61,7 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at", "-created_at"]),
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["emailed_at", "kind"]),
+            models.Index(fields=["target_type", "target_id"], name="notification_target"),
         ]
 
     def __str__(self):

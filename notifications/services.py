@@ -1,10 +1,13 @@
 """In-app notifications, and the email each member chose for each kind."""
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications.email import schedule_immediate_emails
@@ -37,21 +40,22 @@ def notify(
     text: str,
     url: str,
     actor=None,
-    thread=None,
-    post=None,
-    event=None,
+    target: models.Model | None = None,
     at: datetime | None = None,
 ) -> list[Notification]:
     """Create one notification per recipient (never the actor) and queue their emails.
 
     Call inside the transaction that made the change: the notices and their outbox rows commit
-    with it, and the emails are sent only after the commit. *at*: the notices' time (now).
+    with it, and the emails are sent only after the commit. *target*: the most specific thing
+    the notice is about (a post rather than its thread); its model declares a GenericRelation
+    to Notification, so deleting it deletes the notice. *at*: the notices' time (now).
     """
     actor_id = actor.pk if actor is not None else None
     recipients = sorted({rid for rid in recipient_ids if rid and rid != actor_id})
     if not recipients:
         return []
     now = at or timezone.now()
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
     rows = Notification.objects.bulk_create(
         [
             Notification(
@@ -59,9 +63,8 @@ def notify(
                 kind=kind,
                 actor_id=actor_id,
                 community=community,
-                thread=thread,
-                post=post,
-                event=event,
+                target_type=target_type,
+                target_id=target.pk if target is not None else None,
                 text=text[:300],
                 url=url[:500],
                 created_at=now,
@@ -80,3 +83,14 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def notices_move(*, targets: Mapping[type[models.Model], Iterable[int]], to_community) -> int:
+    """Move the notices about *targets* to *to_community*, as their content moved there.
+
+    *targets*: ids by model, each a list or a values("pk") queryset (one UPDATE either way).
+    """
+    about = Q()
+    for model, ids in targets.items():
+        about |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=ids)
+    return Notification.objects.filter(about).update(community=to_community)

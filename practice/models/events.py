@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 from django.utils.timezone import now  # Event has a field named timezone
@@ -33,6 +34,12 @@ class Event(models.Model):
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every change, so calendar clients pick up edits (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # Notices about this event (notifications' generic target): no column, but Django's delete
+    # (services, admin, a community's cascade) removes them with it, as a foreign key's
+    # CASCADE did. Practice names notifications here, never the other way round.
+    notices = GenericRelation(
+        "notifications.Notification", content_type_field="target_type", object_id_field="target_id"
+    )
 
     class Meta:
         ordering = ["starts_at"]

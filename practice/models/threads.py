@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 from taggit.managers import TaggableManager
@@ -61,6 +62,12 @@ class Thread(models.Model):
     created_at = models.DateTimeField(db_index=True)
     last_activity_at = models.DateTimeField()
     tags = TaggableManager(through=TaggedThread, blank=True)
+    # Notices about this thread (notifications' generic target): no column, but Django's delete
+    # (services, admin, a community's cascade) removes them with it, as a foreign key's
+    # CASCADE did. Practice names notifications here, never the other way round.
+    notices = GenericRelation(
+        "notifications.Notification", content_type_field="target_type", object_id_field="target_id"
+    )
 
     class Meta:
         indexes = [
@@ -115,6 +122,12 @@ class Post(models.Model):
     did_not_work_count = models.PositiveIntegerField(default=0)
     # A random key each rendered form carries, so a second submit of it makes no second post.
     submission_key = models.CharField(max_length=40, blank=True)
+    # Notices about this post (notifications' generic target): no column, but Django's delete
+    # (services, admin, a community's cascade) removes them with it, as a foreign key's
+    # CASCADE did. Practice names notifications here, never the other way round.
+    notices = GenericRelation(
+        "notifications.Notification", content_type_field="target_type", object_id_field="target_id"
+    )
 
     class Meta:
         constraints = [

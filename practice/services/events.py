@@ -124,7 +124,7 @@ def _notify_interested(event: Event, *, by, text: str) -> None:
         kind=NotificationKind.EVENT,
         community=event.community,
         actor=by,
-        event=event,
+        target=event,
         text=text,
         url=event.get_absolute_url(),
     )
@@ -240,7 +240,7 @@ def _promote_waitlist(event: Event, *, now: datetime) -> list[RSVP]:
         ),
         kind=NotificationKind.EVENT,
         community=event.community,
-        event=event,
+        target=event,
         text=f"A place opened up: you are now going to “{event.title}”",
         url=event.get_absolute_url(),
         at=now,

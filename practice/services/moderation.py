@@ -10,7 +10,7 @@ from django.utils import timezone
 from communities import permissions as community_permissions
 from communities.interactions import interactions_log_changed
 from communities.models import Interaction
-from notifications.models import Notification
+from notifications.services import notices_move
 from practice import permissions
 from practice.changes import thread_changed
 from practice.models import (
@@ -74,7 +74,11 @@ def thread_move(*, thread: Thread, to_community, by, reason: str = "") -> Thread
             community=to_community
         )
         _move_interactions(thread=thread, from_community=source, to_community=to_community)
-        Notification.objects.filter(thread=thread).update(community=to_community)
+        # The thread's notices and its posts' (replies, mentions, accepted answers) move with it.
+        notices_move(
+            targets={Thread: [thread.pk], Post: Post.objects.filter(thread=thread).values("pk")},
+            to_community=to_community,
+        )
         summary = f"Moved “{thread.title}” from {source.name} to {to_community.name}"
         for community in (source, to_community):
             log_action(

@@ -72,8 +72,7 @@ def _record_mentions(*, post: Post, users, by, at) -> list:
             kind=NotificationKind.MENTION,
             community=post.community,
             actor=by,
-            thread=post.thread,
-            post=post,
+            target=post,
             text=f"{by.username} mentioned you in “{post.thread.title}”",
             url=post.get_absolute_url(),
             at=at,
@@ -143,7 +142,7 @@ def thread_create(
                 kind=NotificationKind.NEW_THREAD,
                 community=community,
                 actor=author,
-                thread=thread,
+                target=thread,
                 text=f"New {thread.get_kind_display().lower()} in {community.name}: {title}",
                 url=thread.get_absolute_url(),
                 at=now,
@@ -222,8 +221,7 @@ def post_create(
                 kind=NotificationKind.REPLY,
                 community=thread.community,
                 actor=author,
-                thread=thread,
-                post=post,
+                target=post,
                 text=(
                     f"{author.username} {'answered' if is_answer else 'replied in'} "
                     f"“{thread.title}”"

@@ -52,7 +52,8 @@ def test_notify_reply_in_followed_thread_reaches_followers_not_the_actor(open_co
     post = answer(thread, helper)
     assert kinds_of(asker) == [Kind.REPLY]
     note = notes_for(asker).get()
-    assert note.actor == helper and note.thread == thread and note.post == post
+    # The notice is about the post (its target), and so about the post's thread.
+    assert note.actor == helper and note.target == post and note.target.thread == thread
     assert note.url == post.get_absolute_url()
     assert helper.username in note.text
     assert kinds_of(helper) == []  # the actor is never told about their own post
@@ -68,7 +69,7 @@ def test_notify_accepted_answer_tells_its_author(open_community):
     thread = ask(open_community, asker)
     post = answer(thread, helper)
     endorsements.answer_accept(answer=post, by=asker)
-    assert notes_for(helper, Kind.ACCEPTED).get().post == post
+    assert notes_for(helper, Kind.ACCEPTED).get().target == post
     assert not notes_for(asker, Kind.ACCEPTED).exists()
 
 

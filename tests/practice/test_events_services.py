@@ -105,11 +105,7 @@ class TestEventCreateUpdateCancel:
         )
         assert event.sequence == 1
         assert event.place == "Room 5" and "<em>text</em>" in event.description_html
-        notified = set(
-            Notification.objects.filter(kind="event", event=event).values_list(
-                "recipient", flat=True
-            )
-        )
+        notified = set(event.notices.filter(kind="event").values_list("recipient", flat=True))
         # Capacity is unlimited, so the waiting person got a place (and a notice) too.
         assert notified == {going.pk, maybe.pk, waiting.pk}
         assert ModerationAction.objects.filter(action="event").count() == 2

@@ -48,7 +48,7 @@ def test_community_follow_brings_new_thread_notices(client, open_community):
     author = member_of(open_community)
     thread = ask(open_community, author, title="Honey dressings?")
     note = new_thread_notes(reader).get()
-    assert note.thread == thread and "Honey dressings?" in note.text
+    assert note.target == thread and "Honey dressings?" in note.text
     assert not new_thread_notes(author).exists()
 
 
@@ -113,7 +113,7 @@ def test_tag_follow_brings_new_threads_with_that_tag(client, open_community):
     assert follow.tag.name == "leg ulcers" and follow.community == open_community
     ask(open_community, author, title="Untagged")
     ask(open_community, author, title="Tagged again", tags=["leg ulcers", "compression"])
-    assert [n.thread.title for n in new_thread_notes(reader)] == ["Tagged again"]
+    assert [n.target.title for n in new_thread_notes(reader)] == ["Tagged again"]
     client.post(tag_url(open_community, "leg ulcers"), {"follow": "0"})
     assert not Follow.objects.filter(target=Target.TAG).exists()
 
