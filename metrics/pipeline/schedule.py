@@ -34,8 +34,9 @@ from metrics.pipeline.times import as_of_minute, iso
 RECOMPUTE_COMMUNITY_TASK = "metrics.recompute_community"
 
 _REQUEST_SQL = """
-    INSERT INTO {table} (community_id, pending_since, last_error, interactions_watermark)
-    VALUES (%s, %s, '', 0)
+    INSERT INTO {table} (community_id, pending_since, last_error, interactions_watermark,
+        ties_token)
+    VALUES (%s, %s, '', 0, '')
     ON CONFLICT (community_id) DO UPDATE SET pending_since = excluded.pending_since
     WHERE {table}.pending_since IS NULL OR {table}.pending_since < %s
 """
