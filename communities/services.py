@@ -108,8 +108,9 @@ def _transition(
     to_role: str | None = None,
     actor=None,
     message: str = "",
+    at=None,
 ) -> Membership:
-    now = timezone.now()
+    now = at or timezone.now()
     event = MembershipEvent(
         membership=membership,
         community_id=membership.community_id,
@@ -266,6 +267,20 @@ def membership_appoint(*, community: Community, user, role: str, by) -> Membersh
     if membership is None:
         return membership_appoint(community=community, user=user, role=role, by=by)
     return membership_set_role(membership=membership, role=role, by=by)
+
+
+def membership_import(*, community: Community, user, at, role: str = Role.MEMBER) -> Membership:
+    """Make *user* an active member since *at* (an importer's placeholder for a person of the
+    archive); a second call changes nothing."""
+    with transaction.atomic():
+        membership = _locked_membership(community, user)
+        if membership is not None and membership.state == State.ACTIVE:
+            return membership
+        membership = membership or _new_membership(community, user)
+        if membership is None:
+            return membership_import(community=community, user=user, at=at, role=role)
+        membership.created_at = at
+        return _transition(membership, kind=Kind.JOINED, to_state=State.ACTIVE, to_role=role, at=at)
 
 
 # --- invitations -------------------------------------------------------------------------------

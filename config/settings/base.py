@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "knowledge",
     "search",
     "metrics",
+    "importers",
     "demo",
 ]
 
