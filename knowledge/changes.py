@@ -6,6 +6,8 @@ Services call ``item_changed`` inside the transaction that makes the change, and
 
 from collections.abc import Callable
 
+from communities.changes import change_listeners_are_held
+
 ItemChangedListener = Callable[[int], None]
 _item_listeners: list[ItemChangedListener] = []
 
@@ -18,5 +20,7 @@ def register_item_changed_listener(listener: ItemChangedListener) -> None:
 
 def item_changed(item_id: int) -> None:
     """Tell every listener that the item *item_id* changed."""
+    if change_listeners_are_held():
+        return
     for listener in _item_listeners:
         listener(item_id)

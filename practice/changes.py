@@ -7,6 +7,8 @@ them from ``ready()``.
 
 from collections.abc import Callable
 
+from communities.changes import change_listeners_are_held
+
 ChangedListener = Callable[[int], None]
 _thread_listeners: list[ChangedListener] = []
 _post_listeners: list[ChangedListener] = []
@@ -26,11 +28,15 @@ def register_post_changed_listener(listener: ChangedListener) -> None:
 
 def thread_changed(thread_id: int) -> None:
     """Tell every listener that the thread *thread_id* changed."""
+    if change_listeners_are_held():
+        return
     for listener in _thread_listeners:
         listener(thread_id)
 
 
 def post_changed(post_id: int) -> None:
     """Tell every listener that the post *post_id* changed."""
+    if change_listeners_are_held():
+        return
     for listener in _post_listeners:
         listener(post_id)
