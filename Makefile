@@ -12,11 +12,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Stamps: a second `make run` or `make test` installs nothing until pyproject.toml changes (pip
+# takes seconds even when everything is already there: it builds the editable wheel again).
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
-install-dev: $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# The dev extra includes everything `install` installs.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
 
 # Debian's Chromium drives the browser tests (playwright install cannot download here).
 browser:
