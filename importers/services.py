@@ -47,7 +47,7 @@ from importers.stackexchange_dump import (
     parse_tags,
 )
 from metrics.pipeline.schedule import metrics_request, metrics_requests_held
-from notifications.services import immediate_emails_held
+from notifications.services import notices_held
 from practice.models import Post as PracticePost
 from practice.models import Thread
 from practice.rate_limits import rate_limits_suspended
@@ -603,8 +603,8 @@ def stackexchange_import(
     """Import the dump in *directory* into *community*, one question per transaction.
 
     Raises ``DumpError`` (one readable sentence) when the dump cannot be imported at all.
-    Emails are not sent (the history is past), nobody is rate-limited, the metrics are asked
-    for once at the end; the search index follows each write through the services.
+    Nobody is notified or emailed (the history is past), nobody is rate-limited, the metrics
+    are asked for once at the end; the search index follows each write through the services.
     """
     report = ImportReport()
     with tempfile.TemporaryDirectory(prefix="practica-import-") as tmp:
@@ -635,7 +635,7 @@ def stackexchange_import(
             try:
                 with (
                     outbox_discarding(),
-                    immediate_emails_held(),
+                    notices_held(),
                     metrics_requests_held(),
                     rate_limits_suspended(),
                 ):

@@ -32,6 +32,23 @@ def immediate_emails_held() -> Iterator[None]:
         _emails_held.reset(token)
 
 
+_notices_held: ContextVar[bool] = ContextVar("notices_held", default=False)
+
+
+@contextlib.contextmanager
+def notices_held() -> Iterator[None]:
+    """Make ``notify`` calls inside write nothing: no notice, no email.
+
+    For imports of another platform's past (``importers``): years-old answers are news to
+    nobody, and the members who follow the community or its tags would get one per post.
+    """
+    token = _notices_held.set(True)
+    try:
+        yield
+    finally:
+        _notices_held.reset(token)
+
+
 def notify(
     *,
     recipient_ids,
@@ -50,6 +67,8 @@ def notify(
     the notice is about (a post rather than its thread); its model declares a GenericRelation
     to Notification, so deleting it deletes the notice. *at*: the notices' time (now).
     """
+    if _notices_held.get():
+        return []
     actor_id = actor.pk if actor is not None else None
     recipients = sorted({rid for rid in recipient_ids if rid and rid != actor_id})
     if not recipients:

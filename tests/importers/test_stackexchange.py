@@ -11,10 +11,13 @@ from django.urls import reverse
 
 from communities import services as community_services
 from communities.models import Interaction, Membership
+from core.models import OutboundEmail
 from importers import services as import_services
 from importers.models import ImportRun, SourceRecord
 from importers.selectors import thread_attribution
+from notifications.models import Notification
 from practice.models import Post, PostMention, PostRevision, Thread, Vote
+from practice.services import follows
 from practice.services import threads as thread_services
 from tests.factories import CommunityFactory, UserFactory
 
@@ -171,6 +174,16 @@ def test_import_sample_interactions_and_inert_mentions(community):
     assert ("answer", "Alice Fernández", "Old Timer") in kinds
     assert not PostMention.objects.filter(user=carol_here).exists()
     assert not Interaction.objects.filter(target=carol_here).exists()
+
+
+@pytest.mark.django_db
+def test_import_notifies_and_emails_nobody(community, mailoutbox):
+    follower = UserFactory()
+    community_services.membership_join(community=community, user=follower)
+    follows.community_follow(user=follower, community=community)
+    run_import(SAMPLE, community)
+    assert Notification.objects.count() == 0
+    assert OutboundEmail.objects.count() == 0 and mailoutbox == []
 
 
 @pytest.mark.django_db
