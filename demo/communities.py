@@ -954,10 +954,13 @@ def _ensure_community(spec: CommunitySpec, admin, summary: Summary, now: datetim
     return community
 
 
-def demo_build(*, log: Log = lambda line: None) -> Summary:
-    """Create whatever part of the demo is missing; return what was created."""
+def demo_build(*, log: Log = lambda line: None, now: datetime | None = None) -> Summary:
+    """Create whatever part of the demo is missing; return what was created.
+
+    *now*: the moment the demo's history is laid out back from (default: now).
+    """
     rng = random.Random(SEED)
-    now = timezone.now()
+    now = now or timezone.now()
     summary = Summary()
     password_hash = make_password(DEMO_PASSWORD)
     people = plan_people(rng)

@@ -429,16 +429,20 @@ class _Planner:
 
 
 def repertoire_build(
-    *, communities: list[Community] | None = None, log: Log = lambda line: None
+    *,
+    communities: list[Community] | None = None,
+    log: Log = lambda line: None,
+    now: datetime | None = None,
 ) -> BuildSummary:
-    """Write a repertoire in each demo community that has none yet."""
+    """Write a repertoire in each demo community that has none yet (its history ends just
+    before *now*, default now)."""
     started = time.monotonic()
     summary = BuildSummary()
     if communities is None:
         communities = list(
             Community.objects.filter(slug__in=community_demo.DEMO_SLUGS).order_by("pk")
         )
-    now = timezone.now()
+    now = now or timezone.now()
     for community in communities:
         if community_has_repertoire(community):
             summary.skipped_communities += 1

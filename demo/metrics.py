@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from communities.models import Community
 from demo.communities import DEMO_SLUGS
@@ -16,17 +17,19 @@ class DemoMetrics:
     seconds: float = 0.0
 
 
-def metrics_demo_build(*, log=print, months: int | None = None) -> DemoMetrics:
+def metrics_demo_build(
+    *, log=print, months: int | None = None, now: datetime | None = None
+) -> DemoMetrics:
     """Compute, for every demo community, a snapshot at the start of each of the last *months*
     months (default ``METRICS_DEMO_HISTORY_MONTHS``) and one now. Idempotent: the monthly
-    moments are fixed, so a second seed replaces them."""
+    moments are fixed, so a second seed replaces them. *now*: the last snapshot's moment."""
     months = pipeline_settings().demo_history_months if months is None else months
     started = time.monotonic()
     summary = DemoMetrics()
     communities = list(Community.objects.filter(slug__in=DEMO_SLUGS).order_by("name"))
     for number, community in enumerate(communities, start=1):
         began = time.monotonic()
-        snapshots = metrics_compute_history(community_id=community.pk, months=months)
+        snapshots = metrics_compute_history(community_id=community.pk, months=months, now=now)
         latest = snapshots[-1].data
         log(
             f"  [{number}/{len(communities)}] {community.name}: {len(snapshots)} snapshots "

@@ -703,16 +703,18 @@ def activity_build(
     communities: list[Community] | None = None,
     weeks: int = 52,
     log: Log = lambda line: None,
+    now: datetime | None = None,
 ) -> BuildSummary:
     """Write *weeks* of activity in each demo community that has none yet.
 
-    *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests.
+    *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests; *now*
+    is the moment the activity ends just before (default: now).
     """
     started = time.monotonic()
     summary = BuildSummary()
     if communities is None:
         communities = list(Community.objects.filter(slug__in=community_demo.DEMO_SLUGS))
-    now = timezone.now()
+    now = now or timezone.now()
     sizes = {
         c.pk: Membership.objects.filter(community=c, state=Membership.State.ACTIVE).count()
         for c in communities

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.utils import timezone
 
 from communities.changes import change_listeners_held
 from core.email import outbox_discarding
@@ -89,6 +90,9 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool, no_activity: bool = False, **options):
         started, started_cpu = time.monotonic(), time.process_time()
         phase = Phases()
+        # One moment for every phase: the demo's history is laid out back from it, so how long
+        # each phase takes (the machine, its load) changes nothing in what is written.
+        now = timezone.now()
         if reset:
             with phase("reset"):
                 demo.demo_reset(log=self.stdout.write)
@@ -106,17 +110,17 @@ class Command(BaseCommand):
         ):
             with change_listeners_held():
                 with phase("people"):
-                    summary = demo.demo_build(log=self.stdout.write)
+                    summary = demo.demo_build(log=self.stdout.write, now=now)
                 if not no_activity:
                     self.stdout.write("Practice activity:")
                     with phase("activity"):
                         activity = activity_build(
-                            weeks=options.get("activity_weeks", 52), log=self.stdout.write
+                            weeks=options.get("activity_weeks", 52), log=self.stdout.write, now=now
                         )
                     # Each community's repertoire, from its activity.
                     self.stdout.write("Repertoire:")
                     with phase("repertoire"):
-                        repertoire = repertoire_build(log=self.stdout.write)
+                        repertoire = repertoire_build(log=self.stdout.write, now=now)
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
             with phase("search index"):
                 search_index_rebuild(log=self.stdout.write)
@@ -124,7 +128,7 @@ class Command(BaseCommand):
             if not no_activity and not options.get("no_metrics"):
                 self.stdout.write("Metrics:")
                 with phase("metrics"):
-                    metrics_demo_build(log=self.stdout.write)
+                    metrics_demo_build(log=self.stdout.write, now=now)
         seconds = time.monotonic() - started
         cpu = time.process_time() - started_cpu
         self.stdout.write(
