@@ -23,6 +23,20 @@ Kind = SearchEntry.Kind
 # the text, and PostgreSQL parses no text at all (ts_headline parsed every word of every hit).
 SNIPPET_SOURCE_CHARS = 1_000
 SNIPPET_SOURCE_LEAD = 200
+# What a page of hits shows of an entry (search.selectors.hits), and nothing more.
+PAGE_FIELDS = (
+    "kind",
+    "object_id",
+    "thread_id",
+    "title",
+    "tag_names",
+    "item_kind",
+    "is_solved",
+    "updated_at",
+    "community__slug",
+    "community__name",
+    "user__username",
+)
 _LEXEME_RE = re.compile(r"(!?)'((?:[^']|'')+)'")
 # A query whose every word is plain (letters and digits, maybe a leading "-") has no phrase in
 # it; quotes, hyphens and other punctuation may make one ("sub-optimal" is a phrase).
@@ -149,7 +163,7 @@ class PostgresBackend:
         return (
             qs.filter(pk__in=ids)
             .annotate(snippet_source=self._snippet_source(parsed))
-            .defer("text", "search_vector")
+            .only(*PAGE_FIELDS)
             .order_by()
         )
 
@@ -209,7 +223,7 @@ class SimpleBackend:
 
     def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
         """The entries of one page (*ids*), in any order."""
-        return qs.filter(pk__in=ids).defer("search_vector").order_by()
+        return qs.filter(pk__in=ids).only(*PAGE_FIELDS, "text").order_by()
 
 
 def get_backend():

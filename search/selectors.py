@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
 from knowledge.models import Item
@@ -149,8 +150,10 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
             return backend.page(base, ids, parsed)
 
         outcome.fetch_page = fetch_page
-        # The same entries as a queryset in the same order, for callers that want one.
-        entries = backend.rank(backend.among(entries, outcome.ranked_ids), parsed)
+        # The same entries as a queryset in the same order, for callers that want one (built
+        # on first use: the page itself reads only fetch_page's rows).
+        ranked_ids = outcome.ranked_ids
+        entries = SimpleLazyObject(lambda: backend.rank(backend.among(base, ranked_ids), parsed))
     else:
         entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
     outcome.entries = entries
