@@ -15,6 +15,7 @@ from core.models import OutboundEmail
 from importers import services as import_services
 from importers.models import ImportRun, SourceRecord
 from importers.selectors import thread_attribution
+from metrics.models import MetricsState
 from notifications.models import Notification
 from practice.models import Post, PostMention, PostRevision, Thread, Vote
 from practice.services import follows
@@ -174,6 +175,17 @@ def test_import_sample_interactions_and_inert_mentions(community):
     assert ("answer", "Alice Fernández", "Old Timer") in kinds
     assert not PostMention.objects.filter(user=carol_here).exists()
     assert not Interaction.objects.filter(target=carol_here).exists()
+
+
+@pytest.mark.django_db
+def test_import_followed_by_search_index_and_one_metrics_request(client, community):
+    run_import(SAMPLE, community)
+    page = client.get(reverse("search:search"), {"q": "whetstone"}).content.decode()
+    assert "Whetstone or honing rod?" in page
+    page = client.get(reverse("search:search"), {"q": "blanch"}).content.decode()
+    assert "How do I keep fresh basil from wilting?" in page  # found by its answer
+    state = MetricsState.objects.get(community=community)
+    assert state.pending_since is not None  # asked once, after the whole import
 
 
 @pytest.mark.django_db
