@@ -14,11 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
-    Prefetch,
     QuerySet,
     Value,
     When,
@@ -32,52 +29,6 @@ from practice.capabilities import NO_RIGHTS, PostRights, ThreadCapabilities
 from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
 
 User = get_user_model()
-
-SORTS = {
-    "activity": ("-last_activity_at", "-pk"),
-    "newest": ("-created_at", "-pk"),
-    "helpful": ("-helpful_count", "-last_activity_at", "-pk"),
-}
-
-
-def thread_list(
-    *,
-    user,
-    community,
-    kind: str = "",
-    tag: str = "",
-    unanswered: bool = False,
-    solved: bool = False,
-    mine: bool = False,
-    following: bool = False,
-    sort: str = "activity",
-) -> QuerySet[Thread]:
-    """Threads of *community* that *user* may list, filtered and sorted for the list page."""
-    qs = permissions.threads_visible_to(user, community)
-    if kind in Thread.Kind.values:
-        qs = qs.filter(kind=kind)
-    if tag:
-        qs = qs.filter(tags__name=tag)
-    if unanswered:
-        qs = qs.filter(kind=Thread.Kind.QUESTION, answer_count=0)
-    if solved:
-        qs = qs.filter(accepted_post__isnull=False)
-    if mine:
-        qs = qs.filter(author=user) if user.is_authenticated else qs.none()
-    if following:
-        if user.is_authenticated:
-            follows = Follow.objects.filter(
-                user=user, target=Follow.Target.THREAD, thread=OuterRef("pk")
-            )
-            qs = qs.filter(Exists(follows))
-        else:
-            qs = qs.none()
-    return (
-        qs.select_related("author__profile")
-        # A plain list per thread: the tag manager's .all() builds a queryset per row.
-        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
-        .order_by(*SORTS.get(sort, SORTS["activity"]))
-    )
 
 
 def community_tag_names(*, community, limit: int = 200) -> list[str]:

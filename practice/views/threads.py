@@ -24,8 +24,10 @@ from practice.forms.threads import (
     new_submission_key,
 )
 from practice.fragments import fill_post_fragments
+from practice.list_rows import filter_widgets_html, thread_rows_html
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
+from practice.selectors import thread_list as list_selectors
 from practice.selectors import threads as selectors
 from practice.services import endorsements, follows
 from practice.services import threads as services
@@ -57,14 +59,24 @@ def thread_list_view(request, slug, unanswered_only=False):
     is_filtered = any(filters.get(name) for name in filter_names)
     if unanswered_only:
         filters.update(unanswered=True, kind="question", solved=False)
-    threads = selectors.thread_list(user=request.user, community=community, **filters)
+    page = paginate(
+        request, list_selectors.thread_list(user=request.user, community=community, **filters)
+    )
+    # Row addresses are this prefix + id: one reverse() per page instead of one per row.
+    thread_rows = thread_rows_html(
+        list_selectors.thread_list_rows(page.object_list),
+        thread_base=reverse("practice:thread", args=[slug, 0]).removesuffix("0/"),
+        profile_base=_profile_base(),
+    )
     context = _community_context(
         request,
         community,
         form=form,
+        filter_widgets=filter_widgets_html(form),
         filters=filters,
         unanswered_only=unanswered_only,
-        page=paginate(request, threads),
+        page=page,
+        thread_rows=thread_rows,
         qs=querystring_without_page(request),
         is_filtered=is_filtered,
         can_start=permissions.can_start_thread(request.user, community),
@@ -72,9 +84,6 @@ def thread_list_view(request, slug, unanswered_only=False):
         can_request=community_permissions.can_request(request.user, community),
         # Feeds are read without a session: only what an anonymous visitor may read has one.
         has_feed=community_permissions.can_view_content(AnonymousUser(), community),
-        # Row addresses are this prefix + id: one reverse() per page instead of one per row.
-        thread_base=reverse("practice:thread", args=[slug, 0]).removesuffix("0/"),
-        profile_base=_profile_base(),
     )
     return render(request, "practice/threads/list.html", context)
 
