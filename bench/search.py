@@ -9,9 +9,9 @@ It uses a throwaway PostgreSQL database (created and migrated if missing; --drop
 the end), bulk-inserts one community with 10,000 threads of 10 posts each, indexes it with the
 project's own ``rebuild_search_index`` code, runs VACUUM ANALYZE, then times in this process:
 
-- search: what the search page does for one query (the permission-filtered entries matched with
-  websearch_to_tsquery, the most recent 500 of them ranked with ts_rank, the count, the first
-  page with ts_headline snippets, hits), and the part of it spent executing SQL;
+- search: what the search page does for one query (the permission-filtered match rows matched
+  with websearch_to_tsquery, the most recent 500 of them ranked with ts_rank, the count, the
+  first page's entries with their snippets, hits), and the part of it spent executing SQL;
 - scan: ``SELECT count(*) FROM practice_post``, as planned (an index-only scan) and forced to
   read the table (a sequential scan);
 - icontains: the same words, each ``body__icontains`` on the community's visible posts, with
@@ -385,7 +385,11 @@ def main() -> None:
         f"\n{posts:,} posts in one open community ({THREADS:,} threads), PostgreSQL, "
         f"SEARCH_LANGUAGE={settings.SEARCH_LANGUAGE!r}, reader: anonymous."
     )
-    print(f"Median of {repeat} interleaved runs each, in this process (ms):\n")
+    load = os.getloadavg()
+    print(
+        f"Median of {repeat} interleaved runs each, in this process (ms); load average at the "
+        f"end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.\n"
+    )
     print(
         f"  count(*) of practice_post, planner's choice ({scan_plan()}): {med['scan'] * 1000:.2f}"
     )
