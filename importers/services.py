@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities import services as community_services
+from communities.interactions import interactions_rebuild
 from communities.models import Community, Membership
 from core.email import outbox_discarding
 from importers.markdown import html_to_markdown, markdown_inert_mentions
@@ -53,6 +54,7 @@ from practice.models import Thread
 from practice.rate_limits import rate_limits_suspended
 from practice.services import endorsements, moderation
 from practice.services import threads as thread_services
+from practice.services.authorship import authorship_transfer
 
 User = get_user_model()
 Kind = SourceRecord.Kind
@@ -661,3 +663,56 @@ def _finish(run: ImportRun, report: ImportReport, *, status: str, error: str = "
     run.report = report.text()[:REPORT_KEPT]
     run.error = error[:2000]
     run.save(update_fields=["status", "finished_at", "counts", "report", "error"])
+
+
+# --- a placeholder claimed by its person ------------------------------------------------------
+
+
+def placeholder_map(*, community: Community, site: str, person: str, to_user) -> int:
+    """Hand the placeholder of *person* (their id on *site*) to *to_user*, a member's real
+    account: their threads, posts and revisions become *to_user*'s, the interaction log of the
+    community is rebuilt, and a later run of the same dump writes their new posts as *to_user*.
+    Return the number of posts handed over."""
+    if not to_user.is_active:
+        raise ValidationError("Choose an active account: this one cannot sign in.")
+    with transaction.atomic():
+        record = (
+            SourceRecord.objects.select_for_update()
+            .filter(
+                community=community,
+                source=Source.STACKEXCHANGE,
+                site=site,
+                kind=Kind.PERSON,
+                source_id=str(person),
+            )
+            .first()
+        )
+        if record is None:
+            raise ValidationError(
+                f"No one imported from {site} into this community has id {person}."
+            )
+        if "placeholder_id" in record.data:
+            raise ValidationError("This person is already mapped to an account.")
+        placeholder = User.objects.get(pk=record.target_id)
+        membership = Membership.objects.filter(community=community, user=to_user).first()
+        if membership is not None and membership.state != Membership.State.ACTIVE:
+            raise ValidationError("That account is not an active member of this community.")
+        if membership is None:
+            joined = (
+                Membership.objects.filter(community=community, user=placeholder)
+                .values_list("joined_at", flat=True)
+                .first()
+            )
+            community_services.membership_import(
+                community=community, user=to_user, at=joined or timezone.now()
+            )
+        moved = authorship_transfer(community=community, from_user=placeholder, to_user=to_user)
+        record.target_id = to_user.pk
+        record.data = {
+            **record.data,
+            "placeholder_id": placeholder.pk,
+            "mapped_at": timezone.now().isoformat(),
+        }
+        record.save(update_fields=["target_id", "data"])
+        interactions_rebuild(communities=[community])
+    return moved

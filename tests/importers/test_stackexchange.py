@@ -348,3 +348,39 @@ def test_import_without_optional_files_uses_posts_html(tmp_path, community):
     assert "[basil cubes](https://i.example.org/cubes.jpg)" in answer.body
     assert "![" not in answer.body and "cubes-small" not in answer.body
     assert answer.author.profile.display_name == "user 3"
+
+
+# --- mapping a placeholder to a real account -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_map_person_hands_posts_to_the_real_account(client, community):
+    run_import(SAMPLE, community)
+    real = UserFactory(username="alice")
+    community_services.profile_update(profile=real.profile, display_name="Alice F. (here)")
+    placeholder_id = SourceRecord.objects.get(kind="person", source_id="1").target_id
+    out = StringIO()
+    call_command(
+        "import_map_person", "1", "alice", "--community", community.slug, "--site", SITE,
+        stdout=out,
+    )  # fmt: skip
+    assert "3 posts of person 1" in out.getvalue()  # question 10, answer 31, comment 101
+    basil = imported_thread(community, 10)
+    assert basil.author == real and basil.opening_post.author == real
+    assert not Post.objects.filter(author_id=placeholder_id).exists()
+    assert Membership.objects.get(community=community, user=real).state == "active"
+    # The log follows the new authorship (rebuilt from the content).
+    accept = Interaction.objects.get(community=community, kind="accept")
+    assert accept.actor == real
+    page = client.get(basil.get_absolute_url()).content.decode()
+    assert "Alice F. (here)" in page and "Imported from" in page
+    # A second run of the dump adds nothing and makes no new placeholder for her.
+    before = fingerprint(community)
+    run_import(SAMPLE, community)
+    assert fingerprint(community) == before
+    with pytest.raises(CommandError, match="already mapped"):
+        call_command("import_map_person", "1", "alice", "--community", community.slug,
+                     "--site", SITE)  # fmt: skip
+    with pytest.raises(CommandError, match="has id 999"):
+        call_command("import_map_person", "999", "alice", "--community", community.slug,
+                     "--site", SITE)  # fmt: skip
