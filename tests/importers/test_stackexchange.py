@@ -384,3 +384,28 @@ def test_map_person_hands_posts_to_the_real_account(client, community):
     with pytest.raises(CommandError, match="has id 999"):
         call_command("import_map_person", "999", "alice", "--community", community.slug,
                      "--site", SITE)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_admin_action_hands_a_person_over(client, community):
+    run_import(SAMPLE, community)
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    UserFactory(username="carol-here")
+    client.force_login(admin_user)
+    record = SourceRecord.objects.get(kind="person", source_id="3")
+    url = reverse("admin:importers_sourcerecord_changelist")
+    form = client.post(url, {"action": "map_to_account", "_selected_action": [record.pk]})
+    assert form.status_code == 200 and "Hand an imported person" in form.content.decode()
+    wrong = client.post(
+        url,
+        {"action": "map_to_account", "_selected_action": [record.pk], "confirm": "1",
+         "username": "nobody"},
+    )  # fmt: skip
+    assert "There is no account with this username." in wrong.content.decode()
+    done = client.post(
+        url,
+        {"action": "map_to_account", "_selected_action": [record.pk], "confirm": "1",
+         "username": "carol-here"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    assert imported_thread(community, 10).accepted_post.author.username == "carol-here"
