@@ -38,5 +38,6 @@ class KnowledgeConfig(AppConfig):
                     "answers": "knowledge/thread_panels/likely_answerers.html",
                     "post_tools": "knowledge/thread_panels/promote_post.html",
                 },
+                post_tools_if="can_promote",
             )
         )

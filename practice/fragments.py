@@ -15,10 +15,14 @@ tests): one ``get_many`` per page, one ``set_many`` for the posts it missed.
 
 import hashlib
 from functools import cache as memoize
+from functools import lru_cache
 
 from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template import RequestContext
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
@@ -48,7 +52,7 @@ def _fields(item) -> tuple:
         item.is_accepted,
         item.verb,
         item.author_name,
-        post.author.username,
+        item.author_username,
         post.created_at.isoformat(),
         post.edited_at.isoformat() if post.edited_at else "",
         post.reply_to_id or "",
@@ -61,11 +65,9 @@ def _fields(item) -> tuple:
 
 
 def fragment_key(item, *, prefix: str) -> str:
-    digest = hashlib.blake2b(prefix.encode(), digest_size=16)
-    for value in _fields(item):
-        digest.update(str(value).encode())
-        digest.update(b"\x1f")
-    return f"practice:post:{item.pid}:{digest.hexdigest()}"
+    text = "\x1f".join([prefix, *map(str, _fields(item))])
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"practice:post:{item.pid}:{digest}"
 
 
 def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
@@ -108,6 +110,158 @@ def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
         item.parts = tuple(SafeString(part) for part in parts)
     if missing:
         cache.set_many(missing, TIMEOUT)
-    now = timezone.now()
+    minute = timezone.now().replace(second=0, microsecond=0)
     for item in items:
-        item.age = timesince(item.post.created_at, now)
+        item.age = _age(item.post.created_at, minute)
+
+
+@lru_cache(maxsize=4096)
+def _age(created_at, minute) -> str:
+    """How long ago *created_at* was at *minute*: "2 days, 3 hours". Counted to the minute, so
+    the readers of one minute share the (translated, surprisingly costly) words."""
+    return timesince(created_at, minute)
+
+
+# --- the reader's own parts --------------------------------------------------------------------
+# Written here rather than in a template: a template spent about 20 variable lookups and a dozen
+# {% if %} per post on them, more than the rest of the page (bench/thread_pages.py). The markup
+# is that of the page before the fragments were cached; tests/practice/test_thread_fragments.py
+# checks each reader's controls.
+
+
+def _vote(item, pid: str, base: str) -> str:
+    count = item.post.helpful_count
+    if not item.rights.can_vote:
+        return (
+            f'<p class="vote-static"><span class="vote-count">{count}</span>'
+            '<span class="vote-label">helpful</span></p>'
+        )
+    if item.voted:
+        button = (
+            f'<button type="submit" form="post-form-{pid}" formaction="{base}{pid}/vote/" '
+            'name="helpful" value="0" class="vote-button is-voted" aria-pressed="true" '
+            'title="Take back your helpful vote">'
+        )
+    else:
+        button = (
+            f'<button type="submit" form="post-form-{pid}" formaction="{base}{pid}/vote/" '
+            'name="helpful" value="1" class="vote-button" aria-pressed="false" '
+            'title="Mark as helpful">'
+        )
+    return (
+        f'{button}\n        <span aria-hidden="true">▲</span><span class="vote-count">{count}'
+        '</span><span class="vote-label">helpful</span>\n      </button>'
+    )
+
+
+def _hidden_note(post, now) -> str:
+    if not post.is_hidden:
+        return ""
+    since = f" {timesince(post.hidden_at, now)} ago" if post.hidden_at else ""
+    return f'<p class="hidden-note">Hidden{since}. Only moderators see it.</p>'
+
+
+def _adoption(item, pid: str, base: str, csrf: str) -> str:
+    report = item.adoption
+    if report is not None:
+        said = "worked" if report.worked else "didn't work"
+        note = f": “{escape(report.note)}”" if report.note else ""
+        return (
+            '\n    <p class="adoption-mine">'
+            f"\n      <span>You said this {said} for you{note}.</span>"
+            f'\n      <button type="submit" form="post-form-{pid}" '
+            f'formaction="{base}{pid}/adoption/" name="withdraw" value="1" '
+            'class="link-button">Take it back</button>\n    </p>'
+        )
+    if not item.rights.can_report:
+        return ""
+    return (
+        f'\n    <form method="post" action="{base}{pid}/adoption/" class="adoption-form">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n      <details>'
+        "\n        <summary>Tried it? Tell how it went</summary>"
+        f'\n        <label for="note-{pid}">A short note <span class="optional">(optional)</span>'
+        f'</label>\n        <input type="text" name="note" id="note-{pid}" maxlength="500">'
+        '\n        <div class="button-row">\n          <button type="submit" name="worked" '
+        'value="yes" class="button button-small">This worked for me</button>\n          '
+        '<button type="submit" name="worked" value="no" class="button button-small '
+        "button-secondary\">Didn't work</button>\n        </div>\n      </details>\n    </form>"
+    )
+
+
+def _actions(item, pid: str, base: str, quote_prefix: str, unaccept_url: str) -> str:
+    rights, actions = item.rights, []
+    if rights.can_quote:
+        actions.append(f'<a href="{quote_prefix}reply_to={pid}#reply">Quote and reply</a>')
+    if rights.can_accept and not item.is_accepted:
+        actions.append(
+            f'<button type="submit" form="post-form-{pid}" formaction="{base}{pid}/accept/" '
+            'class="link-button">Accept this answer</button>'
+        )
+    if rights.can_unaccept:
+        actions.append(
+            f'<button type="submit" form="post-form-{pid}" formaction="{unaccept_url}" '
+            'class="link-button">Unaccept</button>'
+        )
+    if rights.can_flag:
+        actions.append(f'<a class="flag-link" href="{base}{pid}/flag/">Flag</a>')
+    if rights.can_edit:
+        actions.append(f'<a href="{base}{pid}/edit/">Edit</a>')
+    if rights.can_hide:
+        label = "Hide thread" if item.post.is_opening else "Hide"
+        actions.append(f'<a class="danger" href="{base}{pid}/hide/">{label}</a>')
+    if rights.can_restore:
+        actions.append(
+            f'<button type="submit" form="post-form-{pid}" formaction="{base}{pid}/restore/" '
+            'class="link-button">Restore</button>'
+        )
+    return "\n      ".join(actions)
+
+
+def post_tools(template_names, *, request, context: dict) -> list:
+    """Renderers of the panels' ``post_tools`` templates: each takes a post's item and returns
+    its HTML, with *context* (the page's) plus ``p``, ``pid`` and ``item``."""
+    if not template_names:
+        return []
+    page_context = RequestContext(request, context)
+    renderers = []
+    for name in template_names:
+        template = get_template(name).template
+
+        def render(item, template=template) -> str:
+            with page_context.push(p=item.post, pid=item.pid, item=item):
+                return template.render(page_context)
+
+        renderers.append(render)
+    return renderers
+
+
+def render_posts(items, *, request, page, post_base: str, unaccept_url: str, tools) -> SafeString:
+    """The HTML of *items* for this reader: each post's cached fragment around their controls
+    (*tools*: from ``post_tools``)."""
+    if not items:
+        return SafeString("")
+    base = escape(post_base)
+    csrf = ""
+    if any(item.has_form or item.rights.can_report for item in items):
+        csrf = escape(get_token(request))  # one token per page, as {% csrf_token %} gives
+    quote_prefix = f"?page={page.number}&amp;" if page.number > 1 else "?"
+    unaccept = escape(unaccept_url)
+    now = timezone.now()
+    out = []
+    for item in items:
+        pid, parts = item.pid, item.parts
+        tools_html = "".join(tool(item) for tool in tools)
+        form = (
+            f'<form id="post-form-{pid}" method="post" action="{base}{pid}/vote/">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}"></form>'
+            if item.has_form
+            else ""
+        )
+        out.append(
+            f"{parts[0]}\n    {_vote(item, pid, base)}{parts[1]}{_hidden_note(item.post, now)}"
+            f"{parts[2]}{item.age}{parts[3]}{_adoption(item, pid, base, csrf)}"
+            '\n    <div class="post-actions">\n      '
+            f"{_actions(item, pid, base, quote_prefix, unaccept)}{tools_html}"
+            f"\n    </div>\n  </div>\n  {form}\n</article>\n"
+        )
+    return SafeString("".join(out))

@@ -53,14 +53,15 @@ def readable_posts(user):
     )
 
 
-def access_thread(*, user, slug: str, thread_id) -> Thread:
-    """Return a thread *user* may read; hidden, foreign or missing ones are a 404."""
+THREAD_RELATED = ("community", "author__profile", "opening_post", "accepted_post")
+
+
+def access_thread(*, user, slug: str, thread_id, related: tuple = THREAD_RELATED) -> Thread:
+    """Return a thread *user* may read; hidden, foreign or missing ones are a 404. *related*:
+    what to load with it (the thread page, which reads its posts itself, asks for less)."""
     community = access_community_content(user=user, slug=slug)
     thread = (
-        threads_visible_to(user, community)
-        .select_related("community", "author__profile", "opening_post", "accepted_post")
-        .filter(pk=thread_id)
-        .first()
+        threads_visible_to(user, community).select_related(*related).filter(pk=thread_id).first()
     )
     if thread is None:
         raise Http404("No such thread.")

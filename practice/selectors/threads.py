@@ -11,19 +11,14 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    F,
-    IntegerField,
     QuerySet,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
-from communities.models import display_name
+from communities import permissions as community_permissions
+from communities.models import Profile
 from practice import permissions
 from practice.capabilities import NO_RIGHTS, PostRights, ThreadCapabilities
 from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
@@ -65,6 +60,7 @@ class PostItem:
     css_class: str = "post"
     verb: str = "replied"
     author_name: str = ""
+    author_username: str = ""
     reply_to_name: str = ""
     # Is the post it replies to on the same page (a plain #post-N link will do)?
     reply_to_here: bool = True
@@ -100,11 +96,14 @@ class ThreadPanel:
     """What an app above adds to the thread page. *data* returns its fields for one page (keyword
     arguments user, thread and tag_names), found in the templates as ``page.panels.<name>``;
     *templates* names the template it renders in each slot: moderator_tools, header, answers and
-    post_tools (once per post, with the post as ``p``)."""
+    post_tools (once per post, with the post as ``p``). *post_tools_if* names a field of the
+    data without which the page renders no post_tools template (most readers have no per-post
+    tool, and a template per post is what the page cannot afford)."""
 
     name: str
     data: Callable[..., dict]
     templates: dict[str, str]
+    post_tools_if: str = ""
 
 
 # Filled from the apps' ready() (knowledge: provenance, promotion, members likely to answer).
@@ -162,33 +161,30 @@ class ThreadPage:
 POSTS_PER_PAGE = 30
 
 
-def _post_order(thread: Thread) -> list:
-    """The order of the thread page: opening post; for questions the accepted answer, then
-    answers by helpfulness, then other replies; for discussions and stories by time."""
+def _numbered_sql(thread: Thread, *, include_hidden: bool) -> tuple[str, list]:
+    """SQL numbering the posts of *thread* in page order (``position`` from 1, the opening post;
+    ``total``: how many), and its parameters.
+
+    The page order: opening post; for questions the accepted answer, then answers by
+    helpfulness, then other replies; for discussions and stories by time. Written as SQL rather
+    than composed by the ORM: composing this window query cost more CPU than the rest of the
+    page. Hidden posts count only for moderators, as ``permissions.thread_posts_visible_to``
+    decides (a test keeps the two equal).
+    """
     if thread.is_question:
-        rank = Case(
-            When(is_opening=True, then=Value(0)),
-            When(pk=thread.accepted_post_id or 0, then=Value(1)),
-            When(is_answer=True, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
+        order = (
+            "CASE WHEN is_opening THEN 0 WHEN id = %s THEN 1 WHEN is_answer THEN 2 ELSE 3 END, "
+            "CASE WHEN is_answer THEN helpful_count ELSE 0 END DESC, created_at, id"
         )
-        answer_score = Case(
-            When(is_answer=True, then=F("helpful_count")),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        return [rank.asc(), answer_score.desc(), F("created_at").asc(), F("pk").asc()]
-    return [F("is_opening").desc(), F("created_at").asc(), F("pk").asc()]
-
-
-def _numbered_posts(user, thread: Thread) -> QuerySet[Post]:
-    """The posts of *thread* that *user* may see, each with its place in the page order
-    (``position``, from 1: the opening post) and how many there are (``total``)."""
-    return permissions.thread_posts_visible_to(user, thread).annotate(
-        position=Window(RowNumber(), order_by=_post_order(thread)),
-        total=Window(Count("pk")),
+        params = [thread.accepted_post_id or 0]
+    else:
+        order, params = "CASE WHEN is_opening THEN 0 ELSE 1 END, created_at, id", []
+    hidden = "" if include_hidden else " AND NOT is_hidden"
+    sql = (
+        f"SELECT id, ROW_NUMBER() OVER (ORDER BY {order}) AS position, COUNT(*) OVER () AS total "
+        f"FROM {Post._meta.db_table} WHERE thread_id = %s{hidden}"
     )
+    return sql, [*params, thread.pk]
 
 
 def _page_number(value, num_pages: int) -> int:
@@ -200,42 +196,62 @@ def _page_number(value, num_pages: int) -> int:
     return min(max(number, 1), num_pages)
 
 
-def _page_positions(number: int) -> list[int]:
-    """The positions shown on page *number*: the opening post, then that page's posts."""
-    first = 2 + (number - 1) * POSTS_PER_PAGE
-    return [1, *range(first, first + POSTS_PER_PAGE)]
-
-
-def _page_posts(user, thread: Thread, number: int) -> tuple[list[Post], int, int]:
-    """The posts of page *number* in page order, that page's number and the number of pages:
-    one query (two for a page past the end)."""
-    numbered = (
-        _numbered_posts(user, thread)
-        .select_related("author__profile", "reply_to__author__profile")
-        # The Markdown source is for editing and quoting; the page shows the stored HTML.
-        .defer("body")
-        .order_by("position")
+def _page_sql(numbered: str) -> str:
+    """One page of posts from *numbered*, with their authors' and quoted authors' names."""
+    post, user = Post._meta.db_table, User._meta.db_table
+    profile = Profile._meta.db_table
+    # Not the Markdown source (for editing and quoting) nor the submission key: the page shows
+    # the stored HTML.
+    skip = ("body", "submission_key")
+    columns = ", ".join(f"p.{f.column}" for f in Post._meta.concrete_fields if f.name not in skip)
+    return (
+        f"WITH numbered AS ({numbered}) "
+        f"SELECT {columns}, n.position AS position, n.total AS total, "
+        "u.username AS author_username, pr.display_name AS author_display_name, "
+        "ru.username AS reply_to_username, rpr.display_name AS reply_to_display_name "
+        f"FROM numbered n JOIN {post} p ON p.id = n.id "
+        f"JOIN {user} u ON u.id = p.author_id "
+        f"LEFT JOIN {profile} pr ON pr.user_id = p.author_id "
+        f"LEFT JOIN {post} rp ON rp.id = p.reply_to_id "
+        f"LEFT JOIN {user} ru ON ru.id = rp.author_id "
+        f"LEFT JOIN {profile} rpr ON rpr.user_id = rp.author_id "
+        "WHERE n.position = 1 OR n.position BETWEEN %s AND %s ORDER BY n.position"
     )
-    posts = list(numbered.filter(position__in=_page_positions(number)))
+
+
+def _page_posts(thread: Thread, number: int, *, include_hidden: bool):
+    """The posts of page *number* in page order (the opening post first), that page's number
+    and the number of pages: one query (two for a page past the end)."""
+    numbered, params = _numbered_sql(thread, include_hidden=include_hidden)
+    sql = _page_sql(numbered)
+
+    def fetch(number: int) -> list[Post]:
+        first = 2 + (number - 1) * POSTS_PER_PAGE
+        return list(Post.objects.raw(sql, [*params, first, first + POSTS_PER_PAGE - 1]))
+
+    posts = fetch(number)
     total = posts[0].total if posts else 0
     num_pages = max(1, -(-(total - 1) // POSTS_PER_PAGE))
     if number > num_pages:  # a page past the end (an old link, a hand-typed address)
         number = num_pages
-        posts = list(numbered.filter(position__in=_page_positions(number)))
+        posts = fetch(number)
     return posts, number, num_pages
 
 
 def post_page_number(*, user, post: Post) -> int:
     """The page of its thread on which *user* finds *post* (1 when they cannot see it)."""
-    position = (
-        _numbered_posts(user, post.thread)
-        .filter(pk=post.pk)
-        .values_list("position", flat=True)
-        .first()
-    )
-    if not position or position == 1:
+    thread = post.thread
+    include_hidden = community_permissions.can_moderate(user, thread.community)
+    numbered, params = _numbered_sql(thread, include_hidden=include_hidden)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH numbered AS ({numbered}) SELECT position FROM numbered WHERE id = %s",
+            [*params, post.pk],
+        )
+        row = cursor.fetchone()
+    if not row or row[0] == 1:
         return 1
-    return (position - 2) // POSTS_PER_PAGE + 1
+    return (row[0] - 2) // POSTS_PER_PAGE + 1
 
 
 def post_page_url(*, user, post: Post) -> str:
@@ -249,7 +265,9 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
     """One page of the thread page, in a number of queries that does not grow with posts."""
     community = thread.community
     capabilities = ThreadCapabilities.for_thread(user=user, thread=thread)
-    posts, number, num_pages = _page_posts(user, thread, _page_number(page, 10**9))
+    posts, number, num_pages = _page_posts(
+        thread, _page_number(page, 10**9), include_hidden=capabilities.can_moderate
+    )
     post_ids = [p.pk for p in posts]
     on_page = set(post_ids)
     voted, reports, is_following = set(), {}, False
@@ -279,8 +297,12 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
                 pid=str(post.pk),
                 css_class=_css_class(post, is_accepted),
                 verb="asked" if post.is_opening else "answered" if post.is_answer else "replied",
-                author_name=display_name(post.author),
-                reply_to_name=display_name(post.reply_to.author) if post.reply_to_id else "",
+                # communities.models.display_name, from the names the page query read
+                author_name=post.author_display_name or post.author_username,
+                author_username=post.author_username,
+                reply_to_name=(post.reply_to_display_name or post.reply_to_username or "")
+                if post.reply_to_id
+                else "",
                 reply_to_here=post.reply_to_id in on_page,
             )
         )
@@ -289,8 +311,10 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
     tag_names = [t.name for t in tags]
     panels, slots = {}, {}
     for panel in _thread_panels.values():
-        panels[panel.name] = panel.data(user=user, thread=thread, tag_names=tag_names)
+        data = panels[panel.name] = panel.data(user=user, thread=thread, tag_names=tag_names)
         for slot, template in panel.templates.items():
+            if slot == "post_tools" and panel.post_tools_if and not data.get(panel.post_tools_if):
+                continue
             slots.setdefault(slot, []).append(template)
     return ThreadPage(
         thread=thread,

@@ -23,8 +23,8 @@ from practice.forms.threads import (
     ThreadForm,
     new_submission_key,
 )
-from practice.fragments import fill_post_fragments
-from practice.list_rows import filter_widgets_html, thread_rows_html
+from practice.fragments import fill_post_fragments, post_tools, render_posts
+from practice.list_rows import filter_widgets_html, list_urls, thread_rows_html
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
 from practice.selectors import thread_list as list_selectors
@@ -62,11 +62,11 @@ def thread_list_view(request, slug, unanswered_only=False):
     page = paginate(
         request, list_selectors.thread_list(user=request.user, community=community, **filters)
     )
-    # Row addresses are this prefix + id: one reverse() per page instead of one per row.
+    urls = list_urls(slug)
     thread_rows = thread_rows_html(
         list_selectors.thread_list_rows(page.object_list),
-        thread_base=reverse("practice:thread", args=[slug, 0]).removesuffix("0/"),
-        profile_base=_profile_base(),
+        thread_base=urls["thread_base"],
+        profile_base=urls["profile_base"],
     )
     context = _community_context(
         request,
@@ -77,6 +77,7 @@ def thread_list_view(request, slug, unanswered_only=False):
         unanswered_only=unanswered_only,
         page=page,
         thread_rows=thread_rows,
+        urls=urls,
         qs=querystring_without_page(request),
         is_filtered=is_filtered,
         can_start=permissions.can_start_thread(request.user, community),
@@ -171,9 +172,6 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
     # {% url %} tags per post (the test suite checks they match the URLconf).
     post_base = reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/")
     profile_base = _profile_base()
-    fill_post_fragments(
-        page.opening_items + page.posts, post_base=post_base, profile_base=profile_base
-    )
     context = _community_context(
         request,
         thread.community,
@@ -184,7 +182,30 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         post_base=post_base,
         profile_base=profile_base,
     )
+    context.update(_posts_html(request, page, context))
     return render(request, "practice/threads/thread.html", context, status=status)
+
+
+def _posts_html(request, page, context) -> dict:
+    """The opening post's and the other posts' HTML: cached fragments, this reader's controls."""
+    post_base = context["post_base"]
+    fill_post_fragments(
+        page.opening_items + page.posts, post_base=post_base, profile_base=context["profile_base"]
+    )
+    tools = post_tools(page.slots.get("post_tools"), request=request, context=context)
+    options = {
+        "request": request,
+        "page": page,
+        "post_base": post_base,
+        "unaccept_url": reverse(
+            "practice:thread_unaccept", args=[page.thread.community.slug, page.thread.pk]
+        ),
+        "tools": tools,
+    }
+    return {
+        "opening_html": render_posts(page.opening_items, **options),
+        "posts_html": render_posts(page.posts, **options),
+    }
 
 
 def _profile_base() -> str:
@@ -194,7 +215,9 @@ def _profile_base() -> str:
 
 
 def thread_view(request, slug, thread_id):
-    thread = permissions.access_thread(user=request.user, slug=slug, thread_id=thread_id)
+    thread = permissions.access_thread(
+        user=request.user, slug=slug, thread_id=thread_id, related=("community",)
+    )
     return _thread_response(request, thread)
 
 
