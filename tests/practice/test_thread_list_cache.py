@@ -5,15 +5,20 @@ one reader's page reaches another's."""
 import re
 from datetime import timedelta
 from unittest import mock
+from urllib.parse import quote as urlquote
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from communities import services as community_services
 from communities.models import Community, Membership
 from practice import list_rows
+from practice.forms.threads import ThreadFilterForm
 from practice.list_rows import ROW_TEMPLATE
 from practice.models import Thread
 from practice.selectors.thread_list import thread_list, thread_list_rows
@@ -283,3 +288,54 @@ def test_thread_list_rows_show_display_name_else_username(scene):
     [row] = thread_list_rows(thread_list(user=scene["reader"], community=community))
     assert row["author_name"] == "asker"
     assert row["tag_names"] == ("dressings", "pressure")
+
+
+def test_thread_list_age_matches_timesince():
+    now = timezone.now()
+    deltas = [timedelta(0), timedelta(seconds=59), timedelta(seconds=60), timedelta(hours=1)]
+    deltas += [
+        timedelta(days=d, hours=h, minutes=m)
+        for d in (0, 1, 6, 7, 13, 26)
+        for h in (0, 5)
+        for m in (0, 1, 59)
+    ]
+    deltas += [
+        timedelta(days=27) - timedelta(microseconds=1),
+        timedelta(days=27),
+        timedelta(days=40),
+    ]
+    deltas += [timedelta(days=365 + 31), -timedelta(minutes=5)]
+    for delta in deltas:
+        for shift in (timedelta(0), timedelta(microseconds=999_999), timedelta(seconds=30)):
+            then = now - delta - shift
+            assert list_rows.age(then, now) == timesince(then, now), delta
+
+
+def test_thread_list_filter_widgets_match_the_form():
+    cases = [
+        {},
+        {"kind": "question", "sort": "helpful"},
+        {"kind": "bogus", "sort": "zzz", "tag": "x" * 120},
+        {"tag": 'a "quoted" <tag> & more'},
+    ]
+    for data in cases:
+        form = ThreadFilterForm(QueryDict(urlencode(data)))
+        html = list_rows.filter_widgets_html(form)
+        for name in ("kind", "tag", "sort"):
+            assert html[name] == str(ThreadFilterForm(QueryDict(urlencode(data)))[name]), data
+    invalid = list_rows.filter_widgets_html(ThreadFilterForm(QueryDict("kind=bogus")))
+    assert 'aria-invalid="true"' in invalid["kind"]
+
+
+def test_thread_list_urls_match_reverse(open_community):
+    slug = open_community.slug
+    urls = list_rows.list_urls(slug)
+    assert urls["all"] == reverse("practice:thread_list", args=[slug])
+    assert urls["unanswered"] == reverse("practice:unanswered", args=[slug])
+    assert urls["new"] == reverse("practice:thread_new", args=[slug])
+    assert urls["feed"] == reverse("practice:feed", args=[slug])
+    assert urls["thread_base"] + "12/" == reverse("practice:thread", args=[slug, 12])
+    name = "ann.o+x@y-z_1"  # every character a username may have
+    assert urls["profile_base"] + urlquote(name, safe="@+") + "/" == reverse(
+        "communities:profile", args=[name]
+    )
