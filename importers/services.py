@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -536,12 +536,23 @@ def _done_records(ctx: SiteImport, bundle: Bundle) -> dict[tuple[str, str], obje
 def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
     """Import one question and all that belongs to it in one transaction; return whether it
     is (now or already) a thread here."""
-    with transaction.atomic():
-        done = _done_records(ctx, bundle)
-        if (Kind.QUESTION, str(bundle.question.id)) in done and _all_done(bundle, done):
-            ctx.report.counts["questions already imported"] += 1
-            return True
-        return _ThreadWriter(ctx, bundle, done).write()
+    try:
+        with transaction.atomic():
+            done = _done_records(ctx, bundle)
+            if (Kind.QUESTION, str(bundle.question.id)) in done and _all_done(bundle, done):
+                ctx.report.counts["questions already imported"] += 1
+                return True
+            return _ThreadWriter(ctx, bundle, done).write()
+    except (OperationalError, InterfaceError):
+        raise  # the database itself is gone: the command stops, a re-run resumes
+    except Exception as exc:  # noqa: BLE001 - one odd question must not stop the import
+        # The transaction rolled the whole question back, with its new people: nothing half.
+        ctx.report.skip(
+            f"question {bundle.question.id}: not imported, with its answers and comments "
+            f"({exc.__class__.__name__}: {exc}).",
+            kind="questions",
+        )
+        return False
 
 
 def _all_done(bundle: Bundle, done) -> bool:

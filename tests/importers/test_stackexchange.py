@@ -409,3 +409,27 @@ def test_admin_action_hands_a_person_over(client, community):
     )  # fmt: skip
     assert done.status_code == 302
     assert imported_thread(community, 10).accepted_post.author.username == "carol-here"
+
+
+@pytest.mark.django_db
+def test_import_unexpected_error_skips_that_question_whole(community, monkeypatch, tmp_path):
+    real = import_services._ThreadWriter._create_answer
+
+    def odd(self, answer, version):
+        if answer.id == 12:
+            raise ValueError("something nobody foresaw")
+        return real(self, answer, version)
+
+    monkeypatch.setattr(import_services._ThreadWriter, "_create_answer", odd)
+    report = tmp_path / "report.txt"
+    run_import(SAMPLE, community, "--report", str(report))
+    assert "question 10: not imported, with its answers and comments (ValueError: something " in (
+        report.read_text()
+    )
+    # Nothing of question 10 is left, not even its answer 11 or its new people's posts.
+    assert not SourceRecord.objects.filter(kind="question", source_id="10").exists()
+    assert not Post.objects.filter(community=community, body__contains="cut flowers").exists()
+    assert Thread.objects.filter(community=community).count() == 2
+    monkeypatch.undo()
+    run_import(SAMPLE, community)
+    assert Thread.objects.filter(community=community).count() == 3
