@@ -3,8 +3,9 @@
 from collections import Counter
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Subquery
 
+from communities.models import Membership
 from metrics.models import Level, MemberMetrics, MetricsSnapshot
 from metrics.pipeline.times import months_before
 
@@ -47,24 +48,28 @@ def levels_of(snapshot_ids: list[int]) -> dict[int, dict[int, str]]:
 
 
 def taking_part_elsewhere(community_id: int, as_of: datetime) -> dict[int, int]:
-    """Return, per member, in how many other communities their latest level (at or before
-    *as_of*) is occasional or above."""
-    latest = (
-        MetricsSnapshot.objects.filter(as_of__lte=as_of)
-        .exclude(community_id=community_id)
-        .values("community_id")
-        .annotate(last=Max("as_of"))
-        .values_list("community_id", "last")
-    )
-    pairs = list(latest)
-    if not pairs:
-        return {}
-    condition = Q()
-    for other, last in pairs:
-        condition |= Q(snapshot__community_id=other, snapshot__as_of=last)
-    counts: Counter[int] = Counter(
-        MemberMetrics.objects.filter(condition, level__in=TAKING_PART).values_list(
-            "user_id", flat=True
+    """Return, per member of the community (anyone with a membership in it), in how many other
+    communities their latest level (at or before *as_of*) is occasional or above.
+
+    One query, restricted to the community's own members: its cost follows their rows in other
+    communities' latest snapshots, not the number of communities (with 1,000 communities, an
+    OR over every other community's latest snapshot cost half a second per run).
+    """
+    latest_elsewhere = (
+        MetricsSnapshot.objects.filter(
+            community_id=OuterRef("snapshot__community_id"), as_of__lte=as_of
         )
+        .order_by("-as_of")
+        .values("as_of")[:1]
+    )
+    counts: Counter[int] = Counter(
+        MemberMetrics.objects.filter(
+            user_id__in=Membership.objects.filter(community_id=community_id).values("user_id"),
+            level__in=TAKING_PART,
+            snapshot__as_of__lte=as_of,
+            snapshot__as_of=Subquery(latest_elsewhere),
+        )
+        .exclude(snapshot__community_id=community_id)
+        .values_list("user_id", flat=True)
     )
     return dict(counts)
