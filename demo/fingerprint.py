@@ -2,7 +2,8 @@
 result: per model, how many rows and a hash of their contents.
 
 What differs between two equal seeds is left out: primary keys (an index rebuilt from scratch
-numbers its rows anew; foreign keys still tie rows together), dates and times (the demo is laid
+numbers its rows anew), with a foreign key standing for the contents of the row it points at
+rather than its number; dates and times (the demo is laid
 out backwards from the moment it runs), password hashes (salted) and random tokens. JSON values
 (the metrics snapshots behind the dashboards) are hashed with their timestamps and timings
 removed; the figures stay in.
@@ -54,26 +55,49 @@ def _kept_fields(model) -> list[models.Field]:
     return kept
 
 
-def _row_text(row: tuple, fields: list[models.Field]) -> str:
+def _row_text(row: tuple, fields: list[models.Field], targets: dict) -> str:
     values = []
     for field, value in zip(fields, row, strict=True):
         if isinstance(field, models.JSONField):
             value = _stable_json(value)
+        elif field.many_to_one or field.one_to_one:
+            value = targets.get(field.related_model, {}).get(value, value)
         elif isinstance(value, str):
             value = ISO_MOMENT.sub("<moment>", value)
         values.append(value)
     return json.dumps(values, default=str, sort_keys=True)
 
 
+def _rows(model, fields: list[models.Field]):
+    names = [f.attname for f in fields]
+    return model._default_manager.values_list("pk", *names).iterator(chunk_size=2000)
+
+
 def database_fingerprint() -> dict[str, dict[str, Any]]:
     """Return ``{"app.Model": {"rows": n, "hash": sha256}}`` for every model with rows."""
+    chosen = [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if not model._meta.proxy and model._meta.managed
+    ]
+    fields = {model: _kept_fields(model) for model in chosen}
+    # What each row a foreign key points at holds (its own foreign keys as numbers), by pk.
+    targets: dict = {}
+    for model in chosen:
+        for field in fields[model]:
+            target = field.related_model
+            if (field.many_to_one or field.one_to_one) and target not in targets:
+                own = _kept_fields(target)
+                targets[target] = {
+                    pk: hashlib.sha256(_row_text(tuple(rest), own, {}).encode()).hexdigest()[:16]
+                    for pk, *rest in _rows(target, own)
+                }
     result: dict[str, dict[str, Any]] = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy or not model._meta.managed:
-            continue
-        fields = _kept_fields(model)
-        rows = model._default_manager.values_list(*[f.attname for f in fields])
-        texts = sorted(_row_text(row, fields) for row in rows.iterator(chunk_size=2000))
+    for model in chosen:
+        texts = sorted(
+            _row_text(tuple(rest), fields[model], targets)
+            for _pk, *rest in _rows(model, fields[model])
+        )
         if not texts:
             continue
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()
