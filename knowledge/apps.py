@@ -9,18 +9,42 @@ class KnowledgeConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+        from django.db.models.signals import post_delete  # noqa: PLC0415
+
         from communities.interactions import register_interaction_source  # noqa: PLC0415
+        from communities.models import Community  # noqa: PLC0415
         from communities.tabs import (  # noqa: PLC0415
             CommunityTab,
             register_community_link,
             register_community_tab,
         )
         from knowledge import interaction_sources  # noqa: PLC0415
+        from knowledge.changes import register_item_changed_listener  # noqa: PLC0415
         from knowledge.digests import new_in_library_section  # noqa: PLC0415
+        from knowledge.models import Item  # noqa: PLC0415
         from knowledge.selectors.promotion import thread_knowledge  # noqa: PLC0415
+        from knowledge.services import experts  # noqa: PLC0415
         from knowledge.services.evidence import evidence_source  # noqa: PLC0415
         from notifications.digests import register_digest_section  # noqa: PLC0415
+        from practice import changes as practice_changes  # noqa: PLC0415
+        from practice.models import Post, Thread  # noqa: PLC0415
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
+
+        # Expert scores follow the content in its transaction (knowledge.services.experts).
+        practice_changes.register_thread_changed_listener(experts.thread_refresh)
+        practice_changes.register_post_changed_listener(experts.post_refresh)
+        practice_changes.register_post_votes_changed_listener(experts.post_refresh)
+        register_item_changed_listener(experts.item_refresh)
+        post_delete.connect(experts.on_thread_deleted, sender=Thread, dispatch_uid="experts.thread")
+        post_delete.connect(experts.on_post_deleted, sender=Post, dispatch_uid="experts.post")
+        post_delete.connect(experts.on_item_deleted, sender=Item, dispatch_uid="experts.item")
+        post_delete.connect(
+            experts.on_community_deleted, sender=Community, dispatch_uid="experts.community"
+        )
+        post_delete.connect(
+            experts.on_user_deleted, sender=get_user_model(), dispatch_uid="experts.user"
+        )
 
         register_community_tab(CommunityTab("library", "Library", "knowledge:library", order=30))
         register_community_tab(CommunityTab("experts", "Experts", "knowledge:experts", order=50))

@@ -326,3 +326,89 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.member_id}: {self.outcome} ({self.item_id})"
+
+
+class ExpertSource(models.Model):
+    """What one thread or one repertoire item last added to the stored expert scores.
+
+    ``scores``: ``[community_id, tag_key, user_id, accepted, helpful, items, edits]`` rows;
+    ``tags``: ``[community_id, tag_name, questions, unanswered]`` rows. A change subtracts this
+    and adds the new contribution (``knowledge.services.experts``).
+    """
+
+    class Kind(models.TextChoices):
+        THREAD = "thread", "Thread"
+        ITEM = "item", "Item"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    scores = models.JSONField(default=list)
+    tags = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="expert_source_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"
+
+
+class TagExpertScore(models.Model):
+    """A member's score on one tag (case-folded name) of a community, all members counted: the
+    page keeps only the active ones. Kept up to date by deltas in the content's transaction."""
+
+    # No database constraint: a cascade deleting the community or the user may still subtract
+    # from these rows; their own post_delete then removes them (knowledge.services.experts).
+    community = models.ForeignKey(
+        Community, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    tag_key = models.CharField(max_length=255)  # casefold may lengthen a name
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    accepted = models.IntegerField(default=0)
+    helpful = models.IntegerField(default=0)
+    items = models.IntegerField(default=0)
+    edits = models.IntegerField(default=0)
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "tag_key", "user"], name="tag_expert_score_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                "community",
+                "tag_key",
+                models.F("points").desc(),
+                models.F("accepted").desc(),
+                models.F("helpful").desc(),
+                "user",
+                name="tag_expert_score_rank",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tag_key}: user {self.user_id}, {self.points} points"
+
+
+class TagUse(models.Model):
+    """Per community and tag name: visible questions, those unanswered, and how many threads and
+    published items count it (``uses``)."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    questions = models.IntegerField(default=0)
+    unanswered = models.IntegerField(default=0)
+    uses = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="tag_use_unique")]
+
+    def __str__(self):
+        return self.name

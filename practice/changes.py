@@ -1,5 +1,8 @@
 """Tell the apps above that a thread or a post changed (written, edited, hidden, moved, voted).
 
+``post_votes_changed`` is apart: a helpful vote changes only counters, which the search index does
+not hold (knowledge's expert scores do).
+
 Services call ``thread_changed`` and ``post_changed`` inside the transaction that makes the
 change, and the listeners (search's index) run right there, in that transaction. Apps register
 them from ``ready()``.
@@ -12,6 +15,7 @@ from communities.changes import change_listeners_are_held
 ChangedListener = Callable[[int], None]
 _thread_listeners: list[ChangedListener] = []
 _post_listeners: list[ChangedListener] = []
+_post_votes_listeners: list[ChangedListener] = []
 
 
 def register_thread_changed_listener(listener: ChangedListener) -> None:
@@ -39,4 +43,18 @@ def post_changed(post_id: int) -> None:
     if change_listeners_are_held():
         return
     for listener in _post_listeners:
+        listener(post_id)
+
+
+def register_post_votes_changed_listener(listener: ChangedListener) -> None:
+    """Call *listener* with the post's id whenever its helpful votes change."""
+    if listener not in _post_votes_listeners:
+        _post_votes_listeners.append(listener)
+
+
+def post_votes_changed(post_id: int) -> None:
+    """Tell every listener that the helpful votes of post *post_id* changed."""
+    if change_listeners_are_held():
+        return
+    for listener in _post_votes_listeners:
         listener(post_id)

@@ -12,8 +12,10 @@ A member's score on a tag adds up, over visible threads and published items with
 A member with at least ``EXPERT_MIN_SCORE`` on a tag is one of its experts (one accepted answer
 is enough). Only active members of the community are listed; self-declared expertise is shown
 next to the name (to viewers who may see the member's details) but never adds points. Every
-function here works in a fixed number of queries, whatever the size of the community: the
-scores are SQL aggregates.
+function here works in a fixed number of queries, whatever the size of the community. The page
+reads the scores stored per community, tag and member (``TagExpertScore``, kept up to date by
+``knowledge.services.experts``); ``community_experts_aggregate`` and ``likely_answerers`` work
+them out from the rows with SQL aggregates.
 """
 
 from collections import defaultdict
@@ -21,13 +23,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Least
+from django.db.models import Count, F, Q, Sum, Value, Window
+from django.db.models.functions import Least, RowNumber
 from taggit.models import TaggedItem as ProfileTaggedItem
 
 from communities import permissions
 from communities.models import Community, Membership, Profile, display_name
-from knowledge.models import Item, ItemContributor
+from knowledge.models import Item, ItemContributor, TagExpertScore, TagUse
 from practice.models import Post, Thread
 
 User = get_user_model()
@@ -218,8 +220,91 @@ class ExpertsPage:
 def community_experts(*, community: Community, viewer, tag: str = "") -> ExpertsPage:
     """Experts per tag in *community* (the caller checked *viewer* may read it).
 
-    With *tag*, only that tag, with more names. Six queries whatever the size.
+    With *tag*, only that tag, with more names. Reads the stored scores
+    (``knowledge.services.experts`` keeps them): the tag counts, the top experts of every tag
+    with a window function (active members only), the selected tag's longer list, and the users
+    shown: five queries at most, whatever the size.
     """
+    counts: dict[str, list] = {}  # key -> [name, questions, unanswered, name has questions]
+    for name, n_questions, n_unanswered in (
+        TagUse.objects.filter(community=community, uses__gt=0)
+        .order_by("name")
+        .values_list("name", "questions", "unanswered")
+    ):
+        key = _key(name)
+        entry = counts.setdefault(key, [name, 0, 0, False])
+        if n_questions and not entry[3]:
+            entry[0], entry[3] = name, True
+        entry[1] += n_questions
+        entry[2] += n_unanswered
+    top = _stored_top(community, limit=EXPERTS_PER_TAG)
+    tags = []
+    for key, (name, n_questions, n_unanswered, _) in counts.items():
+        ranked, expert_count = top.get(key, ([], 0))
+        if n_questions or expert_count:
+            tags.append(
+                TagExperts(
+                    name=name,
+                    questions=n_questions,
+                    unanswered=n_unanswered,
+                    experts=ranked,
+                    expert_count=expert_count,
+                )
+            )
+    tags.sort(key=lambda t: (-t.questions, -t.expert_count, t.name.casefold()))
+    without = [t for t in tags if t.questions and not t.expert_count]
+    without.sort(key=lambda t: (-t.unanswered, -t.questions, t.name.casefold()))
+    selected = next((t for t in tags if _key(t.name) == _key(tag)), None) if tag else None
+    if selected is not None and selected.expert_count > EXPERTS_PER_TAG:
+        key = _key(selected.name)
+        selected.experts = _stored_top(community, limit=EXPERTS_FOR_ONE_TAG, tag_key=key)[key][0]
+    shown = [selected] if selected else tags
+    entries, tag_keys_by_user = [], defaultdict(set)
+    for t in shown:
+        for e in t.experts:
+            entries.append(e)
+            tag_keys_by_user[e.user_id].add(_key(t.name))
+    _attach_users(entries, tag_keys_by_user, viewer)
+    return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
+
+
+def _stored_top(
+    community: Community, *, limit: int, tag_key: str | None = None
+) -> dict[str, tuple[list[ExpertScore], int]]:
+    """Per tag key: its *limit* best active experts and how many it has (one query)."""
+    rows = TagExpertScore.objects.filter(
+        community=community, points__gte=EXPERT_MIN_SCORE, user_id__in=_active_member_ids(community)
+    )
+    if tag_key is not None:
+        rows = rows.filter(tag_key=tag_key)
+    rows = (
+        rows.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("tag_key")],
+                order_by=[F("points").desc(), F("accepted").desc(), F("helpful").desc(), "user_id"],
+            ),
+            experts=Window(Count("pk"), partition_by=[F("tag_key")]),
+        )
+        .filter(rank__lte=limit)
+        .order_by("tag_key", "rank")
+        .values_list("tag_key", "user_id", "accepted", "helpful", "items", "edits", "experts")
+    )
+    top: dict[str, tuple[list[ExpertScore], int]] = {}
+    for key, user_id, accepted, helpful, items, edits, experts in rows:
+        entry = top.setdefault(key, ([], experts))
+        entry[0].append(
+            ExpertScore(
+                user_id=user_id, accepted=accepted, helpful=helpful, items=items, edits=edits
+            )
+        )
+    return top
+
+
+def community_experts_aggregate(*, community: Community, viewer, tag: str = "") -> ExpertsPage:
+    """``community_experts`` worked out from the rows by aggregates on every call, as the page
+    did before the scores were stored: the reference ``experts_fill --check`` and the tests
+    compare the stored scores with."""
     scores, names = _tag_scores(community)
     questions = _question_counts(community)
     keys = set(scores) | set(questions)
@@ -275,3 +360,52 @@ def likely_answerers(
     wanted = {_key(n) for n in tag_names}
     _attach_users(ranked, {e.user_id: wanted for e in ranked}, viewer)
     return ranked
+
+
+def stored_scores_differences(*, community: Community) -> list[str]:
+    """Where the stored scores and tag counts of *community* differ from the aggregates over
+    its rows (active members; empty when they agree): ``experts_fill --check`` and the tests."""
+    scores, _ = _tag_scores(community)
+    expected = {
+        (key, user_id): (s.accepted, s.helpful, s.items, s.edits)
+        for key, per_tag in scores.items()
+        for user_id, s in per_tag.items()
+        if s.points or s.accepted or s.helpful or s.items or s.edits
+    }
+    stored = {
+        (key, user_id): values
+        for key, user_id, *values in TagExpertScore.objects.filter(
+            community=community, user_id__in=_active_member_ids(community)
+        )
+        .exclude(accepted=0, helpful=0, items=0, edits=0)
+        .values_list("tag_key", "user_id", "accepted", "helpful", "items", "edits")
+    }
+    stored = {k: tuple(v) for k, v in stored.items()}
+    differences = [
+        f"{community.slug}: tag {key!r}, user {user_id}: stored {stored.get((key, user_id))}, "
+        f"rows {expected.get((key, user_id))}"
+        for key, user_id in sorted(set(expected) | set(stored))
+        if expected.get((key, user_id)) != stored.get((key, user_id))
+    ]
+    bad_points = TagExpertScore.objects.filter(community=community).exclude(
+        points=ACCEPTED_POINTS * F("accepted")
+        + HELPFUL_POINTS * F("helpful")
+        + ITEM_POINTS * F("items")
+        + EDIT_POINTS * F("edits")
+    )
+    differences += [f"{community.slug}: points out of step: {row}" for row in bad_points]
+    questions = {k: (q, u) for k, (_, q, u) in _question_counts(community).items()}
+    counted: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, q, u in TagUse.objects.filter(community=community, questions__gt=0).values_list(
+        "name", "questions", "unanswered"
+    ):
+        counted[_key(name)][0] += q
+        counted[_key(name)][1] += u
+    counted = {k: tuple(v) for k, v in counted.items()}
+    differences += [
+        f"{community.slug}: tag {key!r}: stored questions {counted.get(key)}, rows "
+        f"{questions.get(key)}"
+        for key in sorted(set(questions) | set(counted))
+        if questions.get(key) != counted.get(key)
+    ]
+    return differences

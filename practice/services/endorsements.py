@@ -12,7 +12,7 @@ from communities.models import Interaction
 from notifications.services import Kind as NotificationKind
 from notifications.services import notify
 from practice import permissions
-from practice.changes import thread_changed
+from practice.changes import post_votes_changed, thread_changed
 from practice.models import AdoptionReport, Post, Thread, Vote
 from practice.services.moderation_log import log_action
 from practice.services.threads import thread_recount, thread_refresh_status
@@ -76,6 +76,7 @@ def vote_toggle(
         thread = Thread.objects.select_for_update().get(pk=post.thread_id)
         thread_recount(thread)
         thread.save(update_fields=["helpful_count"])
+        post_votes_changed(post.pk)
     return voted
 
 
