@@ -408,6 +408,7 @@ def _choose(rng, items, cumulative):
 def add_interactions(community_id: int, count: int, now: datetime, seed: int = SEED + 1) -> None:
     """Log *count* new interactions in the last hour (what arrives between two runs)."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Max
 
     from communities.models import Interaction, Membership
     from practice.models import Post
@@ -419,7 +420,14 @@ def add_interactions(community_id: int, count: int, now: datetime, seed: int = S
     ct = ContentType.objects.get_for_model(Post).pk
     kinds = ("answer", "reply", "vote", "mention", "worked", "accept")
     rows = []
-    source = 2 * 10**9
+    # Above the sources of earlier runs' additions: the log holds each source once per pair.
+    source = max(
+        2 * 10**9,
+        Interaction.objects.filter(community_id=community_id, source_id__gte=2 * 10**9).aggregate(
+            m=Max("source_id")
+        )["m"]
+        or 0,
+    )
     while len(rows) < count:
         a, b = rng.sample(users, 2)
         source += 1
