@@ -254,6 +254,9 @@ def build_long_thread(community):
 
     thread = Thread.objects.filter(community=community, title=LONG_TITLE).first()
     if thread is not None and thread.posts.count() == LONG_POSTS + 1:
+        if not thread.answer_count:  # counters left unsaved by an earlier version of this script
+            thread_recount(thread)
+            thread.save()
         return thread
     if thread is not None:
         thread.delete()
@@ -295,6 +298,7 @@ def build_long_thread(community):
             endorsements.post_recount_endorsements(post.pk)
         thread.refresh_from_db()
         thread_recount(thread)
+        thread.save()
         endorsements.answer_accept(answer=posts[500], by=users[0])
     print(f"Built the {LONG_POSTS:,}-post thread in {time.monotonic() - started:.0f} s.")
     return thread

@@ -197,9 +197,12 @@ def _page_number(value, num_pages: int) -> int:
 
 
 def _page_sql(numbered: str) -> str:
-    """One page of posts from *numbered*, with their authors' and quoted authors' names."""
+    """One page of posts from *numbered*, with their authors' and quoted authors' names and the
+    reader's vote and "worked for me" report on each (parameters: *numbered*'s, the reader's
+    id twice, the first and last position of the page)."""
     post, user = Post._meta.db_table, User._meta.db_table
     profile = Profile._meta.db_table
+    vote, report = Vote._meta.db_table, AdoptionReport._meta.db_table
     # Not the Markdown source (for editing and quoting) nor the submission key: the page shows
     # the stored HTML.
     skip = ("body", "submission_key")
@@ -208,26 +211,31 @@ def _page_sql(numbered: str) -> str:
         f"WITH numbered AS ({numbered}) "
         f"SELECT {columns}, n.position AS position, n.total AS total, "
         "u.username AS author_username, pr.display_name AS author_display_name, "
-        "ru.username AS reply_to_username, rpr.display_name AS reply_to_display_name "
+        "ru.username AS reply_to_username, rpr.display_name AS reply_to_display_name, "
+        f"EXISTS (SELECT 1 FROM {vote} v WHERE v.post_id = p.id AND v.voter_id = %s) AS voted, "
+        "r.id AS report_id, r.worked AS report_worked, r.note AS report_note "
         f"FROM numbered n JOIN {post} p ON p.id = n.id "
         f"JOIN {user} u ON u.id = p.author_id "
         f"LEFT JOIN {profile} pr ON pr.user_id = p.author_id "
         f"LEFT JOIN {post} rp ON rp.id = p.reply_to_id "
         f"LEFT JOIN {user} ru ON ru.id = rp.author_id "
         f"LEFT JOIN {profile} rpr ON rpr.user_id = rp.author_id "
+        f"LEFT JOIN {report} r ON r.post_id = p.id AND r.member_id = %s "
         "WHERE n.position = 1 OR n.position BETWEEN %s AND %s ORDER BY n.position"
     )
 
 
-def _page_posts(thread: Thread, number: int, *, include_hidden: bool):
+def _page_posts(thread: Thread, number: int, *, include_hidden: bool, reader_id=None):
     """The posts of page *number* in page order (the opening post first), that page's number
-    and the number of pages: one query (two for a page past the end)."""
+    and the number of pages: one query (two for a page past the end). Each post carries
+    ``voted`` and ``report_*`` for the reader *reader_id* (None: nobody's)."""
     numbered, params = _numbered_sql(thread, include_hidden=include_hidden)
     sql = _page_sql(numbered)
 
     def fetch(number: int) -> list[Post]:
         first = 2 + (number - 1) * POSTS_PER_PAGE
-        return list(Post.objects.raw(sql, [*params, first, first + POSTS_PER_PAGE - 1]))
+        page = [first, first + POSTS_PER_PAGE - 1]
+        return list(Post.objects.raw(sql, [*params, reader_id, reader_id, *page]))
 
     posts = fetch(number)
     total = posts[0].total if posts else 0
@@ -266,21 +274,28 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
     community = thread.community
     capabilities = ThreadCapabilities.for_thread(user=user, thread=thread)
     posts, number, num_pages = _page_posts(
-        thread, _page_number(page, 10**9), include_hidden=capabilities.can_moderate
+        thread,
+        _page_number(page, 10**9),
+        include_hidden=capabilities.can_moderate,
+        reader_id=capabilities.user_id,
     )
-    post_ids = [p.pk for p in posts]
-    on_page = set(post_ids)
-    voted, reports, is_following = set(), {}, False
-    if user.is_authenticated and post_ids:
-        voted = set(
-            Vote.objects.filter(voter=user, post_id__in=post_ids).values_list("post_id", flat=True)
+    on_page = {p.pk for p in posts}
+    voted = {p.pk for p in posts if p.voted}
+    reports = {
+        p.pk: AdoptionReport(
+            pk=p.report_id,
+            post_id=p.pk,
+            member_id=capabilities.user_id,
+            worked=bool(p.report_worked),
+            note=p.report_note or "",
         )
-        reports = {
-            r.post_id: r for r in AdoptionReport.objects.filter(member=user, post_id__in=post_ids)
-        }
-        is_following = Follow.objects.filter(
-            user=user, target=Follow.Target.THREAD, thread=thread
-        ).exists()
+        for p in posts
+        if p.report_id is not None
+    }
+    is_following = (
+        user.is_authenticated
+        and Follow.objects.filter(user=user, target=Follow.Target.THREAD, thread=thread).exists()
+    )
     accepted_id = thread.accepted_post_id
     items = []
     for post in posts:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from communities import services as community_services
 from communities.models import Community, Membership
-from practice.fragments import FRAGMENT_TEMPLATE
+from practice.fragments import FRAGMENT_TEMPLATE, forget_local_fragments
 from practice.services import endorsements
 from practice.services import threads as thread_services
 from tests.factories import make_admin
@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    forget_local_fragments()
     yield
     cache.clear()
+    forget_local_fragments()
 
 
 @pytest.fixture

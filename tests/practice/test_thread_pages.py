@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from practice.fragments import forget_local_fragments
 from practice.models import Post
 from practice.selectors.threads import POSTS_PER_PAGE, post_page_url
 from practice.services import endorsements
@@ -22,8 +23,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    forget_local_fragments()
     yield
     cache.clear()
+    forget_local_fragments()
 
 
 def thread_url(thread):
