@@ -90,6 +90,7 @@ class SiteImport:
     first_seen: dict[int, datetime]
     run: ImportRun | None = None
     persons: dict[str, object] = field(default_factory=dict)
+    _persons_loaded: bool = False
     _username_base: str = ""
 
     def __post_init__(self):
@@ -98,8 +99,9 @@ class SiteImport:
     # --- people ------------------------------------------------------------------------------
 
     def _load_persons(self) -> None:
-        if self.persons:
+        if self._persons_loaded:
             return
+        self._persons_loaded = True
         records = SourceRecord.objects.filter(
             community=self.community, source=Source.STACKEXCHANGE, site=self.site, kind=Kind.PERSON
         ).values_list("source_id", "target_id")
@@ -469,24 +471,25 @@ class _ThreadWriter:
                 kind="accepts",
             )
             return
+        asker = self._author(q)
         result = self._attempt(
             f"acceptance of answer {q.accepted} (question {q.id})",
             "accepts",
-            lambda: endorsements.answer_accept(
-                answer=answer, by=self._author(q), at=self._accepted_at()
-            ),
+            lambda: endorsements.answer_accept(answer=answer, by=asker, at=self._accepted_at()),
         )
         if result is not None:
             self._record(Kind.ACCEPT, q.id, answer)
 
     def _close(self, q: Post) -> None:
         when = q.closed.strftime("%-d %B %Y")
+        # The account is made outside the savepoint below: a refusal must not undo it.
+        by = self.ctx.import_account()
         result = self._attempt(
             f"closing of question {q.id}",
             "closings",
             lambda: moderation.thread_set_locked(
                 thread=self.thread,
-                by=self.ctx.import_account(),
+                by=by,
                 locked=True,
                 reason=f"Closed on {self.ctx.site} on {when}.",
             ),
@@ -536,6 +539,8 @@ def _done_records(ctx: SiteImport, bundle: Bundle) -> dict[tuple[str, str], obje
 def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
     """Import one question and all that belongs to it in one transaction; return whether it
     is (now or already) a thread here."""
+    ctx._load_persons()  # before the snapshot below, which must hold only committed people
+    known = set(ctx.persons)
     try:
         with transaction.atomic():
             done = _done_records(ctx, bundle)
@@ -543,10 +548,13 @@ def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
                 ctx.report.counts["questions already imported"] += 1
                 return True
             return _ThreadWriter(ctx, bundle, done).write()
-    except (OperationalError, InterfaceError):
-        raise  # the database itself is gone: the command stops, a re-run resumes
-    except Exception as exc:  # noqa: BLE001 - one odd question must not stop the import
-        # The transaction rolled the whole question back, with its new people: nothing half.
+    except BaseException as exc:
+        # The transaction rolled the whole question back, with the people it made: forget them
+        # too, or the next question would write posts by accounts that are not there.
+        for key in set(ctx.persons) - known:
+            del ctx.persons[key]
+        if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
+            raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
             f"question {bundle.question.id}: not imported, with its answers and comments "
             f"({exc.__class__.__name__}: {exc}).",

@@ -430,6 +430,31 @@ def test_import_unexpected_error_skips_that_question_whole(community, monkeypatc
     assert not SourceRecord.objects.filter(kind="question", source_id="10").exists()
     assert not Post.objects.filter(community=community, body__contains="cut flowers").exists()
     assert Thread.objects.filter(community=community).count() == 2
+    # The people made for question 10 went with it; later questions made theirs again (Alice
+    # asked 10 and answered 31): no post points at an account that is not there.
+    authors = set(Post.objects.filter(community=community).values_list("author_id", flat=True))
+    assert authors <= set(User.objects.values_list("pk", flat=True))
     monkeypatch.undo()
     run_import(SAMPLE, community)
     assert Thread.objects.filter(community=community).count() == 3
+
+
+@pytest.mark.django_db
+def test_import_pages_answer_every_viewer(client, community):
+    run_import(SAMPLE, community)
+    moderator = UserFactory()
+    community_services.membership_import(
+        community=community, user=moderator, at=basil_time(community), role="moderator"
+    )
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    urls = [imported_thread(community, q).get_absolute_url() for q in (10, 20, 30)]
+    urls.append(reverse("practice:thread_list", args=[community.slug]))
+    for viewer in (None, moderator, admin_user):
+        if viewer is not None:
+            client.force_login(viewer)
+        for url in urls:
+            assert client.get(url).status_code == 200, (viewer, url)
+
+
+def basil_time(community):
+    return imported_thread(community, 10).created_at
