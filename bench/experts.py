@@ -4,6 +4,11 @@ posts, against a trivial view through the same middleware.
 Run by hand from the repository root (see bench/README.md):
 
     .venv/bin/python bench/experts.py [--requests 30] [--rounds 3] [--rebuild] [--drop]
+        [--before REF]
+
+With ``--before REF`` (a commit, e.g. the one before the scores were stored), a copy of that
+commit exported to a temporary folder serves the same database from a second gunicorn, and its
+experts pages are measured in the same interleaved batches ("before" rows).
 
 It prepares a PostgreSQL database (created and migrated if missing; --drop removes it at the
 end), bulk-inserts one open community with 10,000 tagged questions of 10 posts each, starts
@@ -19,7 +24,9 @@ import itertools
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -185,12 +192,28 @@ def build_data(*, rebuild: bool):
     return community
 
 
+def start_server_in(env: dict, port: int, root: str) -> subprocess.Popen:
+    """gunicorn as ``start_server`` starts it, serving the code in *root*."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return subprocess.Popen(
+        [
+            str(gunicorn), "config.wsgi:application", "--no-control-socket",
+            "--workers", "1", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
+            "--chdir", root, "--log-level", "warning",
+        ],
+        env=env,
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=30, help="requests per batch")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved batches (median kept)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark data")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--before", metavar="REF", help="also measure the pages of this commit (same database)"
+    )
     args = parser.parse_args()
     n = max(5, min(args.requests, MAX_REQUESTS))
     database_url = os.environ.get("BENCH_EXPERTS_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -212,6 +235,13 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     community = build_data(rebuild=args.rebuild)
+    from knowledge.models import TagExpertScore
+
+    if args.rebuild or not TagExpertScore.objects.filter(community=community).exists():
+        started = time.monotonic()
+        call_command("experts_fill")  # the bulk insert held no listener
+        print(f"Filled the stored expert scores in {time.monotonic() - started:.1f} s.")
+    call_command("experts_fill", "--check")  # the stored page equals the aggregates
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     member = Membership.objects.filter(community=community).order_by("pk").first().user
@@ -226,32 +256,54 @@ def main() -> None:
         "experts": experts,
         "one tag": experts + "?tag=topic+00",
     }
+    before_dir = None
+    if args.before:
+        before_dir = tempfile.TemporaryDirectory(prefix="experts_before_")
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", before_dir.name], input=archive, check=True)
+        before_port = free_port()
+        before_env = {**env, "PYTHONPATH": before_dir.name}
+        before_server = start_server_in(before_env, before_port, before_dir.name)
+        pages["experts before"] = f"http://{HOST}:{before_port}{experts}"
+        pages["one tag before"] = pages["experts before"] + "?tag=topic+00"
     server = start_server(env, port)
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     viewers = {"member": cookie, "anonymous": None}
     try:
         wait_until_up(base, server)
         pid = worker_pid(server.pid)
+        pids = dict.fromkeys(pages, pid)
+        if args.before:
+            wait_until_up(f"http://{HOST}:{before_port}", before_server)
+            pids["experts before"] = pids["one tag before"] = worker_pid(before_server.pid)
         db = DatabaseCPU(database_url)
         for viewer_cookie in viewers.values():
             for name, path in pages.items():
-                body = fetch(base + path, viewer_cookie)  # warm up; sanity checks
+                url = path if path.startswith("http") else base + path
+                body = fetch(url, viewer_cookie)  # warm up; sanity checks
                 if name != "trivial" and b"topic 00" not in body:
                     raise SystemExit(f"{path} does not list the tag 'topic 00'")
                 for _ in range(2):
-                    fetch(base + path, viewer_cookie)
+                    fetch(url, viewer_cookie)
         for _ in range(max(3, args.rounds)):
             for viewer, viewer_cookie in viewers.items():
                 for name, path in pages.items():
                     # The trivial view is cheap: more requests keep the 10 ms clock precise.
                     count = min(n * 20, MAX_REQUESTS) if name == "trivial" else n
+                    url = path if path.startswith("http") else base + path
                     results.setdefault((viewer, name), []).append(
-                        measure(pid, db, base + path, viewer_cookie, count)
+                        measure(pids[name], db, url, viewer_cookie, count)
                     )
         db.conn.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.before:
+            before_server.terminate()
+            before_server.wait(timeout=30)
+            before_dir.cleanup()
     load = os.getloadavg()
     if args.drop:
         import psycopg2
@@ -274,25 +326,25 @@ def main() -> None:
         f"{rounds} interleaved batches per page, median kept; gunicorn, 1 sync worker, DEBUG off."
     )
     print(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}. Per request, ms:\n")
-    print(f"{'viewer':<10} {'page':<10} {'worker':>8} {'postgres':>9} {'both':>8} {'wall':>8}")
+    print(f"{'viewer':<10} {'page':<15} {'worker':>8} {'postgres':>9} {'both':>8} {'wall':>8}")
     med: dict[tuple[str, str], tuple[float, float, float]] = {}
     for (viewer, name), samples in results.items():
         med[viewer, name] = tuple(statistics.median(s[i] for s in samples) for i in range(3))
         worker, database, wall = med[viewer, name]
         print(
-            f"{viewer:<10} {name:<10} {worker * 1000:8.2f} {database * 1000:9.2f} "
+            f"{viewer:<10} {name:<15} {worker * 1000:8.2f} {database * 1000:9.2f} "
             f"{(worker + database) * 1000:8.2f} {wall * 1000:8.2f}"
         )
     print("\nRatios to the trivial view (worker CPU; worker + PostgreSQL CPU; wall):")
     for viewer in viewers:
         trivial = med[viewer, "trivial"]
-        for name in ("experts", "one tag"):
+        for name in [p for p in pages if p != "trivial"]:
             worker, database, wall = med[viewer, name]
             ratio = worker / trivial[0]
             both = (worker + database) / (trivial[0] + trivial[1])
             verdict = "meets" if max(ratio, both) <= GOAL else "MISSES"
             print(
-                f"  {viewer:<10} {name:<8} {ratio:7.2f}; {both:7.2f}; {wall / trivial[2]:7.2f}"
+                f"  {viewer:<10} {name:<15} {ratio:7.2f}; {both:7.2f}; {wall / trivial[2]:7.2f}"
                 f"  ({verdict} the goal of <= {GOAL})"
             )
 
