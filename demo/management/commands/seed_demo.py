@@ -12,6 +12,7 @@ from demo import communities as demo
 from demo.knowledge import repertoire_build
 from demo.metrics import metrics_demo_build
 from demo.practice import activity_build
+from knowledge.services.experts import experts_fill
 from metrics.pipeline.schedule import metrics_requests_held
 from search.indexing import rebuild as search_index_rebuild
 
@@ -124,6 +125,8 @@ class Command(BaseCommand):
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
             with phase("search index"):
                 search_index_rebuild(log=self.stdout.write)
+            with phase("expert scores"):  # stored per tag; the listeners were held too
+                experts_fill()
             # Metrics: monthly history and a current snapshot per demo community.
             if not no_activity and not options.get("no_metrics"):
                 self.stdout.write("Metrics:")
