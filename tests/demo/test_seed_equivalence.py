@@ -22,6 +22,7 @@ from demo.fingerprint import database_fingerprint, fingerprint_differences
 from demo.knowledge import repertoire_build
 from demo.practice import activity_build
 from knowledge import changes as item_changes
+from knowledge.services.experts import experts_fill
 from metrics.pipeline.schedule import metrics_requests_held
 from practice import changes as practice_changes
 from search.indexing import rebuild as search_index_rebuild
@@ -51,13 +52,16 @@ def people(django_db_setup, django_db_blocker):
 
 
 def _build(*, hold, now) -> dict:
-    """What seed_demo does for one community, with *hold* around the writes."""
+    """What seed_demo does for one community, with *hold* around the writes and the rebuilds of
+    what listens (the search index, the stored expert scores) after them."""
     community = Community.objects.get(slug=SLUG)
     with transaction.atomic():
         with outbox_discarding(), metrics_requests_held(), hold():
             activity = activity_build(communities=[community], weeks=WEEKS, now=now)
             repertoire = repertoire_build(communities=[community], now=now)
+        # What seed_demo rebuilds after holding the listeners: every listener's output.
         search_index_rebuild(communities=[community])
+        experts_fill()
         assert activity.communities == 1 and repertoire.communities == 1
         assert SearchEntry.objects.filter(community=community).count() > 50
         fingerprint = database_fingerprint()
