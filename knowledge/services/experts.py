@@ -178,6 +178,22 @@ def _add(score_rows: Iterable, tag_rows: Iterable) -> None:
                 ),
                 tag_params,
             )
+        # Rows brought back to nothing go (the same rows as a fill from scratch).
+        emptied = [key for key, v in scores.items() if any(n < 0 for n in v)]
+        if emptied:
+            cursor.executemany(
+                f"DELETE FROM {quote(TagExpertScore._meta.db_table)} WHERE community_id = %s "  # noqa: S608
+                "AND tag_key = %s AND user_id = %s AND accepted = 0 AND helpful = 0 "
+                "AND items = 0 AND edits = 0",
+                emptied,
+            )
+        emptied = [key for key, v in tags.items() if any(n < 0 for n in v)]
+        if emptied:
+            cursor.executemany(
+                f"DELETE FROM {quote(TagUse._meta.db_table)} WHERE community_id = %s "  # noqa: S608
+                "AND name = %s AND questions = 0 AND unanswered = 0 AND uses = 0",
+                emptied,
+            )
 
 
 def _refresh(kind: str, ids: list[int]) -> None:
