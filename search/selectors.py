@@ -218,8 +218,9 @@ class _Addresses:
 
     def of(self, entry: SearchEntry, slug: str) -> str:
         if entry.kind in (Kind.THREAD, Kind.POST):
-            url = f"{self._prefix('practice:thread', slug)}{entry.thread_id}/"
-            return url + (f"#post-{entry.object_id}" if entry.kind == Kind.POST else "")
+            if entry.kind == Kind.POST:  # its own address leads to its page of the thread
+                return f"{self._prefix('practice:post', slug)}{entry.object_id}/"
+            return f"{self._prefix('practice:thread', slug)}{entry.thread_id}/"
         if entry.kind == Kind.ITEM:
             return f"{self._prefix('knowledge:item', slug)}{entry.object_id}/"
         if "profile" not in self._prefixes:

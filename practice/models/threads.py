@@ -147,7 +147,8 @@ class Post(models.Model):
         return f"Post {self.pk} in {self.thread_id}"
 
     def get_absolute_url(self):
-        return f"{self.thread.get_absolute_url()}#post-{self.pk}"
+        # Its own address: it redirects to the page of the thread where the reader finds it.
+        return reverse("practice:post", args=[self.thread.community.slug, self.pk])
 
 
 class PostMention(models.Model):

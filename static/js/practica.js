@@ -2,6 +2,8 @@
  * - Markdown live preview: [data-preview-url] containers show the server's sanitized HTML.
  * - Tag suggestions: inputs with list="tag-options" suggest the community's existing tags for
  *   the tag being typed after the last comma.
+ * - Links to a post written as the thread's address + #post-N (before threads had pages) go on
+ *   to the post's own address, which knows its page, when the post is not on the first page.
  */
 (function () {
   "use strict";
@@ -121,6 +123,14 @@
     input.addEventListener("input", show);
   }
 
+  function followPostAnchor(article) {
+    var match = /^#post-(\d+)$/.exec(window.location.hash);
+    if (match && !document.getElementById("post-" + match[1])) {
+      window.location.replace(article.getAttribute("data-post-base") + match[1] + "/");
+    }
+  }
+
   document.querySelectorAll("[data-preview-url]").forEach(setupPreview);
+  document.querySelectorAll("[data-post-base]").forEach(followPostAnchor);
   document.querySelectorAll("input[list=tag-options]").forEach(setupTagSuggestions);
 })();

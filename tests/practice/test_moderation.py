@@ -275,7 +275,8 @@ def test_flag_post_page_creates_a_flag_and_redirects_to_the_post(client, scene):
     data = {"reason": "unsafe", "note": "Dangerous dose"}
     response = client.post(flag_post_url(scene), data)
     assert response.status_code == 302
-    assert response.url.endswith(f"#post-{scene['post'].pk}")
+    # To the post's own address, which leads on to its page of the thread.
+    assert client.get(response.url)["Location"].endswith(f"#post-{scene['post'].pk}")
     flag = Flag.objects.get()
     assert (flag.post, flag.reason, flag.note) == (scene["post"], "unsafe", "Dangerous dose")
     client.post(flag_post_url(scene), data)  # a second submit

@@ -9,10 +9,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
 from practice.fragments import forget_local_fragments
 from practice.models import Post
 from practice.selectors.threads import POSTS_PER_PAGE, post_page_url
-from practice.services import endorsements
+from practice.services import endorsements, follows
 from practice.services import threads as thread_services
 from practice.services.threads import thread_recount
 from tests.practice.factories import answer, ask, discuss, member_of, moderator_of
@@ -222,3 +223,49 @@ def test_thread_page_queries_are_the_same_on_every_page(
             assert client.get(url, {"page": number}).status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+# Every link to a post (notifications, search hits, the moderation pages, quotes) is the post's
+# own address; an old thread#post-N link on a long thread is sent there by the page's script.
+
+
+def landing(client, url):
+    response = client.get(url, follow=True)
+    assert response.status_code == 200
+    return response.redirect_chain[-1][0], response.content.decode()
+
+
+def test_a_posts_address_is_its_own_and_lands_on_its_page(client, long_question):
+    later = long_question["posts"][POSTS_PER_PAGE + 3]
+    assert later.get_absolute_url() == post_url(later)
+    final, html = landing(client, later.get_absolute_url())
+    assert "?page=" in final and final.endswith(f"#post-{later.pk}")
+    assert f'id="post-{later.pk}"' in html
+
+
+def test_a_reply_notice_links_to_the_page_with_the_reply(client, long_question):
+    thread, asker = long_question["thread"], long_question["asker"]
+    follows.thread_follow(user=asker, thread=thread)
+    late = answer(thread, member_of(thread.community), body="One more way: a silicone foam.")
+    notice = Notification.objects.filter(recipient=asker).latest("created_at", "pk")
+    assert notice.url == post_url(late)
+    client.force_login(asker)
+    final, html = landing(client, notice.url)
+    assert final == f"{thread_url(thread)}?page=3#post-{late.pk}"
+    assert f'id="post-{late.pk}"' in html
+
+
+def test_page_one_of_a_long_thread_offers_the_post_addresses_to_its_script(client, long_question):
+    thread = long_question["thread"]
+    base = reverse("practice:post", args=[thread.community.slug, 0]).removesuffix("0/")
+    assert f'data-post-base="{base}"' in client.get(thread_url(thread)).content.decode()
+    # Later pages were reached by a page number already: nothing to correct there.
+    page_two = client.get(thread_url(thread), {"page": 2}).content.decode()
+    assert "data-post-base" not in page_two
+
+
+def test_a_short_thread_has_nothing_for_the_script(client, open_community):
+    asker = member_of(open_community)
+    thread = ask(open_community, asker)
+    answer(thread, member_of(open_community))
+    assert "data-post-base" not in client.get(thread_url(thread)).content.decode()
