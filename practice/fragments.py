@@ -13,20 +13,19 @@ The cache is Django's (Redis in production, process memory in the embedded defau
 tests): one ``get_many`` per page, one ``set_many`` for the posts it missed.
 """
 
-import hashlib
 import threading
 from collections import OrderedDict
-from functools import cache as memoize
-from functools import lru_cache
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template import RequestContext
 from django.template.loader import get_template
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
+
+from core.fragments import age, content_key, page_key_prefix
 
 FRAGMENT_TEMPLATE = "practice/threads/_post_fragment.html"
 # The fragment template marks where the reader's own parts go with this character, which no
@@ -72,13 +71,6 @@ def _local_set_many(values: dict) -> None:
             _local.popitem(last=False)
 
 
-@memoize
-def _template_digest() -> str:
-    """A digest of the fragment template's source: a changed template is a new key space."""
-    source = get_template(FRAGMENT_TEMPLATE).template.source
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
-
-
 def _fields(item) -> tuple:
     """Everything the fragment of *item* shows, in a fixed order."""
     post = item.post
@@ -101,9 +93,7 @@ def _fields(item) -> tuple:
 
 
 def fragment_key(item, *, prefix: str) -> str:
-    text = "\x1f".join([prefix, *map(str, _fields(item))])
-    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    return f"practice:post:{item.pid}:{digest}"
+    return content_key("practice:post", item.pid, _fields(item), prefix=prefix)
 
 
 def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
@@ -112,15 +102,7 @@ def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
         return
     # What every fragment of the page depends on besides the post: the addresses it links to,
     # the template, the time zone and language its dates are written in.
-    prefix = "\x1f".join(
-        (
-            _template_digest(),
-            post_base,
-            profile_base,
-            timezone.get_current_timezone_name(),
-            translation.get_language() or "",
-        )
-    )
+    prefix = page_key_prefix(FRAGMENT_TEMPLATE, post_base, profile_base)
     keys = {fragment_key(item, prefix=prefix): item for item in items}
     found = _local_get_many(keys)
     wanted = [key for key in keys if key not in found]
@@ -152,16 +134,9 @@ def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
     if missing:
         cache.set_many(missing, TIMEOUT)
         _local_set_many(missing)
-    minute = timezone.now().replace(second=0, microsecond=0)
+    now = timezone.now()
     for item in items:
-        item.age = _age(item.post.created_at, minute)
-
-
-@lru_cache(maxsize=4096)
-def _age(created_at, minute) -> str:
-    """How long ago *created_at* was at *minute*: "2 days, 3 hours". Counted to the minute, so
-    the readers of one minute share the (translated, surprisingly costly) words."""
-    return timesince(created_at, minute)
+        item.age = age(item.post.created_at, now)
 
 
 # --- the reader's own parts --------------------------------------------------------------------

@@ -17,18 +17,15 @@ The cache is Django's (Redis in production, process memory in the embedded defau
 tests): one ``get_many`` per page, one ``set_many`` for the rows it missed.
 """
 
-import hashlib
-from datetime import UTC, datetime, timedelta
-from functools import cache as memoize
 from functools import lru_cache
 
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 
+from core.fragments import age, content_key, page_key_prefix
 from practice.forms.threads import ThreadFilterForm
 
 ROW_TEMPLATE = "practice/threads/_thread_row.html"
@@ -43,18 +40,9 @@ TIMEOUT = 24 * 60 * 60
 ROW_BEFORE, ROW_AFTER = "\n", "\n    "
 
 
-@memoize
-def _template_digest() -> str:
-    """A digest of the row template's source: a changed template is a new key space."""
-    source = get_template(ROW_TEMPLATE).template.source
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
-
-
 def row_key(row: dict, *, prefix: str) -> str:
     """The cache key of *row*: its thread's id and a digest of every value the row shows."""
-    # repr() writes each value unambiguously (quotes and escapes in titles and tag names).
-    digest = hashlib.blake2b(f"{prefix}\x1f{tuple(row.values())!r}".encode(), digest_size=16)
-    return f"practice:thread-row:{row['pk']}:{digest.hexdigest()}"
+    return content_key("practice:thread-row", row["pk"], row.values(), prefix=prefix)
 
 
 def thread_rows_html(rows: list[dict], *, thread_base: str, profile_base: str) -> SafeString:
@@ -66,15 +54,7 @@ def thread_rows_html(rows: list[dict], *, thread_base: str, profile_base: str) -
     """
     if not rows:
         return SafeString("")
-    prefix = "\x1f".join(
-        (
-            _template_digest(),
-            thread_base,
-            profile_base,
-            timezone.get_current_timezone_name(),
-            translation.get_language() or "",
-        )
-    )
+    prefix = page_key_prefix(ROW_TEMPLATE, thread_base, profile_base)
     keys = [row_key(row, prefix=prefix) for row in rows]
     found = cache.get_many(keys)
     missing = {}
@@ -105,28 +85,6 @@ def thread_rows_html(rows: list[dict], *, thread_base: str, profile_base: str) -
     if missing:
         cache.set_many(missing, TIMEOUT)
     return SafeString("".join(html))
-
-
-# --- how long ago ----------------------------------------------------------------------------
-# Under 27 days, timesince() counts no months or years (the shortest month, less a daylight-saving
-# hour, is longer), so its text depends on the whole minutes between the two times alone.
-_CALENDAR_FREE = timedelta(days=27)
-_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)
-
-
-@lru_cache(maxsize=4096)
-def _age_of(minutes: int, language: str) -> str:
-    return timesince(_ORIGIN, _ORIGIN + timedelta(minutes=minutes))
-
-
-def age(then: datetime, now: datetime) -> str:
-    """The text of ``{{ then|timesince }}`` at *now* ("3 hours, 5 minutes"), worked out once per
-    whole minute for recent times: the list shows 25 of them per page. Needs no escaping."""
-    delta = now - then
-    if delta < _CALENDAR_FREE:
-        minutes = max(0, delta // timedelta(minutes=1))
-        return _age_of(minutes, translation.get_language() or "")
-    return timesince(then, now)
 
 
 # --- the filter form -------------------------------------------------------------------------

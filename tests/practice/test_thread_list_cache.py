@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 
 from communities import services as community_services
 from communities.models import Community, Membership
+from core.fragments import age
 from practice import list_rows
 from practice.forms.threads import ThreadFilterForm
 from practice.list_rows import ROW_TEMPLATE
@@ -308,7 +309,7 @@ def test_thread_list_age_matches_timesince():
     for delta in deltas:
         for shift in (timedelta(0), timedelta(microseconds=999_999), timedelta(seconds=30)):
             then = now - delta - shift
-            assert list_rows.age(then, now) == timesince(then, now), delta
+            assert age(then, now) == timesince(then, now), delta
 
 
 def test_thread_list_filter_widgets_match_the_form():
