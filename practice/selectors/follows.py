@@ -1,6 +1,9 @@
 """Reads for follows: the communities and tags a member follows."""
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
 
 from communities import permissions as community_permissions
 from practice import permissions
@@ -34,6 +37,33 @@ def community_tag(*, user, community, name: str) -> ThreadTag | None:
         )
         .distinct()
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class TagFollowBox:
+    """What the tag's thread list says about following it: who follows, and the reader's button."""
+
+    tag: ThreadTag
+    followers: int
+    is_following: bool
+    can_follow: bool
+
+
+def tag_follow_box(*, user, community, name: str) -> TagFollowBox | None:
+    """The follow box of the tag called *name* in *community* (two queries), or None when no
+    thread *user* may see carries it."""
+    tag = community_tag(user=user, community=community, name=name)
+    if tag is None:
+        return None
+    mine = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    follows = Follow.objects.filter(target=Follow.Target.TAG, community=community, tag=tag)
+    counts = follows.aggregate(followers=Count("pk"), mine=Count("pk", filter=mine))
+    return TagFollowBox(
+        tag=tag,
+        followers=counts["followers"],
+        is_following=bool(counts["mine"]),
+        can_follow=community_permissions.can_follow(user, community),
     )
 
 

@@ -27,6 +27,7 @@ from practice.fragments import fill_post_fragments, post_tools, render_posts
 from practice.list_rows import filter_widgets_html, list_urls, thread_rows_html
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
+from practice.selectors import follows as follow_selectors
 from practice.selectors import thread_list as list_selectors
 from practice.selectors import threads as selectors
 from practice.services import endorsements, follows
@@ -85,6 +86,11 @@ def thread_list_view(request, slug, unanswered_only=False):
         can_request=community_permissions.can_request(request.user, community),
         # Feeds are read without a session: only what an anonymous visitor may read has one.
         has_feed=community_permissions.can_view_content(AnonymousUser(), community),
+        tag_follow=(
+            follow_selectors.tag_follow_box(user=request.user, community=community, name=tag)
+            if (tag := filters.get("tag"))
+            else None
+        ),
     )
     return render(request, "practice/threads/list.html", context)
 

@@ -144,3 +144,61 @@ def test_tag_follow_odd_tag_names_never_500(client, open_community):
     assert client.post(tag_url(open_community, "c d")).status_code == 302
     assert client.post(tag_url(open_community, "x" * 5000)).status_code == 404
     assert Follow.objects.filter(target=Target.TAG).count() == 2
+
+
+# --- the tag's thread list offers to follow the tag (issue #13, item 1) -------------------------
+
+
+def tag_list(client, community, tag):
+    url = reverse("practice:thread_list", args=[community.slug])
+    return client.get(url, {"tag": tag}).content.decode()
+
+
+def test_tag_list_shows_followers_and_follows_the_tag(client, open_community):
+    community = open_community
+    ask(community, member_of(community), tags=["dressings"])
+    reader = member_of(community)
+    client.force_login(reader)
+    html = tag_list(client, community, "dressings")
+    assert "0 followers" in html and 'aria-pressed="false">Follow “dressings”' in html
+    list_url = reverse("practice:thread_list", args=[community.slug]) + "?tag=dressings"
+    response = client.post(tag_url(community, "dressings"), {"follow": "1", "next": list_url})
+    assert response.status_code == 302 and response["Location"] == list_url
+    html = tag_list(client, community, "dressings")
+    assert "1 follower:" in html and 'aria-pressed="true">✓ Following “dressings”' in html
+    client.post(tag_url(community, "dressings"), {"follow": "0", "next": list_url})
+    assert not Follow.objects.filter(user=reader).exists()
+
+
+def test_tag_list_asks_visitors_to_log_in_and_counts_followers(client, open_community):
+    community = open_community
+    ask(community, member_of(community), tags=["dressings"])
+    for _ in range(2):
+        client.force_login(member_of(community))
+        client.post(tag_url(community, "dressings"), {"follow": "1"})
+    client.logout()
+    html = tag_list(client, community, "dressings")
+    assert "2 followers" in html and "to follow this tag" in html
+    assert "Follow “dressings”" not in html
+
+
+def test_tag_list_has_no_box_for_a_tag_no_visible_thread_carries(client, open_community):
+    community = open_community
+    ask(community, member_of(community), tags=["dressings"])
+    client.force_login(member_of(community))
+    assert "tag-follow" not in tag_list(client, community, "nothing-like-this")
+    assert "tag-follow" not in tag_list(client, community, "")
+
+
+def test_tag_list_queries_do_not_grow_with_followers(
+    client, open_community, django_assert_max_num_queries
+):
+    community = open_community
+    ask(community, member_of(community), tags=["dressings"])
+    for _ in range(5):
+        client.force_login(member_of(community))
+        client.post(tag_url(community, "dressings"), {"follow": "1"})
+    tag_list(client, community, "dressings")  # warm the per-process caches
+    with django_assert_max_num_queries(14):
+        html = tag_list(client, community, "dressings")
+    assert "5 followers" in html and "✓ Following" in html
