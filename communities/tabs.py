@@ -7,6 +7,9 @@ its name with the ``community_link`` template tag (``communities.templatetags.co
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,19 @@ _links: dict[str, str] = {}
 
 def register_community_tab(tab: CommunityTab) -> None:
     _tabs[tab.name] = tab
+    _tab_urls.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _tab_urls(slug: str, script_prefix: str, urlconf) -> dict[str, str]:
+    # reverse() reads the thread's script prefix and URLconf: both are part of the key.
+    return {tab.name: reverse(tab.url_name, args=[slug]) for tab in _tabs.values()}
+
+
+def community_tab_urls(slug: str) -> dict[str, str]:
+    """Every tab's address for community *slug*, by tab name, reversed once per process (per
+    slug, script prefix and URLconf) instead of on every page that shows the header."""
+    return _tab_urls(slug, get_script_prefix(), get_urlconf())
 
 
 def community_tabs() -> list[CommunityTab]:

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from communities.tabs import community_link_url_name, community_tabs
+from communities.tabs import community_link_url_name, community_tab_urls, community_tabs
 
 register = template.Library()
 
@@ -15,12 +15,13 @@ def community_header_tabs(context, community) -> dict:
     active_tab = context.get("active_tab")
     can_moderate = context.get("can_moderate")
     shown = {"everyone": [], "moderators": []}
+    urls = community_tab_urls(community.slug)
     for tab in community_tabs():
         if tab.moderators_only and not can_moderate:
             continue
         shown["moderators" if tab.moderators_only else "everyone"].append(
             {
-                "url": reverse(tab.url_name, args=[community.slug]),
+                "url": urls[tab.name],
                 "label": tab.label,
                 "current": tab.is_active(active_tab),
             }

@@ -1,4 +1,5 @@
 from django.template import Context, Template
+from django.urls import set_script_prefix
 
 from communities.tabs import community_tabs
 from tests.factories import CommunityFactory
@@ -37,3 +38,20 @@ def test_community_link_names_a_url_of_an_app_above():
     assert template.render(Context()) == "/c/wound/experts/"
     missing = Template('{% load community_nav %}[{% community_link "nobody.nothing" %}]')
     assert missing.render(Context()) == "[]"
+
+
+def test_tab_urls_follow_the_script_prefix(db):
+    community = CommunityFactory(slug="wound")
+    template = Template(
+        "{% load community_nav %}{% community_header_tabs community as tabs %}"
+        "{% for tab in tabs.everyone %}{{ tab.url }};{% endfor %}"
+    )
+    plain = template.render(Context({"community": community}))
+    assert "/c/wound/members/;" in plain
+    set_script_prefix("/sub/")
+    try:
+        prefixed = template.render(Context({"community": community}))
+    finally:
+        set_script_prefix("/")
+    assert prefixed == plain.replace("/c/", "/sub/c/")
+    assert template.render(Context({"community": community})) == plain
