@@ -192,16 +192,31 @@ def _adoption(item, pid: str, base: str, csrf: str) -> str:
         )
     if not item.rights.can_report:
         return ""
+    # "Worked for me" is the button beside the vote (_worked); this form carries it (the button
+    # names the form by its id), and "didn't work" and the optional note are one click further.
     return (
-        f'\n    <form method="post" action="{base}{pid}/adoption/" class="adoption-form">'
+        f'\n    <form method="post" action="{base}{pid}/adoption/" class="adoption-form" '
+        f'id="adoption-{pid}">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n      <details>'
-        "\n        <summary>Tried it? Tell how it went</summary>"
+        "\n        <summary>Didn't work? Add a note</summary>"
         f'\n        <label for="note-{pid}">A short note <span class="optional">(optional)</span>'
         f'</label>\n        <input type="text" name="note" id="note-{pid}" maxlength="500">'
         '\n        <div class="button-row">\n          <button type="submit" name="worked" '
         'value="yes" class="button button-small">This worked for me</button>\n          '
         '<button type="submit" name="worked" value="no" class="button button-small '
         "button-secondary\">Didn't work</button>\n        </div>\n      </details>\n    </form>"
+    )
+
+
+def _worked(item, pid: str) -> str:
+    """The visible "Worked for me" button under the vote, for readers who may report and have
+    not yet: it submits the post's adoption form (``_adoption``), CSRF token and all."""
+    if item.adoption is not None or not item.rights.can_report:
+        return ""
+    return (
+        f'\n    <button type="submit" form="adoption-{pid}" name="worked" value="yes" '
+        'class="worked-button" title="Tried it: this worked for me">'
+        '<span aria-hidden="true">✓</span> Worked for me</button>'
     )
 
 
@@ -275,7 +290,8 @@ def render_posts(items, *, request, page, post_base: str, unaccept_url: str, too
             else ""
         )
         out.append(
-            f"{parts[0]}\n    {_vote(item, pid, base)}{parts[1]}{_hidden_note(item.post, now)}"
+            f"{parts[0]}\n    {_vote(item, pid, base)}{_worked(item, pid)}{parts[1]}"
+            f"{_hidden_note(item.post, now)}"
             f"{parts[2]}{item.age}{parts[3]}{_adoption(item, pid, base, csrf)}"
             '\n    <div class="post-actions">\n      '
             f"{_actions(item, pid, base, quote_prefix, unaccept)}{tools_html}"

@@ -163,7 +163,10 @@ class _ActiveContent(HTMLParser):
                     self.found.append(f"{tag} {name}={value}")
 
 
-def active_content(html: str, own_scripts=("/static/js/practica.js",)) -> list[str]:
+def active_content(
+    html: str,
+    own_scripts=("/static/js/practica.js", "/static/js/shortcuts.js", "/static/js/drafts.js"),
+) -> list[str]:
     parser = _ActiveContent()
     parser.feed(html)
     scripts = re.findall(r"<script\b[^>]*>", html, re.IGNORECASE)
