@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from notifications.email import schedule_immediate_emails
 from notifications.models import Notification
+from notifications.unread import forget_all_unread, forget_unread
 
 Kind = Notification.Kind
 
@@ -91,6 +92,7 @@ def notify(
             for rid in recipients
         ]
     )
+    forget_unread(user_ids=recipients)
     if not _emails_held.get():
         schedule_immediate_emails(notifications=rows)
     return rows
@@ -101,7 +103,10 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    if marked:
+        forget_unread(user_ids=[user.pk])
+    return marked
 
 
 def notices_move(*, targets: Mapping[type[models.Model], Iterable[int]], to_community) -> int:
@@ -112,4 +117,7 @@ def notices_move(*, targets: Mapping[type[models.Model], Iterable[int]], to_comm
     about = Q()
     for model, ids in targets.items():
         about |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=ids)
-    return Notification.objects.filter(about).update(community=to_community)
+    moved = Notification.objects.filter(about).update(community=to_community)
+    if moved:
+        forget_all_unread()
+    return moved
