@@ -1,3 +1,4 @@
+from practice.models.drafts import Draft
 from practice.models.events import RSVP, Event
 from practice.models.follows import Follow
 from practice.models.moderation import Flag, ModerationAction
@@ -15,6 +16,7 @@ from practice.models.threads import (
 __all__ = [
     "RSVP",
     "AdoptionReport",
+    "Draft",
     "Event",
     "Flag",
     "Follow",

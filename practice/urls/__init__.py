@@ -1,9 +1,13 @@
 """Practice URLs, one module per concern; all under the ``practice`` namespace."""
 
-from practice.urls import events, follows, moderation, threads
+from practice.urls import drafts, events, follows, moderation, threads
 
 app_name = "practice"
 
 urlpatterns = (
-    threads.urlpatterns + follows.urlpatterns + events.urlpatterns + moderation.urlpatterns
+    threads.urlpatterns
+    + follows.urlpatterns
+    + events.urlpatterns
+    + moderation.urlpatterns
+    + drafts.urlpatterns
 )

@@ -27,10 +27,11 @@ from practice.fragments import fill_post_fragments, post_tools, render_posts
 from practice.list_rows import filter_widgets_html, list_urls, thread_rows_html
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
+from practice.selectors import drafts as draft_selectors
 from practice.selectors import follows as follow_selectors
 from practice.selectors import thread_list as list_selectors
 from practice.selectors import threads as selectors
-from practice.services import endorsements, follows
+from practice.services import drafts, endorsements, follows
 from practice.services import threads as services
 from practice.services.content import render_body
 
@@ -116,14 +117,18 @@ def thread_new_view(request, slug):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                thread = services.thread_create(
+                thread = drafts.draft_publish(
+                    user=request.user,
                     community=community,
-                    author=request.user,
-                    kind=data["kind"],
-                    title=data["title"],
-                    body=data["body"],
-                    tags=data["tags"],
-                    submission_key=data["submission_key"],
+                    create=lambda: services.thread_create(
+                        community=community,
+                        author=request.user,
+                        kind=data["kind"],
+                        title=data["title"],
+                        body=data["body"],
+                        tags=data["tags"],
+                        submission_key=data["submission_key"],
+                    ),
                 )
             except ValidationError as error:
                 add_service_error(form, error)
@@ -131,15 +136,20 @@ def thread_new_view(request, slug):
                 messages.success(request, "Your thread is up. You will hear about every reply.")
                 return redirect(thread)
         status = 400
+        draft = None
     else:
         kind = request.GET.get("kind")
-        form = ThreadForm(
-            initial={
-                "submission_key": new_submission_key(),
-                "kind": kind if kind in Thread.Kind.values else Thread.Kind.QUESTION,
-            }
-        )
-    context = _community_context(request, community, form=form, **_tag_context(community))
+        initial = {
+            "submission_key": new_submission_key(),
+            "kind": kind if kind in Thread.Kind.values else Thread.Kind.QUESTION,
+        }
+        draft = draft_selectors.reader_draft(user=request.user, community=community)
+        if draft is not None:
+            initial.update(title=draft.title, tags=draft.tags, body=draft.body)
+        form = ThreadForm(initial=initial)
+    context = _community_context(
+        request, community, form=form, draft=draft, **_tag_context(community)
+    )
     return render(request, "practice/threads/new.html", context, status=status)
 
 
@@ -163,13 +173,22 @@ def _reply_to(request, thread: Thread, page, wanted) -> Post | None:
 
 def _thread_response(request, thread: Thread, form=None, status: int = 200):
     page = selectors.thread_page(user=request.user, thread=thread, page=request.GET.get("page"))
+    draft = None
     if form is None:
         initial = {"submission_key": new_submission_key()}
         reply_to = _reply_to(request, thread, page, request.GET.get("reply_to", ""))
         if reply_to is not None and reply_to.is_hidden:
             reply_to = None
+        if page.can_reply:
+            draft = draft_selectors.reader_draft(
+                user=request.user, community=thread.community, thread=thread
+            )
+        if draft is not None:
+            initial.update(body=draft.body)
         if reply_to is not None:
-            initial.update(reply_to=reply_to.pk, body=_quote(reply_to))
+            initial.update(reply_to=reply_to.pk)
+            if draft is None:
+                initial.update(body=_quote(reply_to))
         form = PostForm(initial=initial)
     else:
         reply_to = _reply_to(request, thread, page, form.data.get("reply_to", ""))
@@ -185,6 +204,7 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         thread=thread,
         form=form,
         reply_to=reply_to,
+        draft=draft,
         post_base=post_base,
         profile_base=profile_base,
     )
@@ -248,12 +268,17 @@ def post_reply_view(request, slug, thread_id):
             form.add_error(None, "The post you quoted is no longer there.")
             return _thread_response(request, thread, form=form, status=400)
     try:
-        post = services.post_create(
+        post = drafts.draft_publish(
+            user=request.user,
+            community=thread.community,
             thread=thread,
-            author=request.user,
-            body=data["body"],
-            reply_to=reply_to,
-            submission_key=data["submission_key"],
+            create=lambda: services.post_create(
+                thread=thread,
+                author=request.user,
+                body=data["body"],
+                reply_to=reply_to,
+                submission_key=data["submission_key"],
+            ),
         )
     except PermissionDenied as error:
         form.add_error(None, str(error) or "You cannot post here.")
