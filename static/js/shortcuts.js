@@ -16,7 +16,6 @@
   ];
   var dialog = null;
   var returnFocus = null;
-  var current = -1;
 
   function posts() {
     return Array.prototype.slice.call(thread.querySelectorAll("article.post[id^='post-']"));
@@ -31,17 +30,37 @@
   function goTo(step) {
     var list = posts();
     if (!list.length) return;
-    // Start from the post that has the focus (or holds it), else from the last one visited.
+    // From the post that has the focus (or holds it); else from where the reader is looking:
+    // j goes to the first post that starts below the top of the window, k to the last above it.
     var active = document.activeElement;
+    var current = -1;
     for (var i = 0; i < list.length; i++) {
       if (list[i] === active || list[i].contains(active)) {
         current = i;
         break;
       }
     }
-    var next = current < 0 ? (step > 0 ? 0 : list.length - 1) : current + step;
+    var next;
+    if (current >= 0) {
+      next = current + step;
+    } else if (step > 0) {
+      next = list.length - 1;
+      for (var j = 0; j < list.length; j++) {
+        if (list[j].getBoundingClientRect().top > 1) {
+          next = j;
+          break;
+        }
+      }
+    } else {
+      next = 0;
+      for (var k = list.length - 1; k >= 0; k--) {
+        if (list[k].getBoundingClientRect().top < -1) {
+          next = k;
+          break;
+        }
+      }
+    }
     next = Math.max(0, Math.min(list.length - 1, next));
-    current = next;
     var post = list[next];
     if (!post.hasAttribute("tabindex")) post.setAttribute("tabindex", "-1");
     post.focus({ preventScroll: true });

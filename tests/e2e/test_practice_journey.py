@@ -144,8 +144,7 @@ def test_practice_journey_question_mention_answer_accept_vote_worked(live_server
         c_block.get_by_role("button", name=re.compile("helpful")).click()
         expect(c_block.locator(".vote-count")).to_have_text("1")
         expect(c_block.locator(".vote-button")).to_have_attribute("aria-pressed", "true")
-        c_block.get_by_text("Tried it? Tell how it went").click()
-        c_block.get_by_role("button", name="This worked for me").click()
+        c_block.get_by_role("button", name="Worked for me").click()  # beside the vote
         expect(c.get_by_text("Thank you: your experience helps the next person.")).to_be_visible()
         expect(c_block.locator(".adoption-counts")).to_contain_text("Worked for 1")
         expect(c_block).to_contain_text("You said this worked for you")
