@@ -148,6 +148,18 @@
     returnFocus = null;
   }
 
+  // Say the shortcuts exist, beside "Jump to reply" (only with the script, which makes them work).
+  var jump = document.querySelector(".jump-links");
+  if (jump) {
+    var hint = document.createElement("button");
+    hint.type = "button";
+    hint.className = "link-button shortcuts-open";
+    hint.textContent = "Keyboard shortcuts (?)";
+    hint.addEventListener("click", openHelp);
+    jump.appendChild(document.createTextNode(" "));
+    jump.appendChild(hint);
+  }
+
   document.addEventListener("keydown", function (event) {
     var open = dialog && !dialog.hidden;
     if (open && event.key === "Escape") {

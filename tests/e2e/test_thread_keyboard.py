@@ -100,6 +100,12 @@ def test_a_long_thread_by_keyboard_and_on_a_phone(page, live_server, screens):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     assert focused(page)["id"] == f"post-{opening.pk}"
+    # The page says the shortcuts exist: its button opens the same help.
+    page.get_by_role("button", name="Keyboard shortcuts (?)").click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert focused(page)["text"] == "Keyboard shortcuts (?)"
     # ? toggles it too.
     page.keyboard.press("?")
     expect(dialog).to_be_visible()
