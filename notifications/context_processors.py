@@ -2,7 +2,7 @@
 
 from functools import cached_property
 
-from notifications.selectors import UNREAD_CAP, header_unread_count
+from notifications.selectors import UNREAD_CAP, unread_count
 
 
 class UnreadNotifications:
@@ -13,7 +13,7 @@ class UnreadNotifications:
 
     @cached_property
     def count(self) -> int:
-        return header_unread_count(user=self._user)
+        return unread_count(user=self._user)
 
     @property
     def label(self) -> str:

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from communities.models import Community, Membership
 from notifications import permissions
 from notifications.models import DigestSubscription, Notification
-from notifications.unread import cached_unread_count
 
 # The header shows "99+" beyond this; counting stops there so the query stays cheap.
 UNREAD_CAP = 99
@@ -42,12 +41,6 @@ def unread_count(*, user) -> int:
     """How many visible notifications *user* has not read, counted up to UNREAD_CAP + 1."""
     unread = permissions.notifications_visible_to(user).filter(read_at__isnull=True)
     return unread.values("pk")[: UNREAD_CAP + 1].count()
-
-
-def header_unread_count(*, user) -> int:
-    """``unread_count`` for the header of every page, kept in the cache between the member's
-    requests until their notices or what they may read change (``notifications.unread``)."""
-    return cached_unread_count(user_id=user.pk, count=lambda: unread_count(user=user))
 
 
 def digest_communities(*, user) -> QuerySet[Community]:

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from notifications.email import schedule_immediate_emails
 from notifications.models import Notification
-from notifications.unread import forget_all_unread, forget_unread
 
 Kind = Notification.Kind
 
@@ -92,7 +91,6 @@ def notify(
             for rid in recipients
         ]
     )
-    forget_unread(user_ids=recipients)
     if not _emails_held.get():
         schedule_immediate_emails(notifications=rows)
     return rows
@@ -103,10 +101,7 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    marked = qs.update(read_at=timezone.now())
-    if marked:
-        forget_unread(user_ids=[user.pk])
-    return marked
+    return qs.update(read_at=timezone.now())
 
 
 def notices_move(*, targets: Mapping[type[models.Model], Iterable[int]], to_community) -> int:
@@ -117,7 +112,4 @@ def notices_move(*, targets: Mapping[type[models.Model], Iterable[int]], to_comm
     about = Q()
     for model, ids in targets.items():
         about |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=ids)
-    moved = Notification.objects.filter(about).update(community=to_community)
-    if moved:
-        forget_all_unread()
-    return moved
+    return Notification.objects.filter(about).update(community=to_community)
