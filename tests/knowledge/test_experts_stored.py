@@ -19,6 +19,8 @@ from knowledge.models import ExpertSource, Item, TagExpertScore, TagUse
 from knowledge.selectors.experts import (
     community_experts,
     community_experts_aggregate,
+    likely_answerers,
+    likely_answerers_aggregate,
     stored_scores_differences,
 )
 from knowledge.services.curation import item_archive
@@ -64,6 +66,15 @@ def assert_same_as_rows(community, viewer):
         stored = community_experts(community=community, viewer=viewer, tag=key)
         rows = community_experts_aggregate(community=community, viewer=viewer, tag=key)
         assert _normal(stored) == _normal(rows), key
+    for thread in Thread.objects.filter(community=community):
+        tag_names = list(thread.tags.names()) + ["HEELS"]
+        stored = likely_answerers(thread=thread, tag_names=tag_names, viewer=viewer)
+        rows = likely_answerers_aggregate(thread=thread, tag_names=tag_names, viewer=viewer)
+        assert [_answerer(e) for e in stored] == [_answerer(e) for e in rows], thread.pk
+
+
+def _answerer(e):
+    return (e.user_id, e.accepted, e.helpful, e.items, e.edits, e.declared)
 
 
 operation = st.one_of(
