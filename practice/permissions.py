@@ -92,6 +92,19 @@ def can_reply(user, thread) -> bool:
     return not thread.is_locked or can_moderate(user, thread.community)
 
 
+def can_save_draft(user, community: Community, thread=None) -> bool:
+    """A draft is kept only where *user* may post it: a new thread in *community*, or a reply
+    to *thread* of that community."""
+    if thread is None:
+        return can_start_thread(user, community)
+    return thread.community_id == community.pk and can_reply(user, thread)
+
+
+def require_can_save_draft(*, user, community: Community, thread=None) -> None:
+    if not can_save_draft(user, community, thread):
+        raise PermissionDenied("You cannot post here.")
+
+
 def require_can_reply(*, user, thread) -> None:
     if not can_reply(user, thread):
         if thread.is_locked:

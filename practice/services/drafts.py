@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,12 +42,7 @@ def draft_save(
     """Keep *user*'s draft for a new thread in *community* (no *thread*) or for a reply to
     *thread*, replacing the one before. All-empty text discards it (returns None). Refused
     (PermissionDenied) where *user* may not post; too long is a ValidationError."""
-    if thread is None:
-        allowed = permissions.can_start_thread(user, community)
-    else:
-        allowed = thread.community_id == community.pk and permissions.can_reply(user, thread)
-    if not allowed:
-        raise PermissionDenied("You cannot post here.")
+    permissions.require_can_save_draft(user=user, community=community, thread=thread)
     if thread is not None:
         title = tags = ""
     _check_lengths(title=title, tags=tags, body=body)
