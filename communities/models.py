@@ -148,6 +148,10 @@ class Membership(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     request_message = models.CharField(max_length=500, blank=True)
     joined_at = models.DateTimeField(null=True, blank=True)
+    # When the member last opened the community (its home or thread list), written at most once
+    # per SEEN_EVERY by services.membership_seen; None until the first visit after joining, which
+    # is when the welcome shows. "New since your last visit" counts from here.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
