@@ -18,7 +18,6 @@ from practice.services import threads as thread_services
 
 QUEUE_PAGE_SIZE = 20
 LOG_PAGE_SIZE = 50
-PENDING_LIMIT = 20
 
 
 def _header(community, active_tab: str) -> dict:
@@ -94,7 +93,6 @@ def queue_view(request, slug):
     page = paginate(
         request, selectors.open_flag_groups(community=community), per_page=QUEUE_PAGE_SIZE
     )
-    pending = community_selectors.pending_requests(community=community)
     context = {
         **_header(community, "moderation"),
         "can_moderate": True,
@@ -103,8 +101,8 @@ def queue_view(request, slug):
         "qs": querystring_without_page(request),
         "hidden_posts": selectors.hidden_posts(community=community),
         "hidden_count": selectors.hidden_post_count(community=community),
-        "pending": list(pending[:PENDING_LIMIT]),
-        "pending_count": pending.count(),
+        # Join requests are decided on communities' requests page; the queue only counts them.
+        "pending_count": community_selectors.pending_requests(community=community).count(),
         "move_targets": [
             c for c in selectors.move_targets(user=request.user) if c.pk != community.pk
         ],

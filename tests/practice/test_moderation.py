@@ -375,7 +375,11 @@ def test_queue_shows_flags_hidden_content_and_join_requests(client, scene, reque
     assert "Unsafe advice" in content and "Check the dose" in content
     assert reporter.username in content and "Foam, in my ward." in content
     assert "An embarrassing reply" in content and "(the author)" in content
-    assert pending.user.username in content
+    # Join requests are decided on one page, communities' requests page: the queue counts
+    # them and links there (issue #13, item 10).
+    assert pending.user.username not in content
+    assert "Requests to join (1)" in content and "1 person is waiting to join" in content
+    assert reverse("communities:moderate", args=[community.slug]) in content
     assert reverse("practice:content_hide", args=[community.slug, scene["post"].pk]) in content
     assert reverse("practice:moderation_log", args=[community.slug]) in content
 
