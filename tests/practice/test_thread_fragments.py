@@ -2,46 +2,18 @@
 content is ever served, and changes of rights or counts show on the next request."""
 
 import pytest
-from django.core.cache import cache
 from django.test.signals import template_rendered
 from django.urls import reverse
 
 from communities import services as community_services
 from communities.models import Community, Membership
-from practice.fragments import FRAGMENT_TEMPLATE, forget_local_fragments
+from practice.fragments import FRAGMENT_TEMPLATE
 from practice.services import endorsements
 from practice.services import threads as thread_services
 from tests.factories import make_admin
-from tests.practice.factories import answer, ask, member_of, moderator_of
+from tests.practice.factories import answer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    forget_local_fragments()
-    yield
-    cache.clear()
-    forget_local_fragments()
-
-
-@pytest.fixture
-def scene(open_community):
-    community = open_community
-    asker = member_of(community, username="asker")
-    thread = ask(community, asker, body="What dressing for a sacral wound?")
-    helper = member_of(community, username="helper")
-    reply = answer(thread, helper, body="Silicone foam, changed every three days.")
-    return {
-        "community": community,
-        "thread": thread,
-        "asker": asker,
-        "helper": helper,
-        "reply": reply,
-        "reader": member_of(community, username="reader"),
-        "moderator": moderator_of(community, username="mod"),
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def thread_url(thread):

@@ -9,7 +9,6 @@ from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -28,14 +27,7 @@ from practice.services import threads as thread_services
 from tests.factories import CommunityFactory, make_admin, make_member
 from tests.practice.factories import answer, ask, discuss, member_of, moderator_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 @pytest.fixture

@@ -5,12 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
-from practice.fragments import forget_local_fragments
 from practice.models import Post
 from practice.selectors.threads import POSTS_PER_PAGE, post_page_url
 from practice.services import endorsements, follows
@@ -18,16 +16,7 @@ from practice.services import threads as thread_services
 from practice.services.threads import thread_recount
 from tests.practice.factories import answer, ask, discuss, member_of, moderator_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    forget_local_fragments()
-    yield
-    cache.clear()
-    forget_local_fragments()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def thread_url(thread):

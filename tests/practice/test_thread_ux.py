@@ -6,41 +6,13 @@ sticky reply button; the keyboard shortcuts' script is loaded."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from practice.fragments import forget_local_fragments
 from practice.models import AdoptionReport
 from practice.services import endorsements
-from tests.practice.factories import answer, ask, member_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    forget_local_fragments()
-    yield
-    cache.clear()
-    forget_local_fragments()
-
-
-@pytest.fixture
-def scene(open_community):
-    community = open_community
-    asker = member_of(community, username="asker")
-    thread = ask(community, asker, body="What dressing for a sacral wound?")
-    helper = member_of(community, username="helper")
-    reply = answer(thread, helper, body="Silicone foam, changed every three days.")
-    return {
-        "thread": thread,
-        "asker": asker,
-        "helper": helper,
-        "reply": reply,
-        "reader": member_of(community, username="reader"),
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def page_as(client, thread, user) -> str:
