@@ -2,13 +2,16 @@ from django.apps import AppConfig
 
 
 class ImportersConfig(AppConfig):
-    """Bring a community's history in: Stack Exchange data dumps (mailing lists to come)."""
+    """Bring a community's history in: Stack Exchange data dumps and mailing-list archives."""
 
     name = "importers"
     verbose_name = "Importers"
 
     def ready(self):
         # Imported here, as in every ready(): these modules import models.
+        from allauth.account.signals import email_confirmed  # noqa: PLC0415
+
+        from importers.mbox_import import placeholders_claim  # noqa: PLC0415
         from importers.selectors import thread_attribution  # noqa: PLC0415
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
 
@@ -18,4 +21,14 @@ class ImportersConfig(AppConfig):
                 data=thread_attribution,
                 templates={"header": "importers/thread_panels/attribution.html"},
             )
+        )
+
+        # allauth's own signal (no model signal of ours): a person who verifies an address
+        # gets the mailing-list placeholders of that address, in every community.
+        def claim_placeholders(sender, request=None, email_address=None, **kwargs):
+            if email_address is not None:
+                placeholders_claim(user=email_address.user, email=email_address.email)
+
+        email_confirmed.connect(
+            claim_placeholders, weak=False, dispatch_uid="importers.claim_placeholders"
         )

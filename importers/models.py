@@ -29,6 +29,9 @@ class SourceRecord(models.Model):
         REVISION = "revision", "Revision"
         ACCEPT = "accept", "Accepted answer"
         CLOSE = "close", "Closed question"
+        # Mailing lists: a thread (keyed by its first message) and each message.
+        THREAD = "thread", "Thread (mailing list)"
+        MESSAGE = "message", "Message"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -68,6 +71,7 @@ class ImportRun(models.Model):
     """One run of an importer: what it was asked, how far it got, what it skipped."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
@@ -87,6 +91,11 @@ class ImportRun(models.Model):
     # One line per skipped row and why (also written to --report FILE).
     report = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # Progress, for the admin page: threads (or questions) done of the total, written every
+    # few dozen threads by the run (importers.common.RunProgress).
+    total = models.PositiveIntegerField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

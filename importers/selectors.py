@@ -16,15 +16,27 @@ def thread_attribution(*, user, thread: Thread, tag_names=()) -> dict:
         for r in SourceRecord.objects.filter(
             target_type=ContentType.objects.get_for_model(Thread),
             target_id=thread.pk,
-            kind__in=[Kind.QUESTION, Kind.CLOSE],
+            kind__in=[Kind.QUESTION, Kind.CLOSE, Kind.THREAD],
         ).only("kind", "site", "source", "score", "data")
     }
     question = records.get(Kind.QUESTION)
+    thread_record = records.get(Kind.THREAD)
+    if question is None and thread_record is not None:
+        # A mailing-list thread: its list (the archive has no public link or licence).
+        return {
+            "source": {
+                "kind": "thread",
+                "site": thread_record.site,
+                "source": thread_record.get_source_display(),
+                "messages": thread.reply_count + 1,
+            }
+        }
     if question is None:
         return {}
     closed = records.get(Kind.CLOSE)
     return {
         "source": {
+            "kind": "question",
             "site": question.site,
             "source": question.get_source_display(),
             "url": question.data.get("url", ""),

@@ -30,7 +30,13 @@ from django.utils.text import slugify
 from communities import services as community_services
 from communities.interactions import interactions_rebuild
 from communities.models import Community, Membership
-from core.email import outbox_discarding
+from importers.common import (
+    RunProgress,
+    history_side_effects_held,
+    placeholder_create,
+    run_finish,
+    run_start,
+)
 from importers.markdown import html_to_markdown, markdown_inert_mentions
 from importers.models import ImportRun, Source, SourceRecord
 from importers.report import ImportReport
@@ -47,11 +53,9 @@ from importers.stackexchange_dump import (
     StagedDump,
     parse_tags,
 )
-from metrics.pipeline.schedule import metrics_request, metrics_requests_held
-from notifications.services import notices_held
+from metrics.pipeline.schedule import metrics_request
 from practice.models import Post as PracticePost
 from practice.models import Thread
-from practice.rate_limits import rate_limits_suspended
 from practice.services import endorsements, moderation
 from practice.services import threads as thread_services
 from practice.services.authorship import authorship_transfer
@@ -59,8 +63,6 @@ from practice.services.authorship import authorship_transfer
 User = get_user_model()
 Kind = SourceRecord.Kind
 IMPORT_ACCOUNT = "import"
-# The report kept on the run for the admin (the --report file has all of it).
-REPORT_KEPT = 200_000
 # Stack Exchange's own bot ("Community", id -1) edits and owns wiki posts: not a person.
 COMMUNITY_BOT = -1
 _LICENCES = (
@@ -145,30 +147,16 @@ class SiteImport:
         return user
 
     def _placeholder(self, *, key: str, display: str, joined: datetime, role=None):
-        base = f"{self._username_base}-{slugify(key)[:60] or 'person'}"
-        username, n = base, 1
-        while User.objects.filter(username=username).exists():
-            n += 1
-            username = f"{base}-{n}"
-        user = User(username=username, is_active=False)
-        user.set_unusable_password()
-        user.save()
-        community_services.profile_update(
-            profile=community_services.profile_for(user), display_name=display[:80]
-        )
-        community_services.membership_import(
-            community=self.community, user=user, at=joined, role=role or Membership.Role.MEMBER
-        )
-        SourceRecord.objects.create(
+        user = placeholder_create(
             community=self.community,
             source=Source.STACKEXCHANGE,
             site=self.site,
-            kind=Kind.PERSON,
-            source_id=key,
-            target_type=ContentType.objects.get_for_model(User),
-            target_id=user.pk,
-            data={"name": display},
+            key=key,
+            display=display,
+            joined=joined,
+            username_base=self._username_base,
             run=self.run,
+            role=role,
         )
         self.persons[key] = user
         self.report.counts["people created"] += 1
@@ -620,6 +608,7 @@ def stackexchange_import(
     started_by=None,
     progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], object] | None = None,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Import the dump in *directory* into *community*, one question per transaction.
 
@@ -646,28 +635,26 @@ def stackexchange_import(
             if dry_run:
                 _would_import(ctx, staged)
                 return ImportOutcome(run=None, report=report, questions=total, dry_run=True)
-            ctx.run = ImportRun.objects.create(
+            ctx.run = run_start(
+                run=run,
                 community=community,
                 source=Source.STACKEXCHANGE,
                 site=site,
-                path=str(directory)[:1000],
+                path=directory,
                 started_by=started_by,
             )
+            counter = RunProgress(ctx.run, progress)
+            counter.total(total)
             try:
-                with (
-                    outbox_discarding(),
-                    notices_held(),
-                    metrics_requests_held(),
-                    rate_limits_suspended(),
-                ):
+                with history_side_effects_held():
                     for bundle in staged.bundles():
                         question_import(ctx=ctx, bundle=bundle)
-                        if progress is not None:
-                            progress(1)
+                        counter.step()
+                    counter.flush()
             except BaseException as exc:
-                _finish(ctx.run, report, status=ImportRun.Status.FAILED, error=repr(exc))
+                run_finish(ctx.run, report, status=ImportRun.Status.FAILED, error=repr(exc))
                 raise
-            _finish(ctx.run, report, status=ImportRun.Status.DONE)
+            run_finish(ctx.run, report, status=ImportRun.Status.DONE)
             # The log grew by the whole history: one run brings the dashboard up to date.
             metrics_request(community_id=community.pk)
             return ImportOutcome(run=ctx.run, report=report, questions=total, dry_run=False)
@@ -675,19 +662,12 @@ def stackexchange_import(
             staged.close()
 
 
-def _finish(run: ImportRun, report: ImportReport, *, status: str, error: str = "") -> None:
-    run.status = status
-    run.finished_at = timezone.now()
-    run.counts = dict(sorted(report.counts.items()))
-    run.report = report.text()[:REPORT_KEPT]
-    run.error = error[:2000]
-    run.save(update_fields=["status", "finished_at", "counts", "report", "error"])
-
-
 # --- a placeholder claimed by its person ------------------------------------------------------
 
 
-def placeholder_map(*, community: Community, site: str, person: str, to_user) -> int:
+def placeholder_map(
+    *, community: Community, site: str, person: str, to_user, source: str = Source.STACKEXCHANGE
+) -> int:
     """Hand the placeholder of *person* (their id on *site*) to *to_user*, a member's real
     account: their threads, posts and revisions become *to_user*'s, the interaction log of the
     community is rebuilt, and a later run of the same dump writes their new posts as *to_user*.
@@ -699,7 +679,7 @@ def placeholder_map(*, community: Community, site: str, person: str, to_user) ->
             SourceRecord.objects.select_for_update()
             .filter(
                 community=community,
-                source=Source.STACKEXCHANGE,
+                source=source,
                 site=site,
                 kind=Kind.PERSON,
                 source_id=str(person),

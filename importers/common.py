@@ -1,0 +1,145 @@
+"""What the importers share: placeholders, a run's start, progress and end, and the side
+effects held while history is written."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.text import slugify
+
+from communities import services as community_services
+from communities.models import Community, Membership
+from core.email import outbox_discarding
+from importers.models import ImportRun, SourceRecord
+from importers.report import ImportReport
+from metrics.pipeline.schedule import metrics_requests_held
+from notifications.services import notices_held
+from practice.rate_limits import rate_limits_suspended
+
+User = get_user_model()
+# The report kept on the run for the admin (the --report file has all of it).
+REPORT_KEPT = 200_000
+# The run's progress is written every this many threads (or seconds): often enough for the
+# admin page to move, rarely enough to cost nothing next to the threads themselves.
+PROGRESS_EVERY = 25
+PROGRESS_SECONDS = 2.0
+
+
+@contextlib.contextmanager
+def history_side_effects_held():
+    """Write past history: nobody notified or emailed, nobody rate-limited, no metrics run
+    per write (the caller asks for one at the end)."""
+    with outbox_discarding(), notices_held(), metrics_requests_held(), rate_limits_suspended():
+        yield
+
+
+def placeholder_create(
+    *,
+    community: Community,
+    source: str,
+    site: str,
+    key: str,
+    display: str,
+    joined,
+    username_base: str,
+    run: ImportRun | None,
+    role=None,
+    data: dict | None = None,
+):
+    """An inactive account with no password and no address standing for a person of the
+    source, a member of *community* since *joined*, and its record (in the caller's
+    transaction)."""
+    base = f"{username_base}-{slugify(key)[:60] or 'person'}"[:140]
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    user = User(username=username, is_active=False)
+    user.set_unusable_password()
+    user.save()
+    community_services.profile_update(
+        profile=community_services.profile_for(user), display_name=display[:80]
+    )
+    community_services.membership_import(
+        community=community, user=user, at=joined, role=role or Membership.Role.MEMBER
+    )
+    SourceRecord.objects.create(
+        community=community,
+        source=source,
+        site=site,
+        kind=SourceRecord.Kind.PERSON,
+        source_id=key,
+        target_type=ContentType.objects.get_for_model(User),
+        target_id=user.pk,
+        data={"name": display, **(data or {})},
+        run=run,
+    )
+    return user
+
+
+def run_start(*, run: ImportRun | None, community, source, site, path, started_by) -> ImportRun:
+    """The run to write into: the one the admin queued (now running), or a new one."""
+    if run is None:
+        return ImportRun.objects.create(
+            community=community, source=source, site=site, path=str(path)[:1000],
+            started_by=started_by,
+        )  # fmt: skip
+    run.status = ImportRun.Status.RUNNING
+    run.site = site
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "site", "started_at"])
+    return run
+
+
+def run_finish(run: ImportRun, report: ImportReport, *, status: str, error: str = "") -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.counts = dict(sorted(report.counts.items()))
+    run.report = report.text()[:REPORT_KEPT]
+    run.error = error[:2000]
+    run.progress_at = run.finished_at
+    run.save(
+        update_fields=[
+            "status", "finished_at", "counts", "report", "error", "processed", "progress_at",
+        ]
+    )  # fmt: skip
+
+
+class RunProgress:
+    """Count what a run has done: the terminal's bar (*advance*), and the run's row for the
+    admin every ``PROGRESS_EVERY`` threads or ``PROGRESS_SECONDS``."""
+
+    def __init__(self, run: ImportRun | None, advance: Callable[[int], object] | None = None):
+        self.run = run
+        self.advance = advance
+        self.saved_at = time.monotonic()
+        self.unsaved = 0
+
+    def total(self, total: int) -> None:
+        if self.run is not None:
+            self.run.total = total
+            ImportRun.objects.filter(pk=self.run.pk).update(total=total)
+
+    def step(self, n: int = 1) -> None:
+        if self.advance is not None:
+            self.advance(n)
+        if self.run is None:
+            return
+        self.run.processed += n
+        self.unsaved += n
+        now = time.monotonic()
+        if self.unsaved >= PROGRESS_EVERY or now - self.saved_at >= PROGRESS_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.run is not None and self.unsaved:
+            ImportRun.objects.filter(pk=self.run.pk).update(
+                processed=self.run.processed, progress_at=timezone.now()
+            )
+            self.unsaved = 0
+            self.saved_at = time.monotonic()

@@ -1,0 +1,428 @@
+"""Write a mailing-list archive through the practice services (the mbox importer's service).
+
+As for Stack Exchange (``importers.services``), content is made only by the services a member's
+request calls, each given the message's moment (``at=``): the first message of a thread opens
+a discussion thread, every other message is a reply to the post of the message it answers
+(``post_create(reply_to=...)``, the same relation as a member's "Reply" to a post). When the
+shown text (quoted tail, signature and list footer trimmed) differs from the whole message,
+the post is made with the whole message and edited at the same moment by its author to the
+shown text: the original stays as the post's first revision, in its history.
+
+One thread is one transaction with its records (``SourceRecord``: the Message-ID of each
+message, the thread by its first message's), so a crash never leaves half a thread, a second
+run adds nothing and an interrupted one resumes; a thread that grew in a later archive gets
+its new replies.
+
+People are deduplicated by address (lower case): a placeholder per address, shown by the name
+they wrote under; the record keeps a digest of the address (``address_key``), never the
+address, and a person claims theirs by verifying that address (``placeholders_claim``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+
+from communities.models import Community
+from importers import jwz
+from importers.common import (
+    RunProgress,
+    history_side_effects_held,
+    placeholder_create,
+    run_finish,
+    run_start,
+)
+from importers.mbox_archive import Mail, StagedArchive
+from importers.models import ImportRun, Source, SourceRecord
+from importers.report import ImportReport
+from importers.services import placeholder_map
+from metrics.pipeline.schedule import metrics_request
+from practice.models import Post, Thread
+from practice.services import threads as thread_services
+
+User = get_user_model()
+Kind = SourceRecord.Kind
+
+
+def address_key(address: str) -> str:
+    """The record's key for a person with *address*: a digest, so no address is stored."""
+    digest = hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()[:40]
+    return f"addr:{digest}"
+
+
+@dataclass
+class ListImport:
+    """What one run knows: where it writes, who is who, and what it reports."""
+
+    community: Community
+    site: str
+    report: ImportReport
+    run: ImportRun | None = None
+    persons: dict[str, object] = field(default_factory=dict)
+    # Addresses of the people this run made, only in memory: matched with verified addresses
+    # at the end (a member who verified theirs before the import gets their posts at once).
+    addresses: dict[str, str] = field(default_factory=dict)
+    _loaded: bool = False
+
+    def load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        records = SourceRecord.objects.filter(
+            community=self.community, source=Source.MBOX, site=self.site, kind=Kind.PERSON
+        ).values_list("source_id", "target_id")
+        users = User.objects.in_bulk([uid for _, uid in records])
+        self.persons = {key: users[uid] for key, uid in records if uid in users}
+
+    def person(self, mail: Mail):
+        """The account of *mail*'s author, its placeholder made on first use (in the caller's
+        transaction)."""
+        self.load()
+        if mail.address:
+            key = address_key(mail.address)
+        elif mail.name:
+            key = f"name:{mail.name.lower()[:80]}"
+        else:
+            key = "nobody"
+        user = self.persons.get(key)
+        if user is None:
+            user = placeholder_create(
+                community=self.community,
+                source=Source.MBOX,
+                site=self.site,
+                key=key,
+                display=mail.name or f"someone on {self.site}",
+                joined=mail.moment(),
+                username_base=(slugify(self.site.split("@")[0]) or "list")[:40],
+                run=self.run,
+            )
+            self.persons[key] = user
+            if mail.address:
+                self.addresses[key] = mail.address
+            self.report.counts["people created"] += 1
+        return user
+
+
+def _attempt(ctx: ListImport, what: str, action):
+    """One service call in a savepoint; a refusal is a report line, not a crash."""
+    try:
+        with transaction.atomic():
+            return action()
+    except (ValidationError, PermissionDenied) as exc:
+        message = "; ".join(getattr(exc, "messages", None) or [str(exc)])
+        ctx.report.skip(f"{what}: not imported ({message})", kind="messages")
+        return None
+
+
+class _ThreadWriter:
+    def __init__(self, ctx: ListImport, pairs, mails: dict[int, Mail]):
+        self.ctx = ctx
+        self.pairs = pairs
+        self.mails = mails
+        self.records: list[SourceRecord] = []
+        self.posts: dict[int, Post] = {}
+        self.moments: dict[int, object] = {}
+
+    def _record(self, kind, source_id, target, data=None):
+        self.records.append(
+            SourceRecord(
+                community=self.ctx.community,
+                source=Source.MBOX,
+                site=self.ctx.site,
+                kind=kind,
+                source_id=source_id,
+                target_type=ContentType.objects.get_for_model(target),
+                target_id=target.pk,
+                data=data or {},
+                run=self.ctx.run,
+            )
+        )
+
+    def _trim(self, post: Post, mail: Mail, author) -> None:
+        """Keep the whole message as the first revision; show the trimmed text."""
+        if mail.body == mail.original:
+            return
+        _attempt(
+            self.ctx,
+            f"message {mail.number} ({mail.source_id}): trimming its quotes",
+            lambda: thread_services.post_edit(
+                post=post, by=author, body=mail.body, at=self.moments[post.pk]
+            ),
+        )
+
+    def write(self, done: dict[str, int], thread_id: int | None) -> None:
+        ctx = self.ctx
+        root_seq = self.pairs[0][0]
+        root = self.mails[root_seq]
+        if done:
+            existing = Post.objects.in_bulk(list(done.values()))
+            for seq, mail in self.mails.items():
+                post = existing.get(done.get(mail.source_id))
+                if post is not None:
+                    self.posts[seq] = post
+                    self.moments[post.pk] = post.created_at
+        if thread_id is None:
+            author = ctx.person(root)
+            thread = _attempt(
+                ctx,
+                f"message {root.number} ({root.source_id}), a thread's first",
+                lambda: thread_services.thread_create(
+                    community=ctx.community,
+                    author=author,
+                    kind=Thread.Kind.DISCUSSION,
+                    title=root.subject,
+                    body=root.original,
+                    at=root.moment(),
+                ),
+            )
+            if thread is None:
+                if len(self.pairs) > 1:
+                    ctx.report.skip(
+                        f"message {root.number} ({root.source_id}): its {len(self.pairs) - 1} "
+                        "replies were not imported with it.",
+                        kind="messages with their thread",
+                    )
+                return
+            opening = thread.opening_post
+            self.posts[root_seq] = opening
+            self.moments[opening.pk] = opening.created_at
+            self._trim(opening, root, author)
+            self._record(Kind.THREAD, root.source_id, thread, {"subject": root.subject})
+            self._record(Kind.MESSAGE, root.source_id, opening)
+            ctx.report.counts["threads imported"] += 1
+            ctx.report.counts["messages imported"] += 1
+        else:
+            thread = Thread.objects.get(pk=thread_id)
+            if root_seq not in self.posts:
+                self.posts[root_seq] = thread.opening_post
+                self.moments[thread.opening_post.pk] = thread.opening_post.created_at
+        for seq, parent_seq in self.pairs[1:]:
+            mail = self.mails[seq]
+            if seq in self.posts:
+                continue
+            parent = self.posts.get(parent_seq) or self.posts[root_seq]
+            # Never before the message it answers, whatever the sender's clock said.
+            at = max(mail.moment(), self.moments[parent.pk])
+            author = ctx.person(mail)
+            post = _attempt(
+                ctx,
+                f"message {mail.number} ({mail.source_id})",
+                lambda m=mail, a=author, p=parent, t=at: thread_services.post_create(
+                    thread=thread, author=a, body=m.original, reply_to=p, at=t
+                ),
+            )
+            if post is None:
+                continue
+            self.posts[seq] = post
+            self.moments[post.pk] = at
+            self._trim(post, mail, author)
+            self._record(Kind.MESSAGE, mail.source_id, post)
+            ctx.report.counts["messages imported"] += 1
+        SourceRecord.objects.bulk_create(self.records)
+
+
+def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
+    """Import one thread (its messages not yet recorded) in one transaction."""
+    ctx.load()  # before the snapshot below, which must hold only committed people
+    known = set(ctx.persons)
+    root = mails[pairs[0][0]]
+    try:
+        with transaction.atomic():
+            records = SourceRecord.objects.filter(
+                community=ctx.community,
+                source=Source.MBOX,
+                site=ctx.site,
+                kind=Kind.MESSAGE,
+                source_id__in=[m.source_id for m in mails.values()],
+            ).values_list("source_id", "target_id")
+            done = dict(records)
+            if len(done) == len(mails):
+                ctx.report.counts["threads already imported"] += 1
+                return
+            thread_id = None
+            if root.source_id in done:
+                thread_id = (
+                    Post.objects.filter(pk=done[root.source_id])
+                    .values_list("thread_id", flat=True)
+                    .first()
+                )
+            _ThreadWriter(ctx, pairs, mails).write(done, thread_id)
+    except BaseException as exc:
+        for key in set(ctx.persons) - known:
+            del ctx.persons[key]
+            ctx.addresses.pop(key, None)
+        if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
+            raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
+        ctx.report.skip(
+            f"message {root.number} ({root.source_id}): its thread of {len(pairs)} messages was "
+            f"not imported ({exc.__class__.__name__}: {exc}).",
+            kind="threads",
+        )
+
+
+@dataclass
+class MboxOutcome:
+    run: ImportRun | None
+    report: ImportReport
+    messages: int
+    threads: int
+    dry_run: bool
+
+
+def _threads(staged: StagedArchive, report: ImportReport) -> jwz.Threads:
+    threads = jwz.thread(staged.index())
+    numbers = dict(staged.db.execute("SELECT seq, source_id FROM mail"))
+    for seq in threads.loops:
+        report.note(
+            f"message {seq} ({numbers.get(seq)}): its References make a loop; the looping "
+            "link was dropped."
+        )
+    for seq in threads.missing_parent:
+        report.note(
+            f"message {seq} ({numbers.get(seq)}): answers a message not in the archive; "
+            "threaded with the other replies to it."
+        )
+    for seq in threads.by_subject:
+        report.note(
+            f"message {seq} ({numbers.get(seq)}): no usable References; threaded by its subject."
+        )
+    return threads
+
+
+def _would_import(ctx: ListImport, staged: StagedArchive, threads: jwz.Threads) -> None:
+    recorded = set(
+        SourceRecord.objects.filter(
+            community=ctx.community, source=Source.MBOX, site=ctx.site, kind=Kind.MESSAGE
+        ).values_list("source_id", flat=True)
+    )
+    people_known = set(
+        SourceRecord.objects.filter(
+            community=ctx.community, source=Source.MBOX, site=ctx.site, kind=Kind.PERSON
+        ).values_list("source_id", flat=True)
+    )
+    people = set()
+    counts = ctx.report.counts
+    for pairs in threads.threads:
+        mails = staged.mails([s for s, _ in pairs])
+        root = mails[pairs[0][0]]
+        if root.source_id not in recorded:
+            counts["threads to import"] += 1
+        for mail in mails.values():
+            if mail.source_id not in recorded:
+                counts["messages to import"] += 1
+                key = address_key(mail.address) if mail.address else f"name:{mail.name.lower()}"
+                if key not in people_known:
+                    people.add(key)
+    counts["people to create"] = len(people)
+
+
+def placeholders_claim(*, user, email: str) -> int:
+    """Hand every mailing-list placeholder of *email* to *user*, who verified that address:
+    their threads and posts become *user*'s in each community. Return the posts moved."""
+    if not user.is_active or not email:
+        return 0
+    records = SourceRecord.objects.filter(
+        source=Source.MBOX, kind=Kind.PERSON, source_id=address_key(email)
+    ).select_related("community")
+    moved = 0
+    for record in records:
+        if "placeholder_id" in record.data or record.target_id == user.pk:
+            continue
+        try:
+            moved += placeholder_map(
+                community=record.community,
+                site=record.site,
+                person=record.source_id,
+                to_user=user,
+                source=Source.MBOX,
+            )
+        except ValidationError:
+            continue  # not an active member there, or already handed over: left as it is
+    return moved
+
+
+def _claim_verified(ctx: ListImport) -> None:
+    """People of this run whose address a member has verified: theirs at once."""
+    addresses = sorted(set(ctx.addresses.values()))
+    for start in range(0, len(addresses), 500):
+        chunk = addresses[start : start + 500]
+        verified = (
+            EmailAddress.objects.annotate(lower=Lower("email"))
+            .filter(verified=True, lower__in=chunk, user__is_active=True)
+            .select_related("user")
+        )
+        for email_address in verified:
+            moved = placeholders_claim(user=email_address.user, email=email_address.email)
+            if moved:
+                ctx.report.counts["people claimed by a verified address"] += 1
+
+
+def mbox_import(
+    *,
+    path: str,
+    community: Community,
+    site: str,
+    list_address: str = "",
+    dry_run: bool = False,
+    started_by=None,
+    progress: Callable[[int], object] | None = None,
+    on_total: Callable[[int], object] | None = None,
+    run: ImportRun | None = None,
+) -> MboxOutcome:
+    """Import the mbox at *path* into *community*, one thread per transaction.
+
+    Raises ``MboxError`` (one readable sentence) when the archive cannot be imported at all.
+    Nobody is notified or emailed, nobody is rate-limited, one metrics run is asked for at the
+    end; the interaction log and the search index follow each post through the services.
+    """
+    report = ImportReport()
+    with tempfile.TemporaryDirectory(prefix="practica-mbox-") as tmp:
+        staged = StagedArchive(path, os.path.join(tmp, "staging.sqlite3"), report, list_address)
+        try:
+            staged.read()
+            threads = _threads(staged, report)
+            total = len(threads.threads)
+            report.counts["messages read"] = staged.count
+            if on_total is not None:
+                on_total(total)
+            ctx = ListImport(community=community, site=site, report=report)
+            if dry_run:
+                _would_import(ctx, staged, threads)
+                return MboxOutcome(None, report, staged.count, total, dry_run=True)
+            ctx.run = run_start(
+                run=run,
+                community=community,
+                source=Source.MBOX,
+                site=site,
+                path=path,
+                started_by=started_by,
+            )
+            counter = RunProgress(ctx.run, progress)
+            counter.total(total)
+            try:
+                with history_side_effects_held():
+                    for pairs in threads.threads:
+                        mails = staged.mails([s for s, _ in pairs])
+                        thread_import(ctx=ctx, pairs=pairs, mails=mails)
+                        counter.step()
+                    counter.flush()
+                _claim_verified(ctx)
+            except BaseException as exc:
+                run_finish(ctx.run, report, status=ImportRun.Status.FAILED, error=repr(exc))
+                raise
+            run_finish(ctx.run, report, status=ImportRun.Status.DONE)
+            metrics_request(community_id=community.pk)
+            return MboxOutcome(ctx.run, report, staged.count, total, dry_run=False)
+        finally:
+            staged.close()
