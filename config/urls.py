@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from api.v1.api import api as api_v1
 from core.views import health_view
 
 # The admin logs in through allauth's login page, so allauth's rate limits guard it too.
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("health/", health_view, name="health"),
+    path("api/v1/", api_v1.urls),
+    path("", include("api.urls")),
     path("", include("practice.urls")),
     path("", include("notifications.urls")),
     path("", include("knowledge.urls")),

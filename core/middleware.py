@@ -1,6 +1,13 @@
 """Reject input that no database can store, with a clear 400 instead of a 500 later."""
 
+from django.http import JsonResponse
 from django.shortcuts import render
+
+_REASON = (
+    "Your request contained a character that cannot be stored "
+    "(a NUL character or an invalid Unicode sequence). "
+    "Remove it and try again; nothing was saved."
+)
 
 
 def _is_storable(value: str) -> bool:
@@ -46,15 +53,8 @@ class RejectUnstorableInputMiddleware:
 
     @staticmethod
     def _reject(request):
-        return render(
-            request,
-            "400.html",
-            {
-                "reason": (
-                    "Your request contained a character that cannot be stored "
-                    "(a NUL character or an invalid Unicode sequence). "
-                    "Remove it and try again; nothing was saved."
-                )
-            },
-            status=400,
-        )
+        if request.path.startswith("/api/"):
+            # The JSON API's one error shape (api/v1/errors.py), not an HTML page.
+            error = {"code": "unstorable_text", "message": _REASON, "fields": {}}
+            return JsonResponse({"error": error}, status=400)
+        return render(request, "400.html", {"reason": _REASON}, status=400)

@@ -45,7 +45,10 @@ INSTALLED_APPS = [
     "search",
     "metrics",
     "importers",
+    "api",
     "demo",
+    # django-ninja: its templates and static files serve the API docs page (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +323,9 @@ PRACTICA_INVITATION_DAYS = env_int("PRACTICA_INVITATION_DAYS", 14)
 PRACTICA_MAX_QUERY_LENGTH = 200
 # New members (joined fewer than this many days ago) are rate-limited.
 PRACTICA_NEW_MEMBER_DAYS = env_int("PRACTICA_NEW_MEMBER_DAYS", 7)
+# Calls per caller (a token, a signed-in member, an anonymous address) to the JSON API; a
+# 429 with Retry-After beyond it. "<count>/<s|m|h|d>".
+PRACTICA_API_RATE = env_str("PRACTICA_API_RATE", "600/m")
 PRACTICA_NEW_MEMBER_THREADS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_THREADS_PER_HOUR", 3)
 PRACTICA_NEW_MEMBER_POSTS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_POSTS_PER_HOUR", 10)
 

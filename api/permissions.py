@@ -1,0 +1,58 @@
+"""Who may manage which access token, and which scopes an API call needs.
+
+The content's own rules stay in the content apps' ``permissions`` modules; a token only ever
+narrows what its member may do (its scopes), never widens it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from api.models import AccessToken
+from communities.permissions import is_admin
+
+
+class NotAuthenticated(Exception):
+    """The call needs a signed-in caller (a token or a session): answered 401."""
+
+
+def can_manage_tokens(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def require_can_manage_tokens(*, user) -> None:
+    if not can_manage_tokens(user):
+        raise PermissionDenied("Sign in to manage access tokens.")
+
+
+def can_revoke_token(user, token: AccessToken) -> bool:
+    return user.is_authenticated and (token.user_id == user.pk or is_admin(user))
+
+
+def require_can_revoke_token(*, user, token: AccessToken) -> None:
+    if not can_revoke_token(user, token):
+        raise PermissionDenied("You cannot revoke this token.")
+
+
+def member_tokens(user):
+    """The tokens *user* owns (none for anonymous)."""
+    if not user.is_authenticated:
+        return AccessToken.objects.none()
+    return AccessToken.objects.filter(user=user)
+
+
+def access_token(*, user, token_id) -> AccessToken:
+    """One of *user*'s own tokens; anyone else's (or none) is a 404."""
+    token = member_tokens(user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token
+
+
+def require_scope(*, caller, scope: str) -> None:
+    """Refuse a call whose token lacks *scope* (a session holds every scope; an anonymous
+    caller only reads)."""
+    if scope in caller.scopes:
+        return
+    if not caller.user.is_authenticated:
+        raise NotAuthenticated("Sign in or send a personal access token to do this.")
+    raise PermissionDenied(f"This token lacks the '{scope}' scope.")

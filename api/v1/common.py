@@ -1,0 +1,57 @@
+"""What every endpoint shares: the caller, the documented error answers, ETags and the
+storable-text rule for query values."""
+
+import hashlib
+import json
+from typing import Annotated
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from pydantic import AfterValidator, Field
+
+from api import permissions
+from api.v1.auth import Caller
+from api.v1.errors import Error, storable
+
+READ, WRITE = "read", "write"
+
+
+def caller_for(request: HttpRequest, scope: str) -> Caller:
+    """The authenticated caller, refused (401/403) if it lacks *scope*."""
+    caller: Caller = request.auth
+    permissions.require_scope(caller=caller, scope=scope)
+    return caller
+
+
+def errors(*codes: int) -> dict:
+    return dict.fromkeys(codes, Error)
+
+
+def _check_text(value: str) -> str:
+    if not storable(value):
+        raise ValueError("NUL characters and lone surrogates cannot be stored.")
+    return value
+
+
+# Text from a caller: no NUL, no lone surrogate (what core.middleware refuses on forms).
+Text = Annotated[str, AfterValidator(_check_text)]
+Limit = Annotated[int, Field(ge=1, le=100)]
+# Ids beyond this are no row of ours (and past what every database's integer holds).
+MAX_ID = 2**53
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def etagged(request: HttpRequest, data: dict) -> HttpResponse:
+    """*data* as JSON with a strong ETag; 304 without a body when the caller has it already."""
+    body = json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    # The answer depends on who asks: no shared cache may keep it for someone else.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Authorization, Cookie"
+    return response

@@ -1,0 +1,340 @@
+"""Threads and posts: the list (the web list's filters and sorts), one thread with its first
+posts, the rest of its posts, and the writes a member makes on the thread page.
+
+Every read starts from ``practice.permissions`` (``access_thread``, ``access_post``,
+``threads_visible_to`` through ``practice.selectors``); every write is one call to a
+``practice.services`` function, whose ``require_*`` checks answer 403.
+"""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Header, Path, Query, Router, Status
+
+from api.v1 import schemas
+from api.v1.common import MAX_ID, READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.pagination import DEFAULT_LIMIT, keyset_page
+from communities import permissions as community_permissions
+from practice import permissions
+from practice.selectors import thread_list as thread_list_selectors
+from practice.selectors import threads as thread_selectors
+from practice.services import endorsements
+from practice.services import threads as thread_services
+
+router = Router(tags=["threads"])
+
+Slug = Path(..., max_length=80)
+POST_ORDER = ("created_at", "pk")
+POSTS_IN_DETAIL = 50
+POST_COLUMNS = (
+    "pk",
+    "author__username",
+    "author__profile__display_name",
+    "is_opening",
+    "is_answer",
+    "is_hidden",
+    "reply_to_id",
+    "body",
+    "body_html",
+    "created_at",
+    "edited_at",
+    "helpful_count",
+)
+
+
+def _person(username: str, display_name: str | None) -> dict:
+    return {"username": username, "name": display_name or username}
+
+
+def _thread_url(slug: str, pk: int) -> str:
+    return reverse("practice:thread", args=[slug, pk])
+
+
+@router.get(
+    "/communities/{slug}/threads",
+    response={200: schemas.ThreadPage, **errors(400, 401, 403, 404, 429)},
+    summary="A community's threads",
+    description=(
+        "The thread list's filters and sorts. A community whose content the caller may not "
+        "read is a 404, as on the web; hidden threads are listed for moderators only."
+    ),
+)
+def thread_list(
+    request: HttpRequest,
+    slug: str = Slug,
+    kind: Literal["question", "discussion", "story"] | None = None,
+    tag: Text = Query("", max_length=50),
+    unanswered: bool = False,
+    solved: bool = False,
+    mine: bool = False,
+    following: bool = False,
+    sort: Literal["activity", "newest", "helpful"] = "activity",
+    cursor: Text | None = Query(None, max_length=500),
+    limit: Limit = Query(DEFAULT_LIMIT),
+):
+    caller = caller_for(request, READ)
+    community = community_permissions.access_community_content(user=caller.user, slug=slug)
+    qs = thread_list_selectors.thread_list(
+        user=caller.user,
+        community=community,
+        kind=kind or "",
+        tag=tag,
+        unanswered=unanswered,
+        solved=solved,
+        mine=mine,
+        following=following,
+        sort=sort,
+    )
+    order = thread_list_selectors.SORTS[sort]
+    after, finish = keyset_page(qs, kind=f"threads:{sort}", order=order, cursor=cursor, limit=limit)
+    # The page's ids with the sort's columns (for the cursor), then its rows as the web list
+    # loads them (a query for the rows, one for their tags).
+    columns = [term.lstrip("-") for term in order]
+    keys = {row["pk"]: row for row in after.values(*columns)[: limit + 1]}
+    rows = thread_list_selectors.thread_list_rows(after.filter(pk__in=list(keys)))
+    rows, next_cursor = finish(
+        rows, key=lambda row: [keys[row["pk"]][term.lstrip("-")] for term in order]
+    )
+    items = [
+        {
+            "id": row["pk"],
+            "kind": row["kind"],
+            "title": row["title"],
+            "author": {"username": row["author_username"], "name": row["author_name"]},
+            "tags": list(row["tag_names"]),
+            "is_solved": row["is_solved"],
+            "is_locked": row["is_locked"],
+            "is_hidden": row["is_hidden"],
+            "answer_count": row["answer_count"],
+            "reply_count": row["reply_count"],
+            "helpful_count": row["helpful_count"],
+            "last_activity_at": row["last_activity_at"],
+            "url": _thread_url(community.slug, row["pk"]),
+        }
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _posts_page(user, thread, *, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    qs = permissions.thread_posts_visible_to(user, thread)
+    after, finish = keyset_page(qs, kind="posts", order=POST_ORDER, cursor=cursor, limit=limit)
+    rows, next_cursor = finish(list(after.values(*POST_COLUMNS)[: limit + 1]))
+    return [
+        {
+            "id": row["pk"],
+            "author": _person(row["author__username"], row["author__profile__display_name"]),
+            "is_opening": row["is_opening"],
+            "is_answer": row["is_answer"],
+            "is_accepted": row["pk"] == thread.accepted_post_id,
+            "is_hidden": row["is_hidden"],
+            "reply_to": row["reply_to_id"],
+            "body": row["body"],
+            "body_html": row["body_html"],
+            "created_at": row["created_at"],
+            "edited_at": row["edited_at"],
+            "helpful_count": row["helpful_count"],
+        }
+        for row in rows
+    ], next_cursor
+
+
+def _thread_detail(user, thread) -> dict:
+    posts, posts_next = _posts_page(user, thread, cursor=None, limit=POSTS_IN_DETAIL)
+    author = thread.author
+    profile = getattr(author, "profile", None)
+    return {
+        "id": thread.pk,
+        "community": thread.community.slug,
+        "kind": thread.kind,
+        "title": thread.title,
+        "author": _person(author.username, profile.display_name if profile else ""),
+        "tags": [tag.name for tag in thread.tags.order_by("pk")],
+        "status": thread.status,
+        "is_locked": thread.is_locked,
+        "is_hidden": thread.is_hidden,
+        "accepted_post": thread.accepted_post_id,
+        "answer_count": thread.answer_count,
+        "reply_count": thread.reply_count,
+        "helpful_count": thread.helpful_count,
+        "created_at": thread.created_at,
+        "last_activity_at": thread.last_activity_at,
+        "url": _thread_url(thread.community.slug, thread.pk),
+        "posts": posts,
+        "posts_next_cursor": posts_next,
+    }
+
+
+@router.get(
+    "/communities/{slug}/threads/{thread_id}",
+    response={200: schemas.ThreadDetail, 304: None, **errors(401, 403, 404, 429)},
+    summary="One thread with its first posts",
+    description=(
+        f"The thread and its first {POSTS_IN_DETAIL} posts, oldest first (hidden ones for "
+        "moderators only). Sends an ETag; If-None-Match answers 304."
+    ),
+)
+def thread_detail(
+    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, READ)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    return etagged(request, _thread_detail(caller.user, thread))
+
+
+@router.get(
+    "/communities/{slug}/threads/{thread_id}/posts",
+    response={200: schemas.PostPage, **errors(400, 401, 403, 404, 429)},
+    summary="A thread's posts, oldest first",
+)
+def thread_posts(
+    request: HttpRequest,
+    slug: str = Slug,
+    thread_id: int = Path(..., ge=1, le=MAX_ID),
+    cursor: Text | None = Query(None, max_length=500),
+    limit: Limit = Query(DEFAULT_LIMIT),
+):
+    caller = caller_for(request, READ)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    items, next_cursor = _posts_page(caller.user, thread, cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=40,
+    description="Send the same key again (a retry) and the first result is returned, "
+    "nothing written twice.",
+)
+
+
+@router.post(
+    "/communities/{slug}/threads",
+    response={201: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Start a thread",
+)
+def thread_create(
+    request: HttpRequest,
+    payload: schemas.ThreadIn,
+    slug: str = Slug,
+    idempotency_key: Text | None = IdempotencyKey,
+):
+    caller = caller_for(request, WRITE)
+    community = community_permissions.access_community_content(user=caller.user, slug=slug)
+    thread = thread_services.thread_create(
+        community=community,
+        author=caller.user,
+        kind=payload.kind,
+        title=payload.title,
+        body=payload.body,
+        tags=payload.tags,
+        submission_key=idempotency_key or "",
+    )
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread.pk)
+    return Status(201, _thread_detail(caller.user, thread))
+
+
+@router.post(
+    "/communities/{slug}/threads/{thread_id}/posts",
+    response={201: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    summary="Answer a question, or reply in a thread",
+    description="Without reply_to, a post in a question is an answer; with it, a reply.",
+)
+def post_create(
+    request: HttpRequest,
+    payload: schemas.PostIn,
+    slug: str = Slug,
+    thread_id: int = Path(..., ge=1, le=MAX_ID),
+    idempotency_key: Text | None = IdempotencyKey,
+):
+    caller = caller_for(request, WRITE)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    reply_to = None
+    if payload.reply_to is not None:
+        reply_to = thread_selectors.thread_post(
+            user=caller.user, thread=thread, post_id=payload.reply_to
+        )
+        if reply_to is None:
+            raise thread_services.ValidationError({"reply_to": "No such post in this thread."})
+    post = thread_services.post_create(
+        thread=thread,
+        author=caller.user,
+        body=payload.body,
+        reply_to=reply_to,
+        submission_key=idempotency_key or "",
+    )
+    row = (
+        permissions.thread_posts_visible_to(caller.user, post.thread)
+        .filter(pk=post.pk)
+        .values(*POST_COLUMNS)
+        .first()
+    )
+    return Status(
+        201,
+        {
+            "id": row["pk"],
+            "author": _person(row["author__username"], row["author__profile__display_name"]),
+            "is_opening": row["is_opening"],
+            "is_answer": row["is_answer"],
+            "is_accepted": False,
+            "is_hidden": row["is_hidden"],
+            "reply_to": row["reply_to_id"],
+            "body": row["body"],
+            "body_html": row["body_html"],
+            "created_at": row["created_at"],
+            "edited_at": row["edited_at"],
+            "helpful_count": row["helpful_count"],
+        },
+    )
+
+
+@router.put(
+    "/communities/{slug}/posts/{post_id}/vote",
+    response={200: schemas.VoteOut, **errors(400, 401, 403, 404, 429)},
+    summary="Mark a post helpful, or take the vote back",
+    description="Idempotent: the vote ends as `helpful` says, however often it is sent.",
+)
+def post_vote(
+    request: HttpRequest,
+    payload: schemas.VoteIn,
+    slug: str = Slug,
+    post_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    voted = endorsements.vote_set(post=post, voter=caller.user, helpful=payload.helpful)
+    post.refresh_from_db(fields=["helpful_count"])
+    return {"voted": voted, "helpful_count": post.helpful_count}
+
+
+@router.post(
+    "/communities/{slug}/posts/{post_id}/accept",
+    response={200: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Accept an answer",
+    description="For the person who asked, or a moderator. Accepting again is harmless.",
+)
+def answer_accept(
+    request: HttpRequest, slug: str = Slug, post_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    endorsements.answer_accept(answer=post, by=caller.user)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=post.thread_id)
+    return _thread_detail(caller.user, thread)
+
+
+@router.delete(
+    "/communities/{slug}/threads/{thread_id}/accepted",
+    response={200: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Take back the accepted answer",
+)
+def answer_unaccept(
+    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, WRITE)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    endorsements.answer_unaccept(thread=thread, by=caller.user)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    return _thread_detail(caller.user, thread)
