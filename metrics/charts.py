@@ -48,6 +48,9 @@ class Chart:
     summary: str
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    # The network drawing's people, in drawing order: {"n": its data-n, "key", "label",
+    # "group", "detail"}: the list beside the drawing that keyboards and screen readers use.
+    people: list[dict] = field(default_factory=list)
 
     @property
     def has_table(self) -> bool:
@@ -230,7 +233,7 @@ def _legend(parts, frame: _Frame, entries: Sequence[tuple[str, str]]):
             f'<rect x="{_n(x)}" y="{_n(y - 9)}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{_n(x + 14)}" y="{_n(y)}" fill="{INK}">{escape(label)}</text>'
         )
-        x += 24 + 8 * len(label)
+        x += 24 + 10 * len(label)  # room for the larger text on phones (dashboard.css)
 
 
 # --- line chart ----------------------------------------------------------------------------------
@@ -693,4 +696,14 @@ def network_chart(
             f'fill="{colours.get(n.group, NO_GROUP_COLOUR)}"><title>{escape(tip)}</title></circle>'
         )
     parts.append("</g>")
-    return Chart(_close(parts), title, summary)
+    people = [
+        {
+            "n": number[n.key],
+            "key": n.key,
+            "label": n.label,
+            "group": n.group,
+            "detail": n.detail,
+        }
+        for n in present
+    ]
+    return Chart(_close(parts), title, summary, people=people)

@@ -226,9 +226,11 @@ def drawing(
     width: int = 640,
     height: int = 480,
     groups: dict[int, str] | None = None,
+    show_scores: bool = False,
 ) -> tuple[charts.Chart, list[tuple[str | None, str]], dict]:
     """The network of the snapshot: the *limit* most central positioned members with ties,
-    their ties above the network threshold, the group legend and counts for the caption."""
+    their ties above the network threshold, the group legend and counts for the caption. Each
+    person's ties and betweenness are in their label only with *show_scores* (moderators)."""
     groups = groups if groups is not None else selectors.group_names()
     rows = selectors.drawn_members(snapshot, limit=limit)
     ids = [r["user_id"] for r in rows]
@@ -247,7 +249,11 @@ def drawing(
                 size=r["betweenness"] if use_betweenness else r["degree"],
                 group=group,
                 label=label or f"Member #{rank}",
-                detail=f"{r['degree']} ties, betweenness {charts.fmt(r['betweenness'], 3)}",
+                detail=(
+                    f"{r['degree']} ties, betweenness {charts.fmt(r['betweenness'], 3)}"
+                    if show_scores
+                    else ""
+                ),
             )
         )
     edges = [charts.Edge(a, b, score, tie_class) for a, b, score, tie_class in tie_rows]
@@ -278,6 +284,14 @@ def drawing(
         height=height,
         summary=summary,
     )
+    # The list of people beside the drawing: by name, linked to their profiles; only where names
+    # are shown (an outsider's drawing has numbers, and a list of numbers helps nobody).
+    if show_names:
+        for person in chart.people:
+            person["username"] = names.get(person["key"], {}).get("username")
+        chart.people.sort(key=lambda p: p["label"].casefold())
+    else:
+        chart.people = []
     present_groups = sorted({n.group for n in nodes}, key=lambda g: (g is None, g or ""))
     legend = [
         (g or "No group given", colours.get(g, charts.NO_GROUP_COLOUR)) for g in present_groups
@@ -308,7 +322,7 @@ def brokers_chart(
         )
     return charts.hbar_chart(
         chart_id="chart-brokers",
-        title="Top brokers (betweenness centrality)",
+        title="Top brokers: who links people who would not otherwise meet",
         items=items,
         value_label="Betweenness (share of shortest paths through the member)",
         headers=["Member", "Professional group", "Ties", "Betweenness"],

@@ -11,10 +11,14 @@ from communities.permissions import (
 )
 
 # --- dashboards ----------------------------------------------------------------------------------
-# The community dashboard shows aggregates to everyone who may read the community; the network
-# drawing and the broker list carry names only for the community's own members (and moderators,
-# admins). Member-level detail, exports and "recompute now" are moderators' tools. "My network"
-# is for the signed-in active member.
+# What members see and what only moderators see (README, "Dashboards: what members see and what
+# moderators see"). The community dashboard shows aggregates to everyone who may read the
+# community. The network drawing names people (on focus, tap or hover, and in the list of people
+# beside it) only for the community's own members, moderators and admins: who answers whom is
+# visible on the threads anyway. Lists that rank or pick out named individuals (brokers by
+# name, the network table by centrality, drifting away, rising, questions at risk, the members'
+# table) are moderators' tools: a member is never shown in a ranking to their peers. Exports and
+# "recompute now" are moderators' too. "My network" is for the signed-in active member.
 
 
 def can_view_dashboard(user, community: Community) -> bool:
@@ -25,6 +29,12 @@ def can_view_dashboard(user, community: Community) -> bool:
 def can_see_metrics_names(user, community: Community) -> bool:
     """Names on the network drawing and broker list: members, moderators and admins only."""
     return can_moderate(user, community) or is_active_member(user, community)
+
+
+def can_see_named_lists(user, community: Community) -> bool:
+    """Rankings and lists of named individuals (brokers by name, the network table by
+    centrality, drifting away, at risk): moderators and admins only."""
+    return can_moderate(user, community)
 
 
 def can_view_member_metrics(user, community: Community) -> bool:

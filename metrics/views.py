@@ -39,6 +39,7 @@ def _base(request, community, active_tab: str) -> dict:
         "can_export": permissions.can_export_metrics(request.user, community),
         "can_view_my_network": permissions.can_view_my_network(request.user, community),
         "show_names": permissions.can_see_metrics_names(request.user, community),
+        "show_named_lists": permissions.can_see_named_lists(request.user, community),
     }
 
 
@@ -70,10 +71,11 @@ def dashboard_view(request, slug):
         broker_ids = [
             b.get("user_id") for b in ((data.get("network") or {}).get("top_brokers") or [])
         ]
-        names = selectors.people(broker_ids) if context["show_names"] else {}
+        names = selectors.people(broker_ids) if context["show_named_lists"] else {}
         network_chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
             show_names=context["show_names"],
+            show_scores=context["show_named_lists"],
             limit=dashboard.DASHBOARD_NODES,
             chart_id="chart-network",
             groups=groups,
@@ -92,7 +94,7 @@ def dashboard_view(request, slug):
                 chart_id="chart-spectrum", spectrum=data.get("spectrum") or {}
             ),
             brokers_chart=dashboard.brokers_chart(
-                data, show_names=context["show_names"], names=names, groups=groups
+                data, show_names=context["show_named_lists"], names=names, groups=groups
             ),
         )
     return render(request, "metrics/dashboard.html", context)
@@ -107,6 +109,7 @@ def network_view(request, slug):
         chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
             show_names=context["show_names"],
+            show_scores=context["show_named_lists"],
             limit=dashboard.NETWORK_VIEW_NODES,
             chart_id="chart-network-large",
             width=960,

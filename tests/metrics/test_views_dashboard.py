@@ -5,6 +5,7 @@ not grow with the community."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community, Membership
+from metrics import permissions
 from metrics.models import MetricsState
 from tests.factories import CommunityFactory, UserFactory, make_admin, make_member
 from tests.metrics.dashboard_data import make_members, write_snapshot
@@ -150,7 +152,7 @@ def test_names_on_the_drawing_only_for_members(client, world, page):
     assert any(t.startswith("Person ") for t in member_titles)
 
 
-def test_top_brokers_named_for_members_only(client, world):
+def test_top_brokers_named_for_moderators_only(client, world):
     community = world["open"]["community"]
     html = client.get(_url("dashboard", community)).content.decode()
     brokers = html.split('id="chart-brokers-title"', 1)[1].split("</figure>", 1)[0]
@@ -158,7 +160,94 @@ def test_top_brokers_named_for_members_only(client, world):
     client.force_login(world["open"]["member"])
     html = client.get(_url("dashboard", community)).content.decode()
     brokers = html.split('id="chart-brokers-title"', 1)[1].split("</figure>", 1)[0]
+    assert "Person" not in brokers and "Member #1" in brokers
+    client.force_login(world["open"]["moderator"])
+    html = client.get(_url("dashboard", community)).content.decode()
+    brokers = html.split('id="chart-brokers-title"', 1)[1].split("</figure>", 1)[0]
     assert "Person" in brokers
+
+
+# --- what members see and what moderators see (README: "Dashboards: what members see ...") ----
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("anonymous", False),
+        ("outsider", False),
+        ("member", False),
+        ("moderator", True),
+        ("admin", True),
+    ],
+)
+def test_named_lists_are_for_moderators(world, role, expected):
+    for visibility in ("open", "private"):
+        viewer = _viewer(world, visibility, role) or AnonymousUser()
+        community = world[visibility]["community"]
+        assert permissions.can_see_named_lists(viewer, community) is expected
+        assert permissions.can_view_member_metrics(viewer, community) is expected
+
+
+def _network_table(html: str) -> str:
+    return html.split('id="table-heading"', 1)[1].split("</table>", 1)[0]
+
+
+def test_member_sees_no_named_ranking_on_the_network_page(client, world):
+    community = world["open"]["community"]
+    client.force_login(world["open"]["member"])
+    html = client.get(_url("network", community)).content.decode()
+    table = _network_table(html)
+    assert "Member #1" in table and "Person" not in table
+    # The drawing's tooltips name people for members, without their scores.
+    titles = _node_titles(html)
+    assert any(t.startswith("Person ") for t in titles)
+    assert not any("betweenness" in t for t in titles)
+    client.force_login(world["open"]["moderator"])
+    html = client.get(_url("network", community)).content.decode()
+    assert "Person" in _network_table(html)
+    assert any("betweenness" in t for t in _node_titles(html))
+
+
+@pytest.mark.parametrize("visibility", ["open", "private"])
+def test_member_gets_no_drifting_at_risk_or_brokers_lists(client, world, visibility):
+    community = world[visibility]["community"]
+    client.force_login(world[visibility]["member"])
+    for page in ("dashboard", "network"):
+        html = client.get(_url(page, community)).content.decode()
+        for heading in ("Drifting away", "Questions at risk", "Rising members"):
+            assert heading not in html
+    assert client.get(_url("members", community)).status_code == 403
+    client.force_login(world[visibility]["moderator"])
+    html = client.get(_url("members", community)).content.decode()
+    assert "Drifting away" in html and "Questions at risk" in html
+
+
+@pytest.mark.parametrize("page", ["dashboard", "network"])
+def test_people_list_beside_the_drawing_for_members_only(client, world, page):
+    community = world["open"]["community"]
+    html = client.get(_url(page, community)).content.decode()
+    assert "People in the drawing" not in html
+    client.force_login(world["open"]["member"])
+    html = client.get(_url(page, community)).content.decode()
+    people = html.split('class="network-people-list"', 1)[1].split("</ul>", 1)[0]
+    assert 'data-n="' in people and "Person " in people
+    assert reverse("communities:profile", args=[world["open"]["users"][0].username]) in html
+
+
+def test_dashboard_explains_in_plain_words_with_formulas_behind_a_note(client, world):
+    community = world["open"]["community"]
+    client.force_login(world["open"]["member"])
+    html = client.get(_url("dashboard", community)).content.decode()
+    for heading in ("How fast questions get a first answer", "Who answers questions"):
+        assert heading in html
+    notes = html.split("How this is computed")
+    assert len(notes) >= 4  # participation, levels, network
+    technical = "".join(notes[1:])
+    for term in ("Gini", "E-I index", "Betweenness", "absence factor", "Transitivity"):
+        assert term in technical, term
+    # Before the first note, no technical term is needed to read the figures.
+    for term in ("Gini", "E-I", "etweenness", "absence factor"):
+        assert term not in notes[0].split('id="participation-heading"', 1)[1], term
 
 
 # --- content and states --------------------------------------------------------------------------
