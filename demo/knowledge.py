@@ -446,7 +446,7 @@ def repertoire_build(
     for community in communities:
         if community_has_repertoire(community):
             summary.skipped_communities += 1
-            log(f"  {community.name}: repertoire already there, left alone.")
+            log(f"  {community.name}: library already there, left alone.")
             continue
         members = practice_demo._members(community)
         if len(members) < 3:

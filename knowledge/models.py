@@ -22,7 +22,7 @@ class RepertoireTag(TagBase):
     """Tags of repertoire items (kept apart from thread and expertise tags)."""
 
     class Meta:
-        verbose_name = "repertoire tag"
+        verbose_name = "library tag"
 
 
 class TaggedItem(GenericTaggedItemBase):

@@ -14,9 +14,9 @@ def kind_choices() -> list[tuple[str, str]]:
         ("", "Everything"),
         (Kind.THREAD, "Threads"),
         (Kind.POST, "Answers and replies"),
-        (Kind.ITEM, "Repertoire items"),
+        (Kind.ITEM, "Library items"),
         *[
-            (f"{ITEM_KIND_PREFIX}{value}", f"Repertoire: {label}")
+            (f"{ITEM_KIND_PREFIX}{value}", f"Library: {label}")
             for value, label in item_kind_choices()
         ],
         (Kind.MEMBER, "Members"),

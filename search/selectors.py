@@ -25,7 +25,7 @@ MAX_RANKED = 500
 KIND_LABELS = {
     Kind.THREAD: "Threads",
     Kind.POST: "Answers and replies",
-    Kind.ITEM: "Repertoire",
+    Kind.ITEM: "Library",
     Kind.MEMBER: "Members",
 }
 

@@ -184,7 +184,7 @@ def health_queue(*, community: Community, now: datetime | None = None) -> Health
     tags = Section(
         "tags",
         "Tags without an item",
-        "Thread tags with questions but no published item: the repertoire's blank spots, most "
+        "Thread tags with questions but no published item: the library's blank spots, most "
         "asked first.",
         "Every tag with questions has at least one published item.",
         rows=gaps[:TAG_ROWS],

@@ -36,7 +36,7 @@ def _promote(request, source, target):
             else:
                 messages.success(
                     request,
-                    "Proposed for the repertoire, with credit to the discussion's authors. "
+                    "Proposed for the library, with credit to the discussion's authors. "
                     "Edit it if needed, then publish it.",
                 )
                 return redirect(item)

@@ -67,8 +67,8 @@ def test_knowledge_journey_promote_publish_search_worked_did_not_work_health(
         # 1. The moderator opens the solved question and promotes it: the form is prefilled.
         m = member_page(mona)
         m.goto(thread_url)
-        m.get_by_role("link", name="Promote to repertoire").first.click()
-        expect(m.get_by_role("heading", name="Promote to the repertoire")).to_be_visible()
+        m.get_by_role("link", name="Add to library").first.click()
+        expect(m.get_by_role("heading", name="Add to the library")).to_be_visible()
         expect(m.get_by_label("Title")).to_have_value(QUESTION)
         expect(m.get_by_label("Summary")).to_have_value(
             "A tubular bandage over the dressing holds it without tape on fragile skin."
@@ -101,7 +101,7 @@ def test_knowledge_journey_promote_publish_search_worked_did_not_work_health(
         # The thread now says it is part of the repertoire, and links the item.
         m.goto(thread_url)
         note = m.locator(".repertoire-note")
-        expect(note).to_contain_text("Now part of the repertoire")
+        expect(note).to_contain_text("Now in the library")
         expect(note.get_by_role("link", name=ITEM_TITLE)).to_be_visible()
         screens(m, "knowledge-04-thread-provenance")
 
@@ -109,7 +109,7 @@ def test_knowledge_journey_promote_publish_search_worked_did_not_work_health(
         c = member_page(cleo)
         c.get_by_label("Search Practica").fill("tubular bandage heel")
         c.get_by_label("Search Practica").press("Enter")
-        repertoire_hits = c.get_by_role("region", name="Repertoire")
+        repertoire_hits = c.get_by_role("region", name="Library")
         expect(repertoire_hits).to_contain_text(ITEM_TITLE)
         screens(c, "knowledge-05-search")
         repertoire_hits.get_by_role("link", name=ITEM_TITLE).click()

@@ -165,7 +165,7 @@ def test_members_cannot_promote(client, solved, who):
         )
     assert not Item.objects.exists()
     page = client.get(thread.get_absolute_url()).content.decode()
-    assert "Promote to repertoire" not in page
+    assert "Add to library" not in page
 
 
 def test_private_thread_promotion_is_hidden_from_non_members(client, private_community):
@@ -196,15 +196,15 @@ def test_thread_page_says_now_part_of_the_repertoire(client, solved):
     member = member_of(community)
     client.force_login(member)
     assert (
-        "Now part of the repertoire" not in client.get(thread.get_absolute_url()).content.decode()
+        "Now in the library" not in client.get(thread.get_absolute_url()).content.decode()
     )
     client.force_login(moderator)
     html = client.get(thread.get_absolute_url()).content.decode()
-    assert "Now part of the repertoire" in html and "Proposed" in html
+    assert "Now in the library" in html and "Proposed" in html
     item_publish(item=item, by=moderator)
     client.force_login(member)
     html = client.get(thread.get_absolute_url()).content.decode()
-    assert "Now part of the repertoire" in html and item.get_absolute_url() in html
+    assert "Now in the library" in html and item.get_absolute_url() in html
     # ... and the item says where it came from.
     item_page = client.get(item.get_absolute_url()).content.decode()
     assert "Came from this discussion" in item_page and thread.get_absolute_url() in item_page

@@ -119,7 +119,7 @@ class Command(BaseCommand):
                             weeks=options.get("activity_weeks", 52), log=self.stdout.write, now=now
                         )
                     # Each community's repertoire, from its activity.
-                    self.stdout.write("Repertoire:")
+                    self.stdout.write("Library:")
                     with phase("repertoire"):
                         repertoire = repertoire_build(log=self.stdout.write, now=now)
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
@@ -154,7 +154,7 @@ class Command(BaseCommand):
                 )
         if repertoire is not None:
             self.stdout.write(
-                f"Repertoire: {repertoire.communities} communities filled and "
+                f"Library: {repertoire.communities} communities filled and "
                 f"{repertoire.skipped_communities} already had theirs ({repertoire.seconds:.1f} s)."
             )
         if summary.skipped_usernames:
