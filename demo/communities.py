@@ -34,6 +34,8 @@ SEED = 20240917
 DEMO_EMAIL_DOMAIN = "demo.practica.test"  # .test never delivers; it also marks demo people
 DEMO_PASSWORD = "practica-demo"
 ADMIN_USERNAME = "admin"
+# The admin is a person too: names show beside everything it does (issue #13, item 10).
+ADMIN_FIRST_NAME, ADMIN_LAST_NAME = "Noor", "Lindqvist"
 DEMO_USERNAME = "demo"
 
 # --- professional groups: (slug, name, description, how many demo people) --------------------
@@ -837,8 +839,8 @@ def _ensure_admin(password_hash: str, summary: Summary):
         admin = User.objects.create(
             username=ADMIN_USERNAME,
             email=f"{ADMIN_USERNAME}@{DEMO_EMAIL_DOMAIN}",
-            first_name="Demo",
-            last_name="Admin",
+            first_name=ADMIN_FIRST_NAME,
+            last_name=ADMIN_LAST_NAME,
             password=password_hash,
             is_staff=True,
             is_superuser=True,
@@ -846,10 +848,19 @@ def _ensure_admin(password_hash: str, summary: Summary):
         EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
         services.profile_update(
             profile=services.profile_for(admin),
-            display_name="Practica admin",
+            display_name=f"{ADMIN_FIRST_NAME} {ADMIN_LAST_NAME}",
             occupation="Platform administrator",
         )
         summary.users_created += 1
+    elif admin.first_name == "Demo" and is_demo_email(admin.email):
+        # An admin seeded before it had a person's name ("Demo Admin", shown as "Practica
+        # admin"): give it the name a new seed gives.
+        admin.first_name, admin.last_name = ADMIN_FIRST_NAME, ADMIN_LAST_NAME
+        admin.save(update_fields=["first_name", "last_name"])
+        services.profile_update(
+            profile=services.profile_for(admin),
+            display_name=f"{ADMIN_FIRST_NAME} {ADMIN_LAST_NAME}",
+        )
     elif not permissions.is_admin(admin):
         raise RuntimeError(
             f"A user named {ADMIN_USERNAME!r} is not a site admin; the demo needs its admin."

@@ -148,6 +148,13 @@ def test_seed_demo_users_log_in_with_the_printed_password(client, username):
     assert "_auth_user_id" in client.session
 
 
+def test_seed_demo_admin_has_a_person_s_name():
+    # issue #13, item 10: the admin's first name was "Demo" and its display name "Practica admin".
+    admin = User.objects.select_related("profile").get(username=demo.ADMIN_USERNAME)
+    assert admin.first_name not in ("", "Demo") and admin.last_name not in ("", "Admin")
+    assert admin.profile.display_name == f"{admin.first_name} {admin.last_name}"
+
+
 def test_seed_demo_member_moderates_one_community(client):
     demo_user = User.objects.get(username=demo.DEMO_USERNAME)
     moderated = Membership.objects.filter(user=demo_user, role=Role.MODERATOR, state=State.ACTIVE)
