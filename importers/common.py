@@ -50,11 +50,12 @@ def placeholder_create(
     run: ImportRun | None,
     role=None,
     data: dict | None = None,
+    username_hint: str = "",
 ):
     """An inactive account with no password and no address standing for a person of the
     source, a member of *community* since *joined*, and its record (in the caller's
-    transaction)."""
-    base = f"{username_base}-{slugify(key)[:60] or 'person'}"[:140]
+    transaction). The username is made of *username_hint* (else *key*)."""
+    base = f"{username_base}-{slugify(username_hint or key)[:60] or 'person'}"[:140]
     username, n = base, 1
     while User.objects.filter(username=username).exists():
         n += 1

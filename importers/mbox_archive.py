@@ -228,6 +228,13 @@ def header_text(msg: Message, name: str, problems: list[str]) -> str:
 def thread_subject(subject: str) -> tuple[str, bool]:
     """The subject without list tags and Re:/Fwd:/AW: prefixes (lower case), and whether it
     had a reply prefix."""
+    text, reply = bare_subject(subject)
+    return " ".join(text.lower().split()), reply
+
+
+def bare_subject(subject: str) -> tuple[str, bool]:
+    """The subject without list tags and Re:/Fwd:/AW: prefixes, and whether it had a reply
+    prefix."""
     text, reply, changed = subject, False, True
     while changed:
         changed = False
@@ -238,7 +245,7 @@ def thread_subject(subject: str) -> tuple[str, bool]:
             stripped = stripped[match.end() :]
         if stripped != text:
             text, changed = stripped, True
-    return " ".join(text.lower().split()), reply
+    return " ".join(text.split()), reply
 
 
 def message_ids(text: str) -> list[str]:
@@ -280,9 +287,9 @@ def sender(msg: Message, problems: list[str], list_address: str = "") -> tuple[s
             address = ""
             note = "the list rewrote the sender's address and kept no original: matched by name"
     name = " ".join(name.replace('"', " ").split()).strip("'").strip()
-    if "@" in name:
-        # Never show an address: "alice@example.org" as a name becomes "alice".
-        name = name.split("@")[0]
+    if "@" in name or _MUNGED.search(name):
+        # Never show an address, not even as a name ("someone on <list>" instead).
+        name = ""
     return name[:80], address[:254], note
 
 
@@ -551,7 +558,9 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
     if when is None:
         problems.append("no date at all: dated after the message before it")
     body, original = _bodies(msg, problems)
-    title_subject = _LIST_TAG.sub("", subject).strip() if subject else ""
+    # The title: the subject without "Re:" and list tags (a thread whose first message is
+    # missing starts with a reply).
+    title_subject = bare_subject(subject)[0] if subject else ""
     return Mail(
         number=raw.number,
         source_id=source_id,

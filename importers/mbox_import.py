@@ -106,6 +106,9 @@ class ListImport:
                 joined=mail.moment(),
                 username_base=(slugify(self.site.split("@")[0]) or "list")[:40],
                 run=self.run,
+                # Not the key: a digest of an address in a public username could be checked
+                # against a guessed address.
+                username_hint=mail.name or "someone",
             )
             self.persons[key] = user
             if mail.address:
