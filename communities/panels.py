@@ -32,3 +32,23 @@ def home_panels(*, user, community) -> list[tuple[str, dict]]:
         if data is not None:
             shown.append((panel.template, data))
     return shown
+
+
+# --- the welcome a member sees on their first visit after joining ---------------------------------
+# Same shape as the home panels: practice adds "how to ask", knowledge the library's best items.
+
+_welcome_panels: dict[str, HomePanel] = {}
+
+
+def register_welcome_panel(panel: HomePanel) -> None:
+    _welcome_panels[panel.name] = panel
+
+
+def welcome_panels(*, user, community) -> list[tuple[str, dict]]:
+    """Return (template, context) for each registered welcome panel that has something to show."""
+    shown = []
+    for panel in _welcome_panels.values():
+        data = panel.data(user=user, community=community)
+        if data is not None:
+            shown.append((panel.template, data))
+    return shown

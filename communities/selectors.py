@@ -1,12 +1,14 @@
 """Reads shared by views, tasks and commands. Every one starts from the permission layer."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 from taggit.models import TaggedItem
 
-from communities import permissions
+from communities import activity, permissions
 from communities.models import Community, Invitation, Membership, MembershipEvent, Profile
 
 User = get_user_model()
@@ -14,14 +16,29 @@ State = Membership.State
 Role = Membership.Role
 
 
-def community_directory(*, user, query: str = "") -> QuerySet[Community]:
-    """Communities for the directory, each with its count of active members."""
+def community_directory(*, user, query: str = "", now=None) -> QuerySet[Community]:
+    """Communities for the directory, each with its count of active members and its activity
+    signals (``activity.annotate_recent_activity``: posts in the last 30 days, last activity),
+    the signals None where *user* may not read the community."""
     qs = permissions.listed_communities(user).annotate(
         member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE))
+    )
+    since = (now or timezone.now()) - timedelta(days=activity.RECENT_DAYS)
+    qs = activity.annotate_recent_activity(
+        qs, since=since, readable=permissions.readable_communities_q(user)
     )
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(domain__icontains=query))
     return qs.order_by("name")
+
+
+def my_communities(*, user) -> list[Membership]:
+    """*user*'s active memberships with what is new in each since their last visit
+    (``new_threads``, ``new_posts``): one query, however many communities."""
+    if not user.is_authenticated:
+        return []
+    qs = Membership.objects.filter(user=user, state=State.ACTIVE).select_related("community")
+    return list(activity.annotate_since_last_visit(qs).order_by("community__name"))
 
 
 def community_moderators(*, community: Community) -> list[Membership]:

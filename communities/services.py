@@ -123,6 +123,8 @@ def _transition(
         occurred_at=now,
     )
     if to_state is not None:
+        if to_state == State.ACTIVE and membership.state != State.ACTIVE:
+            membership.last_seen_at = None  # the first visit after joining shows the welcome
         membership.state = to_state
         if to_state == State.ACTIVE and membership.joined_at is None:
             membership.joined_at = now
@@ -148,6 +150,24 @@ def membership_join(*, community: Community, user) -> Membership:
         if membership is None:
             return membership_join(community=community, user=user)
         return _transition(membership, kind=Kind.JOINED, to_state=State.ACTIVE, actor=user)
+
+
+# "Last visit" is written at most this often: one UPDATE per member and community per ten
+# minutes, not one per page view; "new since your last visit" is that coarse.
+SEEN_EVERY = timedelta(minutes=10)
+
+
+def membership_seen(*, membership: Membership | None, at=None) -> None:
+    """Record that an active member opened the community (at most once per SEEN_EVERY)."""
+    if membership is None or membership.state != State.ACTIVE:
+        return
+    now = at or timezone.now()
+    if membership.last_seen_at is not None and now - membership.last_seen_at < SEEN_EVERY:
+        return
+    # A plain UPDATE of one column: no lock, no history row, and updated_at stays the time of
+    # the last membership change.
+    Membership.objects.filter(pk=membership.pk).update(last_seen_at=now)
+    membership.last_seen_at = now
 
 
 def membership_request(*, community: Community, user, message: str = "") -> Membership:

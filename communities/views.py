@@ -19,7 +19,7 @@ from communities.forms import (
     ProfileForm,
 )
 from communities.models import Invitation
-from communities.panels import home_panels
+from communities.panels import home_panels, welcome_panels
 from core.pagination import paginate, querystring_without_page
 
 
@@ -40,7 +40,13 @@ def directory_view(request):
     return render(
         request,
         "communities/directory.html",
-        {"form": form, "query": query, "page": page, "qs": querystring_without_page(request)},
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "qs": querystring_without_page(request),
+            "my_communities": selectors.my_communities(user=request.user),
+        },
     )
 
 
@@ -60,12 +66,19 @@ def _community_home_context(request, community, request_form=None) -> dict:
         context["moderators"] = selectors.community_moderators(community=community)
         context["member_count"] = selectors.community_member_count(community=community)
     context["home_panels"] = home_panels(user=request.user, community=community)
+    membership = context["membership"]
+    # The first visit after joining (by any road: join, invitation, approved request) welcomes.
+    if membership is not None and membership.is_active and membership.last_seen_at is None:
+        context["welcome"] = True
+        context["welcome_panels"] = welcome_panels(user=request.user, community=community)
     return context
 
 
 def community_home_view(request, slug):
     community = permissions.access_community(user=request.user, slug=slug)
-    return render(request, "communities/home.html", _community_home_context(request, community))
+    context = _community_home_context(request, community)
+    services.membership_seen(membership=context["membership"])
+    return render(request, "communities/home.html", context)
 
 
 @login_required

@@ -14,6 +14,7 @@ class KnowledgeConfig(AppConfig):
 
         from communities.interactions import register_interaction_source  # noqa: PLC0415
         from communities.models import Community  # noqa: PLC0415
+        from communities.panels import HomePanel, register_welcome_panel  # noqa: PLC0415
         from communities.tabs import (  # noqa: PLC0415
             CommunityTab,
             register_community_link,
@@ -23,6 +24,7 @@ class KnowledgeConfig(AppConfig):
         from knowledge.changes import register_item_changed_listener  # noqa: PLC0415
         from knowledge.digests import new_in_library_section  # noqa: PLC0415
         from knowledge.models import Item  # noqa: PLC0415
+        from knowledge.selectors.library import welcome_library_panel  # noqa: PLC0415
         from knowledge.selectors.promotion import thread_knowledge  # noqa: PLC0415
         from knowledge.services import experts  # noqa: PLC0415
         from knowledge.services.evidence import evidence_source  # noqa: PLC0415
@@ -46,6 +48,13 @@ class KnowledgeConfig(AppConfig):
             experts.on_user_deleted, sender=get_user_model(), dispatch_uid="experts.user"
         )
 
+        register_welcome_panel(
+            HomePanel(
+                name="knowledge.best_items",
+                template="knowledge/welcome/best_items.html",
+                data=welcome_library_panel,
+            )
+        )
         register_community_tab(CommunityTab("library", "Library", "knowledge:library", order=30))
         register_community_tab(CommunityTab("experts", "Experts", "knowledge:experts", order=50))
         register_community_link("knowledge.experts", "knowledge:experts")

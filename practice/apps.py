@@ -7,14 +7,15 @@ class PracticeConfig(AppConfig):
     name = "practice"
 
     def ready(self):
+        from communities.activity import register_recent_activity, register_since_last_visit
         from communities.interactions import register_interaction_source
-        from communities.panels import HomePanel, register_home_panel
+        from communities.panels import HomePanel, register_home_panel, register_welcome_panel
         from communities.tabs import CommunityTab, register_community_link, register_community_tab
         from notifications.digests import register_digest_section
         from notifications.settings_panels import SettingsPanel, register_settings_panel
-        from practice import digests
+        from practice import activity, digests
         from practice import interaction_sources as sources
-        from practice.panels import community_follow_panel
+        from practice.panels import community_follow_panel, welcome_how_to_ask
         from practice.selectors import follows
 
         for name in ("posts", "accepts", "votes", "adoption", "mentions", "attendance"):
@@ -26,6 +27,15 @@ class PracticeConfig(AppConfig):
                 data=community_follow_panel,
             )
         )
+        register_welcome_panel(
+            HomePanel(
+                name="practice.how_to_ask",
+                template="practice/welcome/how_to_ask.html",
+                data=welcome_how_to_ask,
+            )
+        )
+        register_since_last_visit("practice", activity.since_last_visit)
+        register_recent_activity("practice", activity.recent_activity)
         register_community_tab(CommunityTab("threads", "Threads", "practice:thread_list", order=20))
         register_community_tab(CommunityTab("events", "Events", "practice:events", order=60))
         register_community_tab(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from communities import permissions as community_permissions
 from knowledge import permissions
@@ -167,3 +168,24 @@ def attach_change_requests(items: list[Item]) -> list[Item]:
         for event in rows:
             waiting[event.item_id].change_request = event
     return items
+
+
+# The welcome after joining shows this many of the library's best items.
+WELCOME_ITEMS = 3
+
+
+def welcome_library_panel(*, user, community) -> dict | None:
+    """The welcome's best library items: featured first, then the most used and worked (one
+    query); None when the library is empty."""
+    items = list(
+        permissions.items_visible_to(user, community)
+        .filter(state=State.PUBLISHED)
+        .order_by("-is_featured", "-used_count", "-worked_count", "-updated_at", "-pk")[
+            :WELCOME_ITEMS
+        ]
+    )
+    if not items:
+        return None
+    for item in items:
+        item.community = community  # the same row: its URL needs no query
+    return {"items": items, "library_url": reverse("knowledge:library", args=[community.slug])}

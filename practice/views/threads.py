@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from communities import permissions as community_permissions
+from communities.services import membership_seen
 from core.forms import add_service_error
 from core.pagination import paginate, querystring_without_page
 from practice import permissions
@@ -51,6 +52,8 @@ def _community_context(request, community, **extra) -> dict:
 
 def thread_list_view(request, slug, unanswered_only=False):
     community = community_permissions.access_community_content(user=request.user, slug=slug)
+    # Opening the thread list is a visit: "new since your last visit" on the front page restarts.
+    membership_seen(membership=community_permissions.membership_of(request.user, community))
     form = ThreadFilterForm(request.GET)
     filters = form.filters()
     filter_names = (
@@ -92,8 +95,18 @@ def thread_list_view(request, slug, unanswered_only=False):
             if (tag := filters.get("tag"))
             else None
         ),
+        popular_tags=selectors.popular_tag_names(community=community),
+        without_tag=_query_without(request, "tag"),
     )
     return render(request, "practice/threads/list.html", context)
+
+
+def _query_without(request, name: str) -> str:
+    """The list's query string without *name* (and the page): the tag chip's ✕ link."""
+    params = request.GET.copy()
+    params.pop(name, None)
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def unanswered_view(request, slug):
