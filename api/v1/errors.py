@@ -8,7 +8,7 @@ calls (with ``Retry-After``).
 
 import json
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Schema
@@ -117,6 +117,15 @@ def install(api) -> None:
     @handler(BadRequest)
     def bad_request(request, exc):
         return error_response(400, exc.code, exc.message, exc.fields)
+
+    @handler(RequestDataTooBig)
+    def too_large(request, exc):
+        # Django refuses to read the body (DATA_UPLOAD_MAX_MEMORY_SIZE) before ninja parses it.
+        return error_response(400, "too_large", "The request body is too large.")
+
+    @handler(SuspiciousOperation)
+    def suspicious(request, exc):
+        return error_response(400, "bad_request", "The request was malformed.")
 
     @handler(DjangoValidationError)
     def service_refused(request, exc):

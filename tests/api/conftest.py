@@ -49,7 +49,9 @@ def api_as():
 def canary(db):
     """A private community with a thread whose title and body carry the canary, its
     moderator and member, and one viewer of every other kind."""
-    community = CommunityFactory(slug="sre", name="SRE circle", visibility="private")
+    community = CommunityFactory(
+        slug="sre", name="SRE circle", visibility="private", about=f"{CANARY} about"
+    )
     other = CommunityFactory(slug="other", name="Other circle", visibility="open")
     moderator = make_member(community, role=Membership.Role.MODERATOR).user
     member = make_member(community).user

@@ -1,0 +1,180 @@
+"""The permission matrix through the API, against a private community with a canary: every
+kind of caller, every endpoint. Whoever may not read the community gets exactly what an
+unknown slug or id gives (404, the same body), lists and search never include it, and
+nothing is written."""
+
+import pytest
+
+from practice.models import Post, Thread, Vote
+from tests.api.conftest import CANARY, ApiClient, token_for
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+READERS = {"member", "moderator"}
+VIEWERS = [
+    "anon",
+    "outsider",
+    "pending",
+    "banned",
+    "former",
+    "other_moderator",
+    "member",
+    "moderator",
+]
+
+
+def _reads(data):
+    thread, answer = data["thread"], data["answer"]
+    return (
+        [
+            "/communities/sre/threads",
+            "/communities/sre/threads?sort=newest&kind=question",
+            f"/communities/sre/threads/{thread.pk}",
+            f"/communities/sre/threads/{thread.pk}/posts",
+        ],
+        {
+            # The same paths for an object that does not exist.
+            "/communities/sre/threads": "/communities/nope/threads",
+            "/communities/sre/threads?sort=newest&kind=question": "/communities/nope/threads",
+            f"/communities/sre/threads/{thread.pk}": f"/communities/sre/threads/{thread.pk + 999}",
+            f"/communities/sre/threads/{thread.pk}/posts": "/communities/nope/threads/1/posts",
+        },
+        answer,
+    )
+
+
+def _writes(data):
+    thread, answer = data["thread"], data["answer"]
+    return [
+        ("post", "/communities/sre/threads", {"kind": "question", "title": "t", "body": "b"}),
+        ("post", f"/communities/sre/threads/{thread.pk}/posts", {"body": "an answer"}),
+        ("put", f"/communities/sre/posts/{answer.pk}/vote", {"helpful": True}),
+        ("post", f"/communities/sre/posts/{answer.pk}/accept", {}),
+    ]
+
+
+def _snapshot():
+    return (
+        Thread.objects.count(),
+        Post.objects.count(),
+        Vote.objects.count(),
+        Thread.objects.filter(accepted_post__isnull=False).count(),
+    )
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_private_community_through_the_api(canary, viewer):
+    user = canary["viewers"][viewer]
+    api = ApiClient(token_for(user) if user else None)
+    reads, missing, _ = _reads(canary)
+
+    for path in reads:
+        response = api.get(path)
+        if viewer in READERS:
+            assert response.status_code == 200, path
+            assert CANARY in response.content.decode(), path
+        else:
+            assert response.status_code == 404, (viewer, path)
+            assert response.content == api.get(missing[path]).content, path
+            assert CANARY not in response.content.decode()
+
+    # The directory and the community's own card: listed by name, never its content.
+    directory = api.get("/communities").content.decode()
+    detail = api.get("/communities/sre")
+    assert detail.status_code == 200
+    assert "SRE circle" in directory
+    if viewer in READERS:
+        assert CANARY in detail.content.decode()
+    else:
+        assert CANARY not in directory + detail.content.decode()
+        assert detail.json()["about_html"] is None and detail.json()["member_count"] is None
+
+    # Search finds the canary only for those who may read it.
+    found = api.get("/search", q=CANARY.split("-")[-1]).json()["items"]
+    found += api.get("/search", q="secret", kind="thread").json()["items"]
+    if viewer in READERS:
+        assert any(CANARY in hit["title"] for hit in found)
+    else:
+        assert found == [] or all(CANARY not in hit["title"] for hit in found)
+
+    # Writes: nothing is written by anyone who may not read; 401 for no credentials.
+    before = _snapshot()
+    for method, path, body in _writes(canary):
+        response = api.send(method, path, body)
+        if viewer == "anon":
+            assert response.status_code == 401, path
+        elif viewer not in READERS:
+            assert response.status_code == 404, (viewer, path)
+            assert CANARY not in response.content.decode()
+    if viewer not in READERS:
+        assert _snapshot() == before
+
+
+def test_members_write_through_the_services(canary):
+    member, moderator = canary["viewers"]["member"], canary["viewers"]["moderator"]
+    thread, answer = canary["thread"], canary["answer"]
+    as_member, as_moderator = ApiClient(token_for(member)), ApiClient(token_for(moderator))
+    response = as_member.send("put", f"/communities/sre/posts/{answer.pk}/vote", {"helpful": True})
+    assert response.json() == {"voted": True, "helpful_count": 1}
+    # Voting on one's own post is refused by practice.permissions: 403, nothing written.
+    own = as_moderator.send("put", f"/communities/sre/posts/{answer.pk}/vote", {"helpful": True})
+    assert own.status_code == 403
+    assert own.json()["error"]["code"] == "forbidden"
+    accepted = as_member.post(f"/communities/sre/posts/{answer.pk}/accept")
+    assert accepted.status_code == 200 and accepted.json()["accepted_post"] == answer.pk
+    # Only the asker or a moderator accepts: another member is refused (403).
+    other = ApiClient(token_for(make_member(canary["community"]).user))
+    refused = other.send("delete", f"/communities/sre/threads/{thread.pk}/accepted")
+    assert refused.status_code == 403
+    assert Thread.objects.get(pk=thread.pk).accepted_post_id == answer.pk
+    undone = as_moderator.send("delete", f"/communities/sre/threads/{thread.pk}/accepted")
+    assert undone.status_code == 200 and undone.json()["accepted_post"] is None
+    reply = as_member.post(
+        f"/communities/sre/threads/{thread.pk}/posts", {"body": "thanks", "reply_to": answer.pk}
+    )
+    assert reply.status_code == 201
+    assert reply.json()["reply_to"] == answer.pk and reply.json()["is_answer"] is False
+
+
+def test_token_without_the_read_scope_reads_nothing(canary):
+    member = canary["viewers"]["member"]
+    api = ApiClient(token_for(member, scopes=["write"]))
+    for path in ("/communities", "/communities/sre", "/communities/sre/threads", "/search"):
+        response = api.get(path, q="x") if path == "/search" else api.get(path)
+        assert response.status_code == 403, path
+        assert response.json()["error"]["code"] == "forbidden"
+        assert CANARY not in response.content.decode()
+
+
+def test_read_only_token_of_a_member_writes_nothing(canary):
+    api = ApiClient(token_for(canary["viewers"]["member"], scopes=["read"]))
+    before = _snapshot()
+    for method, path, body in _writes(canary):
+        assert api.send(method, path, body).status_code == 403, path
+    assert _snapshot() == before
+
+
+def test_hidden_threads_are_listed_for_moderators_only(canary):
+    Thread.objects.filter(pk=canary["thread"].pk).update(is_hidden=True)
+    as_member = ApiClient(token_for(canary["viewers"]["member"]))
+    as_moderator = ApiClient(token_for(canary["viewers"]["moderator"]))
+    assert as_member.get("/communities/sre/threads").json()["items"] == []
+    assert as_member.get(f"/communities/sre/threads/{canary['thread'].pk}").status_code == 404
+    listed = as_moderator.get("/communities/sre/threads").json()["items"]
+    assert [row["id"] for row in listed] == [canary["thread"].pk]
+
+
+def test_join_request_and_leave_follow_the_web_rules(canary):
+    outsider = ApiClient(token_for(canary["viewers"]["outsider"]))
+    # A private community takes requests, not joins (403 as on the web).
+    assert outsider.post("/communities/sre/join").status_code == 403
+    response = outsider.post("/communities/sre/request", {"message": "Hello"})
+    assert response.json()["state"] == "pending"
+    assert outsider.post("/communities/other/join").json()["state"] == "active"
+    assert outsider.post("/communities/other/leave").json()["state"] == "left"
+    banned = ApiClient(token_for(canary["viewers"]["banned"]))
+    assert banned.post("/communities/sre/leave").status_code == 403
+    assert banned.post("/communities/sre/request").status_code == 403
+    memberships = outsider.get("/me/memberships").json()["items"]
+    assert [(m["community"], m["state"]) for m in memberships] == [("sre", "pending")]
