@@ -124,7 +124,10 @@ def schedule_immediate_emails(*, notifications: list[Notification]) -> int:
     ]  # fmt: skip
     readers = users_who_can_view(community, wanting)
     users = list(
-        User.objects.filter(pk__in=readers, is_active=True).exclude(email="").order_by("pk")
+        User.objects.filter(pk__in=readers, is_active=True)
+        .exclude(email="")
+        .select_related("profile")  # "Hello <display name>"
+        .order_by("pk")
     )
     if not users:
         return 0
@@ -191,7 +194,7 @@ def unsubscribe_read(token: str) -> Unsubscribe | None:
         kinds = tuple(k for k in data.get("k", ()) if k in EMAIL_KINDS)
     except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
-    user = User.objects.filter(pk=user_id).first()
+    user = User.objects.filter(pk=user_id).select_related("profile").first()
     if user is None:
         return None
     if community_id is not None:
@@ -287,7 +290,11 @@ def notification_emails_send(*, kind: str, user_ids: list[int], created_at: date
         if d == Delivery.IMMEDIATE
     ]  # fmt: skip
     sent = 0
-    for user in User.objects.filter(pk__in=wanting, is_active=True).exclude(email=""):
+    for user in (
+        User.objects.filter(pk__in=wanting, is_active=True)
+        .exclude(email="")
+        .select_related("profile")
+    ):
         with transaction.atomic():
             notes = claim_unemailed(
                 user=user, kinds=[kind], since=created_at - EMAIL_LOOKBACK, until=created_at
@@ -328,7 +335,11 @@ def pending_emails_send(*, delivery: str, now: datetime | None = None, settle=ti
     for start in range(0, len(recipient_ids), 200):
         batch = recipient_ids[start : start + 200]
         choices = deliveries_by_user(user_ids=batch)
-        for user in User.objects.filter(pk__in=batch, is_active=True).exclude(email=""):
+        for user in (
+            User.objects.filter(pk__in=batch, is_active=True)
+            .exclude(email="")
+            .select_related("profile")
+        ):
             kinds = [k for k, d in choices[user.pk].items() if d == delivery]
             if kinds:
                 sent += _pending_email_send(user=user, kinds=kinds, since=since, until=until,

@@ -66,10 +66,11 @@ def flag_groups_for(*, community: Community, rows) -> list[FlagGroup]:
         Flag.objects.filter(community=community, resolved_at__isnull=True)
         .filter(about)
         .select_related(
-            "reporter",
-            "thread__author",
+            # Profiles: the queue shows display names (communities.models.display_name).
+            "reporter__profile",
+            "thread__author__profile",
             "thread__opening_post",
-            "post__author",
+            "post__author__profile",
         )
         .order_by("created_at", "pk")
     )
@@ -90,7 +91,7 @@ def hidden_posts(*, community: Community, limit: int = HIDDEN_LIMIT) -> list[Pos
     """The most recently hidden posts (an opening post stands for its whole thread)."""
     return list(
         Post.objects.filter(community=community, is_hidden=True)
-        .select_related("thread", "author", "hidden_by")
+        .select_related("thread", "author__profile", "hidden_by__profile")
         .order_by("-hidden_at", "-pk")[:limit]
     )
 
@@ -107,7 +108,7 @@ def move_targets(*, user) -> list[Community]:
 def audit_log(*, community: Community, action: str = "") -> QuerySet[ModerationAction]:
     """The community's moderation log, newest first, optionally one kind of action only."""
     qs = ModerationAction.objects.filter(community=community).select_related(
-        "moderator", "thread__community", "post"
+        "moderator__profile", "thread__community", "post"
     )
     if action:
         qs = qs.filter(action=action)

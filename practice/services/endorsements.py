@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from communities.interactions import interaction_record, interactions_retract
-from communities.models import Interaction
+from communities.models import Interaction, display_name
 from notifications.services import Kind as NotificationKind
 from notifications.services import notify
 from practice import permissions
@@ -133,7 +133,7 @@ def answer_accept(*, answer: Post, by, at: datetime | None = None) -> Thread:
                 action="accept",
                 thread=thread,
                 post=answer,
-                summary=f"Accepted {answer.author.username}'s answer to “{thread.title}”",
+                summary=f"Accepted {display_name(answer.author)}'s answer to “{thread.title}”",
                 at=now,
             )
         thread_changed(thread.pk)

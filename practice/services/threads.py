@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from communities import permissions as community_permissions
 from communities.interactions import interaction_record
-from communities.models import Interaction
+from communities.models import Interaction, display_name
 from notifications.services import Kind as NotificationKind
 from notifications.services import notify
 from practice import permissions, rate_limits
@@ -73,7 +73,7 @@ def _record_mentions(*, post: Post, users, by, at) -> list:
             community=post.community,
             actor=by,
             target=post,
-            text=f"{by.username} mentioned you in “{post.thread.title}”",
+            text=f"{display_name(by)} mentioned you in “{post.thread.title}”",
             url=post.get_absolute_url(),
             at=at,
         )
@@ -223,7 +223,7 @@ def post_create(
                 actor=author,
                 target=post,
                 text=(
-                    f"{author.username} {'answered' if is_answer else 'replied in'} "
+                    f"{display_name(author)} {'answered' if is_answer else 'replied in'} "
                     f"“{thread.title}”"
                 ),
                 url=post.get_absolute_url(),
@@ -289,7 +289,7 @@ def post_edit(
                 action="edit",
                 thread=thread,
                 post=post,
-                summary=f"Edited a post by {post.author.username} in “{thread.title}”",
+                summary=f"Edited a post by {display_name(post.author)} in “{thread.title}”",
                 at=now,
             )
         post_changed(post.pk)
@@ -324,7 +324,7 @@ def post_hide(*, post: Post, by, reason: str = "") -> Post:
                 thread=thread,
                 post=post,
                 reason=reason,
-                summary=f"Hid a post by {post.author.username} in “{thread.title}”",
+                summary=f"Hid a post by {display_name(post.author)} in “{thread.title}”",
             )
         thread_changed(thread.pk)
     return post
@@ -351,7 +351,7 @@ def post_restore(*, post: Post, by, reason: str = "") -> Post:
             thread=thread,
             post=post,
             reason=reason,
-            summary=f"Restored a post by {post.author.username} in “{thread.title}”",
+            summary=f"Restored a post by {display_name(post.author)} in “{thread.title}”",
         )
         thread_changed(thread.pk)
     return post
