@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 
 from communities import services
@@ -11,9 +12,31 @@ from communities.models import (
     Profile,
 )
 
+MODERATOR_MUST_BE_ACTIVE = (
+    "A moderator must be an active member: set the state to Active, or keep the role Member "
+    "until the person has joined."
+)
+
+
+class MembershipAdminForm(forms.ModelForm):
+    """An admin's membership: a moderator who is not an active member is refused here, next to
+    the fields, not only by the service (which refuses it too)."""
+
+    class Meta:
+        model = Membership
+        fields = ["community", "user", "role", "state"]
+
+    def clean(self):
+        cleaned = super().clean()
+        role, state = cleaned.get("role"), cleaned.get("state")
+        if role == Membership.Role.MODERATOR and state and state != Membership.State.ACTIVE:
+            self.add_error("state", MODERATOR_MUST_BE_ACTIVE)
+        return cleaned
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipAdminForm
     extra = 0
     fields = ["user", "role", "state", "joined_at"]
     readonly_fields = ["joined_at"]
@@ -88,6 +111,12 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["joined_at", "created_at", "updated_at", "request_message"]
     inlines = [MembershipEventInline]
     actions = ["appoint_moderators", "make_members"]
+    form = MembershipAdminForm
+
+    def get_changeform_initial_data(self, request):
+        # An admin adding a membership is letting someone in: Active, not the model's Pending
+        # (which is what a join request starts as).
+        return {"state": Membership.State.ACTIVE, **super().get_changeform_initial_data(request)}
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would erase the history trajectories are measured from; change the state.
@@ -95,7 +124,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.save()
+            # Through the service, as the community page's inline does, so the new membership
+            # has its history (and the service's checks) too.
+            role, state = obj.role, obj.state
+            obj.pk = Membership.objects.get_or_create(community=obj.community, user=obj.user)[0].pk
+            services.membership_admin_update(
+                membership=obj, role=role, state=state, by=request.user
+            )
+            obj.refresh_from_db()
             return
         services.membership_admin_update(
             membership=obj, role=obj.role, state=obj.state, by=request.user

@@ -359,6 +359,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
 def membership_admin_update(*, membership: Membership, role: str, state: str, by) -> Membership:
     """Apply an admin's edit of role and state, keeping the history."""
     permissions.require_can_edit_membership(user=by)
+    if role == Role.MODERATOR and state != State.ACTIVE:
+        raise ValidationError("A moderator must be an active member: set the state to Active.")
     with transaction.atomic():
         current = Membership.objects.select_for_update().get(pk=membership.pk)
         if current.state == state and current.role == role:

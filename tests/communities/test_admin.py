@@ -3,6 +3,7 @@
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from communities import services
@@ -210,3 +211,67 @@ def test_admin_community_save_renders_about_and_logs(client, superuser):
     assert "Wound care" in log_page.content.decode()
     detail = client.get(reverse("admin:admin_logentry_change", args=[entry.pk]))
     assert detail.status_code == 200
+
+
+def _membership_add_data(community, user, role, state):
+    return {
+        "community": community.pk,
+        "user": user.pk,
+        "role": role,
+        "state": state,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+        "events-MIN_NUM_FORMS": 0,
+        "events-MAX_NUM_FORMS": 1000,
+    }
+
+
+def test_admin_membership_add_defaults_to_active(client, superuser, content):
+    response = client.get(reverse("admin:communities_membership_add"))
+    form = response.context["adminform"].form
+    assert form["state"].value() == State.ACTIVE
+
+
+def test_admin_membership_add_refuses_a_moderator_who_is_not_active(client, superuser, content):
+    # issue #13, item 10: an admin could appoint a pending (or left, banned) moderator.
+    newcomer = UserFactory()
+    url = reverse("admin:communities_membership_add")
+    response = client.post(url, _membership_add_data(content, newcomer, Role.MODERATOR, "pending"))
+    assert response.status_code == 200
+    assert "A moderator must be an active member" in response.content.decode()
+    assert not Membership.objects.filter(user=newcomer).exists()
+    response = client.post(url, _membership_add_data(content, newcomer, Role.MODERATOR, "active"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    membership = Membership.objects.get(user=newcomer, community=content)
+    assert membership.is_moderator
+    event = MembershipEvent.objects.get(membership=membership)
+    assert (event.to_state, event.to_role, event.actor) == (State.ACTIVE, Role.MODERATOR, superuser)
+
+
+def test_admin_membership_change_and_inline_refuse_an_inactive_moderator(client, superuser):
+    community = CommunityFactory(slug="inactive-mod")
+    member = make_member(community)
+    data = _membership_add_data(community, member.user, Role.MODERATOR, State.LEFT)
+    url = reverse("admin:communities_membership_change", args=[member.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "A moderator must be an active member" in response.content.decode()
+    newcomer = UserFactory()
+    data = _community_form(community, [member], extra=[(None, newcomer.pk, "moderator", "pending")])
+    response = client.post(reverse("admin:communities_community_change", args=[community.pk]), data)
+    assert response.status_code == 200
+    assert "A moderator must be an active member" in response.content.decode()
+    member.refresh_from_db()
+    assert (member.role, member.state) == (Role.MEMBER, State.ACTIVE)
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_membership_admin_update_refuses_an_inactive_moderator(superuser):
+    community = CommunityFactory(slug="svc-mod")
+    member = make_member(community)
+    with pytest.raises(ValidationError, match="active member"):
+        services.membership_admin_update(
+            membership=member, role=Role.MODERATOR, state=State.PENDING, by=superuser
+        )
+    member.refresh_from_db()
+    assert (member.role, member.state) == (Role.MEMBER, State.ACTIVE)
