@@ -1,14 +1,13 @@
 """Files attached to items: an allow-list of types checked by extension *and* content, a size
-limit, a per-item limit, random stored names. The download view serves them; nothing else."""
-
-import os
-import unicodedata
+limit (``core.uploads``, which avatars use too), a per-item limit, random stored names. The
+download view serves them; nothing else."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import uploads
 from core.after_commit import on_commit_safely
 from knowledge import permissions
 from knowledge.changes import item_changed
@@ -16,84 +15,22 @@ from knowledge.models import CurationEvent, Item, ItemAttachment
 from knowledge.services.items import lock_item, record_event
 
 NAME_MAX_LENGTH = ItemAttachment._meta.get_field("original_name").max_length
-ZIP_MAGIC = b"PK\x03\x04"
-# What the first bytes of each allowed type look like; text types are checked as UTF-8.
-MAGIC = {
-    "pdf": (b"%PDF-",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "gif": (b"GIF87a", b"GIF89a"),
-    "docx": (ZIP_MAGIC,),
-    "xlsx": (ZIP_MAGIC,),
-    "pptx": (ZIP_MAGIC,),
-    "odt": (ZIP_MAGIC,),
-    "ods": (ZIP_MAGIC,),
-    "odp": (ZIP_MAGIC,),
-}
-TEXT_TYPES = {"txt", "md", "csv"}
 
 
 def clean_filename(name: str) -> str:
     """The uploader's file name without folders, control characters or surrounding dots."""
-    name = os.path.basename((name or "").replace("\\", "/"))
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = " ".join(name.split()).strip(". ")
-    if len(name) > NAME_MAX_LENGTH:
-        stem, extension = os.path.splitext(name)
-        name = stem[: NAME_MAX_LENGTH - len(extension)] + extension
-    return name
-
-
-def _human_size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
-
-
-def _allowed_list() -> str:
-    return ", ".join(sorted(settings.KNOWLEDGE_ATTACHMENT_TYPES))
-
-
-def _read_all(upload) -> bytes:
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    return data
+    return uploads.clean_filename(name, max_length=NAME_MAX_LENGTH)
 
 
 def check_upload(upload) -> tuple[str, str, str]:
     """Validate an uploaded file; return its clean name, extension and the type it is served as."""
-    name = clean_filename(getattr(upload, "name", ""))
-    extension = os.path.splitext(name)[1].lower().lstrip(".")
-    types = settings.KNOWLEDGE_ATTACHMENT_TYPES
-    if not name or extension not in types:
-        raise ValidationError(
-            {"file": f"Files of this type cannot be attached. Allowed: {_allowed_list()}."}
-        )
-    size = upload.size or 0
-    limit = settings.KNOWLEDGE_ATTACHMENT_MAX_BYTES
-    if size == 0:
-        raise ValidationError({"file": "The file is empty."})
-    if size > limit:
-        raise ValidationError(
-            {"file": f"The file is {_human_size(size)}; the limit is {_human_size(limit)}."}
-        )
-    if extension in TEXT_TYPES:
-        data = _read_all(upload)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": "A text file must be UTF-8 text."}) from None
-        if b"\x00" in data:
-            raise ValidationError({"file": "A text file must not contain NUL bytes."})
-    else:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(magic) for magic in MAGIC.get(extension, (b"",))):
-            raise ValidationError(
-                {"file": f"This file's content is not a .{extension} file; check the file."}
-            )
-    return name, extension, types[extension]
+    return uploads.check_upload(
+        upload,
+        types=settings.KNOWLEDGE_ATTACHMENT_TYPES,
+        max_bytes=settings.KNOWLEDGE_ATTACHMENT_MAX_BYTES,
+        name_length=NAME_MAX_LENGTH,
+        use="attached",
+    )
 
 
 def attachment_add(*, item: Item, by, upload) -> ItemAttachment:
