@@ -152,9 +152,10 @@ def membership_join(*, community: Community, user) -> Membership:
         return _transition(membership, kind=Kind.JOINED, to_state=State.ACTIVE, actor=user)
 
 
-# "Last visit" is written at most this often: one UPDATE per member and community per ten
-# minutes, not one per page view; "new since your last visit" is that coarse.
-SEEN_EVERY = timedelta(minutes=10)
+# "Last visit" is written at most this often: one UPDATE per member and community every two
+# minutes, not one per page view; "new since your last visit" is that coarse (what appeared
+# within two minutes after a recorded visit still counts as new until the next one).
+SEEN_EVERY = timedelta(minutes=2)
 
 
 def membership_seen(*, membership: Membership | None, at=None) -> None:
