@@ -43,7 +43,7 @@ class ImportUploadForm(forms.Form):
         help_text="Shown on each imported thread, e.g. cooking.stackexchange.com or cooks "
         "(default: the file's name).",
     )
-    upload = forms.FileField(label="File")
+    upload = forms.FileField(label="File to import")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
