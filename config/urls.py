@@ -13,6 +13,7 @@ admin.site.site_title = "Practica admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("health/", health_view, name="health"),
     path("api/v1/", api_v1.urls),

@@ -1,6 +1,7 @@
 """allauth integration: Practica's forms, the signup in one transaction, account mail via the
 outbox."""
 
+from allauth import app_settings as allauth_settings
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -19,10 +20,26 @@ class PracticaAccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             return super().save_user(request, user, form, commit=True)
 
+    def get_client_ip(self, request):
+        """The client's address, as allauth finds it; for a request made inside the process
+        (a test client's or a command's sign-in, which carries no REMOTE_ADDR and no proxy
+        header) the loopback address rather than allauth's refusal. A request from outside
+        always has REMOTE_ADDR, and a misconfigured proxy header is still refused."""
+        internal = not (
+            request.META.get("REMOTE_ADDR")
+            or allauth_settings.TRUSTED_CLIENT_IP_HEADER
+            or request.headers.get("x-forwarded-for")
+        )
+        if internal:
+            return "127.0.0.1"
+        return super().get_client_ip(request)
+
     def send_mail(self, template_prefix, email, context):
         """Queue the mail in the outbox; a Celery task sends it after the transaction commits."""
         # The same context allauth's own send_mail builds, so its templates find the site.
-        request = allauth_context.request
+        # allauth sends some notices after commit (two-factor changes), where its request
+        # context has ended: the adapter keeps the request it was made for.
+        request = allauth_context.request or self.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)

@@ -35,9 +35,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "taggit",
     "csp",
     "core",
+    "accounts",
     "communities",
     "notifications",
     "practice",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffTwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,6 +160,20 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_PREVENT_ENUMERATION = True
+# allauth emails the member when their password, email addresses or two-factor methods change;
+# accounts.services emails what allauth does not know about (API tokens).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Two-factor sign-in (allauth.mfa): authenticator apps, recovery codes, security keys.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Practica"
+# Security keys need HTTPS, but for the embedded demo on http://127.0.0.1.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Staff accounts (the Django admin) work only with a second factor (accounts/middleware.py).
+# On by default but for the embedded demo; PRACTICA_REQUIRE_STAFF_MFA=0 turns it off.
+PRACTICA_REQUIRE_STAFF_MFA = env_bool("PRACTICA_REQUIRE_STAFF_MFA", default=not DEBUG)
+# Members see where they are signed in and can sign out everywhere else (allauth.usersessions).
+# Sessions are recorded at sign-in; tracking every request would cost a write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -20,6 +20,8 @@ STORAGES = {
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Staff accounts in tests sign in without a second factor; tests/accounts turns the rule on.
+PRACTICA_REQUIRE_STAFF_MFA = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING["root"]["level"] = "WARNING"
 WHITENOISE_USE_FINDERS = True

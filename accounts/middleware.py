@@ -1,0 +1,41 @@
+"""Staff accounts work only after setting up a second factor (settings.PRACTICA_REQUIRE_STAFF_MFA).
+
+A staff member without one is sent to the two-factor page from every page but the account
+pages (sign-in, sign-out, two-factor setup, email confirmation) and static files. Members who
+are not staff pay nothing: ``is_staff`` is on the user row already loaded.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.selectors import user_has_mfa
+
+NOTICE = (
+    "Staff accounts need two-factor authentication. "
+    "Set up an authenticator app or a security key to continue."
+)
+
+
+class StaffTwoFactorRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_set_up(request):
+            messages.warning(request, NOTICE)
+            return redirect(reverse("mfa_index"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up(request) -> bool:
+        if not getattr(settings, "PRACTICA_REQUIRE_STAFF_MFA", False):
+            return False
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff:
+            return False
+        path = request.path_info
+        if path.startswith(("/accounts/", "/" + settings.STATIC_URL.lstrip("/"))):
+            return False
+        return not user_has_mfa(user)

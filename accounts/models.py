@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.db import models
+
+
+class SecurityEvent(models.Model):
+    """One thing that happened to a member's sign-in: shown to them on their security page."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_SET = "password_set", "Password set"
+        PASSWORD_RESET = "password_reset", "Password reset by email link"
+        EMAIL_ADDED = "email_added", "Email address added"
+        EMAIL_CHANGED = "email_changed", "Primary email address changed"
+        EMAIL_REMOVED = "email_removed", "Email address removed"
+        MFA_ADDED = "mfa_added", "Two-factor method added"
+        MFA_REMOVED = "mfa_removed", "Two-factor method removed"
+        MFA_RESET = "mfa_reset", "Recovery codes regenerated"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # What the event was about, in words safe to show the member (a method's name, a token's
+    # label); never a secret.
+    detail = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="accounts_event_user_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.user_id}, {self.at:%Y-%m-%d %H:%M})"

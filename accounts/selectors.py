@@ -1,0 +1,25 @@
+"""Reads of the sign-in security state."""
+
+from allauth.mfa.models import Authenticator
+
+from accounts.models import SecurityEvent
+
+SECURITY_LOG_LENGTH = 50
+_MFA_ATTR = "_practica_has_mfa"
+# Recovery codes alone are a fallback, not a second factor.
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def user_has_mfa(user) -> bool:
+    """Has *user* a second factor (an authenticator app or a security key)? One query per user
+    object, remembered on it."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, _MFA_ATTR):
+        has = Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
+        setattr(user, _MFA_ATTR, has)
+    return getattr(user, _MFA_ATTR)
+
+
+def security_events_for(user, *, limit: int = SECURITY_LOG_LENGTH) -> list[SecurityEvent]:
+    return list(SecurityEvent.objects.filter(user=user).order_by("-at", "-id")[:limit])
