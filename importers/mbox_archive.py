@@ -20,6 +20,7 @@ import codecs
 import gzip
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -94,8 +95,9 @@ def _open(path: str):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def raw_messages(path: str) -> Iterator[RawMessage]:
-    """Yield each message of the mbox at *path* (gzipped or not), one at a time."""
+def raw_messages(path: str, notes: list[str] | None = None) -> Iterator[RawMessage]:
+    """Yield each message of the mbox at *path* (gzipped or not), one at a time; a file that
+    breaks off (a gzip cut short) ends the messages with a line in *notes*."""
     try:
         stream = _open(path)
     except OSError as exc:
@@ -129,14 +131,15 @@ def raw_messages(path: str) -> Iterator[RawMessage]:
                     lines.append(line)
                 previous_blank = not bare.strip()
         except (OSError, EOFError) as exc:
-            # A gzip file cut short: what was read is kept, and said.
-            if from_line is not None:
-                yield RawMessage(number, from_line, _join(lines), nuls)
-                from_line = None
-            raise MboxError(
-                f"{path} breaks off after message {number:,} ({exc}); run again on a "
-                "complete file (what was read is imported and kept)."
-            ) from exc
+            # A gzip file cut short: what was read is imported, and the break said.
+            if notes is None or from_line is None:
+                raise MboxError(f"{path} cannot be read ({exc}).") from exc
+            notes.append(
+                f"the file breaks off in message {number:,} ({exc}); the messages before it "
+                "were read, that one as far as it went"
+            )
+            yield RawMessage(number, from_line, _join(lines), nuls)
+            return
         if from_line is not None:
             yield RawMessage(number, from_line, _join(lines), nuls)
         if not seen_any:
@@ -607,7 +610,8 @@ class StagedArchive:
         seen: set[str] = set()
         batch: list[tuple] = []
         last_at = ""
-        for raw in raw_messages(self.path):
+        breaks: list[str] = []
+        for raw in raw_messages(self.path, breaks):
             mail = parse(raw, list_address=self.list_address)
             if not mail.at:
                 if not last_at:
@@ -652,6 +656,8 @@ class StagedArchive:
         if batch:
             self._insert(batch)
         self.db.commit()
+        for line in breaks:
+            self.report.note(f"{os.path.basename(self.path)}: {line}.")
 
     def _insert(self, batch) -> None:
         self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)", batch)

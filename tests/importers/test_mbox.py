@@ -343,6 +343,12 @@ def test_import_gzipped_archive(community, tmp_path):
         shutil.copyfileobj(src, dst)
     output = run_import(packed, community)
     assert "3 messages in 1 threads of fermenters." in output
+    cut = tmp_path / "cut.mbox.gz"
+    cut.write_bytes(packed.read_bytes()[:-400])  # a download cut short
+    report = tmp_path / "report.txt"
+    run_import(cut, community, "--list", "fermenters-cut", "--report", str(report))
+    assert "the file breaks off in message" in report.read_text(encoding="utf-8")
+    assert SourceRecord.objects.filter(site="fermenters-cut", kind="message").count() >= 2
 
 
 @pytest.mark.django_db
