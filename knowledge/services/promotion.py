@@ -88,11 +88,9 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def _first_paragraph(markdown_text: str) -> str:
-    """The first paragraph of *markdown_text* as plain text (quotes, headings, code skipped).
-
-    A paragraph that introduces a list ("Try these:") takes the list's first items with it.
-    """
+def _blocks(markdown_text: str) -> list[list[str]]:
+    """The text's paragraphs and lists as lists of lines (quotes, headings, tables, code
+    skipped)."""
     blocks: list[list[str]] = []
     current: list[str] = []
     in_code = False
@@ -109,23 +107,60 @@ def _first_paragraph(markdown_text: str) -> str:
         current.append(line)
     if current:
         blocks.append(current)
-    if not blocks:
-        return ""
-    first = blocks[0]
+    return blocks
 
-    def item_text(line: str) -> str:
-        return LIST_ITEM.sub("", line).rstrip(".;,")
 
-    if LIST_ITEM.match(first[0]):  # the text starts with a list
-        return _plain("; ".join(item_text(line) for line in first[:3])) + "."
-    lead = [line for line in first if not LIST_ITEM.match(line)]
-    items = [item_text(line) for line in first if LIST_ITEM.match(line)]
-    if not items and len(blocks) > 1 and LIST_ITEM.match(blocks[1][0]):
-        items = [item_text(line) for line in blocks[1] if LIST_ITEM.match(line)]
+def _item_text(line: str) -> str:
+    return LIST_ITEM.sub("", line).rstrip(".;,")
+
+
+def _block_text(blocks: list[list[str]], index: int) -> str:
+    """Block *index* as plain text; a paragraph that introduces a list ("Try these:") takes the
+    list's first items with it."""
+    block = blocks[index]
+    if LIST_ITEM.match(block[0]):  # a list
+        return _plain("; ".join(_item_text(line) for line in block[:3])) + "."
+    lead = [line for line in block if not LIST_ITEM.match(line)]
+    items = [_item_text(line) for line in block if LIST_ITEM.match(line)]
+    following = blocks[index + 1] if index + 1 < len(blocks) else None
+    if not items and following and LIST_ITEM.match(following[0]):
+        items = [_item_text(line) for line in following if LIST_ITEM.match(line)]
     text = " ".join(lead)
     if text.endswith(":") and items:
         text = f"{text} {'; '.join(items[:3])}."
     return _plain(text)
+
+
+# Sentences that open an answer politely but say nothing about the practice ("Good question,
+# and you're right to be cautious."): a summary starts after them.
+PLEASANTRY = re.compile(
+    r"^(?:(?:a |what a |such a )?(?:good|great|excellent|interesting|fair|important) question"
+    r"|thanks?\b|thank you|many thanks|hi\b|hello\b|hey\b|dear\b"
+    r"|you(?:'|’)?re (?:right|not alone)|you are (?:right|not alone)|happy to help"
+    r"|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|welcome\b)",
+    re.IGNORECASE,
+)
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-Z0-9])")
+SUMMARY_SENTENCES_CHARS = 240  # a default summary takes sentences up to about this length
+
+
+def _summary_text(markdown_text: str) -> str:
+    """The first sentence(s) of *markdown_text* as plain text, after any opening pleasantries,
+    up to about ``SUMMARY_SENTENCES_CHARS`` characters (always at least one sentence)."""
+    blocks = _blocks(markdown_text)
+    for index in range(len(blocks)):
+        sentences = SENTENCE_BREAK.split(_block_text(blocks, index))
+        while sentences and PLEASANTRY.match(sentences[0]):
+            sentences.pop(0)
+        if not sentences:
+            continue
+        chosen = [sentences[0]]
+        for sentence in sentences[1:]:
+            if len(" ".join([*chosen, sentence])) > SUMMARY_SENTENCES_CHARS:
+                break
+            chosen.append(sentence)
+        return " ".join(chosen)
+    return ""
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -140,15 +175,17 @@ def _quote(text: str) -> str:
 
 
 def promotion_draft(*, source: PromotionSource) -> PromotionDraft:
-    """Prefill the item: the thread's title, the first paragraph of the answer (or of the
-    promoted post, or of the question) as the summary, and a body quoting the source posts
-    with attribution and a link back to the discussion."""
+    """Prefill the item: the thread's title, the first sentences of the accepted answer (or of
+    the promoted post, or of a discussion's opening post) as the summary, and a body quoting
+    the source posts with attribution and a link back to the discussion."""
     thread = source.thread
     opening = next((p for p in source.posts if p.is_opening), None)
     others = [p for p in source.posts if not p.is_opening]
     thread_url = reverse("practice:thread", args=[thread.community.slug, thread.pk])
-    summary_from = others[0] if others else opening
-    summary = _first_paragraph(summary_from.body) if summary_from else ""
+    # The summary says what was learned: the answer's opening sentences, not the asker's
+    # question (a question promoted without an answer keeps its title as the summary).
+    summary_from = others[0] if others else (None if thread.is_question else opening)
+    summary = _summary_text(summary_from.body) if summary_from else ""
     sections = [f"From the discussion [{thread.title}]({thread_url})."]
     if opening is not None:
         verb = "asked" if thread.is_question else "wrote"

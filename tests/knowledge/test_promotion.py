@@ -195,9 +195,7 @@ def test_thread_page_says_now_part_of_the_repertoire(client, solved):
     )  # fmt: skip
     member = member_of(community)
     client.force_login(member)
-    assert (
-        "Now in the library" not in client.get(thread.get_absolute_url()).content.decode()
-    )
+    assert "Now in the library" not in client.get(thread.get_absolute_url()).content.decode()
     client.force_login(moderator)
     html = client.get(thread.get_absolute_url()).content.decode()
     assert "Now in the library" in html and "Proposed" in html
@@ -298,3 +296,50 @@ def test_promotion_summary_reads_the_first_paragraph(open_community, body, summa
     )
     thread.refresh_from_db()
     assert promotion_draft(source=promotion_source(thread=thread)).summary == summary
+
+
+@pytest.mark.parametrize(
+    "body, summary",
+    [
+        # The demo's polite opener is skipped; the answer's first sentences follow.
+        ("Good question, and you're right to be cautious. We float the heel on a pillow under "
+         "the calf. It takes a minute.",
+         "We float the heel on a pillow under the calf. It takes a minute."),
+        ("Thanks for asking!\n\nHi Sam. **Float** the heel with [a pillow](https://example.org).",
+         "Float the heel with a pillow."),
+        ("You're not alone. Short version: don't change everything at once.",
+         "Short version: don't change everything at once."),
+        # Sentences up to about 240 characters, and always the first one.
+        (f"{'A' * 150} one. {'B' * 70} two. {'C' * 20} three.",
+         f"{'A' * 150} one. {'B' * 70} two."),
+        (f"{'A' * 300} one. Two.", f"{'A' * 300} one."),
+        ("Thank you!", "Q"),  # nothing but thanks: the title
+    ],
+)  # fmt: skip
+def test_promotion_summary_takes_the_answers_first_sentences(open_community, body, summary):
+    community = open_community
+    thread = ask(community, member_of(community), title="Q", body="Good question to ask myself.")
+    endorsements.answer_accept(
+        answer=answer(thread, member_of(community), body=body), by=thread.author
+    )
+    thread.refresh_from_db()
+    assert promotion_draft(source=promotion_source(thread=thread)).summary == summary
+
+
+def test_promotion_summary_of_an_unanswered_question_is_not_the_askers_text(open_community):
+    community = open_community
+    thread = ask(
+        community, member_of(community), title="Heel dressing slips overnight",
+        body="Good question for you all, and I'm cautious. It slips off by morning.",
+    )  # fmt: skip
+    draft = promotion_draft(source=promotion_source(thread=thread))
+    assert draft.summary == "Heel dressing slips overnight"
+
+
+def test_promote_view_prefills_the_answers_summary_for_editing(client, solved):
+    community, moderator, thread, _ = solved
+    client.force_login(moderator)
+    form = client.get(promote_url(thread)).context["form"]
+    # The accepted answer's first sentence, Markdown stripped; not the asker's text.
+    assert form.initial["summary"] == "Use a tubular bandage over the dressing, see the guide."
+    assert form["summary"].field.disabled is False  # the moderator edits it before publishing
