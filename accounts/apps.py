@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # allauth and django.contrib.auth announce sign-ins and account changes only by
-        # signals; the receivers turn each into one security-log row.
-        from accounts import receivers  # noqa: PLC0415
+        # signals; the receivers turn each into one security-log row. The tasks register in
+        # every process, web included (services enqueue them by name).
+        from accounts import receivers, tasks  # noqa: F401, PLC0415
+        from accounts.data_export import account_section, register_export_section  # noqa: PLC0415
 
         receivers.connect()
+        register_export_section("account", account_section)

@@ -2,7 +2,7 @@
 
 from allauth.mfa.models import Authenticator
 
-from accounts.models import SecurityEvent
+from accounts.models import DataExport, SecurityEvent
 
 SECURITY_LOG_LENGTH = 50
 _MFA_ATTR = "_practica_has_mfa"
@@ -23,3 +23,7 @@ def user_has_mfa(user) -> bool:
 
 def security_events_for(user, *, limit: int = SECURITY_LOG_LENGTH) -> list[SecurityEvent]:
     return list(SecurityEvent.objects.filter(user=user).order_by("-at", "-id")[:limit])
+
+
+def data_exports_for(user, *, limit: int = 5):
+    return list(DataExport.objects.filter(user=user).order_by("-requested_at", "-id")[:limit])

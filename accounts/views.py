@@ -1,8 +1,14 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import security_events_for, user_has_mfa
+from accounts import permissions, services
+from accounts.selectors import data_exports_for, security_events_for, user_has_mfa
+from accounts.storage import export_storage
 
 
 @require_GET
@@ -13,3 +19,39 @@ def security(request):
         "accounts/security.html",
         {"events": security_events_for(request.user), "has_mfa": user_has_mfa(request.user)},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def your_data(request):
+    if request.method == "POST":
+        try:
+            services.data_export_request(user=request.user)
+        except services.ExportRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, "We are preparing your archive. We will email you when it is ready."
+            )
+        return redirect("accounts:your_data")
+    context = {
+        "exports": data_exports_for(request.user),
+        "now": timezone.now(),
+        "export_days": settings.PRACTICA_EXPORT_DAYS,
+    }
+    return render(request, "accounts/your_data.html", context)
+
+
+@require_GET
+@login_required
+def data_export_download(request, export_id: int):
+    export = permissions.access_data_export_file(request.user, export_id)
+    response = FileResponse(
+        export_storage.open(export.file_name, "rb"),
+        as_attachment=True,
+        filename=f"practica-data-{export.ready_at:%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -6,6 +6,12 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self):
+        # The member's data export (accounts.data_export): this app's section.
+        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from communities import data_export  # noqa: PLC0415
+
+        register_export_section("communities", data_export.member_section)
+
         # A signal, although services are the rule here: users are also created by code we do
         # not own (createsuperuser, the admin's "Add user", allauth, importers calling
         # create_user), and the user model is Django's, so no manager or save() of ours runs.

@@ -7,6 +7,16 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
 
     def ready(self):
+        # The member's data export (accounts.data_export): this app's section.
+        from accounts.data_export import (  # noqa: PLC0415
+            register_export_files,
+            register_export_section,
+        )
+        from knowledge import data_export  # noqa: PLC0415
+
+        register_export_section("knowledge", data_export.member_section)
+        register_export_files(data_export.member_files)
+
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.
         from django.contrib.auth import get_user_model  # noqa: PLC0415

@@ -7,6 +7,12 @@ class MetricsConfig(AppConfig):
     name = "metrics"
 
     def ready(self):
+        # The member's data export (accounts.data_export): this app's section.
+        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from metrics import data_export  # noqa: PLC0415
+
+        register_export_section("metrics", data_export.member_section)
+
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.
         from communities.interactions import (  # noqa: PLC0415

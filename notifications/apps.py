@@ -12,6 +12,12 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self):
+        # The member's data export (accounts.data_export): this app's section.
+        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from notifications import data_export  # noqa: PLC0415
+
+        register_export_section("notifications", data_export.member_section)
+
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.
         from communities import membership_events  # noqa: PLC0415

@@ -7,6 +7,12 @@ class PracticeConfig(AppConfig):
     name = "practice"
 
     def ready(self):
+        # The member's data export (accounts.data_export): this app's section.
+        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from practice import data_export  # noqa: PLC0415
+
+        register_export_section("practice", data_export.member_section)
+
         from communities.activity import register_recent_activity, register_since_last_visit
         from communities.interactions import register_interaction_source
         from communities.panels import HomePanel, register_home_panel, register_welcome_panel

@@ -349,6 +349,24 @@ PRACTICA_NEW_MEMBER_POSTS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_POSTS_PER_HOUR
 
 # Knowledge.
 # Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
+# Members' data exports (accounts): archives wait here, outside MEDIA_ROOT and with no URL, for
+# this many days after they are ready.
+PRACTICA_EXPORT_ROOT = Path(
+    env_str("PRACTICA_EXPORT_ROOT", str(BASE_DIR / "private_media" / "exports"))
+)
+PRACTICA_EXPORT_DAYS = env_int("PRACTICA_EXPORT_DAYS", 7)
+CELERY_BEAT_SCHEDULE["accounts-expire-data-exports"] = {
+    "task": "accounts.expire_data_exports",
+    "schedule": crontab(minute=45),
+}
+
+# Importers: the largest file the admin's import page takes (a zipped dump or an mbox), and
+# where uploads wait for their import (no URL; removed once imported).
+PRACTICA_IMPORT_MAX_UPLOAD_MB = env_int("PRACTICA_IMPORT_MAX_UPLOAD_MB", 500)
+PRACTICA_IMPORT_ROOT = Path(
+    env_str("PRACTICA_IMPORT_ROOT", str(BASE_DIR / "private_media" / "imports"))
+)
+
 # view serves them, as attachments that cannot run script in our origin.
 KNOWLEDGE_ATTACHMENT_ROOT = Path(
     env_str("KNOWLEDGE_ATTACHMENT_ROOT", str(BASE_DIR / "private_media" / "attachments"))
