@@ -82,15 +82,34 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _uses_database(item) -> bool:
+    # pytest-django refuses database access to a test without these, so a test without them
+    # runs the same whatever the engine.
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"db", "transactional_db"} & set(item.fixturenames)
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     """Deselect ``postgres`` tests unless the database is PostgreSQL, and ``sqlite`` tests
-    unless it is SQLite: each runs in its own pass of CI, so neither is ever skipped."""
+    unless it is SQLite: each runs in its own pass of CI, so neither is ever skipped.
+
+    With PRACTICA_TESTS_DATABASE_ONLY=1 (CI's second engine pass), also deselect the tests that
+    cannot touch the database (pure computation, settings, templates): the first pass ran them,
+    and their result does not depend on the engine."""
     other = "sqlite" if _database_vendor() == "postgresql" else "postgres"
-    deselected = [item for item in items if item.get_closest_marker(other)]
+    database_only = os.environ.get("PRACTICA_TESTS_DATABASE_ONLY") == "1"
+
+    def deselect(item) -> bool:
+        if item.get_closest_marker(other):
+            return True
+        return database_only and not _uses_database(item)
+
+    deselected = [item for item in items if deselect(item)]
     if not deselected:
         return
     config.hook.pytest_deselected(items=deselected)
-    items[:] = [item for item in items if not item.get_closest_marker(other)]
+    items[:] = [item for item in items if not deselect(item)]
 
 
 def pytest_report_header(config):
