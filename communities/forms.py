@@ -91,3 +91,13 @@ class ProfileForm(forms.ModelForm):
 
 
 MEMBERSHIP_STATE_LABELS = dict(Membership.State.choices)
+
+
+class AvatarForm(forms.Form):
+    """A member's picture; communities.avatars checks and processes the file."""
+
+    avatar = forms.FileField(
+        label="Upload a picture",
+        help_text="PNG, JPEG, GIF or WebP, up to 5 MB. It is cropped to a square.",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )

@@ -51,6 +51,8 @@ class Profile(models.Model):
         default=Visibility.COMMUNITIES,
         help_text="Who sees your occupation, organisation, location, bio and expertise.",
     )
+    # The random stem of the member's picture files (communities.avatars); empty: initials.
+    avatar = models.CharField(max_length=32, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

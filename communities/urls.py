@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from communities import views
+from communities import avatar_views, views
 
 
 class DecisionConverter:
@@ -45,4 +45,6 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_view, name="invitation"),
     path("u/<str:username>/", views.profile_view, name="profile"),
     path("profile/edit/", views.profile_edit_view, name="profile_edit"),
+    path("profile/avatar/", avatar_views.profile_avatar_view, name="profile_avatar"),
+    path("avatars/<str:name>", avatar_views.avatar_view, name="avatar"),
 ]

@@ -18,7 +18,8 @@ def notification_list(*, user) -> QuerySet[Notification]:
     """The member's visible notifications, newest first, with what each row shows."""
     return (
         permissions.notifications_visible_to(user)
-        .select_related("community")
+        # The actor's face and name beside each row (communities.avatars), in the same query.
+        .select_related("community", "actor__profile")
         .only(
             "pk",
             "kind",
@@ -28,6 +29,10 @@ def notification_list(*, user) -> QuerySet[Notification]:
             "read_at",
             "community__name",
             "community__slug",
+            "actor__id",
+            "actor__username",
+            "actor__profile__display_name",
+            "actor__profile__avatar",
         )
         .order_by("-created_at", "-pk")
     )
