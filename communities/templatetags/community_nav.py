@@ -7,6 +7,8 @@ from communities.tabs import community_link_url_name, community_tab_urls, commun
 
 register = template.Library()
 
+PRIMARY_TABS = 4
+
 
 @register.simple_tag(takes_context=True)
 def community_header_tabs(context, community) -> dict:
@@ -26,6 +28,10 @@ def community_header_tabs(context, community) -> dict:
                 "current": tab.is_active(active_tab),
             }
         )
+    # On a phone the tabs after the first PRIMARY_TABS and the moderators' go into one "More"
+    # menu (a <details>: no script), so the header keeps to a row or two.
+    shown["secondary"] = shown["everyone"][PRIMARY_TABS:]
+    shown["more_current"] = any(t["current"] for t in shown["secondary"] + shown["moderators"])
     return shown
 
 
