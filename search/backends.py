@@ -167,6 +167,17 @@ class PostgresBackend:
             .order_by()
         )
 
+    def similar(self, *, matches: QuerySet, entries: QuerySet, terms: list[str], limit: int):
+        """Ids of the *limit* entries among *matches* that share most of *terms* (any of them
+        matches; ts_rank orders them, then recency), best first."""
+        query = SearchQuery(" or ".join(terms), search_type="websearch", config=search_config())
+        return list(
+            matches.filter(vector=query)
+            .annotate(rank=SearchRank(F("vector"), query))
+            .order_by("-rank", "-updated_at", "-entry_id")
+            .values_list("entry_id", flat=True)[:limit]
+        )
+
 
 class SimpleBackend:
     """Every word (stop words aside) appears in the title, tags or text; ranked by how many words
@@ -224,6 +235,20 @@ class SimpleBackend:
     def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
         """The entries of one page (*ids*), in any order."""
         return qs.filter(pk__in=ids).only(*PAGE_FIELDS, "text").order_by()
+
+    def similar(self, *, matches: QuerySet, entries: QuerySet, terms: list[str], limit: int):
+        """Ids of the *limit* entries that have any of *terms* in the title, most of them first,
+        then the most recent."""
+        any_term = Q()
+        for term in terms:
+            any_term |= Q(title__icontains=term)
+        parsed = ParsedQuery(terms=terms)
+        return list(
+            entries.filter(any_term)
+            .annotate(rank=self._title_hits(parsed))
+            .order_by("-rank", "-updated_at", "-pk")
+            .values_list("pk", flat=True)[:limit]
+        )
 
 
 def get_backend():

@@ -267,3 +267,33 @@ def group_by_kind(page_hits: list[Hit]) -> list[tuple[str, str, list[Hit]]]:
     for hit in page_hits:
         groups.setdefault(hit.kind, []).append(hit)
     return [(kind, KIND_LABELS[kind], items) for kind, items in groups.items()]
+
+
+# Similar questions on the new-thread form: a few, from the title's most telling words.
+SIMILAR_LIMIT = 5
+SIMILAR_TERMS = 8
+SIMILAR_MIN_CHARS = 3
+
+
+@dataclass
+class SimilarThread:
+    title: str
+    url: str
+    is_solved: bool | None
+
+
+def similar_threads(*, user, community, title: str) -> list[SimilarThread]:
+    """Threads of *community* that *user* may read whose words overlap *title*, most alike
+    first (two queries, whatever the size of the community)."""
+    terms = [t for t in parse_query(title).terms if len(t) >= SIMILAR_MIN_CHARS][:SIMILAR_TERMS]
+    if not terms:
+        return []
+    entries = permissions.searchable_entries(user).filter(community=community, kind=Kind.THREAD)
+    matches = permissions.searchable_matches(user).filter(community=community, kind=Kind.THREAD)
+    ids = get_backend().similar(matches=matches, entries=entries, terms=terms, limit=SIMILAR_LIMIT)
+    if not ids:
+        return []
+    by_id = {e.pk: e for e in entries.filter(pk__in=ids).only("thread_id", "title", "is_solved")}
+    base = reverse("practice:thread", args=[community.slug, 0]).removesuffix("0/")
+    found = [by_id[pk] for pk in ids if pk in by_id]
+    return [SimilarThread(e.title, f"{base}{e.thread_id}/", e.is_solved) for e in found]

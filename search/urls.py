@@ -6,4 +6,5 @@ app_name = "search"
 
 urlpatterns = [
     path("search/", views.search_view, name="search"),
+    path("c/<slug:slug>/similar-threads/", views.similar_threads_view, name="similar_threads"),
 ]

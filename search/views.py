@@ -1,5 +1,7 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from communities import permissions as community_permissions
 from core.pagination import paginate, querystring_without_page
 from search import selectors
 from search.forms import SearchForm
@@ -23,3 +25,16 @@ def search_view(request):
                 qs=querystring_without_page(request),
             )
     return render(request, "search/search.html", context)
+
+
+@require_GET
+def similar_threads_view(request, slug):
+    """An HTML fragment for the new-thread form: threads like the title being typed (empty when
+    there are none); static/js/similar.js asks for it as the member types."""
+    community = community_permissions.access_community_content(user=request.user, slug=slug)
+    threads = selectors.similar_threads(
+        user=request.user, community=community, title=request.GET.get("title", "")
+    )
+    response = render(request, "search/_similar_threads.html", {"threads": threads})
+    response["Cache-Control"] = "private, no-cache"
+    return response
