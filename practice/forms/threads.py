@@ -134,7 +134,15 @@ class ThreadFilterForm(forms.Form):
         required=False,
         choices=[("", "All kinds")] + list(Thread.Kind.choices),
     )
-    tag = forms.CharField(label="Tag", required=False, max_length=100)
+    tag = forms.CharField(
+        label="Tag",
+        required=False,
+        max_length=100,
+        # The community's popular tags, listed by the thread list (tag-filter-options).
+        widget=forms.TextInput(
+            attrs={"list": "tag-filter-options", "autocomplete": "off", "autocapitalize": "none"}
+        ),
+    )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
     unanswered = forms.BooleanField(label="Unanswered", required=False)
     solved = forms.BooleanField(label="Solved", required=False)

@@ -6,10 +6,12 @@ on every request; only the HTML of a row is ever cached, never a list.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 
 from practice import permissions
 from practice.models import Follow, TaggedThread, Thread
+from practice.selectors.threads import community_tag_names
 
 SORTS = {
     "activity": ("-last_activity_at", "-pk"),
@@ -113,3 +115,17 @@ def thread_list_rows(threads: QuerySet[Thread]) -> list[dict]:
         }
         for v in values
     ]
+
+
+POPULAR_TAGS = 12  # the thread list's tag chips and suggestions
+POPULAR_TAGS_SECONDS = 300  # suggestions may lag behind new tags by this much
+
+
+def popular_tag_names(*, community) -> list[str]:
+    """The community's most used tags, for the thread list's filter (cached a few minutes: the
+    count reads every tagged thread of the community)."""
+    return cache.get_or_set(
+        f"practice:popular-tags:{community.pk}",
+        lambda: community_tag_names(community=community, limit=POPULAR_TAGS),
+        POPULAR_TAGS_SECONDS,
+    )

@@ -95,8 +95,18 @@ def thread_list_view(request, slug, unanswered_only=False):
             if (tag := filters.get("tag"))
             else None
         ),
+        popular_tags=list_selectors.popular_tag_names(community=community),
+        without_tag=_query_without(request, "tag"),
     )
     return render(request, "practice/threads/list.html", context)
+
+
+def _query_without(request, name: str) -> str:
+    """The list's query string without *name* (and the page): the tag chip's ✕ link."""
+    params = request.GET.copy()
+    params.pop(name, None)
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def unanswered_view(request, slug):

@@ -1,7 +1,8 @@
 /* Practica: small enhancements; every page works without them.
  * - Markdown live preview: [data-preview-url] containers show the server's sanitized HTML.
  * - Tag suggestions: inputs with list="tag-options" suggest the community's existing tags for
- *   the tag being typed after the last comma.
+ *   the tag being typed after the last comma, scrolled into the part of the screen the
+ *   on-screen keyboard leaves.
  * - Links to a post written as the thread's address + #post-N (before threads had pages) go on
  *   to the post's own address, which knows its page, when the post is not on the first page.
  */
@@ -118,6 +119,17 @@
         });
         box.appendChild(button);
       });
+      keepInView();
+    }
+
+    // On a phone the on-screen keyboard covers the lower part of the page: the suggestions
+    // under the field would be hidden behind it. Scroll just enough to show them (the visual
+    // viewport is what is left above the keyboard).
+    function keepInView() {
+      var view = window.visualViewport;
+      var bottom = view ? view.offsetTop + view.height : window.innerHeight;
+      var overflow = box.getBoundingClientRect().bottom - bottom;
+      if (overflow > 0) window.scrollBy(0, overflow + 8);
     }
 
     input.addEventListener("input", show);
