@@ -4,7 +4,19 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from taggit.models import TaggedItem
 
@@ -20,8 +32,17 @@ def community_directory(*, user, query: str = "", now=None) -> QuerySet[Communit
     """Communities for the directory, each with its count of active members and its activity
     signals (``activity.annotate_recent_activity``: posts in the last 30 days, last activity),
     the signals None where *user* may not read the community."""
+    # Counted in a subquery, not by joining the memberships: a join would group every member's
+    # row and evaluate the activity subqueries once per member instead of once per community.
+    members = (
+        Membership.objects.filter(community=OuterRef("pk"), state=State.ACTIVE)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = permissions.listed_communities(user).annotate(
-        member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE))
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0))
     )
     since = (now or timezone.now()) - timedelta(days=activity.RECENT_DAYS)
     qs = activity.annotate_recent_activity(
