@@ -61,7 +61,11 @@ class SourceRecord(models.Model):
                 name="importers_one_record_per_source_row",
             )
         ]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # A verified address finds its mailing-list people in every community.
+            models.Index(fields=["source", "kind", "source_id"], name="importers_record_by_key"),
+        ]
 
     def __str__(self):
         return f"{self.site} {self.kind} {self.source_id}"
