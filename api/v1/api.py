@@ -57,7 +57,7 @@ me = Router(tags=["me"])
 
 @me.get(
     "/me",
-    response={200: schemas.Me, **errors(401, 403, 429)},
+    response={200: schemas.Me, **errors(400, 401, 403, 429)},
     summary="Who the call is made as",
 )
 def whoami(request: HttpRequest):

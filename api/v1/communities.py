@@ -56,7 +56,7 @@ def community_list(
 
 @router.get(
     "/communities/{slug}",
-    response={200: schemas.CommunityDetail, 304: None, **errors(401, 403, 404, 429)},
+    response={200: schemas.CommunityDetail, 304: None, **errors(400, 401, 403, 404, 429)},
     summary="One community",
     description=(
         "Name and domain for everyone (the directory shows them); about text, member count and "
@@ -157,13 +157,13 @@ def community_join(request: HttpRequest, slug: str = Path(..., max_length=80)):
 )
 def community_request(
     request: HttpRequest,
-    payload: schemas.JoinRequestIn | None = None,
+    payload: schemas.JoinRequestIn,
     slug: str = Path(..., max_length=80),
 ):
     caller = caller_for(request, WRITE)
     community = permissions.access_community(user=caller.user, slug=slug)
     membership = services.membership_request(
-        community=community, user=caller.user, message=payload.message if payload else ""
+        community=community, user=caller.user, message=payload.message
     )
     return _state(community, membership)
 

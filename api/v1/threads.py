@@ -168,7 +168,7 @@ def _thread_detail(user, thread) -> dict:
 
 @router.get(
     "/communities/{slug}/threads/{thread_id}",
-    response={200: schemas.ThreadDetail, 304: None, **errors(401, 403, 404, 429)},
+    response={200: schemas.ThreadDetail, 304: None, **errors(400, 401, 403, 404, 429)},
     summary="One thread with its first posts",
     description=(
         f"The thread and its first {POSTS_IN_DETAIL} posts, oldest first (hidden ones for "

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from api import services as token_services
@@ -29,6 +30,15 @@ class ApiClient:
 
     def post(self, path, body=None, **kwargs):
         return self.send("post", path, body, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty rate-limit buckets (a token's id is reused after a
+    rollback, and the cache outlives the test)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def token_for(user, scopes=("read", "write")) -> str:
