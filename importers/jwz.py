@@ -50,6 +50,13 @@ def _is_ancestor(candidate: _Container, node: _Container) -> bool:
     return False
 
 
+def _would_loop(child: _Container, parent: _Container) -> bool:
+    """Whether putting *child* under *parent* makes a loop. Only a container with children can
+    be an ancestor: the walk up is skipped for the others (most), so a long thread costs no
+    walk per message."""
+    return child is parent or (bool(child.children) and _is_ancestor(child, parent))
+
+
 def _link(parent: _Container, child: _Container) -> None:
     if child.parent is not None:
         child.parent.children.remove(child)
@@ -79,10 +86,10 @@ def thread(index) -> Threads:
             if ref == mid:
                 continue
             r = get(ref)
-            if previous is not None and r.parent is None and not _is_ancestor(r, previous):
+            if previous is not None and r.parent is None and not _would_loop(r, previous):
                 _link(previous, r)
             previous = r
-        if previous is not None and _is_ancestor(c, previous):
+        if previous is not None and _would_loop(c, previous):
             result.loops.append(seq)
             previous = None
         if previous is None:
