@@ -18,6 +18,8 @@ class SecurityEvent(models.Model):
         MFA_RESET = "mfa_reset", "Recovery codes regenerated"
         TOKEN_CREATED = "token_created", "API token created"
         TOKEN_REVOKED = "token_revoked", "API token revoked"
+        CLOSURE_REQUESTED = "closure_requested", "Account closed"
+        CLOSURE_CANCELLED = "closure_cancelled", "Account reopened"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events"
@@ -63,3 +65,24 @@ class DataExport(models.Model):
 
     def __str__(self):
         return f"Export {self.pk} for {self.user_id} ({self.status})"
+
+
+class AccountClosure(models.Model):
+    """A member's decision to leave: their account is closed at once and their identity erased
+    after the grace period, unless they take it back first."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="closure"
+    )
+    requested_at = models.DateTimeField()
+    erase_at = models.DateTimeField()
+    # Their posts: kept and shown as "A former member"'s, or removed.
+    remove_posts = models.BooleanField(default=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["erase_at"], name="accounts_closure_due")]
+
+    def __str__(self):
+        return f"Closure of {self.user_id} ({self.requested_at:%Y-%m-%d})"

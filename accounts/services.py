@@ -5,17 +5,31 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.core.signing import BadSignature, TimestampSigner
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.closure import (
+    closure_erasers,
+    former_member_username,
+    identity_name_sources,
+    scrub,
+)
 from accounts.data_export import build_archive
-from accounts.models import DataExport, SecurityEvent
+from accounts.models import AccountClosure, DataExport, SecurityEvent
 from accounts.storage import export_storage
 from core.email import email_queue
 from core.enqueue import enqueue_on_commit
+from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 BUILD_EXPORT_TASK = "accounts.build_data_export"
@@ -138,3 +152,183 @@ def data_exports_expire(*, now=None) -> int:
         export.save(update_fields=["file_name"])
         count += 1
     return count
+
+
+# --- closing an account --------------------------------------------------------------------------
+
+
+class ClosureRefused(Exception):
+    """A closure that cannot be done; the message says why."""
+
+
+_CLOSURE_SALT = "accounts.closure.undo"
+
+
+def _grace() -> timedelta:
+    return timedelta(days=settings.PRACTICA_ACCOUNT_GRACE_DAYS)
+
+
+def posts_choice(requested_remove: bool) -> bool:
+    """Whether the posts go, within the site's policy (PRACTICA_CLOSED_ACCOUNT_POSTS)."""
+    policy = settings.PRACTICA_CLOSED_ACCOUNT_POSTS
+    if policy == "keep":
+        return False
+    if policy == "remove":
+        return True
+    return bool(requested_remove)
+
+
+def account_close_request(*, user, remove_posts: bool, request=None) -> AccountClosure:
+    """Close *user*'s account now: signed out everywhere, unable to sign in, emailed a link to
+    take it back; their identity is erased after the grace period (``account_erase``)."""
+    if user.is_superuser or user.is_staff:
+        raise ClosureRefused(
+            "Staff accounts are closed by another admin: ask them to remove your staff status."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        existing = AccountClosure.objects.select_for_update().filter(user=user).first()
+        if existing is not None and existing.erased_at is not None:
+            raise ClosureRefused("This account is already closed.")
+        closure, _created = AccountClosure.objects.update_or_create(
+            user=user,
+            defaults={
+                "requested_at": now,
+                "erase_at": now + _grace(),
+                "remove_posts": posts_choice(remove_posts),
+                "cancelled_at": None,
+            },
+        )
+        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        for session in UserSession.objects.filter(user=user):
+            session.end()
+        security_event_record(user=user, kind=Kind.CLOSURE_REQUESTED, request=request)
+        if user.email:
+            _email_closure(closure)
+    return closure
+
+
+def closure_undo_token(closure: AccountClosure) -> str:
+    return TimestampSigner(salt=_CLOSURE_SALT).sign(str(closure.pk))
+
+
+def _email_closure(closure: AccountClosure) -> None:
+    context = {
+        "closure": closure,
+        "user": closure.user,
+        "undo_url": settings.SITE_URL
+        + reverse("accounts:close_undo", args=[closure_undo_token(closure)]),
+    }
+    body = render_to_string("accounts/email/closure_message.txt", context)
+    message = EmailMessage(
+        subject="[Practica] Your account is closed", body=body, to=[closure.user.email]
+    )
+    email_queue(message=message)
+
+
+def account_close_undo(*, token: str):
+    """Take a closure back within the grace period; the reopened user, or None when the link
+    is wrong, expired, used, or the identity already erased."""
+    try:
+        closure_id = TimestampSigner(salt=_CLOSURE_SALT).unsign(
+            token, max_age=_grace().total_seconds()
+        )
+    except BadSignature:
+        return None
+    with transaction.atomic():
+        closure = (
+            AccountClosure.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=closure_id, cancelled_at=None, erased_at=None)
+            .first()
+        )
+        if closure is None:
+            return None
+        closure.cancelled_at = timezone.now()
+        closure.save(update_fields=["cancelled_at"])
+        user = closure.user
+        get_user_model().objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        security_event_record(user=user, kind=Kind.CLOSURE_CANCELLED)
+    return user
+
+
+def account_erase(*, closure_id: int, now=None) -> bool:
+    """Erase the identity of a closed account whose grace period is over: every app's part
+    (``accounts.closure``), then the account's addresses, sign-in records, exports and the
+    names on the user row, which stays under a pseudonym. False when there was nothing to do;
+    safe to run twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = (
+            AccountClosure.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=closure_id, cancelled_at=None, erased_at=None, erase_at__lte=now)
+            .first()
+        )
+        if closure is None:
+            return False
+        user = closure.user
+        old_names = identifying_names(user)
+        for erase in closure_erasers():
+            erase(user, remove_posts=closure.remove_posts, old_names=old_names)
+        export_files = list(
+            DataExport.objects.filter(user=user)
+            .exclude(file_name="")
+            .values_list("file_name", flat=True)
+        )
+        DataExport.objects.filter(user=user).delete()
+        SecurityEvent.objects.filter(user=user).delete()
+        EmailAddress.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
+        for session in UserSession.objects.filter(user=user):
+            session.end()
+        addresses = [name for name in old_names if "@" in name]
+        for address in addresses:
+            OutboundEmail.objects.filter(to__icontains=address).delete()
+        _scrub_outbox(old_names)
+        user.username = former_member_username(user.pk)
+        user.email = ""
+        user.first_name = ""
+        user.last_name = ""
+        user.is_active = False
+        user.last_login = None
+        user.set_unusable_password()
+        user.save()
+        closure.erased_at = now
+        closure.save(update_fields=["erased_at"])
+        transaction.on_commit(lambda: [export_storage.delete(name) for name in export_files])
+    return True
+
+
+def identifying_names(user) -> set[str]:
+    """The strings that identified *user*: username, names, addresses, and what apps add
+    (``accounts.closure.register_identity_names``: the display name)."""
+    names = {user.get_username(), user.email, user.first_name, user.last_name}
+    full = f"{user.first_name} {user.last_name}".strip()
+    names.add(full)
+    names.update(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    for source in identity_name_sources():
+        names.update(source(user))
+    return {name for name in names if name and len(name) >= 2}
+
+
+def _scrub_outbox(old_names) -> None:
+    query = Q()
+    for name in old_names:
+        query |= Q(subject__contains=name) | Q(body__contains=name) | Q(html_body__contains=name)
+    for email in OutboundEmail.objects.filter(query):
+        email.subject = scrub(email.subject, old_names)
+        email.body = scrub(email.body, old_names)
+        email.html_body = scrub(email.html_body, old_names)
+        email.save(update_fields=["subject", "body", "html_body"])
+
+
+def closures_erase_due(*, now=None) -> int:
+    """Erase every closed account whose grace period is over; return how many."""
+    now = now or timezone.now()
+    due = AccountClosure.objects.filter(
+        cancelled_at=None, erased_at=None, erase_at__lte=now
+    ).values_list("pk", flat=True)
+    return sum(account_erase(closure_id=pk, now=now) for pk in list(due))

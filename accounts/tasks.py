@@ -16,3 +16,8 @@ def build_data_export_task(*, export_id: int) -> bool:
 @shared_task(name="accounts.expire_data_exports")
 def expire_data_exports_task() -> int:
     return services.data_exports_expire()
+
+
+@shared_task(name="accounts.erase_closed_accounts")
+def erase_closed_accounts_task() -> int:
+    return services.closures_erase_due()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -7,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import permissions, services
+from accounts.forms import AccountCloseForm
 from accounts.selectors import data_exports_for, security_events_for, user_has_mfa
 from accounts.storage import export_storage
 
@@ -38,6 +40,7 @@ def your_data(request):
         "exports": data_exports_for(request.user),
         "now": timezone.now(),
         "export_days": settings.PRACTICA_EXPORT_DAYS,
+        "grace_days": settings.PRACTICA_ACCOUNT_GRACE_DAYS,
     }
     return render(request, "accounts/your_data.html", context)
 
@@ -55,3 +58,43 @@ def data_export_download(request, export_id: int):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def close_account(request):
+    form = AccountCloseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_close_request(
+                user=request.user, remove_posts=form.remove_posts, request=request
+            )
+        except services.ClosureRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            logout(request)
+            return redirect("accounts:closed")
+    context = {
+        "form": form,
+        "grace_days": settings.PRACTICA_ACCOUNT_GRACE_DAYS,
+        "policy": settings.PRACTICA_CLOSED_ACCOUNT_POSTS,
+    }
+    return render(request, "accounts/close.html", context)
+
+
+@require_GET
+def account_closed(request):
+    return render(
+        request, "accounts/closed.html", {"grace_days": settings.PRACTICA_ACCOUNT_GRACE_DAYS}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def close_undo(request, token: str):
+    if request.method == "POST":
+        user = services.account_close_undo(token=token)
+        if user is None:
+            return render(request, "accounts/close_undo.html", {"invalid": True}, status=400)
+        messages.success(request, "Your account is open again. Sign in to continue.")
+        return redirect("account_login")
+    return render(request, "accounts/close_undo.html", {"invalid": False})

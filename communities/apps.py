@@ -6,11 +6,14 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities and membership"
 
     def ready(self):
-        # The member's data export (accounts.data_export): this app's section.
+        # The member's data export and account closure (accounts): this app's part.
+        from accounts.closure import register_account_eraser, register_identity_names  # noqa: PLC0415
         from accounts.data_export import register_export_section  # noqa: PLC0415
-        from communities import data_export  # noqa: PLC0415
+        from communities import closure, data_export  # noqa: PLC0415
 
         register_export_section("communities", data_export.member_section)
+        register_account_eraser(closure.erase_member)
+        register_identity_names(closure.identity_names)
 
         # A signal, although services are the rule here: users are also created by code we do
         # not own (createsuperuser, the admin's "Add user", allauth, importers calling

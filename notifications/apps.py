@@ -12,11 +12,13 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self):
-        # The member's data export (accounts.data_export): this app's section.
+        # The member's data export and account closure (accounts): this app's part.
+        from accounts.closure import register_account_eraser  # noqa: PLC0415
         from accounts.data_export import register_export_section  # noqa: PLC0415
-        from notifications import data_export  # noqa: PLC0415
+        from notifications import closure, data_export  # noqa: PLC0415
 
         register_export_section("notifications", data_export.member_section)
+        register_account_eraser(closure.erase_member)
 
         # Imported here, not at the top, as in every ready(): these modules import models, which
         # load only once the app registry is ready.

@@ -7,11 +7,13 @@ class PracticeConfig(AppConfig):
     name = "practice"
 
     def ready(self):
-        # The member's data export (accounts.data_export): this app's section.
+        # The member's data export and account closure (accounts): this app's part.
+        from accounts.closure import register_account_eraser  # noqa: PLC0415
         from accounts.data_export import register_export_section  # noqa: PLC0415
-        from practice import data_export  # noqa: PLC0415
+        from practice import closure, data_export  # noqa: PLC0415
 
         register_export_section("practice", data_export.member_section)
+        register_account_eraser(closure.erase_member)
 
         from communities.activity import register_recent_activity, register_since_last_visit
         from communities.interactions import register_interaction_source

@@ -360,6 +360,18 @@ CELERY_BEAT_SCHEDULE["accounts-expire-data-exports"] = {
     "schedule": crontab(minute=45),
 }
 
+# Closing an account (accounts): the days a member can take it back before their identity is
+# erased, and what happens to their posts: "member_chooses", "keep" (shown as "A former member"'s)
+# or "remove" (their text removed).
+PRACTICA_ACCOUNT_GRACE_DAYS = env_int("PRACTICA_ACCOUNT_GRACE_DAYS", 14)
+PRACTICA_CLOSED_ACCOUNT_POSTS = env_choice(
+    "PRACTICA_CLOSED_ACCOUNT_POSTS", "member_chooses", ("member_chooses", "keep", "remove")
+)
+CELERY_BEAT_SCHEDULE["accounts-erase-closed-accounts"] = {
+    "task": "accounts.erase_closed_accounts",
+    "schedule": crontab(minute=15),
+}
+
 # Importers: the largest file the admin's import page takes (a zipped dump or an mbox), and
 # where uploads wait for their import (no URL; removed once imported).
 PRACTICA_IMPORT_MAX_UPLOAD_MB = env_int("PRACTICA_IMPORT_MAX_UPLOAD_MB", 500)
