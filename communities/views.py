@@ -18,7 +18,7 @@ from communities.forms import (
     MemberFilterForm,
     ProfileForm,
 )
-from communities.models import Invitation
+from communities.models import Invitation, display_name
 from communities.panels import home_panels, welcome_panels
 from core.pagination import paginate, querystring_without_page
 
@@ -182,10 +182,11 @@ def decide_view(request, slug, membership_id, decision):
     try:
         if decision == "approve":
             services.membership_approve(membership=membership, by=request.user, message=message)
-            messages.success(request, f"{membership.user.username} is now a member.")
+            messages.success(request, f"{display_name(membership.user)} is now a member.")
         else:
             services.membership_decline(membership=membership, by=request.user, message=message)
-            messages.success(request, f"The request of {membership.user.username} was declined.")
+            name = display_name(membership.user)
+            messages.success(request, f"The request of {name} was declined.")
     except ValidationError as error:
         _error_messages(request, error)
     return redirect("communities:moderate", slug=community.slug)
@@ -205,7 +206,7 @@ def ban_view(request, slug, membership_id):
     services.membership_ban(
         membership=membership, by=request.user, reason=form.cleaned_data["reason"]
     )
-    messages.success(request, f"{membership.user.username} is banned from {community.name}.")
+    messages.success(request, f"{display_name(membership.user)} is banned from {community.name}.")
     return redirect("communities:moderate", slug=community.slug)
 
 
@@ -217,7 +218,7 @@ def unban_view(request, slug, membership_id):
         user=request.user, community=community, membership_id=membership_id
     )
     services.membership_unban(membership=membership, by=request.user)
-    messages.success(request, f"The ban on {membership.user.username} was lifted.")
+    messages.success(request, f"The ban on {display_name(membership.user)} was lifted.")
     return redirect("communities:moderate", slug=community.slug)
 
 
