@@ -2,10 +2,11 @@
 
 A post's fragment is what every reader sees the same: its box, the accepted mark, the "in reply
 to" line, the body, the author and dates, the "worked for" counts. Its cache key is a digest of
-everything the fragment shows (the body's HTML, names, flags, counts, dates, the addresses it
-links to, the fragment template itself), taken from the rows the selector loaded anyway: an
-edit, a hide or restore, an accept, a report, a rename changes the key, so no service has to
-remember to invalidate anything and a stale fragment is never read. What differs per reader
+everything the fragment shows (the body's HTML, names, the author's picture or initials, flags,
+counts, dates, the addresses it links to, the fragment template itself), taken from the rows the
+selector loaded anyway: an edit, a hide or restore, an accept, a report, a rename, a new picture
+changes the key, so no service has to remember to invalidate anything and a stale fragment is
+never read. What differs per reader
 (votes, buttons, "you said this worked", the moderators' hidden note) is rendered around the
 fragment from the page's capabilities; how long ago a post was written is filled in per request.
 
@@ -81,6 +82,8 @@ def _fields(item) -> tuple:
         item.verb,
         item.author_name,
         item.author_username,
+        post.author_id,  # the initials' colour
+        item.author_avatar,  # a new picture is a new key
         post.created_at.isoformat(),
         post.edited_at.isoformat() if post.edited_at else "",
         post.reply_to_id or "",

@@ -61,6 +61,8 @@ class PostItem:
     verb: str = "replied"
     author_name: str = ""
     author_username: str = ""
+    # The stem of the author's picture (communities.avatars), empty for initials.
+    author_avatar: str = ""
     reply_to_name: str = ""
     # Is the post it replies to on the same page (a plain #post-N link will do)?
     reply_to_here: bool = True
@@ -211,6 +213,7 @@ def _page_sql(numbered: str) -> str:
         f"WITH numbered AS ({numbered}) "
         f"SELECT {columns}, n.position AS position, n.total AS total, "
         "u.username AS author_username, pr.display_name AS author_display_name, "
+        "pr.avatar AS author_avatar, "
         "ru.username AS reply_to_username, rpr.display_name AS reply_to_display_name, "
         f"EXISTS (SELECT 1 FROM {vote} v WHERE v.post_id = p.id AND v.voter_id = %s) AS voted, "
         "r.id AS report_id, r.worked AS report_worked, r.note AS report_note "
@@ -315,6 +318,7 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
                 # communities.models.display_name, from the names the page query read
                 author_name=post.author_display_name or post.author_username,
                 author_username=post.author_username,
+                author_avatar=post.author_avatar or "",
                 reply_to_name=(post.reply_to_display_name or post.reply_to_username or "")
                 if post.reply_to_id
                 else "",
