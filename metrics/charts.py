@@ -488,7 +488,7 @@ def hbar_chart(
     plot_w = width - label_w - right
     for i, (label, v, colour) in enumerate(cleaned):
         y = 12 + i * row_h
-        short = label if len(label) <= 24 else label[:23] + "…"
+        short = label if len(label) <= 22 else label[:21] + "…"  # fits the 190-unit column
         parts.append(
             f'<text x="{label_w - 8}" y="{_n(y + 14)}" text-anchor="end" fill="{INK}">'
             f"{escape(short)}</text>"
