@@ -149,7 +149,7 @@ def test_visitor_sees_sign_up_beside_log_in_and_a_labelled_search(live_server, p
     thread = ask(community, member_of(community))
     page.goto(f"{live_server.url}{thread.get_absolute_url()}")
     search = page.get_by_label("Search Practica")
-    expect(search).to_have_attribute("placeholder", "Search questions, library, people")
+    expect(search).to_have_attribute("placeholder", "Questions, library, people")
     reply = page.locator("#reply")
     expect(reply.get_by_role("link", name="Log in")).to_be_visible()
     expect(reply.get_by_role("link", name="Sign up")).to_have_attribute(
