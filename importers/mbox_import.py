@@ -34,6 +34,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
+from communities.changes import change_listeners_held
 from communities.models import Community
 from importers import jwz
 from importers.common import (
@@ -48,6 +49,7 @@ from importers.models import ImportRun, Source, SourceRecord
 from importers.report import ImportReport
 from importers.services import placeholder_map
 from metrics.pipeline.schedule import metrics_request
+from practice.changes import thread_changed
 from practice.models import Post, Thread
 from practice.services import threads as thread_services
 
@@ -164,7 +166,9 @@ class _ThreadWriter:
             ),
         )
 
-    def write(self, done: dict[str, int], thread_id: int | None) -> None:
+    def write(self, done: dict[str, int], thread_id: int | None) -> int | None:
+        """Write the thread's messages not yet recorded; return the thread's id (None when its
+        first message was refused)."""
         ctx = self.ctx
         root_seq = self.pairs[0][0]
         root = self.mails[root_seq]
@@ -196,7 +200,7 @@ class _ThreadWriter:
                         "replies were not imported with it.",
                         kind="messages with their thread",
                     )
-                return
+                return None
             opening = thread.opening_post
             self.posts[root_seq] = opening
             self.moments[opening.pk] = opening.created_at
@@ -233,6 +237,7 @@ class _ThreadWriter:
             self._record(Kind.MESSAGE, mail.source_id, post)
             ctx.report.counts["messages imported"] += 1
         SourceRecord.objects.bulk_create(self.records)
+        return thread.pk
 
 
 def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
@@ -260,7 +265,13 @@ def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
                     .values_list("thread_id", flat=True)
                     .first()
                 )
-            _ThreadWriter(ctx, pairs, mails).write(done, thread_id)
+            # The search index and the expert scores follow the thread once, when it is
+            # written, rather than after each of its writes (two per trimmed message): the
+            # listeners recompute a whole thread each time, so the end state is the same.
+            with change_listeners_held():
+                thread_id = _ThreadWriter(ctx, pairs, mails).write(done, thread_id)
+            if thread_id is not None:
+                thread_changed(thread_id)
     except BaseException as exc:
         for key in set(ctx.persons) - known:
             del ctx.persons[key]

@@ -10,16 +10,21 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from communities.models import Interaction, Membership
 from core.models import OutboundEmail
 from importers import jwz, mbox_import
 from importers.mbox_archive import split_quoted, thread_subject
 from importers.models import ImportRun, SourceRecord
+from knowledge.models import ExpertSource
+from knowledge.services.experts import experts_fill
 from metrics.models import MetricsState
 from notifications.models import Notification
 from practice.models import Post, PostRevision, Thread
 from practice.services import threads as thread_services
+from search.indexing import rebuild_community
+from search.models import SearchEntry
 from tests.factories import CommunityFactory, UserFactory, make_member
 
 User = get_user_model()
@@ -216,6 +221,30 @@ def test_import_mime_html_alternative_and_attachments(client, community):
     assert erin.body == "Danke! I'll try 40 hours."  # Outlook's "Original Message" trimmed
     page = client.get(koji.get_absolute_url()).content.decode()
     assert "<strong>koji</strong>" in page and '<img src="https://example.org' not in page
+
+
+@pytest.mark.django_db
+def test_import_search_index_and_expert_scores_as_a_rebuild_makes_them(client, community):
+    run_import(MAILMAN2, community, "--list", "cooks")
+    run_import(HYPERKITTY, community, "--list", "fermenters")
+
+    def index():
+        return sorted(
+            SearchEntry.objects.filter(community=community).values_list(
+                "kind", "object_id", "thread_id", "title", "text", "created_at", "updated_at"
+            )
+        )
+
+    def experts():
+        return sorted(ExpertSource.objects.values_list("kind", "object_id", "scores", "tags"))
+
+    imported, scores = index(), experts()
+    assert any("nail varnish" in row[3] for row in imported)
+    rebuild_community(community)
+    experts_fill()
+    assert (index(), experts()) == (imported, scores)
+    found = client.get(reverse("search:search"), {"q": "yoghurt"}).content.decode()
+    assert "Sourdough starter smells like nail varnish" in found
 
 
 @pytest.mark.django_db
