@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from accounts.models import SecurityEvent
+from accounts.models import PrivacyNotice, SecurityEvent
+from accounts.services import privacy_notice_save
 
 
 @admin.register(SecurityEvent)
@@ -18,3 +19,12 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PrivacyNotice)
+class PrivacyNoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "updated_at"]
+    fields = ["title", "body"]
+
+    def save_model(self, request, obj, form, change):
+        privacy_notice_save(notice=obj)

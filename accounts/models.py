@@ -86,3 +86,21 @@ class AccountClosure(models.Model):
 
     def __str__(self):
         return f"Closure of {self.user_id} ({self.requested_at:%Y-%m-%d})"
+
+
+class PrivacyNotice(models.Model):
+    """The site's privacy page, written by its admins (one row; the newest is shown)."""
+
+    title = models.CharField(max_length=200, default="Privacy")
+    body = models.TextField(
+        help_text="Markdown. Who runs this site, what it records, what the dashboards compute, "
+        "how long data is kept, and whom to write to."
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.updated_at:%Y-%m-%d})"

@@ -2,7 +2,7 @@
 
 from allauth.mfa.models import Authenticator
 
-from accounts.models import DataExport, SecurityEvent
+from accounts.models import DataExport, PrivacyNotice, SecurityEvent
 
 SECURITY_LOG_LENGTH = 50
 _MFA_ATTR = "_practica_has_mfa"
@@ -27,3 +27,7 @@ def security_events_for(user, *, limit: int = SECURITY_LOG_LENGTH) -> list[Secur
 
 def data_exports_for(user, *, limit: int = 5):
     return list(DataExport.objects.filter(user=user).order_by("-requested_at", "-id")[:limit])
+
+
+def privacy_notice() -> PrivacyNotice | None:
+    return PrivacyNotice.objects.order_by("-updated_at", "-id").first()

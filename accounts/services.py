@@ -25,10 +25,11 @@ from accounts.closure import (
     scrub,
 )
 from accounts.data_export import build_archive
-from accounts.models import AccountClosure, DataExport, SecurityEvent
+from accounts.models import AccountClosure, DataExport, PrivacyNotice, SecurityEvent
 from accounts.storage import export_storage
 from core.email import email_queue
 from core.enqueue import enqueue_on_commit
+from core.markdown import render_markdown
 from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -332,3 +333,10 @@ def closures_erase_due(*, now=None) -> int:
         cancelled_at=None, erased_at=None, erase_at__lte=now
     ).values_list("pk", flat=True)
     return sum(account_erase(closure_id=pk, now=now) for pk in list(due))
+
+
+def privacy_notice_save(*, notice: PrivacyNotice) -> PrivacyNotice:
+    """Save the site's privacy page with its Markdown rendered and sanitised."""
+    notice.body_html = render_markdown(notice.body)
+    notice.save()
+    return notice

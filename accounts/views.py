@@ -9,7 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import permissions, services
 from accounts.forms import AccountCloseForm
-from accounts.selectors import data_exports_for, security_events_for, user_has_mfa
+from accounts.selectors import (
+    data_exports_for,
+    privacy_notice,
+    security_events_for,
+    user_has_mfa,
+)
 from accounts.storage import export_storage
 
 
@@ -98,3 +103,13 @@ def close_undo(request, token: str):
         messages.success(request, "Your account is open again. Sign in to continue.")
         return redirect("account_login")
     return render(request, "accounts/close_undo.html", {"invalid": False})
+
+
+@require_GET
+def privacy(request):
+    context = {
+        "notice": privacy_notice(),
+        "export_days": settings.PRACTICA_EXPORT_DAYS,
+        "grace_days": settings.PRACTICA_ACCOUNT_GRACE_DAYS,
+    }
+    return render(request, "accounts/privacy.html", context)
