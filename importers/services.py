@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities import services as community_services
+from communities.changes import change_listeners_held
 from communities.interactions import interactions_rebuild
 from communities.models import Community, Membership
 from importers.common import (
@@ -54,6 +55,7 @@ from importers.stackexchange_dump import (
     parse_tags,
 )
 from metrics.pipeline.schedule import metrics_request
+from practice.changes import thread_changed
 from practice.models import Post as PracticePost
 from practice.models import Thread
 from practice.services import endorsements, moderation
@@ -535,7 +537,15 @@ def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
             if (Kind.QUESTION, str(bundle.question.id)) in done and _all_done(bundle, done):
                 ctx.report.counts["questions already imported"] += 1
                 return True
-            return _ThreadWriter(ctx, bundle, done).write()
+            # The search index and the expert scores follow the question once, when it is
+            # written, rather than after each answer, comment, edit and acceptance: their
+            # listeners recompute a whole thread each time, so the end state is the same.
+            writer = _ThreadWriter(ctx, bundle, done)
+            with change_listeners_held():
+                written = writer.write()
+            if writer.thread is not None:
+                thread_changed(writer.thread.pk)
+            return written
     except BaseException as exc:
         # The transaction rolled the whole question back, with the people it made: forget them
         # too, or the next question would write posts by accounts that are not there.

@@ -15,11 +15,15 @@ from core.models import OutboundEmail
 from importers import services as import_services
 from importers.models import ImportRun, SourceRecord
 from importers.selectors import thread_attribution
+from knowledge.models import ExpertSource
+from knowledge.services.experts import experts_fill
 from metrics.models import MetricsState
 from notifications.models import Notification
 from practice.models import Post, PostMention, PostRevision, Thread, Vote
 from practice.services import follows
 from practice.services import threads as thread_services
+from search.indexing import rebuild_community
+from search.models import SearchEntry
 from tests.factories import CommunityFactory, UserFactory
 
 User = get_user_model()
@@ -458,3 +462,21 @@ def test_import_pages_answer_every_viewer(client, community):
 
 def basil_time(community):
     return imported_thread(community, 10).created_at
+
+
+@pytest.mark.django_db
+def test_import_search_index_and_expert_scores_as_a_rebuild_makes_them(community):
+    run_import(SAMPLE, community)
+
+    def state():
+        entries = SearchEntry.objects.filter(community=community).values_list(
+            "kind", "object_id", "thread_id", "title", "text", "is_solved", "updated_at"
+        )
+        sources = ExpertSource.objects.values_list("kind", "object_id", "scores", "tags")
+        return sorted(entries), sorted(sources, key=repr)
+
+    imported = state()
+    assert imported[0] and imported[1]
+    rebuild_community(community)
+    experts_fill()
+    assert state() == imported
