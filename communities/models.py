@@ -98,6 +98,12 @@ class Community(models.Model):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.OPEN
     )
+    moderators_need_2fa = models.BooleanField(
+        "Moderators need two-factor sign-in",
+        default=False,
+        help_text="Moderators without an authenticator app or security key can read and post "
+        "but not moderate here until they set one up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

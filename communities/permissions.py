@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
+from accounts.selectors import user_has_mfa
 from communities.models import Community, Membership, Profile
 
 Visibility = Community.Visibility
@@ -98,7 +99,18 @@ def can_post(user, community: Community) -> bool:
 
 
 def can_moderate(user, community: Community) -> bool:
-    return is_admin(user) or is_moderator(user, community)
+    """Moderators moderate; where the community asks it, only with a second factor set up."""
+    return is_admin(user) or (is_moderator(user, community) and _meets_2fa_rule(user, community))
+
+
+def _meets_2fa_rule(user, community: Community) -> bool:
+    return not community.moderators_need_2fa or user_has_mfa(user)
+
+
+def moderator_needs_2fa(user, community: Community) -> bool:
+    """Is *user* a moderator here who may not moderate until they set up two-factor sign-in?
+    (The community header asks them to.)"""
+    return is_moderator(user, community) and not _meets_2fa_rule(user, community)
 
 
 def can_join(user, community: Community) -> bool:
@@ -382,6 +394,9 @@ def moderated_communities(user):
     """Communities *user* moderates (targets for moving a thread)."""
     if is_admin(user):
         return Community.objects.all()
-    return Community.objects.filter(
+    communities = Community.objects.filter(
         memberships__user=user, memberships__state=State.ACTIVE, memberships__role=Role.MODERATOR
     )
+    if not user_has_mfa(user):
+        communities = communities.filter(moderators_need_2fa=False)
+    return communities

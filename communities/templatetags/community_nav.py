@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from communities.permissions import moderator_needs_2fa
 from communities.tabs import community_link_url_name, community_tab_urls, community_tabs
 
 register = template.Library()
@@ -40,3 +41,13 @@ def community_link(name, *args) -> str:
     """Return the URL an app above registered under *name*, or "" when none did."""
     url_name = community_link_url_name(name)
     return reverse(url_name, args=args) if url_name else ""
+
+
+@register.simple_tag(takes_context=True)
+def asks_moderator_for_2fa(context, community) -> bool:
+    """Is the viewer a moderator here who must set up two-factor sign-in to moderate?"""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not community.moderators_need_2fa:
+        return False
+    return moderator_needs_2fa(user, community)
