@@ -13,7 +13,7 @@ from api import permissions
 from api.v1.auth import Caller
 from api.v1.errors import Error, storable
 
-READ, WRITE = "read", "write"
+READ, WRITE, MODERATE = "read", "write", "moderate"
 
 
 def caller_for(request: HttpRequest, scope: str) -> Caller:

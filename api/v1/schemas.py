@@ -139,6 +139,40 @@ class PostIn(StrictInput):
     )
 
 
+class PostEditIn(StrictInput):
+    body: Text = Field(min_length=1, max_length=BODY_MAX_LENGTH)
+    title: Text | None = Field(
+        None, max_length=TITLE_MAX_LENGTH, description="The opening post only: the thread's title."
+    )
+    tags: list[Text] | None = Field(
+        None, max_length=5, description="The opening post only: replaces the thread's tags."
+    )
+
+
+class ReasonIn(StrictInput):
+    reason: Text = Field("", max_length=500, description="Kept in the moderation log.")
+
+
+class WorkedIn(StrictInput):
+    worked: bool = Field(description="Did it work in your own practice?")
+    note: Text = Field("", max_length=500)
+
+
+class WorkedOut(Schema):
+    worked: bool | None = Field(description="Your report now, or null when taken back.")
+    worked_count: int
+    did_not_work_count: int
+
+
+class HiddenOut(Schema):
+    id: int
+    is_hidden: bool
+
+
+class FollowOut(Schema):
+    following: bool
+
+
 class VoteIn(StrictInput):
     helpful: bool
 

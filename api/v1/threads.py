@@ -8,18 +8,29 @@ Every read starts from ``practice.permissions`` (``access_thread``, ``access_pos
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Header, Path, Query, Router, Status
 
+from api import permissions as api_permissions
 from api.v1 import schemas
-from api.v1.common import MAX_ID, READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.common import (
+    MAX_ID,
+    MODERATE,
+    READ,
+    WRITE,
+    Limit,
+    Text,
+    caller_for,
+    errors,
+    etagged,
+)
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from communities import permissions as community_permissions
 from practice import permissions
 from practice.selectors import thread_list as thread_list_selectors
 from practice.selectors import threads as thread_selectors
-from practice.services import endorsements
+from practice.services import endorsements, follows
 from practice.services import threads as thread_services
 
 router = Router(tags=["threads"])
@@ -138,6 +149,40 @@ def _posts_page(user, thread, *, cursor: str | None, limit: int) -> tuple[list[d
         }
         for row in rows
     ], next_cursor
+
+
+def _post_out(user, post) -> dict:
+    """*post* as the caller now sees it (one query)."""
+    row = (
+        permissions.thread_posts_visible_to(user, post.thread)
+        .filter(pk=post.pk)
+        .values(*POST_COLUMNS, "thread__accepted_post_id")
+        .first()
+    )
+    if row is None:  # hidden meanwhile by someone else: as for any post one cannot see
+        raise Http404("No such post.")
+    return {
+        "id": row["pk"],
+        "author": _person(row["author__username"], row["author__profile__display_name"]),
+        "is_opening": row["is_opening"],
+        "is_answer": row["is_answer"],
+        "is_accepted": row["pk"] == row["thread__accepted_post_id"],
+        "is_hidden": row["is_hidden"],
+        "reply_to": row["reply_to_id"],
+        "body": row["body"],
+        "body_html": row["body_html"],
+        "created_at": row["created_at"],
+        "edited_at": row["edited_at"],
+        "helpful_count": row["helpful_count"],
+    }
+
+
+def _require_own_or_moderate(caller, post) -> None:
+    """Acting on one's own post needs ``write``; on someone else's (a moderator's edit, hide or
+    restore) also ``moderate``, so a member's everyday token cannot moderate."""
+    api_permissions.require_scope(caller=caller, scope=WRITE)
+    if post.author_id != caller.user.pk:
+        api_permissions.require_scope(caller=caller, scope=MODERATE)
 
 
 def _thread_detail(user, thread) -> dict:
@@ -265,29 +310,7 @@ def post_create(
         reply_to=reply_to,
         submission_key=idempotency_key or "",
     )
-    row = (
-        permissions.thread_posts_visible_to(caller.user, post.thread)
-        .filter(pk=post.pk)
-        .values(*POST_COLUMNS)
-        .first()
-    )
-    return Status(
-        201,
-        {
-            "id": row["pk"],
-            "author": _person(row["author__username"], row["author__profile__display_name"]),
-            "is_opening": row["is_opening"],
-            "is_answer": row["is_answer"],
-            "is_accepted": False,
-            "is_hidden": row["is_hidden"],
-            "reply_to": row["reply_to_id"],
-            "body": row["body"],
-            "body_html": row["body_html"],
-            "created_at": row["created_at"],
-            "edited_at": row["edited_at"],
-            "helpful_count": row["helpful_count"],
-        },
-    )
+    return Status(201, _post_out(caller.user, post))
 
 
 @router.put(
@@ -338,3 +361,142 @@ def answer_unaccept(
     endorsements.answer_unaccept(thread=thread, by=caller.user)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     return _thread_detail(caller.user, thread)
+
+
+@router.patch(
+    "/communities/{slug}/posts/{post_id}",
+    response={200: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    summary="Edit a post",
+    description=(
+        "The author edits while the thread is open; a moderator edits any post (with the "
+        "`moderate` scope). The previous text is kept as a revision. For the opening post, "
+        "`title` and `tags` change the thread."
+    ),
+)
+def post_edit(
+    request: HttpRequest,
+    payload: schemas.PostEditIn,
+    slug: str = Slug,
+    post_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    _require_own_or_moderate(caller, post)
+    post = thread_services.post_edit(
+        post=post, by=caller.user, body=payload.body, title=payload.title, tags=payload.tags
+    )
+    return _post_out(caller.user, post)
+
+
+@router.post(
+    "/communities/{slug}/posts/{post_id}/hide",
+    response={200: schemas.HiddenOut, **errors(400, 401, 403, 404, 429)},
+    summary="Hide a post (deleting is hiding)",
+    description=(
+        "The author hides their own post; a moderator hides any (with the `moderate` scope). "
+        "Hiding the opening post hides the thread. An author who does not moderate no longer "
+        "sees the post: reads of it answer 404 from then on."
+    ),
+)
+def post_hide(
+    request: HttpRequest,
+    payload: schemas.ReasonIn,
+    slug: str = Slug,
+    post_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    _require_own_or_moderate(caller, post)
+    post = thread_services.post_hide(post=post, by=caller.user, reason=payload.reason)
+    return {"id": post.pk, "is_hidden": post.is_hidden}
+
+
+@router.post(
+    "/communities/{slug}/posts/{post_id}/restore",
+    response={200: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    summary="Restore a hidden post (moderators, `moderate` scope)",
+)
+def post_restore(
+    request: HttpRequest,
+    payload: schemas.ReasonIn,
+    slug: str = Slug,
+    post_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, MODERATE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    post = thread_services.post_restore(post=post, by=caller.user, reason=payload.reason)
+    return _post_out(caller.user, post)
+
+
+def _worked_out(post, report) -> dict:
+    post.refresh_from_db(fields=["worked_count", "did_not_work_count"])
+    return {
+        "worked": report.worked if report is not None else None,
+        "worked_count": post.worked_count,
+        "did_not_work_count": post.did_not_work_count,
+    }
+
+
+@router.put(
+    "/communities/{slug}/posts/{post_id}/worked",
+    response={200: schemas.WorkedOut, **errors(400, 401, 403, 404, 429)},
+    summary="Report whether an answer worked in your practice",
+    description="One report per member and post; sending it again changes it.",
+)
+def post_worked(
+    request: HttpRequest,
+    payload: schemas.WorkedIn,
+    slug: str = Slug,
+    post_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    permissions.require_adoption_target(post=post)
+    report = endorsements.adoption_report(
+        post=post, member=caller.user, worked=payload.worked, note=payload.note
+    )
+    return _worked_out(post, report)
+
+
+@router.delete(
+    "/communities/{slug}/posts/{post_id}/worked",
+    response={200: schemas.WorkedOut, **errors(400, 401, 403, 404, 429)},
+    summary="Take back your report",
+)
+def post_worked_withdraw(
+    request: HttpRequest, slug: str = Slug, post_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, WRITE)
+    post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
+    permissions.require_adoption_target(post=post)
+    endorsements.adoption_withdraw(post=post, member=caller.user)
+    return _worked_out(post, None)
+
+
+@router.put(
+    "/communities/{slug}/threads/{thread_id}/follow",
+    response={200: schemas.FollowOut, **errors(400, 401, 403, 404, 429)},
+    summary="Follow a thread (notifications of new posts)",
+)
+def thread_follow(
+    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, WRITE)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    permissions.require_can_follow_thread(user=caller.user, thread=thread)
+    follows.thread_follow(user=caller.user, thread=thread)
+    return {"following": True}
+
+
+@router.delete(
+    "/communities/{slug}/threads/{thread_id}/follow",
+    response={200: schemas.FollowOut, **errors(400, 401, 403, 404, 429)},
+    summary="Stop following a thread",
+)
+def thread_unfollow(
+    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, WRITE)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    follows.thread_unfollow(user=caller.user, thread=thread)
+    return {"following": False}

@@ -5,7 +5,7 @@ nothing is written."""
 
 import pytest
 
-from practice.models import Post, Thread, Vote
+from practice.models import AdoptionReport, Follow, Post, PostRevision, Thread, Vote
 from tests.api.conftest import CANARY, ApiClient, token_for
 from tests.factories import make_member
 
@@ -51,6 +51,11 @@ def _writes(data):
         ("post", f"/communities/sre/threads/{thread.pk}/posts", {"body": "an answer"}),
         ("put", f"/communities/sre/posts/{answer.pk}/vote", {"helpful": True}),
         ("post", f"/communities/sre/posts/{answer.pk}/accept", {}),
+        ("patch", f"/communities/sre/posts/{answer.pk}", {"body": "changed"}),
+        ("post", f"/communities/sre/posts/{answer.pk}/hide", {}),
+        ("post", f"/communities/sre/posts/{answer.pk}/restore", {}),
+        ("put", f"/communities/sre/posts/{answer.pk}/worked", {"worked": True}),
+        ("put", f"/communities/sre/threads/{thread.pk}/follow", {}),
     ]
 
 
@@ -60,6 +65,10 @@ def _snapshot():
         Post.objects.count(),
         Vote.objects.count(),
         Thread.objects.filter(accepted_post__isnull=False).count(),
+        Post.objects.filter(is_hidden=True).count(),
+        PostRevision.objects.count(),
+        AdoptionReport.objects.count(),
+        Follow.objects.count(),
     )
 
 
@@ -104,6 +113,11 @@ def test_private_community_through_the_api(canary, viewer):
         response = api.send(method, path, body)
         if viewer == "anon":
             assert response.status_code == 401, path
+        elif path.endswith("/restore"):
+            # Refused for the missing scope before any lookup: the same for any post id.
+            assert response.status_code == 403, (viewer, path)
+            missing = api.send(method, "/communities/sre/posts/999999/restore", body)
+            assert response.content == missing.content
         elif viewer not in READERS:
             assert response.status_code == 404, (viewer, path)
             assert CANARY not in response.content.decode()
@@ -178,3 +192,56 @@ def test_join_request_and_leave_follow_the_web_rules(canary):
     assert banned.post("/communities/sre/request").status_code == 403
     memberships = outsider.get("/me/memberships").json()["items"]
     assert [(m["community"], m["state"]) for m in memberships] == [("sre", "pending")]
+
+
+def test_edit_hide_restore_need_moderate_for_others_posts(canary):
+    member, moderator = canary["viewers"]["member"], canary["viewers"]["moderator"]
+    thread, answer = canary["thread"], canary["answer"]
+    opening = thread.opening_post_id
+    as_member = ApiClient(token_for(member))
+    edited = as_member.send(
+        "patch",
+        f"/communities/sre/posts/{opening}",
+        {"body": "Clearer question", "title": "Clearer title", "tags": ["sre"]},
+    )
+    assert edited.status_code == 200 and edited.json()["edited_at"]
+    detail = as_member.get(f"/communities/sre/threads/{thread.pk}").json()
+    assert detail["title"] == "Clearer title" and detail["tags"] == ["sre"]
+    # A member may not edit someone else's post (practice.permissions: 403).
+    refused = as_member.send("patch", f"/communities/sre/posts/{answer.pk}", {"body": "mine now"})
+    assert refused.status_code == 403
+    # A moderator's write-only token cannot moderate; with the moderate scope it can.
+    write_only = ApiClient(token_for(moderator, scopes=["read", "write"]))
+    assert write_only.post(f"/communities/sre/posts/{opening}/hide").status_code == 403
+    moderating = ApiClient(token_for(moderator, scopes=["read", "write", "moderate"]))
+    hidden = moderating.post(f"/communities/sre/posts/{opening}/hide", {"reason": "spam"})
+    assert hidden.json() == {"id": opening, "is_hidden": True}
+    assert as_member.get(f"/communities/sre/threads/{thread.pk}").status_code == 404
+    assert as_member.post(f"/communities/sre/posts/{opening}/restore").status_code == 403
+    restored = moderating.post(f"/communities/sre/posts/{opening}/restore")
+    assert restored.status_code == 200 and restored.json()["is_hidden"] is False
+    assert as_member.get(f"/communities/sre/threads/{thread.pk}").status_code == 200
+
+
+def test_worked_for_me_and_follows(canary):
+    member = canary["viewers"]["member"]
+    thread, answer = canary["thread"], canary["answer"]
+    api = ApiClient(token_for(member))
+    path = f"/communities/sre/posts/{answer.pk}/worked"
+    reported = api.send("put", path, {"worked": True, "note": "On night shifts too"})
+    assert reported.json() == {"worked": True, "worked_count": 1, "did_not_work_count": 0}
+    assert api.send("put", path, {"worked": False}).json()["did_not_work_count"] == 1
+    assert api.send("delete", path).json() == {
+        "worked": None,
+        "worked_count": 0,
+        "did_not_work_count": 0,
+    }
+    # Not on the question itself (403), and not for a non-reader (404).
+    opening = f"/communities/sre/posts/{thread.opening_post_id}/worked"
+    assert api.send("put", opening, {"worked": True}).status_code == 403
+    outsider = ApiClient(token_for(canary["viewers"]["outsider"]))
+    assert outsider.send("put", path, {"worked": True}).status_code == 404
+    follow = f"/communities/sre/threads/{thread.pk}/follow"
+    assert api.send("delete", follow).json() == {"following": False}
+    assert api.send("put", follow).json() == {"following": True}
+    assert outsider.send("put", follow).status_code == 404
