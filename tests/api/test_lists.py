@@ -147,3 +147,16 @@ def test_notifications_mark_read(busy):
     # Another member's ids are not theirs to mark.
     other = ApiClient(token_for(make_member(busy["community"]).user))
     assert other.post("/notifications/read", {"ids": [unread[1]["id"]]}).json() == {"marked": 0}
+
+
+def test_thread_detail_query_count_does_not_grow_with_its_posts(busy):
+    api = ApiClient(token_for(busy["author"]))
+    api.get("/me")
+    with rate_limits_suspended():
+        quiet = thread_services.thread_create(
+            community=busy["community"], author=busy["author"], kind="story", title="Q", body="b"
+        )
+    few, page = _count(api, f"/communities/busy/threads/{quiet.pk}")
+    many, busy_page = _count(api, f"/communities/busy/threads/{busy['thread'].pk}")
+    assert len(page["posts"]) == 1 and len(busy_page["posts"]) == ROWS + 1
+    assert few == many
