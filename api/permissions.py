@@ -56,3 +56,10 @@ def require_scope(*, caller, scope: str) -> None:
     if not caller.user.is_authenticated:
         raise NotAuthenticated("Sign in or send a personal access token to do this.")
     raise PermissionDenied(f"This token lacks the '{scope}' scope.")
+
+
+def require_signed_in(*, caller) -> None:
+    """Refuse (401) a call about the caller's own things (memberships, notifications) made
+    without credentials."""
+    if not caller.user.is_authenticated:
+        raise NotAuthenticated("Sign in or send a personal access token to do this.")

@@ -5,6 +5,7 @@ static files: nothing from a CDN)."""
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 
+from api import permissions as api_permissions
 from api.v1 import communities, notifications, schemas, search, threads
 from api.v1.auth import AUTH, CallerThrottle
 from api.v1.common import READ, caller_for, errors
@@ -63,8 +64,7 @@ me = Router(tags=["me"])
 def whoami(request: HttpRequest):
     caller = caller_for(request, READ)
     user = caller.user
-    if not user.is_authenticated:
-        caller_for(request, "write")  # 401
+    api_permissions.require_signed_in(caller=caller)
     profile = getattr(user, "profile", None)
     return {
         "username": user.username,

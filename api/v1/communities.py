@@ -7,6 +7,7 @@ pages do; writes through ``communities.services`` (whose ``require_*`` checks an
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 
+from api import permissions as api_permissions
 from api import selectors as api_selectors
 from api.v1 import schemas
 from api.v1.common import READ, WRITE, Limit, Text, caller_for, errors, etagged
@@ -108,8 +109,7 @@ def my_memberships(
     limit: Limit = Query(DEFAULT_LIMIT),
 ):
     caller = caller_for(request, READ)
-    if not caller.user.is_authenticated:
-        caller_for(request, WRITE)  # raises 401: memberships are a signed-in caller's own
+    api_permissions.require_signed_in(caller=caller)
     qs = api_selectors.member_memberships(user=caller.user).select_related("community")
     page, finish = keyset_page(
         qs, kind="memberships", order=("-created_at", "-pk"), cursor=cursor, limit=limit

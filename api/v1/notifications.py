@@ -4,6 +4,7 @@ still read) and marking them read (``notifications.services``)."""
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from api import permissions as api_permissions
 from api.v1 import schemas
 from api.v1.common import READ, WRITE, Limit, Text, caller_for, errors
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
@@ -24,8 +25,7 @@ def notification_list(
     limit: Limit = Query(DEFAULT_LIMIT),
 ):
     caller = caller_for(request, READ)
-    if not caller.user.is_authenticated:
-        caller_for(request, WRITE)  # 401: notifications are a signed-in caller's own
+    api_permissions.require_signed_in(caller=caller)
     qs = selectors.notification_list(user=caller.user)
     if unread:
         qs = qs.filter(read_at__isnull=True)
