@@ -65,7 +65,15 @@ class CommunityAdmin(admin.ModelAdmin):
     list_filter = ["visibility"]
     search_fields = ["name", "slug", "domain"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "domain", "visibility", "about", "moderators_need_2fa"]
+    fields = [
+        "name",
+        "slug",
+        "domain",
+        "visibility",
+        "about",
+        "dashboard_naming_default",
+        "moderators_need_2fa",
+    ]
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):

@@ -76,9 +76,18 @@ class ProfileForm(forms.ModelForm):
             "location",
             "bio",
             "details_visible_to",
+            "dashboard_naming",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         labels = {"details_visible_to": "Who sees these details"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a submitted form (an older page, a script), the choice stays as it was.
+        self.fields["dashboard_naming"].required = False
+
+    def clean_dashboard_naming(self):
+        return self.cleaned_data["dashboard_naming"] or self.instance.dashboard_naming
 
     def clean_expertise(self):
         tags = self.cleaned_data["expertise"]

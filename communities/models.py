@@ -27,11 +27,25 @@ class ProfessionalGroup(models.Model):
         return self.name
 
 
+# How the dashboards show a member who chose not to be named (communities.permissions).
+UNNAMED_MEMBER = "A member"
+
+
+class DashboardNaming(models.TextChoices):
+    NAMED = "named", "Named"
+    UNNAMED = "unnamed", "Not named"
+
+
 class Profile(models.Model):
     class Visibility(models.TextChoices):
         EVERYONE = "everyone", "Everyone"
         COMMUNITIES = "communities", "Members of my communities"
         ONLY_ME = "only_me", "Only me"
+
+    class Naming(models.TextChoices):
+        COMMUNITY = "community", "As each community decides"
+        NAMED = "named", "Yes, dashboards may show my name"
+        UNNAMED = "unnamed", "No, show me as “A member”"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -50,6 +64,14 @@ class Profile(models.Model):
         choices=Visibility.choices,
         default=Visibility.COMMUNITIES,
         help_text="Who sees your occupation, organisation, location, bio and expertise.",
+    )
+    dashboard_naming = models.CharField(
+        "Name me on dashboards",
+        max_length=10,
+        choices=Naming.choices,
+        default=Naming.COMMUNITY,
+        help_text="Community figures always count you; this decides whether moderators' lists "
+        "and the network drawing show your name.",
     )
     # The random stem of the member's picture files (communities.avatars); empty: initials.
     avatar = models.CharField(max_length=32, blank=True, editable=False)
@@ -97,6 +119,16 @@ class Community(models.Model):
     about_html = models.TextField(blank=True, editable=False)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.OPEN
+    )
+    dashboard_naming_default = models.CharField(
+        "Dashboards name members",
+        max_length=10,
+        choices=[
+            (DashboardNaming.NAMED, "Unless they say no (opt-out)"),
+            (DashboardNaming.UNNAMED, "Only if they say yes (opt-in)"),
+        ],
+        default=DashboardNaming.NAMED,
+        help_text="For members who leave the choice to the community. Said on its home page.",
     )
     moderators_need_2fa = models.BooleanField(
         "Moderators need two-factor sign-in",

@@ -19,7 +19,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.http import Http404
 
 from accounts.selectors import user_has_mfa
-from communities.models import Community, Membership, Profile
+from communities.models import UNNAMED_MEMBER, Community, DashboardNaming, Membership, Profile
 
 Visibility = Community.Visibility
 State = Membership.State
@@ -400,3 +400,37 @@ def moderated_communities(user):
     if not user_has_mfa(user):
         communities = communities.filter(moderators_need_2fa=False)
     return communities
+
+
+# --- being named on dashboards -------------------------------------------------------------------
+
+
+def named_on_dashboards(naming: str, community: Community) -> bool:
+    """Does a member whose profile says *naming* appear by name on *community*'s dashboards
+    (moderators' lists, the network drawing, exports that are not pseudonymous)? Their own
+    choice first, else the community's default. Community figures count everyone."""
+    if naming == Profile.Naming.NAMED:
+        return True
+    if naming == Profile.Naming.UNNAMED:
+        return False
+    return community.dashboard_naming_default == DashboardNaming.NAMED
+
+
+def dashboard_naming_q(community: Community, *, prefix: str = "") -> Q:
+    """The members *community*'s dashboards may name, as a filter on rows reaching the profile
+    through *prefix* (e.g. ``"user__profile__"``)."""
+    field = f"{prefix}dashboard_naming"
+    chosen = Q(**{field: Profile.Naming.NAMED})
+    if community.dashboard_naming_default == DashboardNaming.NAMED:
+        return chosen | Q(**{field: Profile.Naming.COMMUNITY})
+    return chosen
+
+
+def dashboard_name(user, community: Community) -> str:
+    """The name *user* has on *community*'s dashboards: theirs, or "A member". Reads the
+    profile loaded with the user (``select_related("…user__profile")``)."""
+    profile = getattr(user, "profile", None)
+    naming = profile.dashboard_naming if profile is not None else Profile.Naming.COMMUNITY
+    if not named_on_dashboards(naming, community):
+        return UNNAMED_MEMBER
+    return (profile.display_name if profile is not None else "") or user.username

@@ -54,6 +54,7 @@ def profile_update(*, profile: Profile, expertise: list[str] | None = None, **fi
         "location",
         "bio",
         "details_visible_to",
+        "dashboard_naming",
     }
     unknown = set(fields) - allowed
     if unknown:

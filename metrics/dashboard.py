@@ -220,6 +220,7 @@ def posts_chart(data: dict) -> charts.Chart:
 def drawing(
     *,
     snapshot: MetricsSnapshot,
+    community=None,
     show_names: bool,
     limit: int,
     chart_id: str,
@@ -235,12 +236,14 @@ def drawing(
     rows = selectors.drawn_members(snapshot, limit=limit)
     ids = [r["user_id"] for r in rows]
     tie_rows = selectors.drawn_edges(snapshot, ids)
-    names = selectors.people(ids) if show_names else {}
+    names = selectors.people(ids, community=community or snapshot.community) if show_names else {}
     use_betweenness = any((charts.clean(r["betweenness"]) or 0) > 0 for r in rows)
     nodes = []
     for rank, r in enumerate(rows, start=1):
         group = groups.get(r["professional_group_id"])
-        label = names.get(r["user_id"], {}).get("name") if show_names else None
+        # A member who is not to be named stays unlabelled: a number, like an outsider's view.
+        person = names.get(r["user_id"], {})
+        label = person.get("name") if show_names and person.get("username") else None
         nodes.append(
             charts.Node(
                 key=r["user_id"],

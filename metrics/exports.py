@@ -83,7 +83,7 @@ class Identities:
             self.ids = dict(self.labels)
         else:
             # A subquery rather than 10,000 parameters (SQLite allows 32,766 per statement).
-            found = people(id_query if id_query is not None else ids)
+            found = people(id_query if id_query is not None else ids, community=community)
             self.labels = {uid: found.get(uid, {}).get("name") or f"user {uid}" for uid in ids}
             self.ids = {uid: f"u{uid}" for uid in ids}
             self.usernames = {uid: found.get(uid, {}).get("username") for uid in ids}
@@ -183,7 +183,8 @@ def dashboard_json(community: Community, snapshot: MetricsSnapshot, *, pseudonym
         people_table = {who.node(uid): {"label": who.node(uid)} for uid in sorted(person_ids)}
         data = _replace_user_ids(data, who)
     else:
-        extra = people(person_ids - member_ids) if person_ids - member_ids else {}
+        others = person_ids - member_ids
+        extra = people(others, community=community) if others else {}
         people_table = {}
         for uid in sorted(person_ids):
             info = extra.get(uid) or {}

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from communities.models import Community, ProfessionalGroup, Profile, display_name
+from communities.models import UNNAMED_MEMBER, Community, ProfessionalGroup, Profile
+from communities.permissions import dashboard_name, named_on_dashboards
 from metrics.compute.levels import LEVEL_RANK
 from metrics.conf import pipeline_settings
 from metrics.models import MemberMetrics, MetricsSnapshot, MetricsState, NetworkEdge, TieStrength
@@ -152,18 +153,20 @@ def group_names() -> dict[int, str]:
     return dict(ProfessionalGroup.objects.values_list("id", "name"))
 
 
-def people(user_ids) -> dict[int, dict]:
-    """Return the name, username and group of each user id (one query). *user_ids* may be a values()
-    queryset, which becomes a subquery (no parameter per member)."""
+def people(user_ids, *, community: Community) -> dict[int, dict]:
+    """Return the name, username and group of each user id as *community*'s dashboards show
+    them (one query): a member who is not to be named there is "A member", without username.
+    *user_ids* may be a values() queryset, which becomes a subquery (no parameter per member)."""
     result = {}
     if not isinstance(user_ids, QuerySet):
         user_ids = list(user_ids)
     for row in Profile.objects.filter(user_id__in=user_ids).values(
-        "user_id", "display_name", "user__username", "professional_group__name"
+        "user_id", "display_name", "user__username", "professional_group__name", "dashboard_naming"
     ):
+        named = named_on_dashboards(row["dashboard_naming"], community)
         result[row["user_id"]] = {
-            "name": row["display_name"] or row["user__username"],
-            "username": row["user__username"],
+            "name": (row["display_name"] or row["user__username"]) if named else UNNAMED_MEMBER,
+            "username": row["user__username"] if named else None,
             "group": row["professional_group__name"],
         }
     return result
@@ -259,10 +262,12 @@ def my_ties(community: Community, user) -> list[dict]:
     result = []
     for tie in rows:
         partner = tie.user_b if tie.user_a_id == user.pk else tie.user_a
+        name = dashboard_name(partner, community)
         result.append(
             {
                 "partner": partner,
-                "name": display_name(partner),
+                "name": name,
+                "named": name != UNNAMED_MEMBER,
                 "score": tie.score,
                 "tie_class": tie.tie_class,
                 "reciprocity": tie.reciprocity,

@@ -71,9 +71,12 @@ def dashboard_view(request, slug):
         broker_ids = [
             b.get("user_id") for b in ((data.get("network") or {}).get("top_brokers") or [])
         ]
-        names = selectors.people(broker_ids) if context["show_named_lists"] else {}
+        names = (
+            selectors.people(broker_ids, community=community) if context["show_named_lists"] else {}
+        )
         network_chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
+            community=community,
             show_names=context["show_names"],
             show_scores=context["show_named_lists"],
             limit=dashboard.DASHBOARD_NODES,
@@ -108,6 +111,7 @@ def network_view(request, slug):
         groups = selectors.group_names()
         chart, legend, counts = dashboard.drawing(
             snapshot=snapshot,
+            community=community,
             show_names=context["show_names"],
             show_scores=context["show_named_lists"],
             limit=dashboard.NETWORK_VIEW_NODES,
@@ -146,9 +150,10 @@ def members_view(request, slug):
         if filters.get("group"):
             rows = rows.filter(professional_group_id=filters["group"].pk)
         if query := (filters.get("q") or "").strip():
+            # Only members the dashboards may name can be found by name.
             rows = rows.filter(
                 Q(user__profile__display_name__icontains=query) | Q(user__username__icontains=query)
-            )
+            ).filter(community_permissions.dashboard_naming_q(community, prefix="user__profile__"))
         rows = rows.order_by(*ORDERINGS.get(filters.get("order") or "level", ORDERINGS["level"]))
         data = snapshot.data or {}
         groups = selectors.group_names()

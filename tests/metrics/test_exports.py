@@ -242,11 +242,14 @@ def test_dashboard_page_shows_the_pipeline_numbers(client, exported):
     quarter = data["windows"]["90"]
     assert f"<dd>{quarter['members_total']}</dd>" in html
     assert f"<dd>{quarter['posts']}</dd>" in html
-    assert f"<dt>Members (nodes)</dt><dd>{network['nodes']}</dd>" in html
-    assert f"<dd>{network['edges']}</dd>" in html
+    # In plain words, the technical figures behind "How this is computed" (issue #13, item 6).
+    assert f"<dt>Members in the network</dt><dd>{network['nodes']} " in html
+    assert f"<dt>Ties between two people</dt><dd>{network['edges']} " in html
     assert f"{network['density']:.3f}" in html
-    assert f"{network['transitivity']:.3f}" in html
-    assert f"{data['ties']['strong']} of {data['ties']['pairs']} pairs" in html
+    assert f"{round(network['transitivity'] * 100)} %" in html
+    assert (
+        f'<dd>{data["ties"]["strong"]} <span class="muted">of {data["ties"]["pairs"]} pairs' in html
+    )
     for level, count in data["levels"].items():
         assert f'<span class="level-name">{level.capitalize()}</span> ' in html
         assert f'<span class="level-count">{count}</span>' in html
