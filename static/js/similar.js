@@ -12,18 +12,21 @@
     var url = box.getAttribute("data-similar-url");
     if (!input || !url || !window.fetch) return;
     var timer = null;
-    var asked = "";
+    var shown = null; // the title whose similar threads are showing
+    var pending = null; // the title being asked about
     var controller = null;
 
     function ask() {
       var title = input.value.trim();
-      if (title === asked) return;
-      asked = title;
+      if (title === shown || title === pending) return;
       if (controller) controller.abort();
+      pending = null;
       if (title.length < MIN_CHARS) {
         box.innerHTML = "";
+        shown = title;
         return;
       }
+      pending = title;
       controller = window.AbortController ? new AbortController() : null;
       fetch(url + "?title=" + encodeURIComponent(title), {
         credentials: "same-origin",
@@ -34,9 +37,16 @@
           return response.ok ? response.text() : "";
         })
         .then(function (html) {
-          if (input.value.trim() === title) box.innerHTML = html; // server-rendered, escaped
+          if (pending !== title) return; // a newer title was asked about since
+          pending = null;
+          if (input.value.trim() === title) {
+            box.innerHTML = html; // server-rendered, escaped
+            shown = title;
+          }
         })
-        .catch(function () {}); // aborted or offline: keep what is shown
+        .catch(function () {
+          if (pending === title) pending = null; // aborted or offline: keep what is shown
+        });
     }
 
     input.addEventListener("input", function () {
