@@ -33,8 +33,9 @@ class ImportUploadForm(forms.Form):
     )
     source = forms.ChoiceField(
         label="Kind of file",
-        choices=[("", "Tell by the file (a zip is a Stack Exchange dump)"), *Source.choices],
+        choices=[("", "Tell by the file"), *Source.choices],
         required=False,
+        help_text="A zip is taken for a Stack Exchange dump, anything else for an mbox.",
     )
     site = forms.CharField(
         label="Site or list name",
