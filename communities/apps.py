@@ -8,10 +8,14 @@ class CommunitiesConfig(AppConfig):
     def ready(self):
         # The member's data export and account closure (accounts): this app's part.
         from accounts.closure import register_account_eraser, register_identity_names  # noqa: PLC0415
-        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from accounts.data_export import (  # noqa: PLC0415
+            register_export_files,
+            register_export_section,
+        )
         from communities import closure, data_export  # noqa: PLC0415
 
         register_export_section("communities", data_export.member_section)
+        register_export_files(data_export.member_files)
         register_account_eraser(closure.erase_member)
         register_identity_names(closure.identity_names)
 

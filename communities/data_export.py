@@ -1,6 +1,9 @@
 """The member's data export (accounts.data_export): their profile and memberships."""
 
+from django.core.files.storage import default_storage
+
 from accounts.data_export import rows
+from communities.avatars import SIZES, stored_name
 from communities.models import MembershipEvent, Profile
 
 
@@ -17,3 +20,12 @@ def member_section(user) -> dict:
             MembershipEvent.objects.filter(user=user).order_by("occurred_at", "pk")
         ),
     }
+
+
+def member_files(user):
+    """The member's picture, at its largest size, when they uploaded one."""
+    stem = Profile.objects.filter(user=user).values_list("avatar", flat=True).first()
+    if stem:
+        name = stored_name(stem, max(SIZES))
+        if default_storage.exists(name):
+            yield "avatar.webp", (lambda: default_storage.open(name, "rb"))

@@ -9,14 +9,18 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts import services
 from accounts.closure import FORMER_MEMBER_NAME
 from accounts.models import AccountClosure, DataExport
+from communities.avatars import profile_avatar_set, stored_name
 from communities.models import Interaction, Profile
 from core.models import OutboundEmail
 from metrics import services as metrics_services
@@ -139,9 +143,18 @@ def test_erasure_leaves_no_trace_in_any_table_page_export_or_email(
     person, community = world["person"], world["community"]
     person_id = person.pk
     interactions_before = Interaction.objects.filter(community=community).count()
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 80), (200, 30, 30)).save(buffer, "PNG")
+    profile_avatar_set(
+        user=person, upload=SimpleUploadedFile("z.png", buffer.getvalue(), content_type="image/png")
+    )
+    stem = Profile.objects.get(user=person).avatar
     close(client, person, posts="keep")
-    erase_now(person)
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_now(person)
     assert person.username.startswith("former-member-") and not person.email
+    assert Profile.objects.get(user=person).avatar == ""
+    assert not default_storage.exists(stored_name(stem, 256))  # the picture's files are gone
 
     # Every text column of every table.
     for model, field in _text_columns():

@@ -10,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts import services
 from accounts.models import DataExport
+from communities.avatars import profile_avatar_set
 from core.models import OutboundEmail
 from knowledge.services.attachments import attachment_add
 from metrics import services as metrics_services
@@ -155,3 +157,17 @@ def test_the_page_needs_a_signed_in_member_and_csrf(client, history):
     csrf_client.force_login(history["rosa"])
     assert csrf_client.post(reverse("accounts:your_data")).status_code == 403
     assert not DataExport.objects.exists()
+
+
+def _png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 300), (20, 120, 200)).save(buffer, "PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_the_archive_holds_the_members_picture(client, history, django_capture_on_commit_callbacks):
+    rosa = history["rosa"]
+    profile_avatar_set(user=rosa, upload=_png())
+    archive = fetch_archive(client, rosa, django_capture_on_commit_callbacks)
+    picture = Image.open(io.BytesIO(archive.read("files/avatar.webp")))
+    assert picture.size == (256, 256)
