@@ -11,8 +11,13 @@ class AccountsConfig(AppConfig):
         # allauth and django.contrib.auth announce sign-ins and account changes only by
         # signals; the receivers turn each into one security-log row. The tasks register in
         # every process, web included (services enqueue them by name).
-        from accounts import receivers, tasks  # noqa: F401, PLC0415
+        from accounts import receivers, sso, tasks  # noqa: F401, PLC0415
+        from accounts.closure import register_account_eraser  # noqa: PLC0415
         from accounts.data_export import account_section, register_export_section  # noqa: PLC0415
 
         receivers.connect()
         register_export_section("account", account_section)
+        # Single sign-on: linking is logged, exported and erased like the rest of the account.
+        sso.connect()
+        register_export_section("single_sign_on", sso.export_section)
+        register_account_eraser(sso.erase)

@@ -20,6 +20,8 @@ class SecurityEvent(models.Model):
         TOKEN_REVOKED = "token_revoked", "API token revoked"
         CLOSURE_REQUESTED = "closure_requested", "Account closed"
         CLOSURE_CANCELLED = "closure_cancelled", "Account reopened"
+        SSO_LINKED = "sso_linked", "Single sign-on linked"
+        SSO_UNLINKED = "sso_unlinked", "Single sign-on removed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events"

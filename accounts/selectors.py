@@ -1,6 +1,8 @@
 """Reads of the sign-in security state."""
 
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import DataExport, PrivacyNotice, SecurityEvent
 
@@ -31,3 +33,15 @@ def data_exports_for(user, *, limit: int = 5):
 
 def privacy_notice() -> PrivacyNotice | None:
     return PrivacyNotice.objects.order_by("-updated_at", "-id").first()
+
+
+def sso_links_for(request, user) -> dict:
+    """The single sign-on providers configured (settings and admin) and the names of those
+    *user* is linked to: two queries, however many links."""
+    apps = get_social_adapter(request).list_apps(request)
+    names = {app.provider_id or app.provider: app.name for app in apps}
+    linked = SocialAccount.objects.filter(user=user).values_list("provider", flat=True)
+    return {
+        "configured": bool(apps),
+        "linked": sorted(names.get(provider, provider) for provider in set(linked)),
+    }

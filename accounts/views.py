@@ -13,6 +13,7 @@ from accounts.selectors import (
     data_exports_for,
     privacy_notice,
     security_events_for,
+    sso_links_for,
     user_has_mfa,
 )
 from accounts.storage import export_storage
@@ -24,7 +25,11 @@ def security(request):
     return render(
         request,
         "accounts/security.html",
-        {"events": security_events_for(request.user), "has_mfa": user_has_mfa(request.user)},
+        {
+            "events": security_events_for(request.user),
+            "has_mfa": user_has_mfa(request.user),
+            "sso": sso_links_for(request, request.user),
+        },
     )
 
 

@@ -62,3 +62,42 @@ def env_request_header(name: str, default: str) -> tuple[str, str] | None:
             f"not {raw!r}."
         )
     return key if key.startswith("HTTP_") else f"HTTP_{key}", parts[1]
+
+
+OIDC_VARIABLES = (
+    "PRACTICA_OIDC_SERVER_URL",
+    "PRACTICA_OIDC_CLIENT_ID",
+    "PRACTICA_OIDC_CLIENT_SECRET",
+)
+
+
+def env_oidc_apps() -> list[dict]:
+    """The OpenID Connect provider set by ``PRACTICA_OIDC_*``, as allauth's APPS list: empty
+    when none is set; all three of server URL, client id and secret, or a refusal to start."""
+    given = {name: os.environ.get(name, "").strip() for name in OIDC_VARIABLES}
+    if not any(given.values()):
+        return []
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on needs {', '.join(OIDC_VARIABLES)}; {', '.join(missing)} not set."
+        )
+    provider_id = os.environ.get("PRACTICA_OIDC_PROVIDER_ID", "").strip() or "sso"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", provider_id):
+        raise ImproperlyConfigured(
+            "PRACTICA_OIDC_PROVIDER_ID must be lowercase letters, digits, - and _ (it is part "
+            f"of the callback URL), not {provider_id!r}."
+        )
+    return [
+        {
+            "provider_id": provider_id,
+            "name": os.environ.get("PRACTICA_OIDC_NAME", "").strip() or "single sign-on",
+            "client_id": given["PRACTICA_OIDC_CLIENT_ID"],
+            "secret": given["PRACTICA_OIDC_CLIENT_SECRET"],
+            "settings": {
+                "server_url": given["PRACTICA_OIDC_SERVER_URL"].rstrip("/"),
+                # PKCE as well as the client secret: a stolen code is worth nothing.
+                "oauth_pkce_enabled": True,
+            },
+        }
+    ]

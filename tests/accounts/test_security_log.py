@@ -73,7 +73,8 @@ def test_the_page_shows_only_the_members_own_events_in_a_constant_number_of_quer
     client.force_login(member)
     for n in range(30):
         security_event_record(user=member, kind=Kind.EMAIL_ADDED, detail=f"a{n}@example.org")
-    with django_assert_max_num_queries(6):
+    # 7: session, user, events, second factor, notices badge, single sign-on apps and links.
+    with django_assert_max_num_queries(7):
         page = client.get(reverse("accounts:security"))
     assert page.status_code == 200
     text = page.content.decode()
