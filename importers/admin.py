@@ -12,7 +12,12 @@ from communities.permissions import is_admin
 from core.admin_base import ReadOnlyAdmin
 from importers.models import ImportRun, Source, SourceRecord
 from importers.services import placeholder_map
-from importers.uploads import import_upload_queue, max_upload_bytes, upload_check
+from importers.uploads import (
+    import_run_requeue,
+    import_upload_queue,
+    max_upload_bytes,
+    upload_check,
+)
 
 
 class MapPersonForm(forms.Form):
@@ -91,6 +96,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         "error",
     ]
     readonly_fields = ["progress"]
+    actions = ["run_again"]
     change_list_template = "admin/importers/importrun/change_list.html"
     change_form_template = "admin/importers/importrun/change_form.html"
 
@@ -110,6 +116,19 @@ class ImportRunAdmin(ReadOnlyAdmin):
         if run.status == ImportRun.Status.RUNNING and rate > 0 and total > done:
             text += f", about {(total - done) / rate / 60:,.0f} min left"
         return text
+
+    @admin.action(description="Run the selected failed or stalled uploads again")
+    def run_again(self, request, queryset):
+        if not is_admin(request.user):
+            self.message_user(request, "Only site admins start imports.", messages.ERROR)
+            return
+        queued = sum(import_run_requeue(run=run) for run in queryset[:50])
+        self.message_user(
+            request,
+            f"{queued} run(s) queued again; they resume where they stopped. Runs that are done, "
+            "still moving, or whose file is gone were left alone.",
+            messages.INFO,
+        )
 
     def get_urls(self):
         upload = path(

@@ -15,11 +15,13 @@ import os
 import uuid
 import zipfile
 import zlib
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from communities.models import Community
 from importers.models import ImportRun, Source
@@ -119,3 +121,24 @@ def import_upload_queue(*, upload, community: Community, source: str, site: str,
         )
         transaction.on_commit(lambda: import_run_task.delay(run_id=run.pk))
     return run
+
+
+# A running run whose progress has not moved for this long is taken for stalled (its worker
+# was killed): it may be queued again.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def import_run_requeue(*, run: ImportRun) -> bool:
+    """Queue a failed or stalled run of an uploaded file again (the import resumes where it
+    stopped); return whether it was queued."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        last = run.progress_at or run.started_at
+        stalled = run.status == ImportRun.Status.RUNNING and timezone.now() - last > STALLED_AFTER
+        if not (run.status == ImportRun.Status.FAILED or stalled) or not os.path.isfile(run.path):
+            return False
+        run.status = ImportRun.Status.QUEUED
+        run.error = ""
+        run.save(update_fields=["status", "error"])
+        transaction.on_commit(lambda: import_run_task.delay(run_id=run.pk))
+    return True

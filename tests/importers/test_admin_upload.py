@@ -156,3 +156,26 @@ def test_task_marks_a_run_whose_file_is_bad_as_failed(community, tmp_path):
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED and "Could not open" in run.error
     assert runs.RUNNABLE  # a failed run may be run again: the import resumes
+
+
+@pytest.mark.django_db
+def test_a_failed_upload_is_run_again_from_the_admin(
+    admin_client, community, tmp_path, django_capture_on_commit_callbacks
+):
+    archive = tmp_path / "cooks.mbox"
+    archive.write_bytes(MBOX.read_bytes())
+    failed = ImportRun.objects.create(
+        community=community, source="mbox", site="cooks", path=str(archive), status="failed"
+    )
+    done = ImportRun.objects.create(
+        community=community, source="mbox", site="cooks", path=str(archive), status="done"
+    )
+    url = reverse("admin:importers_importrun_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"action": "run_again", "_selected_action": [failed.pk, done.pk]}, follow=True
+        )
+    assert "1 run(s) queued again" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == ImportRun.Status.DONE and failed.processed == 2
+    assert Thread.objects.filter(community=community).count() == 2
