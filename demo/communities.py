@@ -1051,3 +1051,16 @@ def demo_reset(*, log: Log = lambda line: None) -> tuple[int, int]:
         users.delete()
     log(f"Deleted {n_users} demo people and {n_communities} demo communities.")
     return n_communities, n_users
+
+
+# The demo's people last looked in two days before the seed's moment: the front page's "new
+# since your last visit" then shows the last two days of the demo, not its whole year, and
+# nobody gets the welcome meant for a first visit after joining.
+DEMO_LAST_VISIT_AGO = timedelta(days=2)
+
+
+def demo_visits_mark(*, now: datetime) -> int:
+    """Give every active demo membership a last visit; return how many were marked."""
+    return Membership.objects.filter(
+        community__slug__in=DEMO_SLUGS, state=Membership.State.ACTIVE, last_seen_at__isnull=True
+    ).update(last_seen_at=now - DEMO_LAST_VISIT_AGO)

@@ -203,3 +203,10 @@ def test_demo_reset_removes_demo_people_and_communities():
     assert not User.objects.filter(email__endswith=f"@{demo.DEMO_EMAIL_DOMAIN}").exists()
     assert not Community.objects.filter(slug__in=demo.DEMO_SLUGS).exists()
     assert User.objects.filter(pk=outsider.pk).exists()
+
+
+def test_seed_demo_people_have_visited_their_communities_recently():
+    """The front page's "new since your last visit" shows the demo's last days, and nobody
+    gets the welcome meant for a first visit after joining (issue #13, item 7)."""
+    active = Membership.objects.filter(state=State.ACTIVE, community__slug__in=demo.DEMO_SLUGS)
+    assert active.exists() and not active.filter(last_seen_at__isnull=True).exists()

@@ -122,6 +122,7 @@ class Command(BaseCommand):
                     self.stdout.write("Library:")
                     with phase("repertoire"):
                         repertoire = repertoire_build(log=self.stdout.write, now=now)
+                demo.demo_visits_mark(now=now)
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
             with phase("search index"):
                 search_index_rebuild(log=self.stdout.write)
