@@ -14,14 +14,15 @@ from playwright.sync_api import expect
 
 from communities.models import Membership, Profile
 from notifications.services import notify
-from tests.e2e.conftest import DESKTOP, PHONE, Screens
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENS, Screens
 from tests.factories import CommunityFactory
 from tests.practice.factories import answer, ask, member_of
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"
-SHOTS = Path(os.environ.get("PRACTICA_NAMES_SHOTS", "/tmp/shots/names"))
+# With the other browser tests' screenshots unless PRACTICA_NAMES_SHOTS names another folder.
+SHOTS = Path(os.environ.get("PRACTICA_NAMES_SHOTS", SCREENS / "faces"))
 
 
 def _log_in(page, base, user):
