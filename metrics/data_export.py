@@ -9,23 +9,9 @@ from collections import defaultdict
 from django.db.models import Q
 
 from communities.models import Community, Interaction
-from metrics.exports import pseudonyms
+from metrics.exports import MEMBER_FIGURES, pseudonyms
 from metrics.models import MemberMetrics, TieStrength
 
-_LEVEL_FIELDS = (
-    "level",
-    "previous_level",
-    "trajectory",
-    "active_days",
-    "helps",
-    "contributions",
-    "presence",
-    "strong_ties",
-    "weak_ties",
-    "degree",
-    "strength",
-    "betweenness",
-)
 _TIE_FIELDS = (
     "score",
     "tie_class",
@@ -52,7 +38,7 @@ def member_section(user) -> dict:
     levels = list(
         MemberMetrics.objects.filter(user=user)
         .order_by("snapshot__as_of", "pk")
-        .values("snapshot__community_id", "snapshot__as_of", *_LEVEL_FIELDS)
+        .values("snapshot__community_id", "snapshot__as_of", *MEMBER_FIGURES)
     )
     ties = list(
         TieStrength.objects.filter(Q(user_a=user) | Q(user_b=user))

@@ -99,28 +99,28 @@ class Identities:
         return self.labels.get(user_id) or self.node(user_id)
 
 
+# A member's figures in a snapshot, as the exports give them (and the member's own archive).
+MEMBER_FIGURES = (
+    "level",
+    "previous_level",
+    "trajectory",
+    "active_days",
+    "helps",
+    "contributions",
+    "presence",
+    "strong_ties",
+    "weak_ties",
+    "degree",
+    "strength",
+    "betweenness",
+)
+
+
 def _member_rows(snapshot: MetricsSnapshot) -> list[dict]:
     return list(
         MemberMetrics.objects.filter(snapshot=snapshot)
         .order_by("user_id")
-        .values(
-            "user_id",
-            "level",
-            "previous_level",
-            "trajectory",
-            "active_days",
-            "helps",
-            "contributions",
-            "presence",
-            "strong_ties",
-            "weak_ties",
-            "degree",
-            "strength",
-            "betweenness",
-            "professional_group_id",
-            "x",
-            "y",
-        )
+        .values("user_id", *MEMBER_FIGURES, "professional_group_id", "x", "y")
     )
 
 
