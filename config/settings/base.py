@@ -365,8 +365,6 @@ PRACTICA_API_RATE = env_str("PRACTICA_API_RATE", "600/m")
 PRACTICA_NEW_MEMBER_THREADS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_THREADS_PER_HOUR", 3)
 PRACTICA_NEW_MEMBER_POSTS_PER_HOUR = env_int("PRACTICA_NEW_MEMBER_POSTS_PER_HOUR", 10)
 
-# Knowledge.
-# Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
 # Members' data exports (accounts): archives wait here, outside MEDIA_ROOT and with no URL, for
 # this many days after they are ready.
 PRACTICA_EXPORT_ROOT = Path(
@@ -401,6 +399,8 @@ PRACTICA_IMPORT_ROOT = Path(
 KNOWLEDGE_ATTACHMENT_ROOT = Path(
     env_str("KNOWLEDGE_ATTACHMENT_ROOT", str(BASE_DIR / "private_media" / "attachments"))
 )
+# Knowledge.
+# Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
 KNOWLEDGE_ATTACHMENT_MAX_BYTES = env_int("KNOWLEDGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KNOWLEDGE_ATTACHMENTS_PER_ITEM = env_int("KNOWLEDGE_ATTACHMENTS_PER_ITEM", 20)
 # Allowed extensions and the type each is served as (never what the browser claimed).
