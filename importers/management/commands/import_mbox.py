@@ -1,11 +1,8 @@
 import os
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
-from tqdm import tqdm
 
-from communities.models import Community
+from importers.command_run import community_or_error, run_with_progress, write_outcome
 from importers.mbox_archive import MboxError
 from importers.mbox_import import mbox_import
 
@@ -41,54 +38,20 @@ class Command(BaseCommand):
     def handle(self, *args, file, community, site, list_address, dry_run, report, **options):
         if not os.path.isfile(file):
             raise CommandError(f"{file} is not a file.")
-        target = Community.objects.filter(slug=community).first()
-        if target is None:
-            raise CommandError(f"There is no community with the slug “{community}”.")
+        target = community_or_error(community)
         site = site or os.path.basename(file).split(".")[0] or "list"
-        bar = tqdm(
-            unit=" threads",
-            disable=not sys.stderr.isatty() or options.get("verbosity", 1) == 0,
-            file=sys.stderr,
-        )
-
-        def on_total(total):
-            bar.total = total
-            bar.refresh()
-
-        try:
-            outcome = mbox_import(
+        outcome = run_with_progress(
+            lambda **progress: mbox_import(
                 path=file,
                 community=target,
                 site=site[:200],
                 list_address=list_address,
                 dry_run=dry_run,
-                progress=bar.update,
-                on_total=on_total,
-            )
-        except MboxError as exc:
-            raise CommandError(str(exc)) from exc
-        except DatabaseError as exc:
-            raise CommandError(
-                f"The database refused a write ({exc.__class__.__name__}: {exc}); what was "
-                "imported before it stays, and running the import again resumes."
-            ) from exc
-        finally:
-            bar.close()
-        if report:
-            try:
-                with open(report, "w", encoding="utf-8") as f:
-                    f.write(outcome.report.text())
-            except OSError as exc:
-                raise CommandError(f"Could not write the report to {report}: {exc}.") from exc
-        counts = outcome.report.counts
-        title = "Dry run: nothing was written." if dry_run else "Import finished."
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{title} {outcome.messages:,} messages in {outcome.threads:,} threads of {site}."
-            )
+                **progress,
+            ),
+            unit=" threads",
+            input_errors=(MboxError,),
+            verbosity=options.get("verbosity", 1),
         )
-        for key in sorted(counts):
-            self.stdout.write(f"  {key}: {counts[key]:,}")
-        lines = len(outcome.report.lines)
-        where = f" (written to {report})" if report else " (use --report FILE to keep them)"
-        self.stdout.write(f"{lines:,} report lines{where}.")
+        what = f"{outcome.messages:,} messages in {outcome.threads:,} threads of {site}."
+        write_outcome(self, outcome, report=report, dry_run=dry_run, what=what)

@@ -1,11 +1,8 @@
 import os
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
-from tqdm import tqdm
 
-from communities.models import Community
+from importers.command_run import community_or_error, run_with_progress, write_outcome
 from importers.services import stackexchange_import
 from importers.stackexchange_dump import DumpError
 
@@ -34,49 +31,20 @@ class Command(BaseCommand):
     def handle(self, *args, directory, community, site, dry_run, report, **options):
         if not os.path.isdir(directory):
             raise CommandError(f"{directory} is not a folder.")
-        target = Community.objects.filter(slug=community).first()
-        if target is None:
-            raise CommandError(f"There is no community with the slug “{community}”.")
+        target = community_or_error(community)
         site = site or os.path.basename(os.path.normpath(os.path.abspath(directory)))
-        bar = tqdm(
+        outcome = run_with_progress(
+            lambda **progress: stackexchange_import(
+                directory=directory, community=target, site=site, dry_run=dry_run, **progress
+            ),
             unit=" questions",
-            disable=not sys.stderr.isatty() or options.get("verbosity", 1) == 0,
-            file=sys.stderr,
+            input_errors=(DumpError,),
+            verbosity=options.get("verbosity", 1),
         )
-
-        def on_total(total):
-            bar.total = total
-            bar.refresh()
-
-        try:
-            outcome = stackexchange_import(
-                directory=directory,
-                community=target,
-                site=site,
-                dry_run=dry_run,
-                progress=bar.update,
-                on_total=on_total,
-            )
-        except DumpError as exc:
-            raise CommandError(str(exc)) from exc
-        except DatabaseError as exc:
-            raise CommandError(
-                f"The database refused a write ({exc.__class__.__name__}: {exc}); what was "
-                "imported before it stays, and running the import again resumes."
-            ) from exc
-        finally:
-            bar.close()
-        if report:
-            try:
-                with open(report, "w", encoding="utf-8") as f:
-                    f.write(outcome.report.text())
-            except OSError as exc:
-                raise CommandError(f"Could not write the report to {report}: {exc}.") from exc
-        counts = outcome.report.counts
-        title = "Dry run: nothing was written." if dry_run else "Import finished."
-        self.stdout.write(self.style.SUCCESS(f"{title} {outcome.questions:,} questions in {site}."))
-        for key in sorted(counts):
-            self.stdout.write(f"  {key}: {counts[key]:,}")
-        lines = len(outcome.report.lines)
-        where = f" (written to {report})" if report else " (use --report FILE to keep them)"
-        self.stdout.write(f"{lines:,} report lines{where}.")
+        write_outcome(
+            self,
+            outcome,
+            report=report,
+            dry_run=dry_run,
+            what=f"{outcome.questions:,} questions in {site}.",
+        )
