@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.selectors import user_has_mfa
+from accounts.sso import PAGES_WITH_PROVIDER_FORMS, provider_origins
 
 NOTICE = (
     "Staff accounts need two-factor authentication. "
@@ -39,3 +40,28 @@ class StaffTwoFactorRequiredMiddleware:
         if path.startswith(("/accounts/", "/" + settings.STATIC_URL.lstrip("/"))):
             return False
         return not user_has_mfa(user)
+
+
+class SingleSignOnFormActionMiddleware:
+    """Let the sign-in pages' forms lead to the single sign-on provider.
+
+    The Content-Security-Policy allows forms to post only to Practica (form-action 'self'), and
+    browsers apply that to the redirects after the post too: the button's POST is answered by a
+    redirect to the provider, which the browser would block. The pages that carry such forms
+    add the providers' origins (settings and admin) to form-action; no other page does. Runs
+    inside django-csp's middleware, which reads the addition from the response.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in PAGES_WITH_PROVIDER_FORMS:
+            origins = provider_origins(request)
+            if origins:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
+        return response

@@ -6,7 +6,10 @@ unlinking a provider are security events, the links are part of the member's dat
 they go when the identity is erased.
 """
 
+from urllib.parse import urlsplit
+
 from allauth.socialaccount import signals as social_signals
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.models import SocialAccount, SocialApp
 
 from accounts.data_export import rows
@@ -15,6 +18,36 @@ from accounts.services import security_event_record
 
 Kind = SecurityEvent.Kind
 _DISPATCH_UID = "accounts.sso"
+# The pages whose forms lead to a provider: the login page's buttons, allauth's "Continue to
+# the provider" page, the connections page (adding a link), re-authentication.
+PAGES_WITH_PROVIDER_FORMS = frozenset(
+    {
+        "account_login",
+        "openid_connect_login",
+        "socialaccount_connections",
+        "account_reauthenticate",
+    }
+)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def provider_origins(request) -> list[str]:
+    """The origins a sign-in form may be redirected to: each configured provider's issuer, and
+    its authorization endpoint where the app's settings override it."""
+    origins = set()
+    for app in get_social_adapter(request).list_apps(request):
+        app_settings = app.settings or {}
+        overrides = app_settings.get("openid_configuration_overrides") or {}
+        for url in (app_settings.get("server_url"), overrides.get("authorization_endpoint")):
+            if origin := _origin(url):
+                origins.add(origin)
+    return sorted(origins)
 
 
 def _provider_name(account: SocialAccount) -> str:

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSPMiddleware: the sign-in pages may post to the single sign-on provider.
+    "accounts.middleware.SingleSignOnFormActionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffTwoFactorRequiredMiddleware",
 ]

@@ -9,12 +9,7 @@ over HTTP as it would in production.
 """
 
 import html
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -29,10 +24,10 @@ from accounts import sso
 from accounts.models import SecurityEvent
 from communities.models import Profile
 from config.env import env_oidc_apps
+from tests.accounts.oidc_provider.process import running_provider
 from tests.factories import CommunityFactory, UserFactory
 
 User = get_user_model()
-ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_ID = "stmarys"
 PROVIDER_NAME = "St Mary's staff login"
 CLIENT_ID = "practica-tests"
@@ -49,34 +44,14 @@ PROVIDER_USERS = [
 @pytest.fixture(scope="module")
 def oidc_provider(live_server, tmp_path_factory):
     """The provider's base URL (its issuer), serving until the module's tests are done."""
-    folder = tmp_path_factory.mktemp("oidc_provider")
-    config = {
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "redirect_uris": [f"{live_server.url}/accounts/oidc/{PROVIDER_ID}/login/callback/"],
-        "users": [{**person, "password": PASSWORD} for person in PROVIDER_USERS],
-    }
-    env = {**os.environ, "OIDC_PROVIDER_DB": str(folder / "provider.sqlite3")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    errors = (folder / "stderr.txt").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.accounts.oidc_provider.serve", json.dumps(config)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        text=True,
-    )
-    try:
-        port = process.stdout.readline().strip()
-        if not port:
-            process.wait(timeout=10)
-            raise RuntimeError((folder / "stderr.txt").read_text())
-        yield f"http://127.0.0.1:{port}/o"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        errors.close()
+    with running_provider(
+        tmp_path_factory.mktemp("oidc_provider"),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uris=[f"{live_server.url}/accounts/oidc/{PROVIDER_ID}/login/callback/"],
+        users=[{**person, "password": PASSWORD} for person in PROVIDER_USERS],
+    ) as issuer:
+        yield issuer
 
 
 @pytest.fixture
@@ -215,6 +190,34 @@ def test_login_page_has_no_sso_button_without_a_provider(client, settings, monke
     assert page.status_code == 200
     assert b"Sign in with" not in page.content
     assert b"/accounts/oidc/" not in page.content
+    assert "form-action 'self';" in page["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_sign_in_pages_may_post_to_the_provider_and_no_other_page(client, settings):
+    """Browsers apply form-action to the redirect after the button's POST: without the
+    provider's origin there, the button does nothing (the requests tests cannot see this;
+    tests/e2e/test_sso.py clicks it in Chromium)."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": PROVIDER_ID,
+                    "name": PROVIDER_NAME,
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"server_url": "https://id.stmarys.example/realms/staff"},
+                }
+            ]
+        }
+    }
+    login = client.get("/accounts/login/")
+    assert f"Sign in with {PROVIDER_NAME}" in html.unescape(login.content.decode())
+    assert "form-action 'self' https://id.stmarys.example;" in login["Content-Security-Policy"]
+    confirm = client.get(f"/accounts/oidc/{PROVIDER_ID}/login/")
+    assert "https://id.stmarys.example" in confirm["Content-Security-Policy"]
+    other = client.get("/accounts/privacy/")
+    assert "form-action 'self';" in other["Content-Security-Policy"]
 
 
 def test_env_oidc_apps_reads_the_environment(monkeypatch):
