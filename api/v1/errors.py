@@ -15,6 +15,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
+from pydantic import ConfigDict, Field
 
 from api.permissions import NotAuthenticated
 from api.v1.auth import CsrfFailed, InvalidToken
@@ -22,12 +23,32 @@ from practice.rate_limits import RateLimited
 
 
 class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
+    code: str = Field(
+        description=(
+            "invalid, malformed_json, too_large, unstorable_text, invalid_cursor, "
+            "not_authenticated, invalid_token, forbidden, csrf_failed, not_found, "
+            "rate_limited, posting_rate_limited"
+        )
+    )
+    message: str = Field(description="For people: what went wrong and what to do.")
+    fields: dict[str, list[str]] = Field(
+        description="For 400s: the messages for each field at fault (may be empty)."
+    )
 
 
 class Error(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "error": {
+                    "code": "invalid",
+                    "message": "Some values are missing or invalid.",
+                    "fields": {"title": ["Give your thread a title."]},
+                }
+            }
+        }
+    )
+
     error: ErrorBody
 
 

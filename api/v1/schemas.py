@@ -126,6 +126,18 @@ class ThreadDetail(Schema):
 
 
 class ThreadIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "kind": "question",
+                "title": "Foam or alginate for a weeping venous ulcer?",
+                "body": "Exudate soaks through by noon. What has worked on your ward?",
+                "tags": ["dressings", "venous-ulcers"],
+            }
+        },
+    )
+
     kind: Literal["question", "discussion", "story"]
     title: Text = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
     body: Text = Field(min_length=1, max_length=BODY_MAX_LENGTH)
