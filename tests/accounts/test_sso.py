@@ -38,6 +38,8 @@ PROVIDER_USERS = [
     {"username": "carol", "email": "carol@stmarys.example", "first_name": "Carol"},
     {"username": "dana.s", "email": "dana@stmarys.example", "first_name": "Dana"},
     {"username": "erin", "email": "erin@stmarys.example", "email_verified": False},
+    {"username": "hal", "email": "hal@elsewhere.example", "email_verified": False},
+    {"username": "ivan", "email": ""},
 ]
 
 
@@ -177,6 +179,39 @@ def test_sso_unverified_email_neither_links_nor_signs_in(live_server, from_envir
     assert not SecurityEvent.objects.filter(user=erin).exists()
     security = browser.get(f"{live_server.url}/accounts/security/", timeout=10)
     assert urlsplit(security.url).path == "/accounts/login/"
+
+
+def test_sso_signup_with_an_unverified_address_asks_to_confirm_it(live_server, from_environment):
+    """A new person whose provider did not verify their address becomes a member, but signs
+    in only once they confirm it, as after a password sign-up (ACCOUNT_EMAIL_VERIFICATION)."""
+    browser, back = sign_in_through_provider(live_server.url, "hal", "/accounts/security/")
+
+    assert urlsplit(back.url).path == "/accounts/confirm-email/"
+    hal = User.objects.get(email="hal@elsewhere.example")
+    assert SocialAccount.objects.filter(user=hal, provider=PROVIDER_ID).exists()
+    assert not EmailAddress.objects.filter(user=hal, verified=True).exists()
+    assert [m for m in mail.outbox if m.to == [hal.email] and "confirm" in m.subject.lower()]
+    security = browser.get(f"{live_server.url}/accounts/security/", timeout=10)
+    assert urlsplit(security.url).path == "/accounts/login/"
+
+
+def test_sso_signup_without_an_address_asks_for_one(live_server, from_environment):
+    """A provider that sends no address leads to allauth's last sign-up step, in our layout."""
+    browser, back = sign_in_through_provider(live_server.url, "ivan", "/accounts/security/")
+
+    assert urlsplit(back.url).path == "/accounts/3rdparty/signup/"
+    page = html.unescape(back.text)
+    assert "Create your account" in page and f"with {PROVIDER_NAME} for the first time" in page
+    assert 'class="site-header' in page
+    assert not User.objects.filter(username="ivan").exists()
+    action, fields = _form(back, r"/accounts/3rdparty/signup/")
+    done = browser.post(
+        live_server.url + action,
+        data={**fields, "email": "ivan@stmarys.example", "username": "ivan"},
+        timeout=10,
+    )
+    assert urlsplit(done.url).path == "/accounts/confirm-email/"
+    assert SocialAccount.objects.filter(user__email="ivan@stmarys.example").exists()
 
 
 @pytest.mark.django_db
