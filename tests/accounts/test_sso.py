@@ -15,6 +15,13 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -40,6 +47,7 @@ PROVIDER_USERS = [
     {"username": "erin", "email": "erin@stmarys.example", "email_verified": False},
     {"username": "hal", "email": "hal@elsewhere.example", "email_verified": False},
     {"username": "ivan", "email": ""},
+    {"username": "jo", "email": "jo@stmarys.example"},
 ]
 
 
@@ -160,6 +168,24 @@ def test_sso_links_an_existing_account_by_verified_email(live_server, from_admin
     assert any(dana.email in m.to for m in mail.outbox)  # allauth's "account connected" notice
 
 
+def test_sso_still_asks_for_practicas_second_factor(live_server, from_environment):
+    """The provider's sign-in replaces the password, not the member's second factor."""
+    jo = UserFactory(username="jo", email="jo@stmarys.example", is_staff=True)
+    EmailAddress.objects.create(user=jo, email=jo.email, verified=True, primary=True)
+    secret = generate_totp_secret()
+    TOTP.activate(jo, secret)
+
+    browser, back = sign_in_through_provider(live_server.url, "jo", "/accounts/security/")
+
+    assert urlsplit(back.url).path == "/accounts/2fa/authenticate/"
+    assert not SecurityEvent.objects.filter(user=jo, kind=SecurityEvent.Kind.SIGNED_IN).exists()
+    action, fields = _form(back, r"/accounts/2fa/authenticate/")
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    done = browser.post(live_server.url + action, data={**fields, "code": code}, timeout=10)
+    assert done.url == f"{live_server.url}/accounts/security/"
+    assert SocialAccount.objects.get(provider=PROVIDER_ID).user_id == jo.pk
+
+
 def test_sso_unverified_email_neither_links_nor_signs_in(live_server, from_environment):
     """A provider that did not verify an address that a Practica account has is refused:
     no link, no second account, nobody signed in; allauth shows the "check your email" page
@@ -177,6 +203,8 @@ def test_sso_unverified_email_neither_links_nor_signs_in(live_server, from_envir
     erin.refresh_from_db()
     assert erin.has_usable_password()
     assert not SecurityEvent.objects.filter(user=erin).exists()
+    (notice,) = [m for m in mail.outbox if m.to == [erin.email]]
+    assert "already" in notice.subject.lower() or "already" in notice.body.lower()
     security = browser.get(f"{live_server.url}/accounts/security/", timeout=10)
     assert urlsplit(security.url).path == "/accounts/login/"
 
