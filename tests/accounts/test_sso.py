@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts import sso
+from accounts import data_export, services
 from accounts.models import SecurityEvent
 from communities.models import Profile
 from config.env import env_oidc_apps
@@ -311,10 +311,12 @@ def test_sso_link_is_exported_and_erased_with_the_identity():
         user=member, provider=PROVIDER_ID, uid="42", extra_data={"userinfo": {"name": "Frank"}}
     )
 
-    (exported,) = sso.export_section(member)
+    (exported,) = data_export.collect(member)["single_sign_on"]
     assert exported["uid"] == "42"
     assert exported["extra_data"] == {"userinfo": {"name": "Frank"}}
     assert "user_id" not in exported
 
-    sso.erase(member, remove_posts=False, old_names={"frank"})
+    closure = services.account_close_request(user=member, remove_posts=False)
+    assert SocialAccount.objects.filter(user=member).exists()  # the grace period keeps it
+    assert services.account_erase(closure_id=closure.pk, now=closure.erase_at)
     assert not SocialAccount.objects.filter(user=member).exists()
