@@ -3,6 +3,7 @@ and its interactive documentation at ``/api/v1/docs`` (Swagger UI from django-ni
 static files: nothing from a CDN)."""
 
 from django.http import HttpRequest
+from django.utils.cache import patch_vary_headers
 from ninja import NinjaAPI, Router
 
 from api import permissions as api_permissions
@@ -30,6 +31,13 @@ not yours to see (as on the web: hidden and missing look the same), 429 too many
 
 
 class PracticaAPI(NinjaAPI):
+    def create_response(self, request, data, *args, **kwargs):
+        response = super().create_response(request, data, *args, **kwargs)
+        # Every answer depends on who asks: no shared cache may hand it to someone else.
+        response.setdefault("Cache-Control", "private, no-cache")
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
+
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         # Anonymous calls read what visitors read: say that no credentials is also allowed.

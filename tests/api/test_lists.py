@@ -134,6 +134,10 @@ def test_details_answer_304_to_their_etag_and_change_with_the_content(busy):
     assert changed.status_code == 200 and changed["ETag"] != etag
     community = api.client.get("/api/v1/communities/busy", HTTP_IF_NONE_MATCH='"other", *')
     assert community.status_code == 304
+    # Lists and details are the caller's own: never kept by a shared cache.
+    for response in (first, api.get("/communities/busy/threads")):
+        assert response["Cache-Control"] == "private, no-cache"
+        assert "Authorization" in response["Vary"] and "Cookie" in response["Vary"]
 
 
 def test_notifications_mark_read(busy):
