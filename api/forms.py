@@ -17,15 +17,15 @@ class TokenCreateForm(forms.Form):
         label="Scopes",
         help_text="A token can never do more than you can; scopes narrow it further.",
     )
-    expires_on = forms.DateField(
+    expires_at = forms.DateField(
         required=False,
         label="Expires on",
         help_text="Leave empty for a token that lasts until you revoke it (at most a year ahead).",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def expires_at(self):
-        day = self.cleaned_data.get("expires_on")
+    def expiry(self):
+        day = self.cleaned_data.get("expires_at")
         if day is None:
             return None
         return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))

@@ -24,7 +24,7 @@ def token_settings_view(request):
                 user=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
-                expires_at=form.expires_at(),
+                expires_at=form.expiry(),
             )
         except ValidationError as error:
             add_service_error(form, error)

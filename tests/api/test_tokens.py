@@ -127,7 +127,7 @@ def test_settings_page_creates_a_token_shown_once_lists_and_revokes_it(user):
     client.force_login(user)
     assert client.get(reverse("api:tokens")).status_code == 200
     response = client.post(
-        reverse("api:tokens"), {"name": "reports", "scopes": ["read"], "expires_on": ""}
+        reverse("api:tokens"), {"name": "reports", "scopes": ["read"], "expires_at": ""}
     )
     html = response.content.decode()
     secret = re.search(r'value="(pra_[^"]+)"', html).group(1)
@@ -178,3 +178,13 @@ def test_admin_lists_and_revokes_tokens_without_seeing_the_hash(user):
     response = client.post(changelist, {"action": "revoke", "_selected_action": [created.token.pk]})
     assert response.status_code == 302
     assert ApiClient(created.secret).get("/me").status_code == 401
+
+
+def test_settings_page_puts_the_expiry_error_next_to_its_field(user):
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        reverse("api:tokens"), {"name": "old", "scopes": ["read"], "expires_at": "2001-01-01"}
+    )
+    assert response.context["form"].errors["expires_at"]
+    assert not AccessToken.objects.exists()
