@@ -48,6 +48,7 @@ PROVIDER_USERS = [
     {"username": "hal", "email": "hal@elsewhere.example", "email_verified": False},
     {"username": "ivan", "email": ""},
     {"username": "jo", "email": "jo@stmarys.example"},
+    {"username": "kim", "email": "kim@stmarys.example"},
 ]
 
 
@@ -166,6 +167,24 @@ def test_sso_links_an_existing_account_by_verified_email(live_server, from_admin
     assert linked.detail == PROVIDER_NAME
     assert "Single sign-on linked: St Mary" in html.unescape(back.text)
     assert any(dana.email in m.to for m in mail.outbox)  # allauth's "account connected" notice
+
+
+def test_sso_linking_an_account_that_never_confirmed_the_address_removes_its_password(
+    live_server, from_environment
+):
+    """Whoever registered kim@… here without confirming it may not be Kim: once the provider
+    vouches for the address, the account is Kim's and the unknown password no longer opens it."""
+    squatter = UserFactory(username="kim-or-not", email="kim@stmarys.example")
+    EmailAddress.objects.create(user=squatter, email=squatter.email, verified=False, primary=True)
+
+    _browser, back = sign_in_through_provider(live_server.url, "kim", "/accounts/security/")
+
+    assert SocialAccount.objects.get(provider=PROVIDER_ID).user_id == squatter.pk
+    squatter.refresh_from_db()
+    assert not squatter.has_usable_password()
+    # Practica's own rule still holds: the address is confirmed by email before a sign-in.
+    assert urlsplit(back.url).path == "/accounts/confirm-email/"
+    assert [m for m in mail.outbox if m.to == [squatter.email] and "confirm" in m.subject.lower()]
 
 
 def test_sso_still_asks_for_practicas_second_factor(live_server, from_environment):
