@@ -261,6 +261,15 @@ def test_sso_signup_without_an_address_asks_for_one(live_server, from_environmen
     assert SocialAccount.objects.filter(user__email="ivan@stmarys.example").exists()
 
 
+def _form_action(response) -> list[str]:
+    """The sources of the response's CSP form-action (django-csp orders directives freely)."""
+    for directive in response["Content-Security-Policy"].split(";"):
+        name, *sources = directive.split()
+        if name == "form-action":
+            return sources
+    return []
+
+
 @pytest.mark.django_db
 def test_login_page_has_no_sso_button_without_a_provider(client, settings, monkeypatch):
     for name in ("SERVER_URL", "CLIENT_ID", "CLIENT_SECRET", "NAME", "PROVIDER_ID"):
@@ -272,7 +281,7 @@ def test_login_page_has_no_sso_button_without_a_provider(client, settings, monke
     assert page.status_code == 200
     assert b"Sign in with" not in page.content
     assert b"/accounts/oidc/" not in page.content
-    assert "form-action 'self';" in page["Content-Security-Policy"]
+    assert _form_action(page) == ["'self'"]
 
 
 @pytest.mark.django_db
@@ -295,11 +304,11 @@ def test_sign_in_pages_may_post_to_the_provider_and_no_other_page(client, settin
     }
     login = client.get("/accounts/login/")
     assert f"Sign in with {PROVIDER_NAME}" in html.unescape(login.content.decode())
-    assert "form-action 'self' https://id.stmarys.example;" in login["Content-Security-Policy"]
+    assert _form_action(login) == ["'self'", "https://id.stmarys.example"]
     confirm = client.get(f"/accounts/oidc/{PROVIDER_ID}/login/")
-    assert "https://id.stmarys.example" in confirm["Content-Security-Policy"]
+    assert _form_action(confirm) == ["'self'", "https://id.stmarys.example"]
     other = client.get("/accounts/privacy/")
-    assert "form-action 'self';" in other["Content-Security-Policy"]
+    assert _form_action(other) == ["'self'"]
 
 
 def test_env_oidc_apps_reads_the_environment(monkeypatch):
