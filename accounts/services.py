@@ -52,19 +52,23 @@ def _client(request) -> tuple[str | None, str]:
     return ip, agent
 
 
-def security_event_record(*, user, kind: str, request=None, detail: str = "", at=None):
-    """Log *kind* for *user* (with the client's address and browser when a request is known),
-    and email the member about the sensitive events allauth does not email itself."""
+def security_event_record(
+    *, user=None, user_id=None, kind: str, request=None, detail: str = "", at=None
+):
+    """Log *kind* for *user* (or the user of *user_id*; with the client's address and browser
+    when a request is known), and email the member about the sensitive events allauth does not
+    email itself."""
     ip, agent = _client(request)
+    owner = {"user": user} if user is not None else {"user_id": user_id}
     event = SecurityEvent.objects.create(
-        user=user,
+        **owner,
         kind=kind,
         detail=detail[:_DETAIL_LENGTH],
         ip=ip,
         user_agent=agent,
         at=at or timezone.now(),
     )
-    if kind in EMAILED_HERE and user.email:
+    if kind in EMAILED_HERE and event.user.email:
         _email_member(event)
     return event
 

@@ -12,3 +12,12 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "API"
+
+    def ready(self):
+        # The member's data export and account closure (accounts): this app's part.
+        from accounts.closure import register_account_eraser  # noqa: PLC0415
+        from accounts.data_export import register_export_section  # noqa: PLC0415
+        from api import data_export  # noqa: PLC0415
+
+        register_export_section("api", data_export.member_section)
+        register_account_eraser(data_export.erase_member)

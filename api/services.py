@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import SecurityEvent
+from accounts.services import security_event_record
 from api import permissions
 from api.models import AccessToken
 
@@ -41,7 +43,13 @@ def clean_scopes(scopes) -> str:
 
 
 def token_create(
-    *, user, name: str, scopes, expires_at: datetime | None = None, at: datetime | None = None
+    *,
+    user,
+    name: str,
+    scopes,
+    expires_at: datetime | None = None,
+    at: datetime | None = None,
+    request=None,
 ) -> CreatedToken:
     """Make a token for *user*; the returned secret is never stored and cannot be shown again."""
     permissions.require_can_manage_tokens(user=user)
@@ -75,14 +83,36 @@ def token_create(
             created_at=now,
             expires_at=expires_at,
         )
+        # In the member's security log, and emailed to them (accounts.services).
+        security_event_record(
+            user=user,
+            kind=SecurityEvent.Kind.TOKEN_CREATED,
+            request=request,
+            detail=f"{name} ({scope_text})",
+            at=now,
+        )
     return CreatedToken(token=token, secret=raw)
 
 
-def token_revoke(*, token: AccessToken, by, at: datetime | None = None) -> AccessToken:
+def token_revoke(
+    *, token: AccessToken, by, at: datetime | None = None, request=None
+) -> AccessToken:
     """Revoke *token* (its owner, or an admin); revoking twice keeps the first time."""
     permissions.require_can_revoke_token(user=by, token=token)
     now = at or timezone.now()
-    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    with transaction.atomic():
+        revoked = AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        if revoked:
+            by_whom = "" if by.pk == token.user_id else " by an admin"
+            security_event_record(
+                user_id=token.user_id,
+                kind=SecurityEvent.Kind.TOKEN_REVOKED,
+                request=request,
+                detail=f"{token.name}{by_whom}",
+                at=now,
+            )
     token.refresh_from_db(fields=["revoked_at"])
     return token
 

@@ -25,6 +25,7 @@ def token_settings_view(request):
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 expires_at=form.expiry(),
+                request=request,
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -44,6 +45,6 @@ def token_settings_view(request):
 @require_POST
 def token_revoke_view(request, token_id):
     token = permissions.access_token(user=request.user, token_id=token_id)
-    services.token_revoke(token=token, by=request.user)
+    services.token_revoke(token=token, by=request.user, request=request)
     messages.success(request, f"Token “{token.name}” is revoked; calls with it now fail.")
     return redirect("api:tokens")

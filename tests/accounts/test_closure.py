@@ -1,6 +1,6 @@
 """A member closes their account: signed out, able to take it back for the grace period, then
-their identity is erased from every table, page, export, search and email, while the network
-keeps its shape under a pseudonym."""
+their identity is erased from every table, page, export, search, email and API answer, while
+the network keeps its shape under a pseudonym."""
 
 import io
 import json
@@ -197,6 +197,19 @@ def test_erasure_leaves_no_trace_in_any_table_page_export_or_email(
     # Neither the old address nor the pseudonym's leads to a profile.
     assert client.get(reverse("communities:profile", args=[USERNAME])).status_code == 404
     assert client.get(reverse("communities:profile", args=[person.username])).status_code == 404
+
+    # The API, as the other member (session): threads, posts, search, notifications.
+    api = "/api/v1"
+    for url in (
+        f"{api}/communities/{slug}/threads",
+        f"{api}/communities/{slug}/threads/{world['question'].pk}",
+        f"{api}/communities/{slug}/threads/{world['their_question'].pk}/posts",
+        f"{api}/search?q=honey",
+        f"{api}/notifications",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_no_canary(response.content.decode(), url)
 
     client.force_login(world["moderator"])
     for name in ("dashboard", "members", "network", "export_json", "export_csv", "export_graphml"):

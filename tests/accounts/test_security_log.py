@@ -101,3 +101,19 @@ def test_the_sessions_page_lists_each_sign_in_and_signs_out_the_others(client, m
         or laptop.get(reverse("accounts:security")).status_code == 302
     )
     assert client.get(reverse("accounts:security")).status_code == 200
+
+
+def test_api_tokens_created_and_revoked_are_logged_and_the_creation_emailed(client, member):
+    client.force_login(member)
+    page = client.post(
+        reverse("api:tokens"), {"name": "reports script", "scopes": ["read"], "expires_at": ""}
+    )
+    assert page.status_code == 200
+    created = SecurityEvent.objects.get(user=member, kind=Kind.TOKEN_CREATED)
+    assert created.detail.startswith("reports script")
+    assert OutboundEmail.objects.filter(to=[member.email], subject__contains="API token").exists()
+    token = member.access_tokens.get()
+    client.post(reverse("api:token_revoke", args=[token.pk]))
+    assert SecurityEvent.objects.filter(user=member, kind=Kind.TOKEN_REVOKED).count() == 1
+    # The account settings lead to the tokens page.
+    assert reverse("api:tokens") in client.get(reverse("accounts:security")).content.decode()
