@@ -305,8 +305,9 @@ def test_sign_in_pages_may_post_to_the_provider_and_no_other_page(client, settin
     login = client.get("/accounts/login/")
     assert f"Sign in with {PROVIDER_NAME}" in html.unescape(login.content.decode())
     assert _form_action(login) == ["'self'", "https://id.stmarys.example"]
-    confirm = client.get(f"/accounts/oidc/{PROVIDER_ID}/login/")
+    confirm = client.get(f"/accounts/oidc/{PROVIDER_ID}/login/?next=/accounts/security/")
     assert _form_action(confirm) == ["'self'", "https://id.stmarys.example"]
+    assert f"Sign in with {PROVIDER_NAME}" in html.unescape(confirm.content.decode())
     other = client.get("/accounts/privacy/")
     assert _form_action(other) == ["'self'"]
 

@@ -55,6 +55,11 @@ def test_member_signs_in_with_the_organisations_provider(live_server, oidc_setti
     community = CommunityFactory(name="Wound care nurses", slug="wound-care", visibility="open")
     base = live_server.url
 
+    # allauth's "continue" page, for links to the provider's sign-in address made elsewhere.
+    page.goto(f"{base}/accounts/oidc/{PROVIDER_ID}/login/")
+    expect(page.get_by_role("heading", name=f"Sign in with {PROVIDER_NAME}")).to_be_visible()
+    screens(page, "sso-00-continue", phone=True)
+
     page.goto(f"{base}/accounts/login/?next={community.get_absolute_url()}")
     button = page.get_by_role("button", name=f"Sign in with {PROVIDER_NAME}")
     expect(button).to_be_visible()
