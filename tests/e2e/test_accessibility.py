@@ -37,8 +37,7 @@ ROLES = ("anonymous", "member", "moderator")
 # The Django admin is Django's own: swept for a staff user on a few of its pages (ADMIN_PAGES).
 EXCLUDED_NAMESPACES = {
     "admin": "Django's admin: a few of its pages are swept for a staff user (ADMIN_PAGES)",
-    "api": "JSON API, no HTML page",
-    "api_v1": "JSON API, no HTML page",
+    "api_v1": "JSON API, no HTML page (its docs page is Swagger UI's own)",
 }
 
 POST_ONLY = "a POST-only action: it redirects back to a page that is swept"
@@ -53,6 +52,8 @@ EXCLUDED = {
     "communities:unban": POST_ONLY,
     "communities:invitation_create": POST_ONLY,
     "communities:invitation_revoke": POST_ONLY,
+    # api
+    "api:token_revoke": POST_ONLY,
     # practice
     "practice:post_reply": POST_ONLY,
     "practice:post_restore": POST_ONLY,
@@ -345,6 +346,7 @@ PAGES = {
     "account_reset_password_from_key_done": _r("account_reset_password_from_key_done"),
     "account_reauthenticate": _r("account_reauthenticate"),
     "accounts:security": _r("accounts:security"),
+    "api:tokens": _r("api:tokens"),
     "accounts:your_data": _r("accounts:your_data"),
     "accounts:privacy": _r("accounts:privacy"),
     "socialaccount_connections": _r("socialaccount_connections"),
