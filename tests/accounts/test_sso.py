@@ -31,6 +31,7 @@ from accounts import data_export, services
 from accounts.models import SecurityEvent
 from communities.models import Profile
 from config.env import env_oidc_apps
+from core.models import OutboundEmail
 from tests.accounts.oidc_provider.process import running_provider
 from tests.factories import CommunityFactory, UserFactory
 
@@ -349,3 +350,35 @@ def test_sso_link_is_exported_and_erased_with_the_identity():
     assert SocialAccount.objects.filter(user=member).exists()  # the grace period keeps it
     assert services.account_erase(closure_id=closure.pk, now=closure.erase_at)
     assert not SocialAccount.objects.filter(user=member).exists()
+
+
+@pytest.mark.django_db
+def test_removing_a_link_is_logged(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": PROVIDER_ID,
+                    "name": PROVIDER_NAME,
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"server_url": "https://id.stmarys.example/realms/staff"},
+                }
+            ]
+        }
+    }
+    member = UserFactory(username="lee", email="lee@stmarys.example")
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    link = SocialAccount.objects.create(user=member, provider=PROVIDER_ID, uid="7")
+    client.force_login(member)
+
+    page = client.get("/accounts/3rdparty/")
+    assert PROVIDER_NAME in html.unescape(page.content.decode())
+    response = client.post("/accounts/3rdparty/", {"account": link.pk})
+
+    assert response.status_code == 302
+    assert not SocialAccount.objects.filter(pk=link.pk).exists()
+    removed = SecurityEvent.objects.get(user=member, kind=SecurityEvent.Kind.SSO_UNLINKED)
+    assert removed.detail == PROVIDER_NAME
+    # allauth's "disconnected" notice, queued in the outbox (sent after the commit).
+    assert OutboundEmail.objects.filter(to=[member.email], subject__icontains="disconnected")
