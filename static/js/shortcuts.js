@@ -27,6 +27,13 @@
     return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
+  function replyInView() {
+    var box = document.getElementById("reply");
+    if (!box) return false;
+    var rect = box.getBoundingClientRect();
+    return rect.top < window.innerHeight && rect.bottom > 0;
+  }
+
   function goTo(step) {
     var list = posts();
     if (!list.length) return;
@@ -51,6 +58,10 @@
           break;
         }
       }
+    } else if (replyInView()) {
+      // At the answer box (after all the posts), the previous post is the last one, even when
+      // the page is too short for the box to reach the top of the window.
+      next = list.length - 1;
     } else {
       next = 0;
       for (var k = list.length - 1; k >= 0; k--) {

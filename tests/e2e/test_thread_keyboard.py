@@ -1,6 +1,7 @@
 """A long thread by keyboard and on a phone (issue #13, item 2): "Jump to reply" within a few Tab
 presses, j / k between posts, r to the answer box, / to search, ? for a help dialog that Escape
-closes (focus going back), and a sticky Answer button at 375 px that covers no content."""
+closes (focus going back), and a sticky Answer button at 375 px that covers no content and
+steps aside while the reply box is on screen."""
 
 import pytest
 from playwright.sync_api import expect
@@ -136,11 +137,14 @@ def test_a_long_thread_by_keyboard_and_on_a_phone(page, live_server, screens):
     )
     assert footer >= box["height"]  # the footer's text is not under the button either
     screens(page, "thread-keyboard-03-phone-top")
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    screens(page, "thread-keyboard-04-phone-bottom")
     sticky.click()
     page.wait_for_url("**#reply")
     expect(page.locator("#reply-heading")).to_be_in_viewport()
+    # With the reply box on screen the button steps aside (sticky-reply.js), and comes back.
+    expect(sticky).to_be_hidden()
+    screens(page, "thread-keyboard-04-phone-reply")
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(sticky).to_be_visible()
     # Not on wide screens.
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(sticky).to_be_hidden()
