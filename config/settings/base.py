@@ -397,12 +397,12 @@ PRACTICA_IMPORT_ROOT = Path(
     env_str("PRACTICA_IMPORT_ROOT", str(BASE_DIR / "private_media" / "imports"))
 )
 
+# Knowledge.
+# Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
 # view serves them, as attachments that cannot run script in our origin.
 KNOWLEDGE_ATTACHMENT_ROOT = Path(
     env_str("KNOWLEDGE_ATTACHMENT_ROOT", str(BASE_DIR / "private_media" / "attachments"))
 )
-# Knowledge.
-# Uploaded files live outside MEDIA_ROOT and have no URL: only the permission-checked download
 KNOWLEDGE_ATTACHMENT_MAX_BYTES = env_int("KNOWLEDGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 KNOWLEDGE_ATTACHMENTS_PER_ITEM = env_int("KNOWLEDGE_ATTACHMENTS_PER_ITEM", 20)
 # Allowed extensions and the type each is served as (never what the browser claimed).
