@@ -25,6 +25,20 @@ class AccountCloseForm(forms.Form):
         self.user = user
         if settings.PRACTICA_CLOSED_ACCOUNT_POSTS != "member_chooses":
             del self.fields["posts"]
+        if not user.has_usable_password():
+            # Members who only sign in through single sign-on have no password to type: they
+            # confirm with their username (and the emailed link still undoes the closure).
+            del self.fields["password"]
+            self.fields["username"] = forms.CharField(
+                label="Your username", help_text=f"Type {user.get_username()} to confirm."
+            )
+            self.order_fields(["username"])
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if username != self.user.get_username():
+            raise forms.ValidationError("That is not your username.")
+        return username
 
     def clean_password(self):
         password = self.cleaned_data["password"]

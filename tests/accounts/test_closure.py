@@ -253,3 +253,20 @@ def test_staff_cannot_close_their_own_account_here(client, world):
     response = close(client, person)
     assert response.status_code == 200 and "Staff accounts" in response.content.decode()
     assert not AccountClosure.objects.exists()
+
+
+def test_a_member_without_a_password_confirms_with_their_username(client, world):
+    person = world["person"]
+    person.set_unusable_password()
+    person.save()
+    client.force_login(person)
+    page = client.get(reverse("accounts:close")).content.decode()
+    assert 'name="password"' not in page and 'name="username"' in page
+    wrong = client.post(
+        reverse("accounts:close"), {"username": "someone", "posts": "keep", "confirm": "on"}
+    )
+    assert wrong.status_code == 200 and not AccountClosure.objects.exists()
+    done = client.post(
+        reverse("accounts:close"), {"username": USERNAME, "posts": "keep", "confirm": "on"}
+    )
+    assert done.status_code == 302 and AccountClosure.objects.filter(user=person).exists()
