@@ -264,7 +264,9 @@ if REDIS_URL:
         }
     }
 else:
-    CELERY_BROKER_URL = "memory://"
+    # Eager tasks still take a producer from kombu's pool: a URL without a host made kombu warn
+    # "No hostname was supplied" on the first task of every process (issue #13, item 11).
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = False
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -187,9 +187,37 @@ def test_settings_without_redis_url_run_tasks_in_process(dev_settings):
 
     assert values["REDIS_URL"] == ""
     assert values["CELERY_TASK_ALWAYS_EAGER"] is True
-    assert values["CELERY_BROKER_URL"] == "memory://"
+    assert values["CELERY_BROKER_URL"] == "memory://localhost/"
     assert values["app_always_eager"] is True
     assert values["CACHE_BACKEND"].endswith("LocMemCache")
+
+
+EAGER_TASK = """
+import logging, django
+django.setup()
+logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+from config.celery import app
+from core.enqueue import _delay_logging_failures
+assert app.conf.task_always_eager
+
+
+@app.task(name="tests.noop")
+def noop():
+    return None
+
+
+print("sent" if _delay_logging_failures(noop, {}) else "failed")
+"""
+
+
+def test_settings_without_redis_url_enqueue_without_a_kombu_warning():
+    # make run printed "kombu.connection: No hostname was supplied" on the first task
+    # (issue #13, item 11): an eager task still borrows a producer from kombu's pool.
+    result = run_python(EAGER_TASK, DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("sent")
+    assert "hostname" not in result.stderr and "kombu" not in result.stderr, result.stderr
 
 
 def test_settings_with_redis_url_use_it_as_broker_with_short_timeouts():
