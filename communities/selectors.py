@@ -153,7 +153,7 @@ def open_invitations(*, community: Community) -> QuerySet[Invitation]:
 def recent_membership_events(*, community: Community, limit: int = 20) -> list[MembershipEvent]:
     return list(
         MembershipEvent.objects.filter(community=community)
-        .select_related("user", "actor")
+        .select_related("user__profile", "actor__profile")
         .order_by("-occurred_at", "-pk")[:limit]
     )
 
