@@ -36,7 +36,7 @@ def test_member_opens_dashboard_and_network_view(live_server, page, screens):
 
     _log_in(page, base, users[0])
     page.goto(f"{base}/c/wound-care/")
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", name="How the community is doing")).to_be_visible()
     expect(page.locator("svg.chart-network circle")).to_have_count(60)
     # Names on hover: each node's <title> carries the member's name for members.

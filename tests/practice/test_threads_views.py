@@ -165,7 +165,12 @@ class _ActiveContent(HTMLParser):
 
 def active_content(
     html: str,
-    own_scripts=("/static/js/practica.js", "/static/js/shortcuts.js", "/static/js/drafts.js"),
+    own_scripts=(
+        "/static/js/practica.js",
+        "/static/js/shortcuts.js",
+        "/static/js/drafts.js",
+        "/static/js/sticky-reply.js",
+    ),
 ) -> list[str]:
     parser = _ActiveContent()
     parser.feed(html)
