@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from communities.models import Community, Interaction
+from communities.retention import log_rows_archive
 from core.after_commit import on_commit_safely
 
 
@@ -151,7 +152,19 @@ def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
         logged.delete()
         for source in _sources.values():
             interactions_write(source(community_ids))
+        # What the retention rule pruned stays pruned (communities.retention).
+        log_rows_archive()
     return logged.count()
+
+
+def interactions_prune(*, now=None) -> int:
+    """Apply the retention rule to the log (communities.retention); return how many rows went.
+    The metrics hear of it as of any removal: their next run rebuilds the tie table."""
+    with transaction.atomic():
+        deleted, community_ids = log_rows_archive(now=now)
+        if community_ids:
+            interactions_log_changed(sorted(community_ids))
+    return deleted
 
 
 # Listeners of the log. New interactions tell the "written" listeners once the transaction

@@ -332,7 +332,29 @@ class Interaction(models.Model):
             models.Index(fields=["community", "occurred_at"]),
             models.Index(fields=["community", "actor", "target"]),
             models.Index(fields=["source_type", "source_id"]),
+            # The retention rule prunes by age across communities (communities.retention).
+            models.Index(fields=["occurred_at"], name="interaction_occurred_at"),
         ]
 
     def __str__(self):
         return f"{self.actor} → {self.target}: {self.kind}"
+
+
+class InteractionArchive(models.Model):
+    """How many interactions of a kind a community had in a month, kept once the log's rows
+    of that month are pruned (communities.retention): the counts, never the people."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month (UTC).")
+    kind = models.CharField(max_length=20, choices=Interaction.Kind.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month", "kind"], name="one_archive_row_per_month_and_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.community_id} {self.month:%Y-%m} {self.kind}: {self.count}"

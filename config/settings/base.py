@@ -380,6 +380,15 @@ CELERY_BEAT_SCHEDULE["accounts-expire-data-exports"] = {
     "schedule": crontab(minute=45),
 }
 
+# The interaction log's retention (communities.retention): rows older than this many days (to
+# the start of that month) are counted per month and kind, then deleted, daily. 0 keeps them all
+# (the default: an imported community's history would otherwise be pruned at once).
+PRACTICA_INTERACTION_RETENTION_DAYS = env_int("PRACTICA_INTERACTION_RETENTION_DAYS", 0)
+CELERY_BEAT_SCHEDULE["communities-prune-interactions"] = {
+    "task": "communities.prune_interactions",
+    "schedule": crontab(minute=5, hour=3),
+}
+
 # Closing an account (accounts): the days a member can take it back before their identity is
 # erased, and what happens to their posts: "member_chooses", "keep" (shown as "A former member"'s)
 # or "remove" (their text removed).
