@@ -7,8 +7,9 @@ log changed, so its next run rebuilds from what is left: with ties halving in we
 days, interactions three years old weigh about 2⁻¹² of a new one, so a tie's strength does not
 move; what only the pruned rows told (when a pair first met, months of contact before the
 cutoff) is gone, so a tie's age counts from the oldest contact kept. Snapshots already computed
-(the dashboards' history) are kept; months before the cutoff can no longer be recomputed. ``interactions_rebuild`` (the log regenerated from the content) prunes
-again after it writes, and a month already archived is not counted twice.
+(the dashboards' history) are kept; months before the cutoff can no longer be recomputed.
+``interactions_rebuild`` (the log regenerated from the content) prunes again after it writes,
+and a month already archived is not counted twice.
 """
 
 from datetime import date, datetime, timedelta
