@@ -218,6 +218,63 @@ def dashboard_json(community: Community, snapshot: MetricsSnapshot, *, pseudonym
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
 
 
+def _user_ids_in(value, found: set[int]) -> set[int]:
+    """Every ``user_id`` inside *value* (the snapshot data names brokers by user id)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "user_id" and isinstance(item, int):
+                found.add(item)
+            else:
+                _user_ids_in(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _user_ids_in(item, found)
+    return found
+
+
+def history_document(community: Community, snapshots, *, pseudonymous: bool) -> dict:
+    """Several snapshots' community figures as the JSON export gives the latest one's
+    ``snapshot`` and ``data``, with one ``people`` table for the ids in them (pseudonyms when
+    *pseudonymous*; otherwise names as the community's dashboards show them, one query)."""
+    snapshots = list(snapshots)
+    user_ids: set[int] = set()
+    for snapshot in snapshots:
+        _user_ids_in(snapshot.data or {}, user_ids)
+    who = Identities(community, user_ids, pseudonymous=pseudonymous)
+    items = []
+    for snapshot in snapshots:
+        data = snapshot.data or {}
+        items.append(
+            {
+                "snapshot": {
+                    "id": snapshot.pk,
+                    "as_of": snapshot.as_of,
+                    "computed_at": snapshot.computed_at,
+                    "duration_ms": snapshot.duration_ms,
+                    "betweenness_exact": snapshot.betweenness_exact,
+                },
+                "data": _replace_user_ids(data, who) if pseudonymous else data,
+            }
+        )
+    if pseudonymous:
+        people_table = {who.node(uid): {"label": who.node(uid)} for uid in sorted(user_ids)}
+    else:
+        people_table = {
+            str(uid): {
+                "member": who.node(uid),
+                "name": who.labels.get(uid),
+                "username": who.usernames.get(uid),
+            }
+            for uid in sorted(user_ids)
+        }
+    return {
+        "schema": EXPORT_SCHEMA,
+        "pseudonymous": pseudonymous,
+        "items": items,
+        "people": people_table,
+    }
+
+
 GRAPHML_KEYS = (
     # (id, for, attr.name, attr.type)
     ("community", "graph", "community", "string"),

@@ -39,6 +39,14 @@ def snapshot_history(
     return list(reversed(list(qs)))
 
 
+def snapshots(community) -> QuerySet[MetricsSnapshot]:
+    """Return the community's snapshots without their member-level config, for paging through
+    the history (callers order and slice)."""
+    return MetricsSnapshot.objects.filter(community=community).only(
+        "pk", "community_id", "as_of", "computed_at", "duration_ms", "betweenness_exact", "data"
+    )
+
+
 def member_rows(
     snapshot: MetricsSnapshot,
     *,

@@ -1,0 +1,214 @@
+"""Events: a community's upcoming or past events, one event, and answering it (RSVP).
+
+Reads start from ``practice.permissions`` (``access_community_content``, ``access_event``,
+``events_visible_to`` through ``practice.selectors.events``); the answer is one call to
+``practice.services.events.rsvp_set``, whose ``require_can_rsvp`` answers 403. The online link
+is shown only to whom the event page shows it (``can_see_event_link``).
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Path, Query, Router, Schema
+from pydantic import ConfigDict, Field
+
+from api.v1.common import MAX_ID, READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.pagination import DEFAULT_LIMIT, keyset_page
+from api.v1.schemas import StrictInput
+from communities import permissions as community_permissions
+from practice import permissions
+from practice.selectors import events as selectors
+from practice.services import events as services
+
+router = Router(tags=["events"])
+
+Slug = Path(..., max_length=80)
+ORDERS = {"upcoming": ("starts_at", "pk"), "past": ("-starts_at", "-pk")}
+Answer = Literal["going", "maybe", "not_going", "waitlist"]
+
+
+class EventRow(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 7,
+                "kind": "meetup",
+                "title": "Dressings clinic, spring round",
+                "starts_at": "2027-03-02T17:00:00Z",
+                "ends_at": "2027-03-02T18:30:00Z",
+                "timezone": "Europe/Berlin",
+                "place": "Ward 4 seminar room",
+                "online_url": "https://meet.example/abc",
+                "capacity": 20,
+                "is_cancelled": False,
+                "going_count": 12,
+                "maybe_count": 3,
+                "waitlist_count": 0,
+                "my_answer": "going",
+                "url": "/c/wound-care/events/7/",
+            }
+        }
+    )
+
+    id: int
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    place: str
+    online_url: str | None = Field(
+        None, description="Only for members and moderators (as on the event page)."
+    )
+    capacity: int | None = None
+    is_cancelled: bool
+    going_count: int
+    maybe_count: int
+    waitlist_count: int
+    my_answer: Answer | None = Field(None, description="The caller's answer, if any.")
+    url: str
+
+
+class EventPage(Schema):
+    items: list[EventRow]
+    next_cursor: str | None = None
+
+
+class EventDetail(EventRow):
+    description: str = Field(description="The Markdown as written.")
+    description_html: str = Field(description="Sanitised HTML (nh3), as the site shows it.")
+    not_going_count: int
+    attended_count: int
+    waitlist_position: int | None = Field(
+        None, description="1 for the next to get a place, when the caller is waiting."
+    )
+    can_rsvp: bool
+
+
+class RsvpIn(StrictInput):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"answer": "going"}})
+
+    answer: Literal["going", "maybe", "not_going"] = Field(
+        description="Going to a full event puts the caller on the waiting list."
+    )
+
+
+class RsvpOut(Schema):
+    answer: Answer
+    waitlist_position: int | None = None
+
+
+def _url(slug: str, pk: int) -> str:
+    return reverse("practice:event", args=[slug, pk])
+
+
+def _row(event, *, slug: str, show_link: bool) -> dict:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "title": event.title,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "timezone": event.timezone,
+        "place": event.place,
+        "online_url": (event.online_url or None) if show_link else None,
+        "capacity": event.capacity,
+        "is_cancelled": event.cancelled_at is not None,
+        "going_count": event.going_count,
+        "maybe_count": event.maybe_count,
+        "waitlist_count": event.waitlist_count,
+        "my_answer": getattr(event, "my_answer", None),
+        "url": _url(slug, event.pk),
+    }
+
+
+@router.get(
+    "/communities/{slug}/events",
+    response={200: EventPage, **errors(400, 401, 403, 404, 429)},
+    summary="A community's events",
+    description=(
+        "Upcoming events (not yet over) soonest first, or past ones latest first, with their "
+        "answer counts, as on the events page. A community whose content the caller may not "
+        "read is a 404."
+    ),
+)
+def event_list(
+    request: HttpRequest,
+    slug: str = Slug,
+    when: Literal["upcoming", "past"] = "upcoming",
+    cursor: Text | None = Query(None, max_length=500),
+    limit: Limit = Query(DEFAULT_LIMIT),
+):
+    caller = caller_for(request, READ)
+    community = community_permissions.access_community_content(user=caller.user, slug=slug)
+    select = selectors.upcoming_events if when == "upcoming" else selectors.past_events
+    qs = select(user=caller.user, community=community)
+    after, finish = keyset_page(
+        qs, kind=f"events:{when}", order=ORDERS[when], cursor=cursor, limit=limit
+    )
+    rows, next_cursor = finish(list(after[: limit + 1]))
+    show_link = permissions.can_see_event_link(caller.user, community)
+    return {
+        "items": [_row(e, slug=community.slug, show_link=show_link) for e in rows],
+        "next_cursor": next_cursor,
+    }
+
+
+def _detail(user, event) -> dict:
+    community = event.community
+    counts = selectors.event_counts(event=event)
+    mine = selectors.rsvp_of(event=event, user=user)
+    event.going_count = counts["going"]
+    event.maybe_count = counts["maybe"]
+    event.waitlist_count = counts["waitlist"]
+    event.my_answer = mine.answer if mine else None
+    return {
+        **_row(
+            event,
+            slug=community.slug,
+            show_link=permissions.can_see_event_link(user, community),
+        ),
+        "description": event.description,
+        "description_html": event.description_html,
+        "not_going_count": counts["not_going"],
+        "attended_count": counts["attended"],
+        "waitlist_position": selectors.waitlist_position(rsvp=mine),
+        "can_rsvp": permissions.can_rsvp_now(user, event),
+    }
+
+
+@router.get(
+    "/communities/{slug}/events/{event_id}",
+    response={200: EventDetail, 304: None, **errors(400, 401, 403, 404, 429)},
+    summary="One event",
+    description="Sends an ETag; If-None-Match answers 304.",
+)
+def event_detail(
+    request: HttpRequest, slug: str = Slug, event_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    caller = caller_for(request, READ)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    return etagged(request, _detail(caller.user, event))
+
+
+@router.put(
+    "/communities/{slug}/events/{event_id}/rsvp",
+    response={200: RsvpOut, **errors(400, 401, 403, 404, 429)},
+    summary="Answer an event: going, maybe or not going",
+    description=(
+        "For members, before the event ends, not for a cancelled event (403). Idempotent: "
+        "sending the same answer again changes nothing (a place on the waiting list is kept)."
+    ),
+)
+def event_rsvp(
+    request: HttpRequest,
+    payload: RsvpIn,
+    slug: str = Slug,
+    event_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, WRITE)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    rsvp = services.rsvp_set(event=event, user=caller.user, answer=payload.answer)
+    return {"answer": rsvp.answer, "waitlist_position": selectors.waitlist_position(rsvp=rsvp)}
