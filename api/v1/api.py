@@ -7,7 +7,17 @@ from django.utils.cache import patch_vary_headers
 from ninja import NinjaAPI, Router
 
 from api import permissions as api_permissions
-from api.v1 import communities, events, library, metrics, notifications, schemas, search, threads
+from api.v1 import (
+    communities,
+    events,
+    flags,
+    library,
+    metrics,
+    notifications,
+    schemas,
+    search,
+    threads,
+)
 from api.v1.auth import AUTH, CallerThrottle
 from api.v1.common import READ, caller_for, errors
 from api.v1.errors import StrictJsonParser, install
@@ -90,3 +100,4 @@ api.add_router("", notifications.router)
 api.add_router("", events.router)
 api.add_router("", library.router)
 api.add_router("", metrics.router)
+api.add_router("", flags.router)
