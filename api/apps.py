@@ -21,3 +21,18 @@ class ApiConfig(AppConfig):
 
         register_export_section("api", data_export.member_section)
         register_account_eraser(data_export.erase_member)
+
+        # Webhooks hear of new threads, answers, acceptances, published items and joins through
+        # the content apps' change registries; the ids are looked at after commit.
+        from api import tasks, webhook_listeners  # noqa: F401, PLC0415 (tasks: register names)
+        from communities.changes import register_member_changed_listener  # noqa: PLC0415
+        from knowledge.changes import register_item_changed_listener  # noqa: PLC0415
+        from practice.changes import (  # noqa: PLC0415
+            register_post_changed_listener,
+            register_thread_changed_listener,
+        )
+
+        register_thread_changed_listener(webhook_listeners.thread_changed)
+        register_post_changed_listener(webhook_listeners.post_changed)
+        register_item_changed_listener(webhook_listeners.item_changed)
+        register_member_changed_listener(webhook_listeners.member_changed)

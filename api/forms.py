@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from api.models import AccessToken
+from api.models import AccessToken, WebhookEndpoint
 
 
 class TokenCreateForm(forms.Form):
@@ -29,3 +29,21 @@ class TokenCreateForm(forms.Form):
         if day is None:
             return None
         return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+
+
+class WebhookCreateForm(forms.Form):
+    url = forms.URLField(
+        max_length=500,
+        label="Payload URL",
+        assume_scheme="https",
+        help_text="A public http(s) address that accepts a JSON POST.",
+    )
+    events = forms.MultipleChoiceField(
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Events",
+        help_text="Only what the community's members see is sent: nothing hidden or unpublished.",
+    )
+    description = forms.CharField(
+        max_length=100, required=False, label="Description", help_text="What it feeds (optional)."
+    )

@@ -7,8 +7,9 @@ narrows what its member may do (its scopes), never widens it.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from api.models import AccessToken
-from communities.permissions import is_admin
+from api.models import AccessToken, WebhookEndpoint
+from communities.models import Community
+from communities.permissions import access_community_content, can_moderate, is_admin
 
 
 class NotAuthenticated(Exception):
@@ -63,3 +64,41 @@ def require_signed_in(*, caller) -> None:
     without credentials."""
     if not caller.user.is_authenticated:
         raise NotAuthenticated("Sign in or send a personal access token to do this.")
+
+
+# --- webhooks: a community's moderators manage its endpoints -------------------------------------
+
+
+def can_manage_webhooks(user, community: Community) -> bool:
+    return bool(user.is_authenticated and can_moderate(user, community))
+
+
+def require_can_manage_webhooks(*, user, community: Community) -> None:
+    if not can_manage_webhooks(user, community):
+        raise PermissionDenied("Only this community's moderators can manage its webhooks.")
+
+
+def access_webhooks_community(*, user, slug: str) -> Community:
+    """The community whose webhooks *user* manages: hidden (404) if its content is, refused
+    (403) to a reader who does not moderate it."""
+    community = access_community_content(user=user, slug=slug)
+    require_can_manage_webhooks(user=user, community=community)
+    return community
+
+
+def access_webhook_endpoint(*, user, slug: str, endpoint_id) -> WebhookEndpoint:
+    community = access_webhooks_community(user=user, slug=slug)
+    endpoint = WebhookEndpoint.objects.filter(community=community, pk=endpoint_id).first()
+    if endpoint is None:
+        raise Http404("No such webhook.")
+    endpoint.community = community
+    return endpoint
+
+
+def webhook_creator_may_receive(endpoint: WebhookEndpoint) -> bool:
+    """Whether the endpoint still carries its creator's rights: an active account that
+    moderates the community now (checked at every delivery, not only at registration)."""
+    creator = endpoint.created_by
+    return bool(
+        creator is not None and creator.is_active and can_moderate(creator, endpoint.community)
+    )
