@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api.v1.events import EventDetail
 from communities.models import Membership
 from practice.models import RSVP
 from practice.services import events as event_services
@@ -117,6 +118,8 @@ def test_rsvp_waiting_list_cancelled_and_scopes(canary_event):
     detail = second.get(f"/communities/sre/events/{small.pk}").json()
     assert detail["my_answer"] == "going" and detail["going_count"] == 1
     assert detail["not_going_count"] == 1 and detail["can_rsvp"] is True
+    # The detail (an ETag response, not validated by ninja) matches its documented schema.
+    assert set(EventDetail.model_validate(detail).model_dump()) == set(detail)
     # A read-only token answers nothing (403); a cancelled event is refused (403).
     read_only = ApiClient(token_for(canary_event["viewers"]["member"], scopes=["read"]))
     refused = read_only.send("put", f"/communities/sre/events/{event.pk}/rsvp", {"answer": "maybe"})

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.v1.library import ItemDetail
 from communities.models import Membership
 from knowledge.models import CurationEvent, Item
 from knowledge.services import attachments, curation
@@ -111,6 +112,8 @@ def test_attachments_are_metadata_only(library):
     assert attachment["url"].endswith(f"/attachments/{attachment['id']}/")
     assert stored not in str(detail) and "attachments/" + stored not in str(detail)
     assert detail["revision_count"] == 1 and detail["tags"] == ["compression"]
+    # The detail (an ETag response, not validated by ninja) matches its documented schema.
+    assert set(ItemDetail.model_validate(detail).model_dump()) == set(detail)
 
 
 def test_propose_then_curate(library):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from api.v1.metrics import MetricsExport
 from communities.models import UNNAMED_MEMBER, Membership, Profile
 from metrics.models import MetricsSnapshot
 from tests.api.conftest import ApiClient, token_for
@@ -61,6 +62,7 @@ def test_latest_is_the_web_export_with_the_members_naming(metrics):
         document = api.get("/communities/sre/metrics", pseudonymous=pseudonymous).json()
         export = web.get("/c/sre/dashboard/export.json", {"pseudonymous": flag}).content
         assert document == json.loads(export), pseudonymous
+        assert MetricsExport.model_validate(document).pseudonymous is (flag == "1")
     named = api.get("/communities/sre/metrics").json()
     hilda = str(metrics["people"][0].pk)
     assert named["people"][hilda]["name"] == UNNAMED_MEMBER
