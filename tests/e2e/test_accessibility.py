@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api import webhooks
 from communities import services as community_services
 from communities.models import Community, Membership
 from knowledge.services import curation, items
@@ -54,6 +55,8 @@ EXCLUDED = {
     "communities:invitation_revoke": POST_ONLY,
     # api
     "api:token_revoke": POST_ONLY,
+    "api:webhook_delete": POST_ONLY,
+    "api:webhook_enable": POST_ONLY,
     # practice
     "practice:post_reply": POST_ONLY,
     "practice:post_restore": POST_ONLY,
@@ -236,6 +239,17 @@ def _c(w: World) -> dict:
     return {"slug": w.community.slug}
 
 
+def _webhook(w: World) -> str:
+    """A webhook's page (its delivery log), registered by the world's moderator."""
+    endpoint = webhooks.endpoint_create(
+        community=w.community,
+        by=w.moderator,
+        url="http://127.0.0.1:9/hook",
+        events=["thread.created"],
+    )
+    return reverse("api:webhook", args=[w.community.slug, endpoint.pk])
+
+
 def _t(w: World) -> dict:
     return {"slug": w.community.slug, "thread_id": w.thread.pk}
 
@@ -347,6 +361,8 @@ PAGES = {
     "account_reauthenticate": _r("account_reauthenticate"),
     "accounts:security": _r("accounts:security"),
     "api:tokens": _r("api:tokens"),
+    "api:webhooks": _r("api:webhooks", _c),
+    "api:webhook": lambda w: _webhook(w),
     "accounts:your_data": _r("accounts:your_data"),
     "accounts:privacy": _r("accounts:privacy"),
     "socialaccount_connections": _r("socialaccount_connections"),
