@@ -126,7 +126,9 @@ class WebhookDelivery(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["endpoint", "-created_at"], name="api_webhook_delivery_recent")
+            models.Index(fields=["endpoint", "-created_at"], name="api_webhook_delivery_recent"),
+            # The sweep of deliveries whose message was lost.
+            models.Index(fields=["state", "created_at"], name="api_webhook_delivery_state"),
         ]
 
     def __str__(self):

@@ -23,3 +23,8 @@ def webhook_deliver_task(*, delivery_id: int, attempt: int = 1) -> None:
         webhook_deliver_task.apply_async(
             kwargs={"delivery_id": delivery_id, "attempt": attempt + 1}, countdown=countdown
         )
+
+
+@shared_task(name="api.webhook_deliveries_sweep")
+def webhook_deliveries_sweep_task() -> int:
+    return webhooks.deliveries_sweep()

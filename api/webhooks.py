@@ -290,6 +290,12 @@ def events_detect(
 
 # --- deliveries -----------------------------------------------------------------------------------
 
+# A delivery still pending this long after it was made lost its message (a broker down at the
+# enqueue, a worker killed mid-attempt): its attempts, backoff and timeouts take ~17 minutes.
+STRANDED_AFTER = timedelta(minutes=30)
+# Per sweep: a backlog is worked off over a few runs rather than in one burst.
+SWEEP_BATCH = 500
+
 
 def _finish(delivery_id: int, *, state: str, error: str = "", now: datetime) -> None:
     WebhookDelivery.objects.filter(pk=delivery_id).update(
@@ -381,3 +387,24 @@ def delivery_attempt(*, delivery_id: int, attempt: int) -> int | None:
                 now=done,
             )
     return None
+
+
+def deliveries_sweep(*, at: datetime | None = None) -> int:
+    """Enqueue the next attempt of each stranded delivery (or fail it when none is left);
+    return how many were enqueued. Beat runs it (``api.webhook_deliveries_sweep``)."""
+    now = at or timezone.now()
+    stranded = list(
+        WebhookDelivery.objects.filter(
+            state=State.PENDING, created_at__lt=now - STRANDED_AFTER
+        ).values_list("pk", "attempts")[:SWEEP_BATCH]
+    )
+    retry = []
+    for pk, attempts in stranded:
+        if attempts >= MAX_ATTEMPTS:
+            WebhookDelivery.objects.filter(pk=pk, state=State.PENDING, attempts=attempts).update(
+                state=State.FAILED, error="no answer recorded for the last attempt", finished_at=now
+            )
+        else:
+            retry.append({"delivery_id": pk, "attempt": attempts + 1})
+    enqueue_each_on_commit(DELIVER_TASK, retry)
+    return len(retry)

@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE["metrics-request-sweep"] = {
     "task": "metrics.sweep_requests",
     "schedule": METRICS_REQUEST_SWEEP_EVERY_SECONDS,
 }
+# Webhook deliveries whose message was lost (api.webhooks.deliveries_sweep).
+CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {
+    "task": "api.webhook_deliveries_sweep",
+    "schedule": 600,
+}
 # Metrics runs have a queue of their own, so an email never waits behind an hourly cycle of
 # community recomputes: workers started with "-Q celery" send email, workers with "-Q metrics"
 # compute (docker-compose.yml runs one of each; add metrics workers, on any machine that reaches

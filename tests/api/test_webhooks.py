@@ -323,3 +323,42 @@ def test_webhook_pages_for_moderators_only(setup, client, django_assert_max_num_
     assert not WebhookEndpoint.objects.filter(pk=new.pk).exists()
     client.logout()
     assert client.get(page).status_code == 302  # to sign in
+
+
+def test_webhook_deliveries_sweep_resends_a_lost_message(
+    setup, receiver, django_capture_on_commit_callbacks
+):
+    community, _moderator, member, endpoint = setup
+    thread = thread_services.thread_create(
+        community=community, author=member, kind="question", title="Lost", body="x"
+    )
+    made = endpoint.created_at
+    lost = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="thread.created",
+        subject=f"thread:{thread.pk}",
+        object_id=thread.pk,
+        uuid=uuid.uuid4(),
+        occurred_at=made,
+        created_at=made,
+        attempts=2,  # its third attempt's message never arrived
+    )
+    worn = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="answer.posted",
+        subject="post:0",
+        object_id=0,
+        uuid=uuid.uuid4(),
+        occurred_at=made,
+        created_at=made,
+        attempts=webhooks.MAX_ATTEMPTS,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.deliveries_sweep(at=made + webhooks.STRANDED_AFTER / 2) == 0
+    assert receiver.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.deliveries_sweep(at=made + webhooks.STRANDED_AFTER * 2) == 1
+    lost.refresh_from_db()
+    worn.refresh_from_db()
+    assert (lost.state, lost.attempts, len(receiver.requests)) == (State.DELIVERED, 3, 1)
+    assert worn.state == State.FAILED
