@@ -5,7 +5,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
-from communities.models import Membership
+from communities.models import Membership, Profile
 from tests.factories import CommunityFactory, make_member
 from tests.metrics.dashboard_data import make_members, write_snapshot
 
@@ -23,7 +23,9 @@ def _log_in(page, base, user):
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header")).to_contain_text(username)
+    # The header names the member by their display name (read fresh: set by a queryset update).
+    name = Profile.objects.get(user=user).display_name or user.username
+    expect(page.locator(".site-header")).to_contain_text(name)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,7 +18,8 @@ def test_demo_member_logs_in_and_browses_the_seeded_demo(live_server, page, scre
     page.get_by_label("Username or email").fill(demo.DEMO_USERNAME)
     page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header")).to_contain_text(demo.DEMO_USERNAME)
+    # The header names the member as everything else does: by their display name.
+    expect(page.locator(".site-header")).to_contain_text("Sam Rivera")
     for spec in demo.COMMUNITIES:
         # Named in the directory (and, for the member's own, in "My communities" above it).
         expect(page.get_by_role("link", name=spec.name, exact=True).first).to_be_visible()
@@ -42,6 +43,6 @@ def test_demo_member_logs_in_and_browses_the_seeded_demo(live_server, page, scre
     expect(page.get_by_role("button", name="Ask to join")).to_be_visible()
     screens(page, "demo-05-private-outside")
 
-    page.locator(".site-header").get_by_role("link", name=demo.DEMO_USERNAME).click()
+    page.locator(".site-header").get_by_role("link", name="Sam Rivera").click()
     expect(page.get_by_text("Sam Rivera").first).to_be_visible()
     screens(page, "demo-06-own-profile", phone=True)

@@ -33,7 +33,9 @@ def _log_in(page, base, user):
     page.get_by_label("Username or email").fill(user.username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header")).to_contain_text(user.username)
+    # The header names the member by their display name (read fresh from the profile).
+    name = Profile.objects.get(user=user).display_name or user.username
+    expect(page.locator(".site-header")).to_contain_text(name)
 
 
 def _picture(path: Path) -> Path:
