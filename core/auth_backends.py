@@ -11,9 +11,7 @@ from django.contrib.auth.backends import ModelBackend
 
 
 def _user_with_profile(backend, user_id):
-    user = (
-        get_user_model()._default_manager.select_related("profile").filter(pk=user_id).first()
-    )
+    user = get_user_model()._default_manager.select_related("profile").filter(pk=user_id).first()
     return user if user is not None and backend.user_can_authenticate(user) else None
 
 
