@@ -5,6 +5,7 @@ from communities import services
 from communities.models import (
     Community,
     Interaction,
+    InteractionArchive,
     Invitation,
     Membership,
     MembershipEvent,
@@ -217,4 +218,20 @@ class InteractionAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InteractionArchive)
+class InteractionArchiveAdmin(admin.ModelAdmin):
+    """What the retention rule kept of the pruned log: counts per month and kind, read-only."""
+
+    list_display = ["month", "community", "kind", "count"]
+    list_filter = ["kind", "community"]
+    list_select_related = ["community"]
+    date_hierarchy = "month"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
