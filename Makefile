@@ -6,7 +6,7 @@ ADDRESS ?= 127.0.0.1:8000
 # The embedded default: SQLite in the project folder, tasks in-process, DEBUG on.
 RUN_ENV := DEBUG=1
 
-.PHONY: install install-dev browser run test lint clean
+.PHONY: install install-dev saml-idp browser run test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(BIN)/python:
 # Stamps: a second `make run` or `make test` installs nothing until pyproject.toml changes (pip
 # takes seconds even when everything is already there: it builds the editable wheel again).
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev saml-idp
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -25,6 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+# Debian's xmlsec1 signs for the SAML tests' identity provider (skipped without it, but in CI).
+saml-idp:
+	bash scripts/install-xmlsec1.sh
 
 # Debian's Chromium drives the browser tests (playwright install cannot download here).
 browser:

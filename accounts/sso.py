@@ -1,4 +1,5 @@
-"""Single sign-on through an organisation's OpenID Connect provider (allauth.socialaccount).
+"""Single sign-on through an organisation's OpenID Connect or SAML identity provider
+(allauth.socialaccount).
 
 allauth does the protocol, the signup and the linking by verified address (the settings say
 which); Practica adds what it keeps about a member for every sign-in route: linking and
@@ -24,6 +25,7 @@ PAGES_WITH_PROVIDER_FORMS = frozenset(
     {
         "account_login",
         "openid_connect_login",
+        "saml_login",
         "socialaccount_connections",
         "account_reauthenticate",
     }
@@ -38,13 +40,20 @@ def _origin(url: str) -> str | None:
 
 
 def provider_origins(request) -> list[str]:
-    """The origins a sign-in form may be redirected to: each configured provider's issuer, and
-    its authorization endpoint where the app's settings override it."""
+    """The origins a sign-in form may be redirected to: each configured OpenID provider's issuer,
+    and its authorization endpoint where the app's settings override it; each SAML IdP's sign-in
+    URL (or, configured by metadata URL, that URL's origin: the IdP's usual host)."""
     origins = set()
     for app in get_social_adapter(request).list_apps(request):
         app_settings = app.settings or {}
         overrides = app_settings.get("openid_configuration_overrides") or {}
-        for url in (app_settings.get("server_url"), overrides.get("authorization_endpoint")):
+        idp = app_settings.get("idp") or {}
+        for url in (
+            app_settings.get("server_url"),
+            overrides.get("authorization_endpoint"),
+            idp.get("sso_url"),
+            idp.get("metadata_url"),
+        ):
             if origin := _origin(url):
                 origins.add(origin)
     return sorted(origins)

@@ -6,7 +6,15 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_oidc_apps, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_oidc_apps,
+    env_saml_apps,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -37,10 +45,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    # Single sign-on through an organisation's OpenID Connect provider (README, "Privacy and
-    # sign-in"); the button shows only when a provider is configured.
+    # Single sign-on through an organisation's OpenID Connect or SAML provider (README,
+    # "Privacy and sign-in"); the button shows only when a provider is configured.
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "taggit",
     "csp",
     "core",
@@ -181,9 +190,13 @@ PRACTICA_REQUIRE_STAFF_MFA = env_bool("PRACTICA_REQUIRE_STAFF_MFA", default=not 
 # Members see where they are signed in and can sign out everywhere else (allauth.usersessions).
 # Sessions are recorded at sign-in; tracking every request would cost a write per page.
 USERSESSIONS_TRACK_ACTIVITY = False
-# Single sign-on (allauth.socialaccount, OpenID Connect). One provider from PRACTICA_OIDC_*
-# (config/env.py); more, or changes without a restart, as "Social applications" in the admin.
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": env_oidc_apps()}}
+# Single sign-on (allauth.socialaccount, OpenID Connect and SAML). One provider of each from
+# PRACTICA_OIDC_* and PRACTICA_SAML_* (config/env.py); more, or changes without a restart, as
+# "Social applications" in the admin.
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"APPS": env_oidc_apps()},
+    "saml": {"APPS": env_saml_apps()},
+}
 # A member who signs in through the provider with an address that an existing account has is
 # that account (and the provider is linked to it), but only when the provider says it verified
 # the address (its email_verified claim): allauth ignores unverified addresses here, so nobody

@@ -7,6 +7,8 @@
   PostgreSQL pass of ``.ci/run`` runs them).
 - ``e2e``: need Debian's Chromium (``PRACTICA_CHROMIUM``, default ``/usr/bin/chromium``);
   skipped when it is missing, a failure under ``CI=true``.
+- ``xmlsec1``: need Debian's xmlsec1 program (the SAML tests' identity provider signs with it;
+  ``bash scripts/install-xmlsec1.sh``); skipped when it is missing, a failure under ``CI=true``.
 
 Fixtures for background-task tests live here too: ``redis_url`` (a flushed test database on
 the real Redis) and ``celery_broker`` (point ``config.celery.app`` at another broker, restored
@@ -19,6 +21,7 @@ Redis URL, stopped afterwards).
 import contextlib
 import functools
 import os
+import shutil
 import socket
 import threading
 from urllib.parse import urlsplit
@@ -128,6 +131,8 @@ def pytest_runtest_setup(item):
         path = chromium_path()
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             _missing(f"Chromium not found at {path} (install it: bash scripts/install-chromium.sh)")
+    if item.get_closest_marker("xmlsec1") and not shutil.which("xmlsec1"):
+        _missing("xmlsec1 not found (install it: bash scripts/install-xmlsec1.sh)")
 
 
 @pytest.fixture
