@@ -40,7 +40,7 @@ def test_a_member_who_says_no_is_a_member_to_the_moderators(client, world):
         assert SECRET not in text and world["shy"].username not in text, url
     members = client.get(_pages(community)[2]).content.decode()
     assert "A member" in members and "Person 1" in members  # the others stay named
-    assert "Why named?" in members
+    assert "Why am I seeing this?" in members
 
 
 def test_they_cannot_be_found_by_name_in_the_members_table(client, world):
