@@ -51,9 +51,9 @@ def former_member_username(user_id: int) -> str:
     return f"former-member-{digest[:12]}"
 
 
-def scrub(text: str, old_names) -> str:
-    """*text* with every one of *old_names*, as a whole word, replaced by "A former member"
-    (the longest first, so a full name goes before the first name in it)."""
-    for name in sorted((n for n in old_names if n), key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", FORMER_MEMBER_NAME, text)
+def scrub(text: str, old_names, *, replacement: str = FORMER_MEMBER_NAME) -> str:
+    """*text* with every one of *old_names*, as a whole word, replaced by "A former member" (or
+    *replacement*), the longest first, so a full name goes before the first name in it."""
+    for name in sorted((n for n in old_names if n and n in text), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", replacement, text)
     return text

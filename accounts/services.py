@@ -289,9 +289,7 @@ def account_erase(*, closure_id: int, now=None) -> bool:
         Authenticator.objects.filter(user=user).delete()
         for session in UserSession.objects.filter(user=user):
             session.end()
-        addresses = [name for name in old_names if "@" in name]
-        for address in addresses:
-            OutboundEmail.objects.filter(to__icontains=address).delete()
+        _delete_outbox_to({name.lower() for name in old_names if "@" in name})
         _scrub_outbox(old_names)
         user.username = former_member_username(user.pk)
         user.email = ""
@@ -317,6 +315,22 @@ def identifying_names(user) -> set[str]:
     for source in identity_name_sources():
         names.update(source(user))
     return {name for name in names if name and len(name) >= 2}
+
+
+def _delete_outbox_to(addresses: set[str]) -> None:
+    """Delete the emails to any of *addresses*: a text match finds the candidates, and only
+    those with one of them as a recipient go (al@x.org's erasure keeps hal@x.org's emails)."""
+    query = Q()
+    for address in addresses:
+        query |= Q(to__icontains=address)
+    if not addresses:
+        return
+    doomed = [
+        email.pk
+        for email in OutboundEmail.objects.filter(query).only("pk", "to")
+        if any(recipient.lower() in addresses for recipient in email.to)
+    ]
+    OutboundEmail.objects.filter(pk__in=doomed).delete()
 
 
 def _scrub_outbox(old_names) -> None:

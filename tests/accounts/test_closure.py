@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
 from django.db import models
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -22,6 +23,7 @@ from accounts.closure import FORMER_MEMBER_NAME
 from accounts.models import AccountClosure, DataExport
 from communities.avatars import profile_avatar_set, stored_name
 from communities.models import Interaction, Profile
+from core.email import email_queue
 from core.models import OutboundEmail
 from metrics import services as metrics_services
 from practice.models import Post
@@ -219,6 +221,21 @@ def test_erasure_leaves_no_trace_in_any_table_page_export_or_email(
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert_no_canary(body.decode(), url)
 
+    # The moderators' API: the metrics (named lists, as the JSON export), their history, flags,
+    # join requests; and the community's library and events.
+    for url in (
+        f"{api}/communities/{slug}/metrics",
+        f"{api}/communities/{slug}/metrics/history",
+        f"{api}/communities/{slug}/flags",
+        f"{api}/communities/{slug}/join-requests",
+        f"{api}/communities/{slug}/library",
+        f"{api}/communities/{slug}/events",
+        f"{api}/communities/{slug}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content[:300])
+        assert_no_canary(response.content.decode(), url)
+
     # Another member's data export, and every email in the outbox.
     with django_capture_on_commit_callbacks(execute=True):
         services.data_export_request(user=world["other"])
@@ -270,3 +287,16 @@ def test_a_member_without_a_password_confirms_with_their_username(client, world)
         reverse("accounts:close"), {"username": USERNAME, "posts": "keep", "confirm": "on"}
     )
     assert done.status_code == 302 and AccountClosure.objects.filter(user=person).exists()
+
+
+def test_erasure_deletes_only_the_emails_to_the_persons_own_addresses(world):
+    """A text match on the recipients would also catch hal-zq-canary@… for zq-canary@…."""
+    person = world["person"]
+    own = email_queue(message=EmailMessage("Yours", "For you", to=[EMAIL]))
+    lookalike = email_queue(message=EmailMessage("Theirs", "For Hal", to=[f"hal-{EMAIL}"]))
+    services.account_close_request(user=person, remove_posts=False)
+
+    erase_now(person)
+
+    assert not OutboundEmail.objects.filter(pk=own.pk).exists()
+    assert OutboundEmail.objects.filter(pk=lookalike.pk).exists()

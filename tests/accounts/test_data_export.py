@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -15,10 +16,12 @@ from PIL import Image
 from accounts import services
 from accounts.models import DataExport
 from communities.avatars import profile_avatar_set
+from core.email import email_queue
 from core.models import OutboundEmail
 from knowledge.services.attachments import attachment_add
 from metrics import services as metrics_services
 from metrics.exports import pseudonym
+from notifications.models import Notification
 from practice.services import endorsements, follows
 from tests.knowledge.ka_helpers import propose
 from tests.practice.factories import answer, ask, member_of
@@ -171,3 +174,53 @@ def test_the_archive_holds_the_members_picture(client, history, django_capture_o
     archive = fetch_archive(client, rosa, django_capture_on_commit_callbacks)
     picture = Image.open(io.BytesIO(archive.read("files/avatar.webp")))
     assert picture.size == (256, 256)
+
+
+def test_the_archive_holds_the_notices_and_emails_the_member_received(
+    client, history, django_capture_on_commit_callbacks
+):
+    """Received notices and the emails sent to the member's addresses are theirs; the people
+    they were about are "A member" there, and emails to other addresses stay out."""
+    rosa, other, community = history["rosa"], history["other"], history["community"]
+    Notification.objects.create(
+        recipient=rosa,
+        actor=other,
+        community=community,
+        kind=Notification.Kind.REPLY,
+        text="Canary Otherperson answered “Which foam for heels?”",
+        url="/u/OTHERCANARY/",
+        created_at=timezone.now(),
+    )
+    Notification.objects.create(
+        recipient=other,
+        community=community,
+        kind=Notification.Kind.REPLY,
+        text="NOT-ROSAS-NOTICE",
+        url="/",
+        created_at=timezone.now(),
+    )
+    email_queue(
+        message=EmailMessage(
+            "OTHERCANARY replied to you", "Canary Otherperson wrote: hello rosa", to=[rosa.email]
+        )
+    )
+    email_queue(message=EmailMessage("NOT-ROSAS-EMAIL", "x", to=[f"xrosa{rosa.email}"]))
+    email_queue(
+        message=EmailMessage("To both", "hello", to=["other-canary@example.org", rosa.email])
+    )
+
+    archive = fetch_archive(client, rosa, django_capture_on_commit_callbacks)
+    data = json.loads(archive.read("practica-data.json"))
+
+    notices = data["notifications"]["notices"]
+    assert "A member answered “Which foam for heels?”" in [n["text"] for n in notices]
+    assert "/u/A member/" in [n["url"] for n in notices]
+    assert "NOT-ROSAS-NOTICE" not in json.dumps(notices)
+    emails = data["notifications"]["emails"]
+    subjects = [e["subject"] for e in emails]
+    assert "A member replied to you" in subjects and "To both" in subjects
+    assert "A member wrote: hello rosa" in [e["body"] for e in emails]
+    assert "NOT-ROSAS-EMAIL" not in subjects
+    assert {tuple(e["to"]) for e in emails} == {(rosa.email,)}
+    # The export-ready email itself is queued after the archive is built: not in it.
+    assert all(e["status"] in {"pending", "sent", "failed"} for e in emails)
