@@ -55,6 +55,20 @@ def items_visible_to(user, community: Community):
     return qs.filter(readable)
 
 
+def can_open_item(user, item: Item, community: Community) -> bool:
+    """May *user* open *item*, loaded already, of *community*? ``items_visible_to`` for one
+    item (``tests/knowledge/test_items_permissions.py`` keeps the two equal)."""
+    if item.community_id != community.pk or not can_view_content(user, community):
+        return False
+    if can_curate(user, community):
+        return True
+    if item.state == Item.State.PUBLISHED:
+        return True
+    if item.state == Item.State.ARCHIVED and item.published_at is not None:
+        return True
+    return user.is_authenticated and item.proposed_by_id == user.pk
+
+
 def readable_items(user):
     """Published items across every community *user* may read (search, feeds, profiles)."""
     return Item.objects.filter(readable_communities_q(user, prefix="community__")).filter(

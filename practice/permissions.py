@@ -60,11 +60,13 @@ def access_thread(*, user, slug: str, thread_id, related: tuple = THREAD_RELATED
     """Return a thread *user* may read; hidden, foreign or missing ones are a 404. *related*:
     what to load with it (the thread page, which reads its posts itself, asks for less)."""
     community = access_community_content(user=user, slug=slug)
-    thread = (
-        threads_visible_to(user, community).select_related(*related).filter(pk=thread_id).first()
-    )
+    # The community is loaded already and the query keeps to it: attached, not joined again.
+    related = tuple(name for name in related if name != "community")
+    qs = threads_visible_to(user, community)
+    thread = (qs.select_related(*related) if related else qs).filter(pk=thread_id).first()
     if thread is None:
         raise Http404("No such thread.")
+    thread.community = community
     return thread
 
 

@@ -21,7 +21,7 @@ from communities import permissions as community_permissions
 from communities.models import Profile
 from practice import permissions
 from practice.capabilities import NO_RIGHTS, PostRights, ThreadCapabilities
-from practice.models import AdoptionReport, Follow, Post, Thread, ThreadTag, Vote
+from practice.models import AdoptionReport, Follow, Post, TaggedThread, Thread, ThreadTag, Vote
 
 User = get_user_model()
 
@@ -272,6 +272,21 @@ def post_page_url(*, user, post: Post) -> str:
     return f"{post.thread.get_absolute_url()}{query}#post-{post.pk}"
 
 
+def thread_tags(thread: Thread) -> list[ThreadTag]:
+    """The tags of *thread* in the order they were given (as the thread list shows them).
+
+    Written as SQL: taggit's manager composed a DISTINCT join through the content types that
+    cost more CPU than the page's posts query."""
+    tag, tagged = ThreadTag._meta.db_table, TaggedThread._meta.db_table
+    return list(
+        ThreadTag.objects.raw(
+            f"SELECT t.id, t.name, t.slug FROM {tag} t JOIN {tagged} i ON i.tag_id = t.id "
+            "WHERE i.object_id = %s AND i.content_type_id = %s ORDER BY i.id",
+            [thread.pk, ContentType.objects.get_for_model(Thread).pk],
+        )
+    )
+
+
 def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
     """One page of the thread page, in a number of queries that does not grow with posts."""
     community = thread.community
@@ -326,7 +341,7 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
             )
         )
     opening = items.pop(0) if items and items[0].post.is_opening else None
-    tags = list(thread.tags.all())
+    tags = thread_tags(thread)
     tag_names = [t.name for t in tags]
     panels, slots = {}, {}
     for panel in _thread_panels.values():

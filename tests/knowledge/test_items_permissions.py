@@ -339,3 +339,41 @@ def test_curation_comments_reach_only_their_readers(client, curation_log, viewer
     body = "\n".join(pages)
     for canary, readers in CURATION_CANARIES.items():
         assert (canary in body) is (viewer in readers), canary
+
+
+@pytest.mark.parametrize("visibility", ["open", "private"])
+@pytest.mark.parametrize(
+    "viewer_kind", ["anonymous", "outsider", "member", "proposer", "moderator", "admin"]
+)
+def test_can_open_item_agrees_with_items_visible_to(visibility, viewer_kind):
+    """The one-item predicate the thread page's panel uses decides as the queryset does, for
+    items in every state, with and without a past publication, and of another community."""
+    community = CommunityFactory(slug=f"items-{visibility}", visibility=visibility)
+    other = CommunityFactory(slug=f"other-{visibility}", visibility="open")
+    proposer, moderator = member_of(community), moderator_of(community)
+    published = publish(community, proposer, moderator, title="Published")
+    proposed = propose(community, proposer, title="Proposed")
+    asked = propose(community, proposer, title="Changes requested")
+    curation.item_request_changes(item=asked, by=moderator, comment="Say more.")
+    archived_published = publish(community, proposer, moderator, title="Archived, was published")
+    curation.item_archive(item=archived_published, by=moderator)
+    archived_unpublished = propose(community, proposer, title="Archived, never published")
+    curation.item_archive(item=archived_unpublished, by=moderator)
+    elsewhere = publish(other, member_of(other), moderator_of(other), title="Elsewhere")
+    viewer = {
+        "anonymous": AnonymousUser(),
+        "outsider": UserFactory(),
+        "member": member_of(community),
+        "proposer": proposer,
+        "moderator": moderator,
+        "admin": make_admin(),
+    }[viewer_kind]
+    items = [published, proposed, asked, archived_published, archived_unpublished, elsewhere]
+    visible = set(permissions.items_visible_to(viewer, community).values_list("pk", flat=True))
+    decided = {
+        item.pk
+        for item in Item.objects.filter(pk__in=[i.pk for i in items])
+        if permissions.can_open_item(viewer, item, community)
+    }
+    assert decided == visible
+    assert elsewhere.pk not in decided
