@@ -4,18 +4,21 @@ from django.shortcuts import render
 
 from communities import permissions as community_permissions
 from knowledge import permissions
+from knowledge.fragments import tag_sections
 from knowledge.selectors import experts as selectors
 
 
 def experts_view(request, slug):
     community = permissions.access_experts(user=request.user, slug=slug)
     tag = request.GET.get("tag", "")[:100]
+    page = selectors.community_experts(community=community, viewer=request.user, tag=tag)
     context = {
         "community": community,
         "can_view": True,
         "can_moderate": community_permissions.can_moderate(request.user, community),
         "active_tab": "experts",
-        "page": selectors.community_experts(community=community, viewer=request.user, tag=tag),
+        "page": page,
+        "sections": tag_sections(page, community=community),
         "tag": tag,
         "scoring": {
             "accepted": selectors.ACCEPTED_POINTS,
