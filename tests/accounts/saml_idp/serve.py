@@ -156,7 +156,8 @@ class IdentityProvider:
             "<!doctype html><title>Hospital sign-in</title><h1>Hospital sign-in</h1>"
             '<form method="post" action="/login">'
             f'<input type="hidden" name="ticket" value="{ticket}">'
-            '<input name="username"><input name="password" type="password">'
+            '<p><label>Username <input name="username"></label></p>'
+            '<p><label>Password <input name="password" type="password"></label></p>'
             "<button>Sign in</button></form>"
         )
         return self.answer(start_response, "200 OK", page)
