@@ -7,7 +7,7 @@ narrows what its member may do (its scopes), never widens it.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from api.models import AccessToken, WebhookEndpoint
+from api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from communities.models import Community
 from communities.permissions import access_community_content, can_moderate, is_admin
 
@@ -93,6 +93,35 @@ def access_webhook_endpoint(*, user, slug: str, endpoint_id) -> WebhookEndpoint:
         raise Http404("No such webhook.")
     endpoint.community = community
     return endpoint
+
+
+def access_managed_webhooks(*, user, slug: str) -> Community:
+    """The API's way in: the community whose webhooks *user* manages, and a 404 for everyone
+    else (a member who does not moderate included: through the API a community's webhooks,
+    their URLs and deliveries, are not even known to exist)."""
+    community = access_community_content(user=user, slug=slug)
+    if not can_manage_webhooks(user, community):
+        raise Http404("No such community.")
+    return community
+
+
+def access_managed_webhook(*, user, slug: str, endpoint_id) -> WebhookEndpoint:
+    """One webhook of a community *user* manages (404 for anyone else, as above)."""
+    community = access_managed_webhooks(user=user, slug=slug)
+    endpoint = WebhookEndpoint.objects.filter(community=community, pk=endpoint_id).first()
+    if endpoint is None:
+        raise Http404("No such webhook.")
+    endpoint.community = community
+    return endpoint
+
+
+def access_webhook_delivery(*, endpoint: WebhookEndpoint, delivery_id) -> WebhookDelivery:
+    """One delivery of *endpoint* (already checked); another endpoint's or none is a 404."""
+    delivery = WebhookDelivery.objects.filter(endpoint=endpoint, pk=delivery_id).first()
+    if delivery is None:
+        raise Http404("No such delivery.")
+    delivery.endpoint = endpoint
+    return delivery
 
 
 def webhook_creator_may_receive(endpoint: WebhookEndpoint) -> bool:

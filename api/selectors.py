@@ -42,6 +42,11 @@ def webhook_deliveries(*, endpoint: WebhookEndpoint, limit: int = 50) -> list[We
     )
 
 
+def webhook_delivery_log(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """All of the endpoint's deliveries with their attempts (for the API's paged log)."""
+    return endpoint.deliveries.prefetch_related("tries")
+
+
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 

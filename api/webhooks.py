@@ -115,6 +115,60 @@ def endpoint_create(
         )
 
 
+def endpoint_update(
+    *, endpoint: WebhookEndpoint, by, url=None, events=None, description=None
+) -> WebhookEndpoint:
+    """Change what *endpoint* receives and where (``None`` leaves a field as it is); a new URL
+    is checked as at registration."""
+    permissions.require_can_manage_webhooks(user=by, community=endpoint.community)
+    errors, fields = {}, []
+    if url is not None:
+        url = url.strip()
+        if len(url) > 500:
+            errors["url"] = "Use a URL of at most 500 characters."
+        else:
+            try:
+                webhook_http.check_url(url)
+            except webhook_http.UnsafeURL as error:
+                errors["url"] = str(error)
+        endpoint.url = url
+        fields.append("url")
+    if events is not None:
+        try:
+            endpoint.events = _clean_events(events)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        fields.append("events")
+    if description is not None:
+        endpoint.description = description.strip()[:100]
+        fields.append("description")
+    if errors:
+        endpoint.refresh_from_db()
+        raise ValidationError(errors)
+    if fields:
+        endpoint.save(update_fields=fields)
+    return endpoint
+
+
+def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, by) -> WebhookEndpoint:
+    """Give *endpoint* a new secret (shown once); deliveries are signed with it from now on."""
+    permissions.require_can_manage_webhooks(user=by, community=endpoint.community)
+    endpoint.secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    endpoint.save(update_fields=["secret"])
+    return endpoint
+
+
+def endpoint_switch_off(*, endpoint: WebhookEndpoint, by) -> WebhookEndpoint:
+    """Stop deliveries to *endpoint* until a moderator switches it on again (idempotent)."""
+    permissions.require_can_manage_webhooks(user=by, community=endpoint.community)
+    now = timezone.now()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
+        is_active=False, disabled_at=now, disabled_reason="switched off by a moderator"
+    )
+    endpoint.refresh_from_db(fields=["is_active", "disabled_at", "disabled_reason"])
+    return endpoint
+
+
 def endpoint_delete(*, endpoint: WebhookEndpoint, by) -> None:
     permissions.require_can_manage_webhooks(user=by, community=endpoint.community)
     endpoint.delete()
@@ -373,6 +427,8 @@ def delivery_attempt(*, delivery_id: int, attempt: int) -> int | None:
         WebhookDelivery.objects.filter(pk=delivery_id).update(
             state=State.FAILED, finished_at=done, **fields
         )
+        if attempt > MAX_ATTEMPTS:
+            return None  # a moderator's redelivery of a failed delivery: no new failure streak
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             consecutive_failures=F("consecutive_failures") + 1
         )
@@ -387,6 +443,29 @@ def delivery_attempt(*, delivery_id: int, attempt: int) -> int | None:
                 now=done,
             )
     return None
+
+
+def delivery_redeliver(*, delivery: WebhookDelivery, by) -> WebhookDelivery:
+    """Send a finished delivery again (same id and body rules, a new signature): one more
+    attempt, numbered after the last, and the retries left if it had not used them all.
+
+    Idempotent: a delivery already pending is left alone (its attempt is on its way).
+    """
+    endpoint = delivery.endpoint
+    permissions.require_can_manage_webhooks(user=by, community=endpoint.community)
+    if not endpoint.is_active:
+        raise ValidationError("This webhook is switched off; switch it on before redelivering.")
+    with transaction.atomic():
+        reopened = WebhookDelivery.objects.filter(pk=delivery.pk).exclude(state=State.PENDING)
+        attempts = reopened.values_list("attempts", flat=True).first()
+        if attempts is not None and reopened.filter(attempts=attempts).update(
+            state=State.PENDING, finished_at=None, error=""
+        ):
+            enqueue_each_on_commit(
+                DELIVER_TASK, [{"delivery_id": delivery.pk, "attempt": attempts + 1}]
+            )
+    delivery.refresh_from_db()
+    return delivery
 
 
 def deliveries_sweep(*, at: datetime | None = None) -> int:

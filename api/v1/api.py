@@ -12,11 +12,14 @@ from api.v1 import (
     events,
     flags,
     library,
+    links,
     metrics,
+    moderation,
     notifications,
     schemas,
     search,
     threads,
+    webhooks,
 )
 from api.v1.auth import AUTH, CallerThrottle
 from api.v1.common import READ, caller_for, errors
@@ -50,6 +53,7 @@ class PracticaAPI(NinjaAPI):
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
+        links.add_links(schema)
         # Anonymous calls read what visitors read: say that no credentials is also allowed.
         for path in schema["paths"].values():
             for operation in path.values():
@@ -101,3 +105,5 @@ api.add_router("", events.router)
 api.add_router("", library.router)
 api.add_router("", metrics.router)
 api.add_router("", flags.router)
+api.add_router("", moderation.router)
+api.add_router("", webhooks.router)

@@ -1,9 +1,13 @@
-"""Events: a community's upcoming or past events, one event, and answering it (RSVP).
+"""Events: a community's upcoming or past events, one event, answering it (RSVP), and the
+moderators' writes (create, change, cancel).
 
 Reads start from ``practice.permissions`` (``access_community_content``, ``access_event``,
 ``events_visible_to`` through ``practice.selectors.events``); the answer is one call to
 ``practice.services.events.rsvp_set``, whose ``require_can_rsvp`` answers 403. The online link
-is shown only to whom the event page shows it (``can_see_event_link``).
+is shown only to whom the event page shows it (``can_see_event_link``). Creating, changing and
+cancelling are ``event_create``, ``event_update`` and ``event_cancel``, whose
+``require_can_manage_events`` answers 403 to members, as on the web; they need the ``moderate``
+scope too.
 """
 
 from datetime import datetime
@@ -11,10 +15,10 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Query, Router, Schema
-from pydantic import ConfigDict, Field
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import AwareDatetime, ConfigDict, Field
 
-from api.v1.common import MAX_ID, READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.common import MAX_ID, MODERATE, READ, WRITE, Limit, Text, caller_for, errors, etagged
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from api.v1.schemas import StrictInput
 from communities import permissions as community_permissions
@@ -27,6 +31,18 @@ router = Router(tags=["events"])
 Slug = Path(..., max_length=80)
 ORDERS = {"upcoming": ("starts_at", "pk"), "past": ("-starts_at", "-pk")}
 Answer = Literal["going", "maybe", "not_going", "waitlist"]
+Kind = Literal["meetup", "practice", "webinar"]
+EVENT_EXAMPLE = {
+    "kind": "meetup",
+    "title": "Dressings clinic, spring round",
+    "description": "Bring a case you are stuck on; **ten minutes each**.",
+    "starts_at": "2027-03-02T17:00:00Z",
+    "ends_at": "2027-03-02T18:30:00Z",
+    "timezone": "Europe/Berlin",
+    "place": "Ward 4 seminar room",
+    "online_url": "https://meet.example/abc",
+    "capacity": 20,
+}
 
 
 class EventRow(Schema):
@@ -212,3 +228,103 @@ def event_rsvp(
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
     rsvp = services.rsvp_set(event=event, user=caller.user, answer=payload.answer)
     return {"answer": rsvp.answer, "waitlist_position": selectors.waitlist_position(rsvp=rsvp)}
+
+
+class EventIn(StrictInput):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": EVENT_EXAMPLE})
+
+    kind: Kind = "meetup"
+    title: Text = Field(min_length=1, max_length=services.TITLE_MAX_LENGTH)
+    description: Text = Field("", max_length=services.DESCRIPTION_MAX_LENGTH)
+    starts_at: AwareDatetime = Field(description="With its offset, e.g. 2027-03-02T17:00:00Z.")
+    ends_at: AwareDatetime
+    timezone: Text = Field(max_length=64, description="The IANA name shown to members.")
+    place: Text = Field("", max_length=services.PLACE_MAX_LENGTH)
+    online_url: Text = Field("", max_length=services.URL_MAX_LENGTH)
+    capacity: int | None = Field(
+        None, ge=1, le=services.CAPACITY_MAX, description="Places; null for no limit."
+    )
+
+
+class EventPatch(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"place": "Ward 5 seminar room", "capacity": 25}},
+    )
+
+    kind: Kind | None = None
+    title: Text | None = Field(None, min_length=1, max_length=services.TITLE_MAX_LENGTH)
+    description: Text | None = Field(None, max_length=services.DESCRIPTION_MAX_LENGTH)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: Text | None = Field(None, max_length=64)
+    place: Text | None = Field(None, max_length=services.PLACE_MAX_LENGTH)
+    online_url: Text | None = Field(None, max_length=services.URL_MAX_LENGTH)
+    capacity: int | None = Field(
+        None, ge=1, le=services.CAPACITY_MAX, description="Send null to lift the limit."
+    )
+
+
+class CancelIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"reason": "The room is flooded."}}
+    )
+
+    reason: Text = Field("", max_length=500, description="Sent to everyone who may come.")
+
+
+@router.post(
+    "/communities/{slug}/events",
+    response={201: EventDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Create an event (moderators, `moderate` scope)",
+    description="Says where it happens: a place, an online link, or both. Members are 403.",
+)
+def event_create(request: HttpRequest, payload: EventIn, slug: str = Slug):
+    caller = caller_for(request, MODERATE)
+    community = community_permissions.access_community_content(user=caller.user, slug=slug)
+    event = services.event_create(community=community, by=caller.user, **payload.model_dump())
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event.pk)
+    return Status(201, _detail(caller.user, event))
+
+
+@router.patch(
+    "/communities/{slug}/events/{event_id}",
+    response={200: EventDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Change an event (moderators, `moderate` scope)",
+    description=(
+        "Fields left out stay as they are. Everyone who may come is told; a cancelled event "
+        "can no longer be changed (400)."
+    ),
+)
+def event_update(
+    request: HttpRequest,
+    payload: EventPatch,
+    slug: str = Slug,
+    event_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, MODERATE)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    fields = {name: getattr(event, name) for name in services.EDITABLE_FIELDS}
+    fields.update(payload.model_dump(exclude_unset=True))
+    services.event_update(event=event, by=caller.user, **fields)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    return _detail(caller.user, event)
+
+
+@router.post(
+    "/communities/{slug}/events/{event_id}/cancel",
+    response={200: EventDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Cancel an event (moderators, `moderate` scope)",
+    description="Everyone who may come is told. Cancelling again is harmless.",
+)
+def event_cancel(
+    request: HttpRequest,
+    payload: CancelIn,
+    slug: str = Slug,
+    event_id: int = Path(..., ge=1, le=MAX_ID),
+):
+    caller = caller_for(request, MODERATE)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    services.event_cancel(event=event, by=caller.user, reason=payload.reason)
+    event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
+    return _detail(caller.user, event)

@@ -1,6 +1,7 @@
 """The library (knowledge): a community's items with the web list's filters and sorts, one
 item (its revisions count and attachments' metadata, never a file path), proposing an item,
-and the moderators' curation (publish, feature, archive).
+editing one (moderators, or its proposer while it is a proposal), and the moderators'
+curation (publish, feature, archive).
 
 Reads start from ``knowledge.permissions`` (``access_item``, ``items_visible_to`` through
 ``knowledge.selectors``); writes are one call to a ``knowledge.services`` function, whose
@@ -309,6 +310,69 @@ def item_propose(
     )
     item = permissions.access_item(user=caller.user, slug=slug, item_id=item.pk)
     return Status(201, _detail(caller.user, item))
+
+
+class ItemPatch(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "summary": "When ABPI is 0.6–0.8: reduced compression, checked twice a week.",
+                "tags": ["compression", "venous-ulcers"],
+                "comment": "Weekly was too rare for mixed ulcers.",
+            }
+        },
+    )
+
+    kind: Kind | None = None
+    title: Text | None = Field(None, min_length=1, max_length=ITEM_TITLE_MAX_LENGTH)
+    summary: Text | None = Field(None, min_length=1, max_length=SUMMARY_MAX_LENGTH)
+    body: Text | None = Field(None, max_length=BODY_MAX_LENGTH)
+    tags: list[Text] | None = Field(None, max_length=item_services.MAX_TAGS)
+    links: list[LinkIn] | None = Field(
+        None, max_length=item_services.MAX_LINKS, description="Replaces the links when given."
+    )
+    comment: Text = Field(
+        "", max_length=COMMENT_MAX_LENGTH, description="Says what changed (in the history)."
+    )
+
+
+@router.patch(
+    "/communities/{slug}/library/{item_id}",
+    response={200: ItemDetail, **errors(400, 401, 403, 404, 429)},
+    summary="Edit a library item",
+    description=(
+        "As on the web: a moderator edits any item (with the `moderate` scope, unless they "
+        "proposed it), the proposer their own while it is a proposal or sent back for changes "
+        "(which resubmits it). Anyone else is 403; a member changes a published item by a "
+        "change proposal on the site. Fields left out stay as they are; a change of content "
+        "is a new revision, the earlier one kept in the history."
+    ),
+)
+def item_edit(request: HttpRequest, payload: ItemPatch, slug: str = Slug, item_id: int = ItemId):
+    caller = caller_for(request, WRITE)
+    item = permissions.access_item(user=caller.user, slug=slug, item_id=item_id)
+    if item.proposed_by_id != caller.user.pk:
+        # Editing someone else's item is a moderator's act: a member's everyday token cannot.
+        caller_for(request, MODERATE)
+    current = item_services.current_content(item)
+    item_services.item_edit(
+        item=item,
+        by=caller.user,
+        kind=payload.kind if payload.kind is not None else current.kind,
+        title=payload.title if payload.title is not None else current.title,
+        summary=payload.summary if payload.summary is not None else current.summary,
+        body=payload.body if payload.body is not None else current.body,
+        tag_names=payload.tags if payload.tags is not None else current.tag_names,
+        links=(
+            [(link.url, link.label) for link in payload.links]
+            if payload.links is not None
+            else None
+        ),
+        comment=payload.comment,
+    )
+    item = permissions.access_item(user=caller.user, slug=slug, item_id=item_id)
+    return _detail(caller.user, item)
 
 
 def _curated(request, slug: str, item_id: int, act) -> dict:

@@ -185,7 +185,7 @@ def _require_own_or_moderate(caller, post) -> None:
         api_permissions.require_scope(caller=caller, scope=MODERATE)
 
 
-def _thread_detail(user, thread) -> dict:
+def thread_detail_data(user, thread) -> dict:
     posts, posts_next = _posts_page(user, thread, cursor=None, limit=POSTS_IN_DETAIL)
     author = thread.author
     profile = getattr(author, "profile", None)
@@ -225,7 +225,7 @@ def thread_detail(
 ):
     caller = caller_for(request, READ)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
-    return etagged(request, _thread_detail(caller.user, thread))
+    return etagged(request, thread_detail_data(caller.user, thread))
 
 
 @router.get(
@@ -278,7 +278,7 @@ def thread_create(
         submission_key=idempotency_key or "",
     )
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread.pk)
-    return Status(201, _thread_detail(caller.user, thread))
+    return Status(201, thread_detail_data(caller.user, thread))
 
 
 @router.post(
@@ -345,7 +345,7 @@ def answer_accept(
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
     endorsements.answer_accept(answer=post, by=caller.user)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=post.thread_id)
-    return _thread_detail(caller.user, thread)
+    return thread_detail_data(caller.user, thread)
 
 
 @router.delete(
@@ -360,7 +360,7 @@ def answer_unaccept(
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     endorsements.answer_unaccept(thread=thread, by=caller.user)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
-    return _thread_detail(caller.user, thread)
+    return thread_detail_data(caller.user, thread)
 
 
 @router.patch(

@@ -7,7 +7,7 @@ import pytest
 
 from practice.models import AdoptionReport, Follow, Post, PostRevision, Thread, Vote
 from tests.api.conftest import CANARY, ApiClient, token_for
-from tests.factories import make_member
+from tests.factories import CommunityFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +245,115 @@ def test_worked_for_me_and_follows(canary):
     assert api.send("delete", follow).json() == {"following": False}
     assert api.send("put", follow).json() == {"following": True}
     assert outsider.send("put", follow).status_code == 404
+
+
+# --- the moderators' tools: join requests, lock, move, events, item edits, webhooks --------------
+
+
+def _moderator_tools(data, settings):
+    """Every moderators' write added since, with a fixture for it in the canary community:
+    (method, path, body, the moderator's status). Run in this order, the moderator's calls
+    all succeed; the thread moves last."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api import webhooks
+    from knowledge.services import curation
+    from knowledge.services import items as item_services
+    from practice.services import events as event_services
+
+    settings.PRACTICA_WEBHOOKS_ALLOW_PRIVATE = True
+    community, thread = data["community"], data["thread"]
+    moderator = data["viewers"]["moderator"]
+    pending = community.memberships.get(user=data["viewers"]["pending"])
+    item = item_services.item_propose(
+        community=community, by=moderator, kind="method", title=f"{CANARY} item", summary="S."
+    )
+    curation.item_publish(item=item, by=moderator)
+    start = timezone.now() + timedelta(days=7)
+    event = event_services.event_create(
+        community=community,
+        by=moderator,
+        title=f"{CANARY} event",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="Europe/Berlin",
+        place="Ward 4",
+    )
+    hook = webhooks.endpoint_create(
+        community=community,
+        by=moderator,
+        url="http://127.0.0.1:9/canary",
+        events=["thread.created"],
+    )
+    # Somewhere the moderator may move the thread to.
+    make_member(CommunityFactory(slug="sre-archive"), user=moderator, role="moderator")
+    later = (start + timedelta(days=1)).isoformat()
+    hooks = "/communities/sre/webhooks"
+    return [
+        ("get", "/communities/sre/join-requests", None, 200),
+        ("post", f"/communities/sre/join-requests/{pending.pk}/approve", {}, 200),
+        ("put", f"/communities/sre/threads/{thread.pk}/lock", {"reason": "done"}, 200),
+        ("delete", f"/communities/sre/threads/{thread.pk}/lock", None, 200),
+        (
+            "post",
+            "/communities/sre/events",
+            {"title": "New", "starts_at": later, "ends_at": later, "timezone": "UTC", "place": "x"},
+            400,  # ends when it starts: the service's own check, for the moderator only
+        ),
+        ("patch", f"/communities/sre/events/{event.pk}", {"place": "Ward 5"}, 200),
+        ("post", f"/communities/sre/events/{event.pk}/cancel", {"reason": "Flooded"}, 200),
+        ("patch", f"/communities/sre/library/{item.pk}", {"summary": "Shorter."}, 200),
+        ("get", hooks, None, 200),
+        ("post", hooks, {"url": "http://127.0.0.1:9/x", "events": ["answer.posted"]}, 201),
+        ("get", f"{hooks}/{hook.pk}", None, 200),
+        ("patch", f"{hooks}/{hook.pk}", {"description": "chat"}, 200),
+        ("post", f"{hooks}/{hook.pk}/secret", None, 200),
+        ("get", f"{hooks}/{hook.pk}/deliveries", None, 200),
+        ("delete", f"{hooks}/{hook.pk}", None, 204),
+        ("post", f"/communities/sre/threads/{thread.pk}/move", {"to": "sre-archive"}, 200),
+    ]
+
+
+def _moderation_snapshot():
+    from api.models import WebhookEndpoint
+    from communities.models import Membership
+    from knowledge.models import ItemRevision
+    from practice.models import Event
+
+    return (
+        list(Membership.objects.order_by("pk").values_list("state", flat=True)),
+        list(Thread.objects.order_by("pk").values_list("is_locked", "community_id")),
+        list(Event.objects.order_by("pk").values_list("place", "cancelled_at")),
+        ItemRevision.objects.count(),
+        list(WebhookEndpoint.objects.order_by("pk").values_list("description", "secret")),
+    )
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_moderators_tools_through_the_api(canary, viewer, settings):
+    """Anonymous 401; whoever may not read the community 404 (and the same body as for a
+    missing community); a member 403, except webhooks, which are a 404 for all but the
+    moderators; the moderator succeeds. Nothing is written by anyone but the moderator."""
+    calls = _moderator_tools(canary, settings)
+    user = canary["viewers"][viewer]
+    api = ApiClient(token_for(user, ("read", "write", "moderate")) if user else None)
+    before = _moderation_snapshot()
+    for method, path, body, moderator_status in calls:
+        response = api.get(path) if method == "get" else api.send(method, path, body)
+        if viewer == "anon":
+            expected = 401
+        elif viewer == "moderator":
+            expected = moderator_status
+        elif viewer == "member" and "/webhooks" not in path:
+            expected = 403
+        else:
+            expected = 404
+        assert response.status_code == expected, (viewer, method, path, response.content)
+        if expected == 404:
+            assert response.content == api.get("/communities/nope/threads").content
+        if viewer != "moderator":
+            assert CANARY not in response.content.decode()
+    if viewer != "moderator":
+        assert _moderation_snapshot() == before
