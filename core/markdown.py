@@ -1,5 +1,7 @@
 """Render user Markdown to safe HTML: raw HTML is escaped, then nh3 cleans with an allow-list."""
 
+import threading
+
 import markdown
 import nh3
 from markdown.extensions import Extension
@@ -27,13 +29,26 @@ class _EscapeRawHtml(Extension):
         md.inlinePatterns.deregister("html")
 
 
+# One converter per thread, reset before each text: building one (its extensions, patterns
+# and processors) cost more than converting a typical post (about 0.2 of 0.35 ms).
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    md = getattr(_converters, "md", None)
+    if md is None:
+        md = _converters.md = markdown.Markdown(
+            extensions=[_EscapeRawHtml(), "fenced_code", "tables", "sane_lists"],
+            output_format="html",
+        )
+    return md
+
+
 def render_markdown(text: str) -> str:
     """Return sanitized HTML for *text*."""
-    html = markdown.markdown(
-        text or "",
-        extensions=[_EscapeRawHtml(), "fenced_code", "tables", "sane_lists"],
-        output_format="html",
-    )
+    md = _converter()
+    md.reset()  # whatever a previous text left (a failed conversion included)
+    html = md.convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

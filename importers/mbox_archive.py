@@ -20,6 +20,7 @@ import codecs
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import sqlite3
@@ -34,11 +35,19 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from importers.markdown import html_to_markdown, inert_mentions
 from importers.report import ImportReport
+from practice.services.history import history_prerender
 
 # A post's body is at most this long here (practice.models.threads.BODY_MAX_LENGTH is 50,000):
 # a longer message keeps its start and says how much was left out.
 BODY_KEPT = 48_000
 STAGE_BATCH = 500
+# Archives larger than this are parsed (MIME, HTML to Markdown, the shown text rendered) by a
+# pool of worker processes, one per core (at most PARSE_WORKERS), while this process stages
+# and writes: parsing is most of the CPU an import spends outside the database. Messages go to
+# the pool PARSE_CHUNK at a time, so memory stays flat whatever the archive's size.
+PARSE_POOL_FROM_BYTES = 8 * 2**20
+PARSE_WORKERS = 2
+PARSE_CHUNK = 2000
 
 _FROM_TIME = re.compile(rb"\d{1,2}:\d\d")
 _FROM_DATE = re.compile(
@@ -172,6 +181,7 @@ class Mail:
     body: str  # Markdown shown: quotes at the end and signatures trimmed
     original: str  # Markdown of the whole text (kept as the first revision when different)
     notes: list[str] = field(default_factory=list)
+    html: str = ""  # the shown text rendered (practice.services.history.history_prerender)
 
     def moment(self) -> datetime:
         return datetime.fromisoformat(self.at)
@@ -580,6 +590,14 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
     )
 
 
+def parse_and_render(raw: RawMessage, list_address: str = "") -> tuple[Mail, str]:
+    """``parse``, and the shown text rendered as its post will show it (in a worker process,
+    for a large archive); with the digest of the raw message (``synthetic_id``'s)."""
+    mail = parse(raw, list_address=list_address)
+    mail.html = history_prerender(mail.body)
+    return mail, synthetic_id("", raw.data)[1:]
+
+
 # --- staging -------------------------------------------------------------------------------------
 
 _SCHEMA = """
@@ -606,13 +624,37 @@ class StagedArchive:
         self.db.executescript(_SCHEMA)
         self.count = 0
 
+    def _workers(self) -> int:
+        try:
+            size = os.path.getsize(self.path)
+        except OSError:
+            return 1
+        if size < PARSE_POOL_FROM_BYTES or multiprocessing.current_process().daemon:
+            return 1  # small, or inside a worker that may not fork (Celery's prefork pool)
+        return max(1, min(PARSE_WORKERS, os.cpu_count() or 1))
+
+    def _parsed(self, breaks: list[str]) -> Iterator[tuple[Mail, str]]:
+        raws = raw_messages(self.path, breaks)
+        workers = self._workers()
+        if workers == 1:
+            for raw in raws:
+                yield parse_and_render(raw, self.list_address)
+            return
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            while True:
+                chunk = [raw for _, raw in zip(range(PARSE_CHUNK), raws, strict=False)]
+                if not chunk:
+                    return
+                yield from pool.starmap(
+                    parse_and_render, [(raw, self.list_address) for raw in chunk], chunksize=50
+                )
+
     def read(self) -> None:
         seen: set[str] = set()
         batch: list[tuple] = []
         last_at = ""
         breaks: list[str] = []
-        for raw in raw_messages(self.path, breaks):
-            mail = parse(raw, list_address=self.list_address)
+        for mail, digest in self._parsed(breaks):
             if not mail.at:
                 if not last_at:
                     self.report.skip(
@@ -625,10 +667,10 @@ class StagedArchive:
             last_at = mail.at
             if mail.source_id in seen:
                 original_id = mail.source_id
-                mail.source_id = synthetic_id("dup", raw.data)
+                mail.source_id = f"dup:{digest}"
                 n = 2
                 while mail.source_id in seen:
-                    mail.source_id = synthetic_id(f"dup{n}", raw.data)
+                    mail.source_id = f"dup{n}:{digest}"
                     n += 1
                 mail.notes.append(
                     f"duplicate Message-ID <{original_id}>: imported as its own message "

@@ -44,7 +44,9 @@ class KnowledgeConfig(AppConfig):
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
 
         # Expert scores follow the content in its transaction (knowledge.services.experts).
-        practice_changes.register_thread_changed_listener(experts.thread_refresh)
+        practice_changes.register_thread_changed_listener(
+            experts.thread_refresh, batch=experts.threads_refresh
+        )
         practice_changes.register_post_changed_listener(experts.post_refresh)
         practice_changes.register_post_votes_changed_listener(experts.post_refresh)
         register_item_changed_listener(experts.item_refresh)

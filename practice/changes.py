@@ -13,15 +13,23 @@ from collections.abc import Callable
 from communities.changes import change_listeners_are_held
 
 ChangedListener = Callable[[int], None]
+BatchListener = Callable[[list[int]], None]
 _thread_listeners: list[ChangedListener] = []
+# A listener's version for many threads at once (bulk imports), when it has one.
+_thread_batch_listeners: dict[ChangedListener, BatchListener] = {}
 _post_listeners: list[ChangedListener] = []
 _post_votes_listeners: list[ChangedListener] = []
 
 
-def register_thread_changed_listener(listener: ChangedListener) -> None:
-    """Call *listener* with the thread's id whenever a thread changes."""
+def register_thread_changed_listener(
+    listener: ChangedListener, *, batch: BatchListener | None = None
+) -> None:
+    """Call *listener* with the thread's id whenever a thread changes (*batch*, when given,
+    with the ids of many threads that changed together)."""
     if listener not in _thread_listeners:
         _thread_listeners.append(listener)
+    if batch is not None:
+        _thread_batch_listeners[listener] = batch
 
 
 def register_post_changed_listener(listener: ChangedListener) -> None:
@@ -36,6 +44,19 @@ def thread_changed(thread_id: int) -> None:
         return
     for listener in _thread_listeners:
         listener(thread_id)
+
+
+def threads_changed(thread_ids: list[int]) -> None:
+    """Tell every listener that the threads *thread_ids* changed (a batch written at once)."""
+    if change_listeners_are_held() or not thread_ids:
+        return
+    for listener in _thread_listeners:
+        batch = _thread_batch_listeners.get(listener)
+        if batch is not None:
+            batch(list(thread_ids))
+        else:
+            for thread_id in thread_ids:
+                listener(thread_id)
 
 
 def post_changed(post_id: int) -> None:

@@ -19,6 +19,6 @@ class SearchConfig(AppConfig):
 
         # The index is written in the content's transaction: the listeners run inside it.
         register_member_changed_listener(indexing.member_changed)
-        register_thread_changed_listener(indexing.thread_changed)
+        register_thread_changed_listener(indexing.thread_changed, batch=indexing.threads_changed)
         register_post_changed_listener(indexing.post_changed)
         register_item_changed_listener(indexing.item_changed)

@@ -229,6 +229,32 @@ def thread_changed(thread_id: int) -> None:
         )
 
 
+def threads_changed(thread_ids: list[int]) -> None:
+    """Re-index many threads and their posts at once (a bulk import), as ``thread_changed``
+    does for each."""
+    threads = list(Thread.objects.select_related("opening_post").filter(pk__in=thread_ids))
+    visible = [t for t in threads if not t.is_hidden]
+    shown = {t.pk for t in visible}
+    gone = [pk for pk in thread_ids if pk not in shown]
+    with transaction.atomic():
+        if gone:
+            _delete(
+                SearchEntry.objects.filter(
+                    Q(thread_id__in=gone) | Q(kind=Kind.THREAD, object_id__in=gone)
+                )
+            )
+        if not visible:
+            return
+        ids = sorted(shown)
+        posts = list(_visible_posts(ids))
+        _write(_thread_entries(visible, posts, _thread_tags(ids)))
+        _delete(
+            SearchEntry.objects.filter(thread_id__in=ids, kind=Kind.POST).exclude(
+                object_id__in=[p.pk for p in posts]
+            )
+        )
+
+
 def post_changed(post_id: int) -> None:
     """Re-index a post; drop it if hidden or gone. An opening post re-indexes its thread."""
     post = (

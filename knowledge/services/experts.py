@@ -240,6 +240,11 @@ def thread_refresh(thread_id: int) -> None:
     _refresh(Kind.THREAD, [thread_id])
 
 
+def threads_refresh(thread_ids: list[int]) -> None:
+    """``practice.changes`` listener: many threads changed together (a bulk import)."""
+    _refresh(Kind.THREAD, list(thread_ids))
+
+
 def post_refresh(post_id: int) -> None:
     """``practice.changes`` listener: a post changed (written, hidden, voted on)."""
     thread_id = Post.objects.filter(pk=post_id).values_list("thread_id", flat=True).first()

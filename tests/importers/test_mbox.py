@@ -294,7 +294,7 @@ def test_import_interrupted_midway_resumes_to_a_clean_import(community, monkeypa
 
     monkeypatch.setattr(thread_services, "post_create", power_cut_on_second_reply)
     with pytest.raises(KeyboardInterrupt):
-        run_import(MAILMAN2, community, "--list", "cooks")
+        run_import(MAILMAN2, community, "--list", "cooks", "--one-by-one")
     assert not Thread.objects.filter(community=community).exists()  # never half a thread
     assert ImportRun.objects.get(community=community).status == ImportRun.Status.FAILED
     monkeypatch.setattr(thread_services, "post_create", real)

@@ -34,8 +34,16 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Read the archive; say what would be imported."
         )
         parser.add_argument("--report", help="Write every skipped message, and why, to this file.")
+        parser.add_argument(
+            "--one-by-one",
+            action="store_true",
+            help="Write each message through the per-post services, one thread per transaction "
+            "(slower; the same result as the default bulk writes).",
+        )
 
-    def handle(self, *args, file, community, site, list_address, dry_run, report, **options):
+    def handle(
+        self, *args, file, community, site, list_address, dry_run, report, one_by_one, **options
+    ):
         if not os.path.isfile(file):
             raise CommandError(f"{file} is not a file.")
         target = community_or_error(community)
@@ -47,6 +55,7 @@ class Command(BaseCommand):
                 site=site[:200],
                 list_address=list_address,
                 dry_run=dry_run,
+                bulk=not one_by_one,
                 **progress,
             ),
             unit=" threads",

@@ -1,0 +1,245 @@
+"""The mbox importer's bulk writes against its per-post path: the same community either way."""
+
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from communities.models import Interaction, Membership
+from importers import mbox_import
+from importers.models import ImportRun, SourceRecord
+from knowledge.models import ExpertSource
+from metrics.models import MemberMetrics
+from metrics.services import metrics_compute
+from practice.models import Follow, Post, PostRevision, Thread
+from practice.services import history
+from search.models import SearchEntry
+from tests.factories import CommunityFactory
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mbox"
+ARCHIVES = [
+    ("mailman2-cooks.txt", "cooks"),
+    ("hyperkitty-fermenters.mbox", "fermenters"),
+    ("google-groups-takeout.mbox", "night-shift"),
+    ("nasty.mbox", "bakers"),
+]
+
+
+def run_import(path, community, *extra) -> str:
+    out = StringIO()
+    call_command("import_mbox", str(path), "--community", community.slug, *extra, stdout=out)
+    return out.getvalue()
+
+
+def _name(user) -> str | None:
+    return user.profile.display_name if user is not None else None
+
+
+def snapshot(community) -> dict:
+    """Everything the import wrote that a reader, the search or the dashboards see, by
+    content rather than by id; posts in id order (the order of equal moments)."""
+    posts = list(
+        Post.objects.filter(community=community)
+        .select_related("author__profile", "reply_to", "thread")
+        .order_by("pk")
+    )
+    threads = Thread.objects.filter(community=community).select_related("author__profile")
+    by_post = {p.pk: p.body for p in posts}
+    thread_titles = {t.pk: t.title for t in threads}
+    return {
+        "threads": [
+            (
+                t.title,
+                t.kind,
+                t.status,
+                t.reply_count,
+                t.answer_count,
+                t.helpful_count,
+                t.created_at,
+                t.last_activity_at,
+                _name(t.author),
+                by_post[t.opening_post_id],
+            )
+            for t in threads.order_by("pk")
+        ],
+        "posts": [
+            (
+                p.thread.title,
+                p.is_opening,
+                p.is_answer,
+                _name(p.author),
+                p.body,
+                p.body_html,
+                p.created_at,
+                p.edited_at,
+                p.reply_to.body if p.reply_to else None,
+            )
+            for p in posts
+        ],
+        "revisions": sorted(
+            (by_post[r.post_id], r.number, r.title, r.body, r.created_at, _name(r.editor))
+            for r in PostRevision.objects.filter(post__community=community).select_related(
+                "editor__profile"
+            )
+        ),
+        "follows": sorted(
+            (f.target, thread_titles.get(f.thread_id), _name(f.user), f.created_at)
+            for f in Follow.objects.filter(community=community).select_related("user__profile")
+        ),
+        "interactions": sorted(
+            (
+                i.kind,
+                i.occurred_at,
+                _name(i.actor),
+                _name(i.target),
+                by_post.get(i.source_id),
+                i.group_size,
+            )
+            for i in Interaction.objects.filter(community=community).select_related(
+                "actor__profile", "target__profile"
+            )
+        ),
+        "people": sorted(
+            (m.user.profile.display_name, m.role, m.state, m.joined_at, m.user.is_active)
+            for m in Membership.objects.filter(community=community).select_related("user__profile")
+        ),
+        "search": sorted(
+            (e.kind, e.title, e.text, e.tag_names, e.is_solved, e.created_at, e.updated_at)
+            for e in SearchEntry.objects.filter(community=community)
+        ),
+        "experts": sorted(
+            (s.kind, str(s.scores), str(s.tags))
+            for s in ExpertSource.objects.filter(
+                kind=ExpertSource.Kind.THREAD, object_id__in=[t.pk for t in threads]
+            )
+        ),
+        "records": sorted(
+            (r.kind, r.source_id, r.target_type_id)
+            for r in SourceRecord.objects.filter(community=community)
+        ),
+        "run": [
+            (run.status, run.counts, run.report, run.processed, run.total)
+            for run in ImportRun.objects.filter(community=community).order_by("pk")
+        ],
+    }
+
+
+def metrics_of(community) -> list:
+    snapshot = metrics_compute(community_id=community.pk, as_of=datetime(2030, 1, 1, tzinfo=UTC))
+    return sorted(
+        (m.user.profile.display_name, m.level, m.active_days, m.helps, m.contributions,
+         m.strong_ties, m.weak_ties, m.degree, round(m.strength, 6), round(m.betweenness, 6))
+        for m in MemberMetrics.objects.filter(snapshot=snapshot).select_related("user__profile")
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("archive", "site"), ARCHIVES)
+def test_bulk_import_writes_what_the_per_post_path_writes(archive, site):
+    one_by_one = CommunityFactory(slug="one-by-one", visibility="open")
+    bulk = CommunityFactory(slug="bulk", visibility="open")
+
+    run_import(FIXTURES / archive, one_by_one, "--list", site, "--one-by-one")
+    output = run_import(FIXTURES / archive, bulk, "--list", site)
+
+    expected = snapshot(one_by_one)
+    assert expected["posts"] and expected["interactions"] is not None
+    assert snapshot(bulk) == expected
+    assert metrics_of(bulk) == metrics_of(one_by_one)
+    assert "Import finished." in output
+
+
+@pytest.mark.django_db
+def test_bulk_import_twice_adds_nothing(client):
+    community = CommunityFactory(slug="cooks", visibility="open")
+    run_import(FIXTURES / "mailman2-cooks.txt", community, "--list", "cooks")
+    before = snapshot(community)["posts"], SourceRecord.objects.count()
+
+    output = run_import(FIXTURES / "mailman2-cooks.txt", community, "--list", "cooks")
+
+    assert (snapshot(community)["posts"], SourceRecord.objects.count()) == before
+    assert "threads already imported: 2" in output
+    thread = Thread.objects.get(community=community, title__startswith="Sourdough")
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "Carole Bérard" in page and "example.org" not in page
+
+
+@pytest.mark.django_db
+def test_bulk_batch_is_atomic_and_a_rerun_resumes(monkeypatch):
+    """A crash inside a batch leaves none of its threads; the batches before it stay; a second
+    run writes the rest and ends as a clean import does."""
+    clean = CommunityFactory(slug="clean", visibility="open")
+    community = CommunityFactory(slug="cut", visibility="open")
+    archive = FIXTURES / "mailman2-cooks.txt"  # two threads: two batches of one
+    run_import(archive, clean, "--list", "cooks")
+
+    monkeypatch.setattr(mbox_import, "BULK_THREADS", 1)
+    real = history.interactions_write
+    calls = {"n": 0}
+
+    def power_cut_in_second_batch(specs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # after its threads and posts were inserted
+        return real(specs)
+
+    monkeypatch.setattr(history, "interactions_write", power_cut_in_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(archive, community, "--list", "cooks")
+    assert Thread.objects.filter(community=community).count() == 1  # the first batch only
+    thread = Thread.objects.get(community=community)
+    records = SourceRecord.objects.filter(community=community, kind=SourceRecord.Kind.MESSAGE)
+    assert records.count() == Post.objects.filter(thread=thread).count() == thread.reply_count + 1
+    assert ImportRun.objects.get(community=community).status == ImportRun.Status.FAILED
+
+    monkeypatch.setattr(history, "interactions_write", real)
+    run_import(archive, community, "--list", "cooks")
+    resumed, expected = snapshot(community), snapshot(clean)
+    for key in ("threads", "revisions", "follows", "interactions", "people", "search", "records"):
+        assert sorted(resumed[key]) == sorted(expected[key]), key
+    assert sorted(resumed["posts"]) == sorted(expected["posts"])
+
+
+@pytest.mark.django_db
+def test_bulk_refused_thread_goes_the_per_post_way(monkeypatch):
+    """A thread the bulk checks refuse is written by the per-post services (which report what
+    they refuse themselves); the others of its batch are written in bulk."""
+    clean = CommunityFactory(slug="clean", visibility="open")
+    community = CommunityFactory(slug="cooks", visibility="open")
+    run_import(FIXTURES / "mailman2-cooks.txt", clean, "--list", "cooks")
+    real_check, real_write = mbox_import.history_check, mbox_import.history_write
+    written = []
+
+    def refuse_the_meetup(*, community, item, can_post):
+        if "meetup" in item.title.lower():
+            raise ValidationError("not in bulk")
+        return real_check(community=community, item=item, can_post=can_post)
+
+    def write(*, community, threads):
+        written.extend(item.title for item in threads)
+        return real_write(community=community, threads=threads)
+
+    monkeypatch.setattr(mbox_import, "history_check", refuse_the_meetup)
+    monkeypatch.setattr(mbox_import, "history_write", write)
+    run_import(FIXTURES / "mailman2-cooks.txt", community, "--list", "cooks")
+
+    assert written == ["Sourdough starter smells like nail varnish"]
+    result, expected = snapshot(community), snapshot(clean)
+    assert sorted(result["posts"]) == sorted(expected["posts"])
+    assert result["interactions"] == expected["interactions"]
+    assert result["search"] == expected["search"]
+
+
+def test_history_check_refuses_what_the_services_refuse():
+    post = history.HistoryPost(author=None, body="", at=datetime(2020, 1, 1, tzinfo=UTC))
+    item = history.HistoryThread(kind=Thread.Kind.QUESTION, title="x", posts=[post])
+    with pytest.raises(Exception, match="discussions"):
+        history.history_check(community=None, item=item, can_post={})
+    item.kind = Thread.Kind.DISCUSSION
+    with pytest.raises(Exception, match="Write something first"):
+        history.history_check(community=None, item=item, can_post={})
+    assert history.history_prerender("  ") == ""
+    assert history.history_prerender("**hi**") == "<p><strong>hi</strong></p>"
