@@ -112,6 +112,10 @@ class RsvpIn(StrictInput):
 
 
 class RsvpOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"answer": "waitlist", "waitlist_position": 2}}
+    )
+
     answer: Answer
     waitlist_position: int | None = None
 

@@ -95,6 +95,10 @@ class ResolveIn(StrictInput):
 
 
 class ResolveOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"action": "hide", "closed": 2, "is_hidden": True}}
+    )
+
     action: str
     closed: int = Field(description="How many open flags were closed.")
     is_hidden: bool

@@ -105,6 +105,31 @@ class LinkOut(Schema):
 
 
 class ItemDetail(ItemRow):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **ItemRow.model_config["json_schema_extra"]["example"],
+                "body": "## Steps\n1. Measure ABPI…",
+                "body_html": "<h2>Steps</h2>\n<ol>\n<li>Measure ABPI…</li>\n</ol>",
+                "proposed_by": {"username": "ana", "name": "Ana Ruiz"},
+                "contributors": [{"username": "lena", "name": "Lena Kraus"}],
+                "links": [{"url": "https://example.org/guideline", "label": "Guideline"}],
+                "attachments": [
+                    {
+                        "id": 3,
+                        "name": "leaflet.pdf",
+                        "content_type": "application/pdf",
+                        "size": 182044,
+                        "uploaded_at": "2026-10-02T13:55:00Z",
+                        "url": "/c/wound-care/library/12/attachments/3/",
+                    }
+                ],
+                "superseded_by": None,
+                "can_edit": False,
+                "can_curate": False,
+            }
+        }
+    )
     body: str = Field(description="The Markdown as written.")
     body_html: str = Field(description="Sanitised HTML (nh3), as the site shows it.")
     proposed_by: Person
@@ -145,6 +170,11 @@ class ItemIn(StrictInput):
 
 
 class CommentIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"comment": "Checked against the 2026 guideline."}},
+    )
+
     comment: Text = Field("", max_length=COMMENT_MAX_LENGTH, description="Kept with the item.")
 
 

@@ -57,6 +57,18 @@ class MetricsExport(Schema):
 
 
 class SnapshotInfo(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 57,
+                "as_of": "2026-12-06T00:00:00Z",
+                "computed_at": "2026-12-06T00:03:12Z",
+                "duration_ms": 4210,
+                "betweenness_exact": True,
+            }
+        }
+    )
+
     id: int
     as_of: datetime
     computed_at: datetime

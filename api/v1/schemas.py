@@ -16,11 +16,30 @@ class StrictInput(Schema):
 
 
 class Person(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"username": "ana", "name": "Ana Ruiz"}}
+    )
+
     username: str
     name: str
 
 
 class CommunityOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "slug": "wound-care",
+                "name": "Wound care",
+                "domain": "Nursing",
+                "visibility": "open",
+                "member_count": 214,
+                "is_member": True,
+                "can_read": True,
+                "url": "/c/wound-care/",
+            }
+        }
+    )
+
     slug: str
     name: str
     domain: str
@@ -33,6 +52,21 @@ class CommunityOut(Schema):
 
 
 class CommunityDetail(CommunityOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **CommunityOut.model_config["json_schema_extra"]["example"],
+                "about_html": "<p>Nurses and doctors who treat chronic wounds.</p>",
+                "moderators": [{"username": "ana", "name": "Ana Ruiz"}],
+                "membership_state": "active",
+                "membership_role": "member",
+                "can_post": True,
+                "can_join": False,
+                "can_request": False,
+                "can_leave": True,
+            }
+        }
+    )
     about_html: str | None = None
     moderators: list[Person] | None = None
     membership_state: str | None = None
@@ -49,6 +83,18 @@ class CommunityPage(Schema):
 
 
 class MembershipOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "community": "wound-care",
+                "community_name": "Wound care",
+                "role": "member",
+                "state": "active",
+                "joined_at": "2026-03-14T10:02:00Z",
+            }
+        }
+    )
+
     community: str = Field(description="The community's slug.")
     community_name: str
     role: str
@@ -62,6 +108,26 @@ class MembershipPage(Schema):
 
 
 class ThreadRow(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 812,
+                "kind": "question",
+                "title": "Foam or alginate for a weeping venous ulcer?",
+                "author": {"username": "ana", "name": "Ana Ruiz"},
+                "tags": ["dressings"],
+                "is_solved": False,
+                "is_locked": False,
+                "is_hidden": False,
+                "answer_count": 3,
+                "reply_count": 5,
+                "helpful_count": 7,
+                "last_activity_at": "2026-12-07T09:40:00Z",
+                "url": "/c/wound-care/t/812/",
+            }
+        }
+    )
+
     id: int
     kind: str
     title: str
@@ -83,6 +149,25 @@ class ThreadPage(Schema):
 
 
 class PostOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 4410,
+                "author": {"username": "lena", "name": "Lena Kraus"},
+                "is_opening": False,
+                "is_answer": True,
+                "is_accepted": True,
+                "is_hidden": False,
+                "reply_to": None,
+                "body": "Alginate under a foam border: changed daily.",
+                "body_html": "<p>Alginate under a foam border: changed daily.</p>",
+                "created_at": "2026-12-07T09:20:00Z",
+                "edited_at": None,
+                "helpful_count": 4,
+            }
+        }
+    )
+
     id: int
     author: Person
     is_opening: bool
@@ -103,6 +188,30 @@ class PostPage(Schema):
 
 
 class ThreadDetail(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 812,
+                "community": "wound-care",
+                "kind": "question",
+                "title": "Foam or alginate for a weeping venous ulcer?",
+                "author": {"username": "ana", "name": "Ana Ruiz"},
+                "tags": ["dressings"],
+                "status": "solved",
+                "is_locked": False,
+                "is_hidden": False,
+                "accepted_post": 4410,
+                "answer_count": 3,
+                "reply_count": 5,
+                "helpful_count": 7,
+                "created_at": "2026-12-07T09:14:03Z",
+                "last_activity_at": "2026-12-07T09:40:00Z",
+                "url": "/c/wound-care/t/812/",
+                "posts": [PostOut.model_config["json_schema_extra"]["example"]],
+                "posts_next_cursor": None,
+            }
+        }
+    )
     id: int
     community: str
     kind: str
@@ -145,6 +254,13 @@ class ThreadIn(StrictInput):
 
 
 class PostIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"body": "Alginate under a foam border; we change it daily."}
+        },
+    )
+
     body: Text = Field(min_length=1, max_length=BODY_MAX_LENGTH)
     reply_to: Id | None = Field(
         None, description="Quote this post of the same thread (a reply, not an answer)."
@@ -152,6 +268,17 @@ class PostIn(StrictInput):
 
 
 class PostEditIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "body": "Exudate soaks through by noon, even with a foam.",
+                "title": "Foam or alginate?",
+                "tags": ["dressings"],
+            }
+        },
+    )
+
     body: Text = Field(min_length=1, max_length=BODY_MAX_LENGTH)
     title: Text | None = Field(
         None, max_length=TITLE_MAX_LENGTH, description="The opening post only: the thread's title."
@@ -162,49 +289,94 @@ class PostEditIn(StrictInput):
 
 
 class ReasonIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"reason": "Advertising"}}
+    )
+
     reason: Text = Field("", max_length=500, description="Kept in the moderation log.")
 
 
 class WorkedIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"worked": True, "note": "On night shifts too."}},
+    )
+
     worked: bool = Field(description="Did it work in your own practice?")
     note: Text = Field("", max_length=500)
 
 
 class WorkedOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"worked": True, "worked_count": 6, "did_not_work_count": 1}}
+    )
+
     worked: bool | None = Field(description="Your report now, or null when taken back.")
     worked_count: int
     did_not_work_count: int
 
 
 class HiddenOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"example": {"id": 4410, "is_hidden": True}})
+
     id: int
     is_hidden: bool
 
 
 class FollowOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"example": {"following": True}})
+
     following: bool
 
 
 class VoteIn(StrictInput):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"helpful": True}})
+
     helpful: bool
 
 
 class VoteOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"example": {"voted": True, "helpful_count": 5}})
+
     voted: bool
     helpful_count: int
 
 
 class JoinRequestIn(StrictInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"message": "Tissue viability nurse on ward 7."}},
+    )
+
     message: Text = Field("", max_length=500)
 
 
 class MembershipState(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"community": "wound-care", "state": "active", "role": "member"}
+        }
+    )
+
     community: str
     state: str | None = None
     role: str | None = None
 
 
 class SearchHit(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "kind": "thread",
+                "title": "Foam or alginate?",
+                "community": "wound-care",
+                "url": "/c/wound-care/t/812/",
+                "snippet_html": "…a weeping <mark>ulcer</mark> under…",
+                "updated_at": "2026-12-07T09:40:00Z",
+            }
+        }
+    )
+
     kind: str
     title: str
     community: str | None = None
@@ -220,6 +392,20 @@ class SearchPage(Schema):
 
 
 class NotificationOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 901,
+                "kind": "answer",
+                "text": "Lena Kraus answered “Foam or alginate?”",
+                "url": "/c/wound-care/t/812/#post-4410",
+                "community": "wound-care",
+                "created_at": "2026-12-07T09:20:00Z",
+                "read_at": None,
+            }
+        }
+    )
+
     id: int
     kind: str
     text: str
@@ -235,16 +421,31 @@ class NotificationPage(Schema):
 
 
 class MarkReadIn(StrictInput):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"ids": [901, 902]}})
+
     ids: list[Id] | None = Field(
         None, max_length=500, description="Mark these read; leave out to mark all read."
     )
 
 
 class MarkReadOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"example": {"marked": 2}})
+
     marked: int
 
 
 class Me(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "username": "ana",
+                "name": "Ana Ruiz",
+                "scopes": ["read", "write"],
+                "token": "pra_3f9a1c2e",
+            }
+        }
+    )
+
     username: str
     name: str
     scopes: list[str]
