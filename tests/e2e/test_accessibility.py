@@ -129,6 +129,11 @@ EXCLUDED = {
     "openid_connect_login": "redirects to the identity provider",
     "openid_connect_callback": "the identity provider's return address (needs its state)",
     "socialaccount_signup": "only during a sign-in with another account",
+    "saml_login": "needs a configured SAML IdP, and redirects to it (tests/e2e/test_saml.py)",
+    "saml_acs": "the SAML IdP posts its signed response here",
+    "saml_finish_acs": "the second half of saml_acs: needs the IdP's response",
+    "saml_metadata": "XML for the SAML IdP, not a page",
+    "saml_sls": "the SAML IdP's single-logout return (needs its message)",
     # project-level
     "health": "the health check for load balancers (JSON or plain text)",
 }
