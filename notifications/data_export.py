@@ -4,8 +4,11 @@ they received and the emails Practica sent them.
 Notices and emails are about other people's doings ("Ana answered your question"): in the
 archive, the names of the people the member shares a community with (and of each notice's
 actor) are replaced by "A member", as the archive names nobody but the member. Their own names
-stay.
+stay. The keys in the emails' links (password reset, address confirmation, reopening the
+account, unsubscribing) are removed: an archive on a laptop must not open the account.
 """
+
+import re
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -19,6 +22,12 @@ from notifications.models import DigestSubscription, Notification, NotificationP
 
 # Emails are read in chunks: a member of many years has a digest a week and a notice a day.
 EMAIL_CHUNK = 500
+LINK = re.compile(r"https?://\S+")
+# In a link, a run of 20 or more URL-safe characters with both digits and letters: a one-time key
+# or signed token (allauth's reset and confirmation keys, signed unsubscribe tokens), not a word
+# or a slug.
+KEY = re.compile(r"(?=[A-Za-z_:-]*\d)(?=[0-9_:-]*[A-Za-z])[A-Za-z0-9_:-]{20,}")
+KEY_REMOVED = "[key removed]"
 
 
 def member_section(user) -> dict:
@@ -65,6 +74,10 @@ def _unnamed(text: str, names: list[str]) -> str:
     return scrub(text, names, replacement=UNNAMED_MEMBER) if text else text
 
 
+def _without_keys(text: str) -> str:
+    return LINK.sub(lambda link: KEY.sub(KEY_REMOVED, link.group(0)), text)
+
+
 def _emails_to(user, others: list[str]) -> list[dict]:
     """The emails queued for the member's addresses (sent, pending or failed), with only their
     own addresses among the recipients."""
@@ -86,7 +99,7 @@ def _emails_to(user, others: list[str]) -> list[dict]:
                 "to": to,
                 "from": email.from_email,
                 "subject": _unnamed(email.subject, others),
-                "body": _unnamed(email.body, others),
+                "body": _without_keys(_unnamed(email.body, others)),
                 "status": email.status,
                 "created_at": email.created_at,
                 "sent_at": email.sent_at,

@@ -204,6 +204,8 @@ def test_the_archive_holds_the_notices_and_emails_the_member_received(
             "OTHERCANARY replied to you", "Canary Otherperson wrote: hello rosa", to=[rosa.email]
         )
     )
+    reset = "http://testserver/accounts/password/reset/key/2-cz1f8d-0d9a7b1c2e3f4a5b6c7d8e9f/"
+    email_queue(message=EmailMessage("Password reset", f"Choose one: {reset}", to=[rosa.email]))
     email_queue(message=EmailMessage("NOT-ROSAS-EMAIL", "x", to=[f"xrosa{rosa.email}"]))
     email_queue(
         message=EmailMessage("To both", "hello", to=["other-canary@example.org", rosa.email])
@@ -222,5 +224,10 @@ def test_the_archive_holds_the_notices_and_emails_the_member_received(
     assert "A member wrote: hello rosa" in [e["body"] for e in emails]
     assert "NOT-ROSAS-EMAIL" not in subjects
     assert {tuple(e["to"]) for e in emails} == {(rosa.email,)}
+    # A key that would still open the account does not travel with the archive.
+    assert "Choose one: http://testserver/accounts/password/reset/key/[key removed]/" in [
+        e["body"] for e in emails
+    ]
+    assert "0d9a7b1c2e3f4a5b6c7d8e9f" not in json.dumps(data)
     # The export-ready email itself is queued after the archive is built: not in it.
     assert all(e["status"] in {"pending", "sent", "failed"} for e in emails)
