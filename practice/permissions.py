@@ -62,12 +62,47 @@ def access_thread(*, user, slug: str, thread_id, related: tuple = THREAD_RELATED
     community = access_community_content(user=user, slug=slug)
     # The community is loaded already and the query keeps to it: attached, not joined again.
     related = tuple(name for name in related if name != "community")
-    qs = threads_visible_to(user, community)
-    thread = (qs.select_related(*related) if related else qs).filter(pk=thread_id).first()
+    if related:
+        thread = (
+            threads_visible_to(user, community)
+            .select_related(*related)
+            .filter(pk=thread_id)
+            .first()
+        )
+    else:
+        # The thread page: the row alone, read with a plain query (composing it in the ORM
+        # cost more than the rest of this check) and decided by can_view_thread.
+        thread = _thread_of(community, thread_id)
+        if thread is not None and not can_view_thread(user, thread, community):
+            thread = None
     if thread is None:
         raise Http404("No such thread.")
     thread.community = community
     return thread
+
+
+_THREAD_BY_ID = (
+    f"SELECT {', '.join(f.column for f in Thread._meta.concrete_fields)} "
+    f"FROM {Thread._meta.db_table} WHERE id = %s AND community_id = %s"
+)
+
+
+def _thread_of(community: Community, thread_id) -> Thread | None:
+    try:
+        thread_id = int(thread_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < thread_id < 2**63:  # no such row; SQLite cannot even take a larger number
+        return None
+    return next(iter(Thread.objects.raw(_THREAD_BY_ID, [thread_id, community.pk])), None)
+
+
+def can_view_thread(user, thread: Thread, community: Community) -> bool:
+    """May *user* read *thread* of *community*? ``threads_visible_to`` for one loaded thread
+    (``tests/practice/test_threads_permissions.py`` keeps the two equal)."""
+    if thread.community_id != community.pk or not can_view_content(user, community):
+        return False
+    return not thread.is_hidden or can_moderate(user, community)
 
 
 def access_post(*, user, slug: str, post_id) -> Post:

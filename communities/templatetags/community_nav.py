@@ -1,7 +1,13 @@
 """Template tags for the community header's tabs and the links to the apps above."""
 
+import threading
+from collections import OrderedDict
+
 from django import template
-from django.urls import reverse
+from django.template.loader import get_template
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
+from django.utils.safestring import SafeString
 
 from communities.permissions import moderator_needs_2fa
 from communities.tabs import community_link_url_name, community_tab_urls, community_tabs
@@ -51,3 +57,55 @@ def asks_moderator_for_2fa(context, community) -> bool:
     if user is None or not user.is_authenticated or not community.moderators_need_2fa:
         return False
     return moderator_needs_2fa(user, community)
+
+
+# The community header is the same for every reader of the same kind: rendered once per process
+# for each (community as shown, kind of reader, tab, address prefix, language), since every
+# community page shows it and its template loops cost more than the rest of some pages.
+HEADER_TEMPLATE = "communities/_community_header_body.html"
+HEADER_ENTRIES = 1024
+_headers: OrderedDict = OrderedDict()
+_headers_lock = threading.Lock()
+
+
+@register.simple_tag(takes_context=True)
+def community_header(context, community) -> SafeString:
+    """The header of *community*'s pages for this reader: its name, domain and tabs (the
+    moderators' tabs only where the page's ``can_moderate`` is true)."""
+    needs_2fa = asks_moderator_for_2fa(context, community)
+    can_view, can_moderate = bool(context.get("can_view")), bool(context.get("can_moderate"))
+    active_tab = context.get("active_tab")
+    # Everything the template shows, so a rename or a new visibility is a new entry.
+    key = (
+        community.pk, community.name, community.slug, community.domain, community.visibility,
+        can_view, can_moderate, active_tab, needs_2fa,
+        get_script_prefix(), get_urlconf(), translation.get_language(),
+        tuple(community_tabs()),  # a tab registered later (tests) is a new entry
+    )  # fmt: skip
+    with _headers_lock:
+        html = _headers.get(key)
+        if html is not None:
+            _headers.move_to_end(key)
+            return html
+    html = SafeString(
+        get_template(HEADER_TEMPLATE).render(
+            {
+                "community": community,
+                "can_view": can_view,
+                "can_moderate": can_moderate,
+                "active_tab": active_tab,
+                "needs_2fa": needs_2fa,
+            }
+        )
+    )
+    with _headers_lock:
+        _headers[key] = html
+        while len(_headers) > HEADER_ENTRIES:
+            _headers.popitem(last=False)
+    return html
+
+
+def forget_community_headers() -> None:
+    """Empty this process's rendered headers (tests that change the tabs)."""
+    with _headers_lock:
+        _headers.clear()

@@ -219,3 +219,31 @@ def test_unknown_community_slug_is_404_on_every_page(client):
         ("tag_feed", ["nope", "x"]),
     ]:
         assert client.get(reverse(f"practice:{name}", args=args)).status_code == 404
+
+
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+@pytest.mark.parametrize("role", VIEWERS)
+def test_can_view_thread_agrees_with_threads_visible_to(world, role, visibility):
+    """The one-thread predicate the thread page's gatekeeper uses decides as the queryset does:
+    a visible thread, a hidden one, and one of another community."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from practice import permissions
+
+    community, thread, mod = (world[visibility][k] for k in ("community", "thread", "mod"))
+    hidden = ask(community, member_of(community), title="To be hidden", body="Hidden thread")
+    moderation.content_hide(post=hidden.opening_post, by=mod)
+    elsewhere = world["open" if visibility != "open" else "request"]["thread"]
+    user = viewer_for(role, community) or AnonymousUser()
+    visible = set(permissions.threads_visible_to(user, community).values_list("pk", flat=True))
+    for candidate in (thread, hidden, elsewhere):
+        candidate = Thread.objects.get(pk=candidate.pk)
+        assert permissions.can_view_thread(user, candidate, community) == (
+            candidate.pk in visible
+        ), candidate.title
+    assert elsewhere.pk not in visible
+
+
+def test_thread_page_with_an_impossible_id_is_404(client, world):
+    response = client.get(reverse("practice:thread", args=["c-open", 2**64]))
+    assert response.status_code == 404
