@@ -12,6 +12,7 @@ _HEADER_URL_NAMES = {
     "login": "account_login",
     "signup": "account_signup",
     "logout": "account_logout",
+    "privacy": "accounts:privacy",
 }
 
 

@@ -40,8 +40,9 @@ TIMEOUT = 24 * 60 * 60
 
 # A fragment never changes under its key (the key is a digest of what it shows), so each process
 # also keeps the ones it used last: most pages then need no round trip to Redis and no
-# unpickling. About 2,000 fragments of a few kilobytes: a few megabytes per process.
-LOCAL_ENTRIES = 2000
+# unpickling. The thread list's rows (practice.list_rows) are kept here too. About 4,000
+# fragments of one to a few kilobytes: a few megabytes per process.
+LOCAL_ENTRIES = 4000
 _local: OrderedDict = OrderedDict()
 _local_lock = threading.Lock()
 
@@ -52,7 +53,8 @@ def forget_local_fragments() -> None:
         _local.clear()
 
 
-def _local_get_many(keys) -> dict:
+def local_get_many(keys) -> dict:
+    """This process's copies of the fragments under *keys* (content keys only)."""
     found = {}
     with _local_lock:
         for key in keys:
@@ -63,10 +65,11 @@ def _local_get_many(keys) -> dict:
     return found
 
 
-def _local_set_many(values: dict) -> None:
+def local_set_many(values: dict, *, parts_count: int = PARTS) -> None:
+    """Keep *values* (content keys to tuples of *parts_count* parts) in this process."""
     with _local_lock:
         for key, parts in values.items():
-            if isinstance(parts, tuple) and len(parts) == PARTS:
+            if isinstance(parts, tuple) and len(parts) == parts_count:
                 _local[key] = parts
         while len(_local) > LOCAL_ENTRIES:
             _local.popitem(last=False)
@@ -107,12 +110,12 @@ def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
     # the template, the time zone and language its dates are written in.
     prefix = page_key_prefix(FRAGMENT_TEMPLATE, post_base, profile_base)
     keys = {fragment_key(item, prefix=prefix): item for item in items}
-    found = _local_get_many(keys)
+    found = local_get_many(keys)
     wanted = [key for key in keys if key not in found]
     if wanted:
         shared = cache.get_many(wanted)
         found.update(shared)
-        _local_set_many(shared)
+        local_set_many(shared)
     missing = {}
     template = None
     for key, item in keys.items():
@@ -136,7 +139,7 @@ def fill_post_fragments(items, *, post_base: str, profile_base: str) -> None:
         item.parts = tuple(SafeString(part) for part in parts)
     if missing:
         cache.set_many(missing, TIMEOUT)
-        _local_set_many(missing)
+        local_set_many(missing)
     now = timezone.now()
     for item in items:
         item.age = age(item.post.created_at, now)

@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 
 from core.fragments import age, content_key, page_key_prefix
 from practice.forms.threads import ThreadFilterForm
+from practice.fragments import local_get_many, local_set_many
 
 ROW_TEMPLATE = "practice/threads/_thread_row.html"
 # The row template marks where the age goes with this character, which no stored text holds
@@ -56,7 +57,13 @@ def thread_rows_html(rows: list[dict], *, thread_base: str, profile_base: str) -
         return SafeString("")
     prefix = page_key_prefix(ROW_TEMPLATE, thread_base, profile_base)
     keys = [row_key(row, prefix=prefix) for row in rows]
-    found = cache.get_many(keys)
+    # This process's copies first (the key is a digest of the row: never stale), then the cache.
+    found = local_get_many(keys)
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        shared = cache.get_many(wanted)
+        found.update(shared)
+        local_set_many(shared, parts_count=2)
     missing = {}
     template = None
     html = []
@@ -84,6 +91,7 @@ def thread_rows_html(rows: list[dict], *, thread_base: str, profile_base: str) -
         html.append(ROW_AFTER)
     if missing:
         cache.set_many(missing, TIMEOUT)
+        local_set_many(missing, parts_count=2)
     return SafeString("".join(html))
 
 

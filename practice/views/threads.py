@@ -1,13 +1,15 @@
 """Thread lists, the thread page and what members do on it. Views are thin: the gatekeeper,
 one service call, then render or redirect."""
 
+from functools import lru_cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.views.decorators.http import require_POST
 
 from communities import permissions as community_permissions
@@ -205,11 +207,7 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         form = PostForm(initial=initial)
     else:
         reply_to = _reply_to(request, thread, page, form.data.get("reply_to", ""))
-    slug = thread.community.slug
-    # Per-post addresses are this prefix + id + action: one reverse() per page, not ~5
-    # {% url %} tags per post (the test suite checks they match the URLconf).
-    post_base = reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/")
-    profile_base = _profile_base()
+    urls = thread_urls(thread.community.slug, thread.pk)
     context = _community_context(
         request,
         thread.community,
@@ -218,8 +216,9 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
         form=form,
         reply_to=reply_to,
         draft=draft,
-        post_base=post_base,
-        profile_base=profile_base,
+        thread_urls=urls,
+        post_base=urls["post_base"],
+        profile_base=urls["profile_base"],
     )
     context.update(_posts_html(request, page, context))
     return render(request, "practice/threads/thread.html", context, status=status)
@@ -236,15 +235,39 @@ def _posts_html(request, page, context) -> dict:
         "request": request,
         "page": page,
         "post_base": post_base,
-        "unaccept_url": reverse(
-            "practice:thread_unaccept", args=[page.thread.community.slug, page.thread.pk]
-        ),
+        "unaccept_url": context["thread_urls"]["unaccept"],
         "tools": tools,
     }
     return {
         "opening_html": render_posts(page.opening_items, **options),
         "posts_html": render_posts(page.posts, **options),
     }
+
+
+@lru_cache(maxsize=4096)
+def _thread_urls(slug: str, thread_id: int, script_prefix: str, urlconf) -> dict[str, str]:
+    # reverse() reads the script prefix and the URLconf of the current thread: both are in the
+    # key, so a change of either reverses anew.
+    args = [slug, thread_id]
+    return {
+        "list": reverse("practice:thread_list", args=[slug]),
+        "thread": reverse("practice:thread", args=args),
+        "reply": reverse("practice:post_reply", args=args),
+        "follow": reverse("practice:thread_follow", args=args),
+        "flag": reverse("practice:flag_thread", args=args),
+        "unaccept": reverse("practice:thread_unaccept", args=args),
+        "draft_save": reverse("practice:draft_save", args=[slug]),
+        # Per-post addresses are this prefix + id + action, not ~5 {% url %} tags per post
+        # (the test suite checks they match the URLconf).
+        "post_base": reverse("practice:post_edit", args=[slug, 0]).removesuffix("0/edit/"),
+        "profile_base": _profile_base(),
+    }
+
+
+def thread_urls(slug: str, thread_id: int) -> dict[str, str]:
+    """The addresses the thread page links to, reversed once per process for each thread
+    rather than about ten times per request."""
+    return _thread_urls(slug, thread_id, get_script_prefix(), get_urlconf())
 
 
 def _profile_base() -> str:
