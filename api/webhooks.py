@@ -237,6 +237,70 @@ def _deliveries_for(endpoints, *, community_id, event, subject, object_id, occur
     ]
 
 
+def _threads(ids: dict, communities: list, now: datetime):
+    return Thread.objects.filter(
+        pk__in=list(ids["thread"]), community_id__in=communities, is_hidden=False
+    ).only("pk", "community_id", "created_at", "accepted_post_id", "accepted_at")
+
+
+def _answers(ids: dict, communities: list, now: datetime):
+    return Post.objects.filter(
+        pk__in=list(ids["post"]),
+        community_id__in=communities,
+        is_answer=True,
+        is_hidden=False,
+        thread__is_hidden=False,
+    ).only("pk", "community_id", "created_at")
+
+
+def _published_items(ids: dict, communities: list, now: datetime):
+    return Item.objects.filter(
+        pk__in=list(ids["item"]), community_id__in=communities, state=Item.State.PUBLISHED
+    ).only("pk", "community_id", "published_at")
+
+
+def _joins(ids: dict, communities: list, now: datetime):
+    ACTIVE = Membership.State.ACTIVE
+    return (
+        MembershipEvent.objects.filter(
+            user_id__in=list(ids["user"]),
+            community_id__in=communities,
+            to_state=ACTIVE,
+            occurred_at__gte=now - JOIN_WINDOW,
+        )
+        .exclude(from_state=ACTIVE)
+        .only("pk", "community_id", "occurred_at")
+    )
+
+
+def _accepted(thread: Thread):
+    if thread.accepted_post_id is None:
+        return None
+    # Accepted again after an unaccept: a new event (the time is in the subject).
+    subject = f"accept:{thread.accepted_post_id}:{int(thread.accepted_at.timestamp())}"
+    return subject, thread.accepted_post_id, thread.accepted_at
+
+
+# Where each event is found: the rows (visible to the members only) among the changed ids, and
+# per row the event's (subject, object id, time), or None when the row makes no such event.
+# One query per source, however many events it feeds.
+EVENT_SOURCES = (
+    (
+        _threads,
+        (
+            (Event.THREAD_CREATED, lambda t: (f"thread:{t.pk}", t.pk, t.created_at)),
+            (Event.ANSWER_ACCEPTED, _accepted),
+        ),
+    ),
+    (_answers, ((Event.ANSWER_POSTED, lambda p: (f"post:{p.pk}", p.pk, p.created_at)),)),
+    (
+        _published_items,
+        ((Event.ITEM_PUBLISHED, lambda i: (f"item:{i.pk}", i.pk, i.published_at)),),
+    ),
+    (_joins, ((Event.MEMBER_JOINED, lambda j: (f"join:{j.pk}", j.pk, j.occurred_at)),)),
+)
+
+
 def events_detect(
     *, thread_ids=(), post_ids=(), item_ids=(), user_ids=(), at: datetime | None = None
 ) -> int:
@@ -252,82 +316,24 @@ def events_detect(
     if not endpoints:
         return 0
     communities = list(endpoints)
+    ids = {"thread": thread_ids, "post": post_ids, "item": item_ids, "user": user_ids}
     rows: list[WebhookDelivery] = []
-    threads = Thread.objects.filter(
-        pk__in=list(thread_ids), community_id__in=communities, is_hidden=False
-    ).only("pk", "community_id", "created_at", "accepted_post_id", "accepted_at")
-    for thread in threads:
-        rows += _deliveries_for(
-            endpoints,
-            community_id=thread.community_id,
-            event=Event.THREAD_CREATED,
-            subject=f"thread:{thread.pk}",
-            object_id=thread.pk,
-            occurred_at=thread.created_at,
-            now=now,
-        )
-        if thread.accepted_post_id is not None:
-            rows += _deliveries_for(
-                endpoints,
-                community_id=thread.community_id,
-                event=Event.ANSWER_ACCEPTED,
-                # Accepted again after an unaccept: a new event.
-                subject=f"accept:{thread.accepted_post_id}:{int(thread.accepted_at.timestamp())}",
-                object_id=thread.accepted_post_id,
-                occurred_at=thread.accepted_at,
-                now=now,
-            )
-    posts = Post.objects.filter(
-        pk__in=list(post_ids),
-        community_id__in=communities,
-        is_answer=True,
-        is_hidden=False,
-        thread__is_hidden=False,
-    ).only("pk", "community_id", "created_at")
-    for post in posts:
-        rows += _deliveries_for(
-            endpoints,
-            community_id=post.community_id,
-            event=Event.ANSWER_POSTED,
-            subject=f"post:{post.pk}",
-            object_id=post.pk,
-            occurred_at=post.created_at,
-            now=now,
-        )
-    items = Item.objects.filter(
-        pk__in=list(item_ids), community_id__in=communities, state=Item.State.PUBLISHED
-    ).only("pk", "community_id", "published_at")
-    for item in items:
-        rows += _deliveries_for(
-            endpoints,
-            community_id=item.community_id,
-            event=Event.ITEM_PUBLISHED,
-            subject=f"item:{item.pk}",
-            object_id=item.pk,
-            occurred_at=item.published_at,
-            now=now,
-        )
-    ACTIVE = Membership.State.ACTIVE
-    joins = (
-        MembershipEvent.objects.filter(
-            user_id__in=list(user_ids),
-            community_id__in=communities,
-            to_state=ACTIVE,
-            occurred_at__gte=now - JOIN_WINDOW,
-        )
-        .exclude(from_state=ACTIVE)
-        .only("pk", "community_id", "occurred_at")
-    )
-    for join in joins:
-        rows += _deliveries_for(
-            endpoints,
-            community_id=join.community_id,
-            event=Event.MEMBER_JOINED,
-            subject=f"join:{join.pk}",
-            object_id=join.pk,
-            occurred_at=join.occurred_at,
-            now=now,
-        )
+    for source, events in EVENT_SOURCES:
+        for row in source(ids, communities, now):
+            for event, describe in events:
+                found = describe(row)
+                if found is None:
+                    continue
+                subject, object_id, occurred_at = found
+                rows += _deliveries_for(
+                    endpoints,
+                    community_id=row.community_id,
+                    event=event,
+                    subject=subject,
+                    object_id=object_id,
+                    occurred_at=occurred_at,
+                    now=now,
+                )
     if not rows:
         return 0
     with transaction.atomic():

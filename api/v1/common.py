@@ -7,6 +7,7 @@ from typing import Annotated
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from ninja import Path
 from pydantic import AfterValidator, Field
 
 from api import permissions
@@ -27,6 +28,10 @@ def errors(*codes: int) -> dict:
     return dict.fromkeys(codes, Error)
 
 
+# What a call about one community can answer besides its success (the routes' usual set).
+ERRORS = errors(400, 401, 403, 404, 429)
+
+
 def _check_text(value: str) -> str:
     if not storable(value):
         raise ValueError("NUL characters and lone surrogates cannot be stored.")
@@ -39,6 +44,9 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 # Ids beyond this are no row of ours (and past what every database's integer holds).
 MAX_ID = 2**53
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The path parameters every community route shares: its slug, and an object's id.
+Slug = Path(..., max_length=80)
+ObjectId = Path(..., ge=1, le=MAX_ID)
 
 
 def etagged(request: HttpRequest, data: dict) -> HttpResponse:

@@ -5,12 +5,12 @@ pages do; writes through ``communities.services`` (whose ``require_*`` checks an
 """
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Query, Router
 
 from api import permissions as api_permissions
 from api import selectors as api_selectors
 from api.v1 import schemas
-from api.v1.common import READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.common import ERRORS, READ, WRITE, Limit, Slug, Text, caller_for, errors, etagged
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from communities import permissions, selectors, services
 
@@ -57,7 +57,7 @@ def community_list(
 
 @router.get(
     "/communities/{slug}",
-    response={200: schemas.CommunityDetail, 304: None, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.CommunityDetail, 304: None, **ERRORS},
     summary="One community",
     description=(
         "Name and domain for everyone (the directory shows them); about text, member count and "
@@ -65,7 +65,7 @@ def community_list(
         "If-None-Match answers 304."
     ),
 )
-def community_detail(request: HttpRequest, slug: str = Path(..., max_length=80)):
+def community_detail(request: HttpRequest, slug: str = Slug):
     caller = caller_for(request, READ)
     user = caller.user
     community = permissions.access_community(user=user, slug=slug)
@@ -138,12 +138,12 @@ def _state(community, membership) -> dict:
 
 @router.post(
     "/communities/{slug}/join",
-    response={200: schemas.MembershipState, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.MembershipState, **ERRORS},
     summary="Join an open community",
     description="Joining twice is harmless. Request-to-join and private communities: 403 "
     "(use …/request).",
 )
-def community_join(request: HttpRequest, slug: str = Path(..., max_length=80)):
+def community_join(request: HttpRequest, slug: str = Slug):
     caller = caller_for(request, WRITE)
     community = permissions.access_community(user=caller.user, slug=slug)
     membership = services.membership_join(community=community, user=caller.user)
@@ -152,13 +152,13 @@ def community_join(request: HttpRequest, slug: str = Path(..., max_length=80)):
 
 @router.post(
     "/communities/{slug}/request",
-    response={200: schemas.MembershipState, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.MembershipState, **ERRORS},
     summary="Ask to join a request-to-join or private community",
 )
 def community_request(
     request: HttpRequest,
     payload: schemas.JoinRequestIn,
-    slug: str = Path(..., max_length=80),
+    slug: str = Slug,
 ):
     caller = caller_for(request, WRITE)
     community = permissions.access_community(user=caller.user, slug=slug)
@@ -170,10 +170,10 @@ def community_request(
 
 @router.post(
     "/communities/{slug}/leave",
-    response={200: schemas.MembershipState, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.MembershipState, **ERRORS},
     summary="Leave a community (or withdraw a request)",
 )
-def community_leave(request: HttpRequest, slug: str = Path(..., max_length=80)):
+def community_leave(request: HttpRequest, slug: str = Slug):
     caller = caller_for(request, WRITE)
     community = permissions.access_community(user=caller.user, slug=slug)
     membership = services.membership_leave(community=community, user=caller.user)

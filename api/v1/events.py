@@ -15,10 +15,21 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from api.v1.common import MAX_ID, MODERATE, READ, WRITE, Limit, Text, caller_for, errors, etagged
+from api.v1.common import (
+    ERRORS,
+    MODERATE,
+    READ,
+    WRITE,
+    Limit,
+    ObjectId,
+    Slug,
+    Text,
+    caller_for,
+    etagged,
+)
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from api.v1.schemas import StrictInput
 from communities import permissions as community_permissions
@@ -28,7 +39,6 @@ from practice.services import events as services
 
 router = Router(tags=["events"])
 
-Slug = Path(..., max_length=80)
 ORDERS = {"upcoming": ("starts_at", "pk"), "past": ("-starts_at", "-pk")}
 Answer = Literal["going", "maybe", "not_going", "waitlist"]
 Kind = Literal["meetup", "practice", "webinar"]
@@ -146,7 +156,7 @@ def _row(event, *, slug: str, show_link: bool) -> dict:
 
 @router.get(
     "/communities/{slug}/events",
-    response={200: EventPage, **errors(400, 401, 403, 404, 429)},
+    response={200: EventPage, **ERRORS},
     summary="A community's events",
     description=(
         "Upcoming events (not yet over) soonest first, or past ones latest first, with their "
@@ -201,13 +211,11 @@ def _detail(user, event) -> dict:
 
 @router.get(
     "/communities/{slug}/events/{event_id}",
-    response={200: EventDetail, 304: None, **errors(400, 401, 403, 404, 429)},
+    response={200: EventDetail, 304: None, **ERRORS},
     summary="One event",
     description="Sends an ETag; If-None-Match answers 304.",
 )
-def event_detail(
-    request: HttpRequest, slug: str = Slug, event_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def event_detail(request: HttpRequest, slug: str = Slug, event_id: int = ObjectId):
     caller = caller_for(request, READ)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
     return etagged(request, _detail(caller.user, event))
@@ -215,7 +223,7 @@ def event_detail(
 
 @router.put(
     "/communities/{slug}/events/{event_id}/rsvp",
-    response={200: RsvpOut, **errors(400, 401, 403, 404, 429)},
+    response={200: RsvpOut, **ERRORS},
     summary="Answer an event: going, maybe or not going",
     description=(
         "For members, before the event ends, not for a cancelled event (403). Idempotent: "
@@ -226,7 +234,7 @@ def event_rsvp(
     request: HttpRequest,
     payload: RsvpIn,
     slug: str = Slug,
-    event_id: int = Path(..., ge=1, le=MAX_ID),
+    event_id: int = ObjectId,
 ):
     caller = caller_for(request, WRITE)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
@@ -279,7 +287,7 @@ class CancelIn(StrictInput):
 
 @router.post(
     "/communities/{slug}/events",
-    response={201: EventDetail, **errors(400, 401, 403, 404, 429)},
+    response={201: EventDetail, **ERRORS},
     summary="Create an event (moderators, `moderate` scope)",
     description="Says where it happens: a place, an online link, or both. Members are 403.",
 )
@@ -293,7 +301,7 @@ def event_create(request: HttpRequest, payload: EventIn, slug: str = Slug):
 
 @router.patch(
     "/communities/{slug}/events/{event_id}",
-    response={200: EventDetail, **errors(400, 401, 403, 404, 429)},
+    response={200: EventDetail, **ERRORS},
     summary="Change an event (moderators, `moderate` scope)",
     description=(
         "Fields left out stay as they are. Everyone who may come is told; a cancelled event "
@@ -304,7 +312,7 @@ def event_update(
     request: HttpRequest,
     payload: EventPatch,
     slug: str = Slug,
-    event_id: int = Path(..., ge=1, le=MAX_ID),
+    event_id: int = ObjectId,
 ):
     caller = caller_for(request, MODERATE)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
@@ -317,7 +325,7 @@ def event_update(
 
 @router.post(
     "/communities/{slug}/events/{event_id}/cancel",
-    response={200: EventDetail, **errors(400, 401, 403, 404, 429)},
+    response={200: EventDetail, **ERRORS},
     summary="Cancel an event (moderators, `moderate` scope)",
     description="Everyone who may come is told. Cancelling again is harmless.",
 )
@@ -325,7 +333,7 @@ def event_cancel(
     request: HttpRequest,
     payload: CancelIn,
     slug: str = Slug,
-    event_id: int = Path(..., ge=1, le=MAX_ID),
+    event_id: int = ObjectId,
 ):
     caller = caller_for(request, MODERATE)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)

@@ -14,10 +14,10 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Query, Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
-from api.v1.common import MODERATE, Id, Limit, Text, caller_for, errors
+from api.v1.common import ERRORS, MODERATE, Id, Limit, Slug, Text, caller_for
 from api.v1.pagination import DEFAULT_LIMIT, offset_cursor, offset_from
 from api.v1.schemas import Person, StrictInput
 from communities import permissions as community_permissions
@@ -28,8 +28,6 @@ from practice.selectors import moderation as selectors
 from practice.services import moderation as services
 
 router = Router(tags=["flags"])
-
-Slug = Path(..., max_length=80)
 
 
 class FlagOut(Schema):
@@ -132,7 +130,7 @@ def _group(group, slug: str) -> dict:
 
 @router.get(
     "/communities/{slug}/flags",
-    response={200: FlagPage, **errors(400, 401, 403, 404, 429)},
+    response={200: FlagPage, **ERRORS},
     summary="Open flags (moderators, `moderate` scope)",
     description=(
         "One row per flagged thread or post with its open flags, most flagged first (as the "
@@ -168,7 +166,7 @@ def _open_count(community, thread_id: int, post_id: int | None) -> int:
 
 @router.post(
     "/communities/{slug}/flags/resolve",
-    response={200: ResolveOut, **errors(400, 401, 403, 404, 429)},
+    response={200: ResolveOut, **ERRORS},
     summary="Dismiss the flags about a thread or post, or hide it (moderators)",
     description="Resolving again is harmless (nothing is left to close).",
 )

@@ -14,19 +14,20 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from api.v1.common import (
-    MAX_ID,
+    ERRORS,
     MODERATE,
     READ,
     WRITE,
     Id,
     Limit,
+    ObjectId,
+    Slug,
     Text,
     caller_for,
-    errors,
     etagged,
 )
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
@@ -43,8 +44,7 @@ from knowledge.services import items as item_services
 
 router = Router(tags=["library"])
 
-Slug = Path(..., max_length=80)
-ItemId = Path(..., ge=1, le=MAX_ID)
+ItemId = ObjectId
 Kind = Literal["story", "tool", "concept", "case", "method", "artefact", "event_record"]
 State = Literal["proposed", "changes_requested", "published", "archived"]
 
@@ -224,7 +224,7 @@ def _person(user) -> dict:
 
 @router.get(
     "/communities/{slug}/library",
-    response={200: ItemPage, **errors(400, 401, 403, 404, 429)},
+    response={200: ItemPage, **ERRORS},
     summary="A community's library",
     description=(
         "Published items with the library page's filters and sorts; moderators may ask for "
@@ -299,7 +299,7 @@ def _detail(user, item) -> dict:
 
 @router.get(
     "/communities/{slug}/library/{item_id}",
-    response={200: ItemDetail, 304: None, **errors(400, 401, 403, 404, 429)},
+    response={200: ItemDetail, 304: None, **ERRORS},
     summary="One library item",
     description=(
         "Readers open published items (and archived ones that were published); a proposer "
@@ -315,7 +315,7 @@ def item_detail(request: HttpRequest, slug: str = Slug, item_id: int = ItemId):
 
 @router.post(
     "/communities/{slug}/library",
-    response={201: ItemDetail, **errors(400, 401, 403, 404, 429)},
+    response={201: ItemDetail, **ERRORS},
     summary="Propose an item for the library",
     description="For active members; a moderator publishes it or asks for changes.",
 )
@@ -369,7 +369,7 @@ class ItemPatch(StrictInput):
 
 @router.patch(
     "/communities/{slug}/library/{item_id}",
-    response={200: ItemDetail, **errors(400, 401, 403, 404, 429)},
+    response={200: ItemDetail, **ERRORS},
     summary="Edit a library item",
     description=(
         "As on the web: a moderator edits any item (with the `moderate` scope, unless they "
@@ -413,7 +413,7 @@ def _curated(request, slug: str, item_id: int, act) -> dict:
     return _detail(caller.user, item)
 
 
-CURATION = {**errors(400, 401, 403, 404, 429)}
+CURATION = {**ERRORS}
 
 
 @router.post(

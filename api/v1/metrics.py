@@ -12,16 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
-from api.v1.common import MODERATE, Limit, Text, caller_for, errors, etagged
+from api.v1.common import ERRORS, MODERATE, Limit, Slug, Text, caller_for, etagged
 from api.v1.pagination import keyset_page
 from metrics import exports, permissions, selectors
 
 router = Router(tags=["metrics"])
 
-Slug = Path(..., max_length=80)
 HISTORY_DEFAULT = 12
 Pseudonymous = Query(
     False, description="Pseudonyms instead of names, usernames and user ids (as the export)."
@@ -91,7 +90,7 @@ class MetricsHistory(Schema):
 
 @router.get(
     "/communities/{slug}/metrics",
-    response={200: MetricsExport, 304: None, **errors(400, 401, 403, 404, 429)},
+    response={200: MetricsExport, 304: None, **ERRORS},
     summary="The latest metrics snapshot (moderators, `moderate` scope)",
     description=(
         "The dashboard's JSON export (docs/dashboard-export.md): the snapshot's figures, its "
@@ -111,7 +110,7 @@ def metrics_latest(request: HttpRequest, slug: str = Slug, pseudonymous: bool = 
 
 @router.get(
     "/communities/{slug}/metrics/history",
-    response={200: MetricsHistory, **errors(400, 401, 403, 404, 429)},
+    response={200: MetricsHistory, **ERRORS},
     summary="The community's metrics snapshots over time (moderators, `moderate` scope)",
     by_alias=True,
     description="Each snapshot's figures as in the export's `data`, newest first.",

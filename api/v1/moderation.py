@@ -12,11 +12,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from api.v1 import schemas
-from api.v1.common import MAX_ID, MODERATE, Limit, Text, caller_for, errors
+from api.v1.common import ERRORS, MODERATE, Limit, ObjectId, Slug, Text, caller_for
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from api.v1.schemas import StrictInput
 from api.v1.threads import thread_detail_data
@@ -30,10 +30,6 @@ from practice.selectors import moderation as moderation_selectors
 from practice.services import moderation as moderation_services
 
 router = Router(tags=["moderation"])
-
-Slug = Path(..., max_length=80)
-ObjectId = Path(..., ge=1, le=MAX_ID)
-ERRORS = errors(400, 401, 403, 404, 429)
 
 
 class JoinRequestOut(Schema):

@@ -10,19 +10,20 @@ from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Header, Path, Query, Router, Status
+from ninja import Header, Query, Router, Status
 
 from api import permissions as api_permissions
 from api.v1 import schemas
 from api.v1.common import (
-    MAX_ID,
+    ERRORS,
     MODERATE,
     READ,
     WRITE,
     Limit,
+    ObjectId,
+    Slug,
     Text,
     caller_for,
-    errors,
     etagged,
 )
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
@@ -35,7 +36,6 @@ from practice.services import threads as thread_services
 
 router = Router(tags=["threads"])
 
-Slug = Path(..., max_length=80)
 POST_ORDER = ("created_at", "pk")
 POSTS_IN_DETAIL = 50
 POST_COLUMNS = (
@@ -64,7 +64,7 @@ def _thread_url(slug: str, pk: int) -> str:
 
 @router.get(
     "/communities/{slug}/threads",
-    response={200: schemas.ThreadPage, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.ThreadPage, **ERRORS},
     summary="A community's threads",
     description=(
         "The thread list's filters and sorts. A community whose content the caller may not "
@@ -213,16 +213,14 @@ def thread_detail_data(user, thread) -> dict:
 
 @router.get(
     "/communities/{slug}/threads/{thread_id}",
-    response={200: schemas.ThreadDetail, 304: None, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.ThreadDetail, 304: None, **ERRORS},
     summary="One thread with its first posts",
     description=(
         f"The thread and its first {POSTS_IN_DETAIL} posts, oldest first (hidden ones for "
         "moderators only). Sends an ETag; If-None-Match answers 304."
     ),
 )
-def thread_detail(
-    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def thread_detail(request: HttpRequest, slug: str = Slug, thread_id: int = ObjectId):
     caller = caller_for(request, READ)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     return etagged(request, thread_detail_data(caller.user, thread))
@@ -230,13 +228,13 @@ def thread_detail(
 
 @router.get(
     "/communities/{slug}/threads/{thread_id}/posts",
-    response={200: schemas.PostPage, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.PostPage, **ERRORS},
     summary="A thread's posts, oldest first",
 )
 def thread_posts(
     request: HttpRequest,
     slug: str = Slug,
-    thread_id: int = Path(..., ge=1, le=MAX_ID),
+    thread_id: int = ObjectId,
     cursor: Text | None = Query(None, max_length=500),
     limit: Limit = Query(DEFAULT_LIMIT),
 ):
@@ -257,7 +255,7 @@ IdempotencyKey = Header(
 
 @router.post(
     "/communities/{slug}/threads",
-    response={201: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    response={201: schemas.ThreadDetail, **ERRORS},
     summary="Start a thread",
 )
 def thread_create(
@@ -283,7 +281,7 @@ def thread_create(
 
 @router.post(
     "/communities/{slug}/threads/{thread_id}/posts",
-    response={201: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    response={201: schemas.PostOut, **ERRORS},
     summary="Answer a question, or reply in a thread",
     description="Without reply_to, a post in a question is an answer; with it, a reply.",
 )
@@ -291,7 +289,7 @@ def post_create(
     request: HttpRequest,
     payload: schemas.PostIn,
     slug: str = Slug,
-    thread_id: int = Path(..., ge=1, le=MAX_ID),
+    thread_id: int = ObjectId,
     idempotency_key: Text | None = IdempotencyKey,
 ):
     caller = caller_for(request, WRITE)
@@ -315,7 +313,7 @@ def post_create(
 
 @router.put(
     "/communities/{slug}/posts/{post_id}/vote",
-    response={200: schemas.VoteOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.VoteOut, **ERRORS},
     summary="Mark a post helpful, or take the vote back",
     description="Idempotent: the vote ends as `helpful` says, however often it is sent.",
 )
@@ -323,7 +321,7 @@ def post_vote(
     request: HttpRequest,
     payload: schemas.VoteIn,
     slug: str = Slug,
-    post_id: int = Path(..., ge=1, le=MAX_ID),
+    post_id: int = ObjectId,
 ):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
@@ -334,13 +332,11 @@ def post_vote(
 
 @router.post(
     "/communities/{slug}/posts/{post_id}/accept",
-    response={200: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.ThreadDetail, **ERRORS},
     summary="Accept an answer",
     description="For the person who asked, or a moderator. Accepting again is harmless.",
 )
-def answer_accept(
-    request: HttpRequest, slug: str = Slug, post_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def answer_accept(request: HttpRequest, slug: str = Slug, post_id: int = ObjectId):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
     endorsements.answer_accept(answer=post, by=caller.user)
@@ -350,12 +346,10 @@ def answer_accept(
 
 @router.delete(
     "/communities/{slug}/threads/{thread_id}/accepted",
-    response={200: schemas.ThreadDetail, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.ThreadDetail, **ERRORS},
     summary="Take back the accepted answer",
 )
-def answer_unaccept(
-    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def answer_unaccept(request: HttpRequest, slug: str = Slug, thread_id: int = ObjectId):
     caller = caller_for(request, WRITE)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     endorsements.answer_unaccept(thread=thread, by=caller.user)
@@ -365,7 +359,7 @@ def answer_unaccept(
 
 @router.patch(
     "/communities/{slug}/posts/{post_id}",
-    response={200: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.PostOut, **ERRORS},
     summary="Edit a post",
     description=(
         "The author edits while the thread is open; a moderator edits any post (with the "
@@ -377,7 +371,7 @@ def post_edit(
     request: HttpRequest,
     payload: schemas.PostEditIn,
     slug: str = Slug,
-    post_id: int = Path(..., ge=1, le=MAX_ID),
+    post_id: int = ObjectId,
 ):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
@@ -390,7 +384,7 @@ def post_edit(
 
 @router.post(
     "/communities/{slug}/posts/{post_id}/hide",
-    response={200: schemas.HiddenOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.HiddenOut, **ERRORS},
     summary="Hide a post (deleting is hiding)",
     description=(
         "The author hides their own post; a moderator hides any (with the `moderate` scope). "
@@ -402,7 +396,7 @@ def post_hide(
     request: HttpRequest,
     payload: schemas.ReasonIn,
     slug: str = Slug,
-    post_id: int = Path(..., ge=1, le=MAX_ID),
+    post_id: int = ObjectId,
 ):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
@@ -413,14 +407,14 @@ def post_hide(
 
 @router.post(
     "/communities/{slug}/posts/{post_id}/restore",
-    response={200: schemas.PostOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.PostOut, **ERRORS},
     summary="Restore a hidden post (moderators, `moderate` scope)",
 )
 def post_restore(
     request: HttpRequest,
     payload: schemas.ReasonIn,
     slug: str = Slug,
-    post_id: int = Path(..., ge=1, le=MAX_ID),
+    post_id: int = ObjectId,
 ):
     caller = caller_for(request, MODERATE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
@@ -439,7 +433,7 @@ def _worked_out(post, report) -> dict:
 
 @router.put(
     "/communities/{slug}/posts/{post_id}/worked",
-    response={200: schemas.WorkedOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.WorkedOut, **ERRORS},
     summary="Report whether an answer worked in your practice",
     description="One report per member and post; sending it again changes it.",
 )
@@ -447,7 +441,7 @@ def post_worked(
     request: HttpRequest,
     payload: schemas.WorkedIn,
     slug: str = Slug,
-    post_id: int = Path(..., ge=1, le=MAX_ID),
+    post_id: int = ObjectId,
 ):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
@@ -460,12 +454,10 @@ def post_worked(
 
 @router.delete(
     "/communities/{slug}/posts/{post_id}/worked",
-    response={200: schemas.WorkedOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.WorkedOut, **ERRORS},
     summary="Take back your report",
 )
-def post_worked_withdraw(
-    request: HttpRequest, slug: str = Slug, post_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def post_worked_withdraw(request: HttpRequest, slug: str = Slug, post_id: int = ObjectId):
     caller = caller_for(request, WRITE)
     post = permissions.access_post(user=caller.user, slug=slug, post_id=post_id)
     permissions.require_adoption_target(post=post)
@@ -475,12 +467,10 @@ def post_worked_withdraw(
 
 @router.put(
     "/communities/{slug}/threads/{thread_id}/follow",
-    response={200: schemas.FollowOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.FollowOut, **ERRORS},
     summary="Follow a thread (notifications of new posts)",
 )
-def thread_follow(
-    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def thread_follow(request: HttpRequest, slug: str = Slug, thread_id: int = ObjectId):
     caller = caller_for(request, WRITE)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     permissions.require_can_follow_thread(user=caller.user, thread=thread)
@@ -490,12 +480,10 @@ def thread_follow(
 
 @router.delete(
     "/communities/{slug}/threads/{thread_id}/follow",
-    response={200: schemas.FollowOut, **errors(400, 401, 403, 404, 429)},
+    response={200: schemas.FollowOut, **ERRORS},
     summary="Stop following a thread",
 )
-def thread_unfollow(
-    request: HttpRequest, slug: str = Slug, thread_id: int = Path(..., ge=1, le=MAX_ID)
-):
+def thread_unfollow(request: HttpRequest, slug: str = Slug, thread_id: int = ObjectId):
     caller = caller_for(request, WRITE)
     thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
     follows.thread_unfollow(user=caller.user, thread=thread)

@@ -12,24 +12,22 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from api import permissions, selectors, webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
-from api.v1.common import MAX_ID, MODERATE, Limit, Text, caller_for, errors
+from api.v1.common import ERRORS, MODERATE, Limit, ObjectId, Slug, Text, caller_for
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from api.v1.schemas import Person, StrictInput
 from communities.models import display_name
 
 router = Router(tags=["webhooks"])
 
-Slug = Path(..., max_length=80)
-WebhookId = Path(..., ge=1, le=MAX_ID)
+WebhookId = ObjectId
 EventName = Literal[tuple(WebhookEndpoint.Event.values)]
 DeliveryState = Literal[tuple(WebhookDelivery.State.values)]
 ORDER = ("-created_at", "-pk")
-ERRORS = errors(400, 401, 403, 404, 429)
 
 
 class WebhookOut(Schema):
@@ -370,7 +368,7 @@ def webhook_redeliver(
     request: HttpRequest,
     slug: str = Slug,
     webhook_id: int = WebhookId,
-    delivery_id: int = Path(..., ge=1, le=MAX_ID),
+    delivery_id: int = ObjectId,
 ):
     caller, endpoint = _endpoint(request, slug, webhook_id)
     delivery = permissions.access_webhook_delivery(endpoint=endpoint, delivery_id=delivery_id)

@@ -125,7 +125,7 @@ def test_api_links_hold_statefully(member_token):
         LinkedCalls.run(
             settings=settings(
                 # Bounded (CI's PostgreSQL pass has a minute for it): scenarios of a few steps.
-                max_examples=60,
+                max_examples=40,
                 stateful_step_count=6,
                 # Schemathesis' own defaults for state machines: generate only, nothing
                 # replayed from a database (scenarios depend on the rows earlier ones made).
@@ -142,5 +142,5 @@ def test_api_links_hold_statefully(member_token):
         if failures:
             raise failures[0] from None
     # The chains really ran: ids from one answer fed the next calls, which succeeded.
-    # (About 15 of the 30 linked operations succeed in a typical run; 8 leaves room for draws.)
+    # (About 14 of the 30 linked operations succeed in a typical run; 8 leaves room for draws.)
     assert len(followed) >= 8, sorted(followed)
