@@ -22,6 +22,9 @@ class SecurityEvent(models.Model):
         CLOSURE_CANCELLED = "closure_cancelled", "Account reopened"
         SSO_LINKED = "sso_linked", "Single sign-on linked"
         SSO_UNLINKED = "sso_unlinked", "Single sign-on removed"
+        # The member's choice whether dashboards name them, dated: when consent was given or
+        # withdrawn (communities.services.profile_update).
+        NAMING_CHANGED = "naming_changed", "Dashboard naming changed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_events"

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import SecurityEvent
+from accounts.services import security_event_record
 from communities import membership_events, permissions
 from communities.changes import member_changed
 from communities.models import (
@@ -60,12 +62,25 @@ def profile_update(*, profile: Profile, expertise: list[str] | None = None, **fi
     if unknown:
         raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
     with transaction.atomic():
+        # As stored: a ModelForm has already set the new value on *profile*.
+        naming_before = (
+            Profile.objects.filter(pk=profile.pk).values_list("dashboard_naming", flat=True).first()
+            if "dashboard_naming" in fields and profile.pk
+            else None
+        )
         for name, value in fields.items():
             setattr(profile, name, value)
         profile.full_clean()
         profile.save()
         if expertise is not None:
             profile.expertise.set(expertise, clear=True)
+        if naming_before is not None and naming_before != profile.dashboard_naming:
+            security_event_record(
+                user_id=profile.user_id,
+                kind=SecurityEvent.Kind.NAMING_CHANGED,
+                detail=f"{Profile.Naming(naming_before).label} → "
+                f"{profile.get_dashboard_naming_display()}",
+            )
         member_changed(profile.user_id)
     return profile
 

@@ -5,6 +5,7 @@ community's figures still count them. A community sets the default and says so."
 import pytest
 from django.urls import reverse
 
+from accounts.models import SecurityEvent
 from communities.models import Community, DashboardNaming, Membership, Profile
 from metrics import selectors
 from tests.factories import CommunityFactory, make_member
@@ -99,3 +100,20 @@ def test_the_choice_is_made_on_the_profile_page(client, world):
     )
     assert response.status_code == 302
     assert Profile.objects.get(user=user).dashboard_naming == Profile.Naming.UNNAMED
+
+
+def test_each_change_of_the_choice_is_dated_in_the_security_log(client, world):
+    """When consent to being named was given or withdrawn, for the member and their export."""
+    user = world["users"][3]
+    client.force_login(user)
+    form = {"display_name": "Person 3", "details_visible_to": "communities"}
+    for choice in ("unnamed", "unnamed", "named"):
+        client.post(reverse("communities:profile_edit"), {**form, "dashboard_naming": choice})
+
+    changes = SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.NAMING_CHANGED)
+    assert [event.detail for event in changes.order_by("at", "pk")] == [
+        "As each community decides → No, show me as “A member”",
+        "No, show me as “A member” → Yes, dashboards may show my name",
+    ]
+    security = client.get(reverse("accounts:security")).content.decode()
+    assert "Dashboard naming changed" in security
