@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from communities import permissions as community_permissions
@@ -88,9 +88,8 @@ def history_check(*, community, item: HistoryThread, can_post: dict) -> None:
             clean_body(post.original)
         author = post.author
         if author.pk not in can_post:
-            can_post[author.pk] = community_permissions.can_post(author, community)
-        if not can_post[author.pk]:
-            raise PermissionDenied("Only active members can post in this community.")
+            community_permissions.require_can_post(user=author, community=community)
+            can_post[author.pk] = True
 
 
 def _reserve_ids(model, n: int) -> list[int] | None:
