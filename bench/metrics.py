@@ -241,9 +241,9 @@ def build(
         _copy(
             Profile,
             ["user_id", "display_name", "occupation", "professional_group_id", "organisation",
-             "location", "bio", "details_visible_to", "updated_at"],
+             "location", "bio", "details_visible_to", "dashboard_naming", "avatar", "updated_at"],
             ((u, f"Member {u}", "", groups[(cluster[u] + (rng.random() < 0.3)) % len(groups)].pk,
-              "", "", "", "members", start) for u in users),
+              "", "", "", "members", "community", "", start) for u in users),
         )  # fmt: skip
         moderators = set(rng.sample(users, max(1, members // 100)))
         joined = {u: moment(growth=False) if rng.random() < 0.7 else start for u in users}
