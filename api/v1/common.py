@@ -3,12 +3,13 @@ storable-text rule for query values."""
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Path
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from api import permissions
 from api.v1.auth import Caller
@@ -37,6 +38,17 @@ def _check_text(value: str) -> str:
         raise ValueError("NUL characters and lone surrogates cannot be stored.")
     return value
 
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+05:00: before the year 1 in UTC
+        raise ValueError("This date and time is out of range.") from error
+
+
+# A moment from a caller, with its offset, kept in UTC: any offset ISO 8601 allows (PostgreSQL
+# refuses to store one beyond ±15:59 as given).
+Moment = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 # Text from a caller: no NUL, no lone surrogate (what core.middleware refuses on forms).
 Text = Annotated[str, AfterValidator(_check_text)]

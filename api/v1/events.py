@@ -16,7 +16,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from api.v1.common import (
     ERRORS,
@@ -24,6 +24,7 @@ from api.v1.common import (
     READ,
     WRITE,
     Limit,
+    Moment,
     ObjectId,
     Slug,
     Text,
@@ -248,8 +249,8 @@ class EventIn(StrictInput):
     kind: Kind = "meetup"
     title: Text = Field(min_length=1, max_length=services.TITLE_MAX_LENGTH)
     description: Text = Field("", max_length=services.DESCRIPTION_MAX_LENGTH)
-    starts_at: AwareDatetime = Field(description="With its offset, e.g. 2027-03-02T17:00:00Z.")
-    ends_at: AwareDatetime
+    starts_at: Moment = Field(description="With its offset, e.g. 2027-03-02T17:00:00Z.")
+    ends_at: Moment
     timezone: Text = Field(max_length=64, description="The IANA name shown to members.")
     place: Text = Field("", max_length=services.PLACE_MAX_LENGTH)
     online_url: Text = Field("", max_length=services.URL_MAX_LENGTH)
@@ -267,8 +268,8 @@ class EventPatch(StrictInput):
     kind: Kind | None = None
     title: Text | None = Field(None, min_length=1, max_length=services.TITLE_MAX_LENGTH)
     description: Text | None = Field(None, max_length=services.DESCRIPTION_MAX_LENGTH)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     timezone: Text | None = Field(None, max_length=64)
     place: Text | None = Field(None, max_length=services.PLACE_MAX_LENGTH)
     online_url: Text | None = Field(None, max_length=services.URL_MAX_LENGTH)

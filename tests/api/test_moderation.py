@@ -111,6 +111,18 @@ def test_events_created_changed_and_cancelled(circle):
         assert response.status_code == 400 and set(bad) <= set(response.json()["error"]["fields"])
     naive = api.post("/communities/wound-care/events", {**body, "starts_at": "2027-01-01T10:00"})
     assert naive.status_code == 400
+    too_early = api.post(
+        "/communities/wound-care/events", {**body, "starts_at": "0001-01-01T00:00:00+05:00"}
+    )
+    assert too_early.status_code == 400 and "starts_at" in too_early.json()["error"]["fields"]
+    assert Event.objects.count() == 1
+    # Any offset ISO 8601 allows is kept as the same moment in UTC (PostgreSQL stores no
+    # offset beyond ±15:59 as given: this was a 500 there).
+    far = {**body, "starts_at": "2027-05-01T10:00:00-17:30", "ends_at": "2027-05-02T10:00:00Z"}
+    created_far = api.post("/communities/wound-care/events", far)
+    assert created_far.status_code == 201
+    assert created_far.json()["starts_at"] in ("2027-05-02T03:30:00Z", "2027-05-02T03:30:00+00:00")
+    Event.objects.filter(pk=created_far.json()["id"]).delete()
     assert Event.objects.count() == 1
     changed = api.send("patch", path, {"place": "Ward 5", "capacity": None}).json()
     assert (changed["place"], changed["capacity"], changed["title"]) == (
