@@ -483,9 +483,17 @@ def deliveries_sweep(*, at: datetime | None = None) -> int:
             state=State.PENDING, created_at__lt=now - STRANDED_AFTER
         ).values_list("pk", "attempts")[:SWEEP_BATCH]
     )
+    # A pending delivery whose last claimed attempt is in the log is waiting for its next
+    # attempt (a retry, or a moderator's redelivery of a failed one): that message was lost.
+    # One whose last claimed attempt never got into the log died mid-attempt.
+    recorded = set(
+        WebhookAttempt.objects.filter(
+            delivery_id__in=[pk for pk, _ in stranded], number=F("delivery__attempts")
+        ).values_list("delivery_id", flat=True)
+    )
     retry = []
     for pk, attempts in stranded:
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS and pk not in recorded:
             WebhookDelivery.objects.filter(pk=pk, state=State.PENDING, attempts=attempts).update(
                 state=State.FAILED, error="no answer recorded for the last attempt", finished_at=now
             )

@@ -353,12 +353,32 @@ def test_webhook_deliveries_sweep_resends_a_lost_message(
         created_at=made,
         attempts=webhooks.MAX_ATTEMPTS,
     )
+    # A failed delivery a moderator sent again, whose redelivery message was lost: its last
+    # attempt is in the log, so the sweep sends the redelivery rather than failing it.
+    redelivered = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="thread.created",
+        subject="thread:redelivered",
+        object_id=thread.pk,
+        uuid=uuid.uuid4(),
+        occurred_at=made,
+        created_at=made,
+        attempts=webhooks.MAX_ATTEMPTS,
+    )
+    WebhookAttempt.objects.create(
+        delivery=redelivered, number=webhooks.MAX_ATTEMPTS, at=made, status_code=500, duration_ms=9
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliveries_sweep(at=made + webhooks.STRANDED_AFTER / 2) == 0
     assert receiver.requests == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert webhooks.deliveries_sweep(at=made + webhooks.STRANDED_AFTER * 2) == 1
+        assert webhooks.deliveries_sweep(at=made + webhooks.STRANDED_AFTER * 2) == 2
     lost.refresh_from_db()
     worn.refresh_from_db()
-    assert (lost.state, lost.attempts, len(receiver.requests)) == (State.DELIVERED, 3, 1)
+    redelivered.refresh_from_db()
+    assert (lost.state, lost.attempts, len(receiver.requests)) == (State.DELIVERED, 3, 2)
     assert worn.state == State.FAILED
+    assert (redelivered.state, redelivered.attempts) == (
+        State.DELIVERED,
+        webhooks.MAX_ATTEMPTS + 1,
+    )
