@@ -90,10 +90,56 @@ def _save_snapshot(
     return snapshot
 
 
+# The member row's columns as COPY writes them (the snapshot's id first).
+MEMBER_COLUMNS = (
+    "snapshot_id",
+    "user_id",
+    "level",
+    "previous_level",
+    "trajectory",
+    "active_days",
+    "helps",
+    "contributions",
+    "presence",
+    "strong_ties",
+    "weak_ties",
+    "degree",
+    "strength",
+    "betweenness",
+    "professional_group_id",
+    "x",
+    "y",
+)
+
+
 def write_member_rows(snapshot: MetricsSnapshot, rows: list[MemberMetrics]) -> None:
+    """Store the snapshot's member rows: by COPY on PostgreSQL (10,000 rows in one statement
+    instead of ten 1,000-row INSERTs composed by the ORM), else in INSERT batches."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {MemberMetrics._meta.db_table} ({', '.join(MEMBER_COLUMNS)}) FROM STDIN",
+                io.StringIO("".join(_member_line(snapshot.pk, row) for row in rows)),
+            )
+        return
     for row in rows:
         row.snapshot = snapshot
     MemberMetrics.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
+
+
+def _copy_value(value) -> str:
+    """Return *value* as COPY's text format reads it: NULL as ``\\N``, floats exact (repr)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, float):
+        return repr(float(value))
+    return str(value)
+
+
+def _member_line(snapshot_id: int, row: MemberMetrics) -> str:
+    # Levels and trajectories are plain words (or empty): nothing in them needs escaping.
+    values = (snapshot_id, *(getattr(row, name) for name in MEMBER_COLUMNS[1:]))
+    return "\t".join(_copy_value(v) for v in values) + "\n"
 
 
 def _advance_state(state: MetricsState, plan: Plan, *, now: datetime) -> str:
