@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, When, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from communities.models import Interaction, Membership, MembershipEvent, ProfessionalGroup, Profile
@@ -240,12 +240,27 @@ def contributors_between(community_id: int, *, since: datetime, until: datetime)
 
 
 def first_and_second_posts(
-    community_id: int, *, until: datetime
+    community_id: int, *, until: datetime, since: datetime | None = None
 ) -> list[tuple[float, float | None]]:
-    """Return (first post, second post or None) for every member who posted up to *until*."""
+    """Return (first post, second post or None) for every member who posted up to *until*;
+    with *since*, only for those whose first post is at or after *since*.
+
+    ``newcomer_retention`` counts only members whose first post lies in its cohort window: with
+    *since* at that window's start, this reads the window's posts (by the ``(community,
+    created_at)`` index) and looks each of their authors up once in ``(author, created_at)`` for
+    an earlier post, instead of ranking every post of the community.
+    """
+    posts = Post.objects.filter(community_id=community_id, is_hidden=False, created_at__lte=until)
+    if since is not None:
+        earlier = Post.objects.filter(
+            community_id=community_id,
+            is_hidden=False,
+            author_id=OuterRef("author_id"),
+            created_at__lt=since,
+        )
+        posts = posts.filter(created_at__gte=since).exclude(Exists(earlier))
     ranked = (
-        Post.objects.filter(community_id=community_id, is_hidden=False, created_at__lte=until)
-        .annotate(
+        posts.annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("author_id")],
@@ -334,37 +349,51 @@ def thread_records(
     community_id: int, *, since: datetime, until: datetime, moderator_ids: set[int]
 ) -> list[ThreadRecord]:
     """Return the visible threads started in ``[since, until]`` with their first response,
-    first answer and solution (one query; the responder's role is their current one)."""
-    others = Post.objects.filter(
-        thread_id=OuterRef("pk"), is_hidden=False, is_opening=False, created_at__lte=until
-    ).exclude(author_id=OuterRef("author_id"))
-    first_response = others.order_by("created_at", "pk")
-    rows = (
+    first answer and solution (the responder's role is their current one).
+
+    Two passes instead of three correlated subqueries per thread: the threads, then the
+    responses to them (visible posts by someone other than the thread's author, not the
+    opening), ranked per thread in one window query that keeps the first and the earliest
+    answer's time. A response is never older than its thread, so only posts since *since* are
+    read.
+    """
+    threads = (
         Thread.objects.filter(
             community_id=community_id, is_hidden=False, created_at__gte=since, created_at__lte=until
         )
-        .annotate(
-            first_response_at=Subquery(first_response.values("created_at")[:1]),
-            first_responder_id=Subquery(first_response.values("author_id")[:1]),
-            first_answer_at=Subquery(
-                others.filter(is_answer=True).order_by("created_at").values("created_at")[:1]
-            ),
-        )
-        .values_list(
-            "pk",
-            "author_id",
-            "created_at",
-            "kind",
-            "title",
-            "first_response_at",
-            "first_responder_id",
-            "first_answer_at",
-            "accepted_at",
-        )
+        .values_list("pk", "author_id", "created_at", "kind", "title", "accepted_at")
         .order_by("pk")
     )
+    responses = (
+        Post.objects.filter(
+            community_id=community_id,
+            is_hidden=False,
+            is_opening=False,
+            created_at__gte=since,
+            created_at__lte=until,
+            thread__is_hidden=False,
+            thread__created_at__gte=since,
+            thread__created_at__lte=until,
+        )
+        .exclude(author_id=F("thread__author_id"))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("thread_id")],
+                order_by=[F("created_at").asc(), F("pk").asc()],
+            ),
+            first_answer_at=Window(
+                Min(Case(When(is_answer=True, then=F("created_at")))),
+                partition_by=[F("thread_id")],
+            ),
+        )
+        .filter(rank=1)
+        .values_list("thread_id", "created_at", "author_id", "first_answer_at")
+    )
+    first = {thread_id: rest for thread_id, *rest in responses}
     records = []
-    for pk, author_id, created, kind, title, response, responder, answer, accepted in rows:
+    for pk, author_id, created, kind, title, accepted in threads:
+        response, responder, answer = first.get(pk, (None, None, None))
         records.append(
             ThreadRecord(
                 thread_id=pk,

@@ -371,7 +371,9 @@ def _snapshot_data(
         "transitions": past.moved.as_dict(iso(previous.as_of) if previous else None),
         "trajectories": trajectory_counts(past.trajectories),
         "newcomer_retention": newcomer_retention(
-            collect.first_and_second_posts(cid, until=as_of), as_of=as_of_s, config=config
+            collect.first_and_second_posts(cid, until=as_of, since=_cohort_start(as_of, config)),
+            as_of=as_of_s,
+            config=config,
         ),
         "ties": ties_block,
         "network": net,
@@ -388,6 +390,13 @@ def _snapshot_data(
         "at_risk_questions": at_risk_questions(threads, as_of=as_of_s, config=config),
         "run": {"full": plan.full, "current": plan.current, "interactions_upto": plan.upto_pk},
     }
+
+
+def _cohort_start(as_of, config: MetricsConfig):
+    """Return a moment before the newcomer-retention cohort's window (a day's margin, so float
+    rounding never drops an edge case): members whose first post is earlier are not in it."""
+    days = config.level_window_days + config.newcomer_return_days + 1
+    return as_of - timedelta(days=days)
 
 
 def _layout(member_ids: set[int], edges: list, config: MetricsConfig) -> dict:
