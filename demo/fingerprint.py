@@ -21,8 +21,14 @@ from django.db import models
 
 # Random by design: salted hashes, invitation and confirmation tokens, session keys.
 VOLATILE_FIELD_NAMES = {"password", "token", "key", "session_key", "session_data", "secret"}
-# In a metrics snapshot's JSON: when and how long, not what.
-VOLATILE_JSON_KEYS = re.compile(r"(seconds|timing|duration|computed_at|_at$|^at$|elapsed)")
+# The metrics' bookkeeping: how long a run took, a cache token drawn at random by every run, and
+# the highest interaction id a run has read (an id, like a primary key: a vote made and taken
+# back in the same seed uses up an id or not depending on how the votes are written).
+VOLATILE_FIELD_PATTERN = re.compile(r"(^duration_ms|_token|_watermark)$")
+# In a metrics snapshot's JSON: when and how long, not what; the interaction id read up to.
+VOLATILE_JSON_KEYS = re.compile(
+    r"(seconds|timing|duration|computed_at|_at$|^at$|elapsed|^interactions_upto$)"
+)
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 
 
@@ -49,7 +55,7 @@ def _kept_fields(model) -> list[models.Field]:
             continue
         if isinstance(field, models.DateField | models.TimeField | models.DurationField):
             continue
-        if field.name in VOLATILE_FIELD_NAMES:
+        if field.name in VOLATILE_FIELD_NAMES or VOLATILE_FIELD_PATTERN.search(field.name):
             continue
         kept.append(field)
     return kept

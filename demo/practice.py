@@ -9,7 +9,10 @@ many members ask one question and no more.
 Everything is planned first from a generator seeded per community, then applied in time
 order through the services, each call given its item's moment (``at=``):
 the services stay the only writers (content, counters, notifications and the interaction
-log alike), and ``rebuild_interactions`` reproduces the same log. A community that already
+log alike), and ``rebuild_interactions`` reproduces the same log. Votes and "worked for me"
+reports are collected on the way and written per community at the end through the services'
+bulk variants (``votes_record``, ``adoption_reports_record``: the same rows, ids and side
+effects as one call each, for a fraction of the queries). A community that already
 has threads by demo people is left alone, so a second run adds nothing.
 """
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -102,6 +106,11 @@ class _Planner:
         self.posts: dict[int, Post] = {}
         self.flags: dict[int, Flag] = {}
         self.events: dict[int, object] = {}
+        # Votes (and votes taken back) and "worked for me" reports in time order, written
+        # together after the other steps (``endorsements_write``): nothing else in the plan
+        # reads what they write or changes what they depend on (no post is hidden).
+        self.votes: list[tuple[Post, object, datetime, str]] = []
+        self.reports: list[tuple[Post, object, bool, str, datetime, str]] = []  # "worked for me"
         self.ids = iter(range(1, 10**9))
         self.used_titles: set[str] = set()
         self.asked: set[int] = set()
@@ -111,6 +120,25 @@ class _Planner:
         self.joined = [m.joined_at for m in members]
         self.moderators = [m for m in members if m.is_moderator] or members[:1]
         self._assign_weights()
+
+    def endorsements_write(self, summary: BuildSummary) -> None:
+        """Write the votes and "worked for me" reports the steps collected, each kind at once
+        (``votes_record``, ``adoption_reports_record``), in their order."""
+        votes = endorsements.votes_record(votes=[(p, u, at) for p, u, at, _kind in self.votes])
+        reports = endorsements.adoption_reports_record(
+            reports=[(p, u, worked, note, at) for p, u, worked, note, at, _kind in self.reports]
+        )
+        planned = [(at, kind) for *_rest, at, kind in self.votes] + [
+            (at, kind) for *_rest, at, kind in self.reports
+        ]
+        for (at, kind), result in zip(planned, votes + reports, strict=True):
+            if isinstance(result, PermissionDenied | ValidationError):
+                summary.counts[kind] -= 1
+                summary.failures.append(
+                    f"{self.community.slug} {kind} at {at:%Y-%m-%d}: {result!r}"
+                )
+        self.votes.clear()
+        self.reports.clear()
 
     # --- people ---------------------------------------------------------------------------
 
@@ -467,11 +495,14 @@ class _Planner:
                 continue
             voters.add(member.user.pk)
 
-            def vote(at, post_key=post_key, member=member):
-                endorsements.vote_toggle(post=self.posts[post_key], voter=member.user, at=at)
+            def vote(at, post_key=post_key, member=member, kind="vote"):
+                self.votes.append((self.posts[post_key], member.user, at, kind))
+
+            def withdraw(at, vote=vote):
+                vote(at, kind="vote_withdrawn")
 
             if self.add(t, "vote", vote) and rng.random() < 0.02:  # taken back later
-                self.add(self.later(t, 24), "vote_withdrawn", vote)
+                self.add(self.later(t, 24), "vote_withdrawn", withdraw)
         chance = 0.45 if accepted else (0.2 if story else 0.06)
         if rng.random() >= chance:
             return
@@ -485,24 +516,15 @@ class _Planner:
             worked = rng.random() < 0.8
             note = "" if worked else rng.choice(text.NOT_WORKED_NOTES)
 
-            def report(at, post_key=post_key, member=member, worked=worked, note=note):
-                endorsements.adoption_report(
-                    post=self.posts[post_key], member=member.user, worked=worked, note=note, at=at
-                )
+            def report(at, post_key=post_key, member=member, worked=worked, note=note, kind=None):
+                kind = kind or ("worked" if worked else "did_not_work")
+                self.reports.append((self.posts[post_key], member.user, worked, note, at, kind))
 
             if self.add(t, "worked" if worked else "did_not_work", report) and rng.random() < 0.06:
                 flipped_note = "" if not worked else rng.choice(text.NOT_WORKED_NOTES)
 
-                def flip(
-                    at, post_key=post_key, member=member, worked=not worked, note=flipped_note
-                ):
-                    endorsements.adoption_report(
-                        post=self.posts[post_key],
-                        member=member.user,
-                        worked=worked,
-                        note=note,
-                        at=at,
-                    )
+                def flip(at, report=report, worked=not worked, note=flipped_note):
+                    report(at, worked=worked, note=note, kind="report_changed")
 
                 self.add(self.later(t, 24 * 14), "report_changed", flip)
 
@@ -686,7 +708,7 @@ def _members(community: Community) -> list[_Member]:
         Membership.objects.filter(
             community=community, state=Membership.State.ACTIVE, joined_at__isnull=False
         )
-        .select_related("user")
+        .select_related("user__profile")  # display names in notices, without a query each
         .order_by("joined_at", "pk")
     )
     return [
@@ -747,6 +769,7 @@ def activity_build(
             # The demo's history happened in the past: it shows in the app, nobody is emailed.
             with immediate_emails_held():
                 apply_steps(items, summary, community.slug)
+                planner.endorsements_write(summary)
             # Old notifications show as read, so the demo's unread counts look like real use.
             Notification.objects.filter(
                 community=community,

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import permissions as community_permissions
@@ -36,14 +37,27 @@ def thread_refresh_status(thread: Thread) -> None:
 
 def thread_recount(thread: Thread) -> None:
     """Recompute the thread's counters from its visible posts (not saved here)."""
-    counts = Post.objects.filter(thread=thread, is_hidden=False, is_opening=False).aggregate(
-        replies=Count("pk"), answers=Count("pk", filter=Q(is_answer=True))
+    counts = Post.objects.filter(thread=thread, is_hidden=False).aggregate(
+        replies=Count("pk", filter=Q(is_opening=False)),
+        answers=Count("pk", filter=Q(is_opening=False, is_answer=True)),
+        helpful=Sum("helpful_count"),
     )
     thread.reply_count = counts["replies"]
     thread.answer_count = counts["answers"]
-    thread.helpful_count = sum(
-        Post.objects.filter(thread=thread, is_hidden=False).values_list("helpful_count", flat=True)
+    thread.helpful_count = counts["helpful"] or 0
+
+
+def threads_recount_helpful(thread_ids) -> None:
+    """Recompute and save the helpful counts of the threads *thread_ids* from their visible
+    posts, in one UPDATE (a vote changes nothing else in a thread)."""
+    helpful = (
+        Post.objects.filter(thread=OuterRef("pk"), is_hidden=False)
+        .order_by()
+        .values("thread")
+        .annotate(total=Sum("helpful_count"))
+        .values("total")
     )
+    Thread.objects.filter(pk__in=thread_ids).update(helpful_count=Coalesce(Subquery(helpful), 0))
 
 
 def _record_mentions(*, post: Post, users, by, at) -> list:
@@ -179,7 +193,9 @@ def post_create(
     try:
         with transaction.atomic():
             thread = (
-                Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+                Thread.objects.select_for_update()
+                .select_related("community", "author")
+                .get(pk=thread.pk)
             )
             permissions.require_can_reply(user=author, thread=thread)
             now = at or timezone.now()
@@ -212,10 +228,11 @@ def post_create(
             )
             mentioned_new = _record_mentions(post=post, users=mentioned, by=author, at=now)
             already_told = {u.pk for u in mentioned_new}
+            follower_ids = follows.thread_follower_ids(thread=thread)
             notify(
                 recipient_ids=[
                     uid
-                    for uid in follows.thread_followers(thread=thread)
+                    for uid in follows.thread_followers(thread=thread, follower_ids=follower_ids)
                     if uid not in already_told
                 ],
                 kind=NotificationKind.REPLY,
@@ -229,7 +246,8 @@ def post_create(
                 url=post.get_absolute_url(),
                 at=now,
             )
-            follows.thread_follow(user=author, thread=thread, at=now)
+            if author.pk not in follower_ids:  # following already: nothing to write
+                follows.thread_follow(user=author, thread=thread, at=now)
             post_changed(post.pk)
     except IntegrityError:
         existing = _existing_submission(author, submission_key)
