@@ -162,3 +162,70 @@ def test_search_filters_are_validated(setup):
     api, _ = setup
     _assert_error(api.get("/search", community="nope"), "invalid", "community")
     _assert_error(api.get("/search", solved="maybe"), "invalid", "solved")
+
+
+def test_moderators_writes_refuse_bad_input_and_write_nothing(settings):
+    """The newer writes (webhooks, events, item edits, lock, move, join decisions): malformed
+    JSON, NUL, lone surrogates and unknown fields are 400s in the error shape, nothing written."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api import webhooks
+    from api.models import WebhookEndpoint
+    from communities.models import Membership
+    from knowledge.models import Item
+    from knowledge.services import items as item_services
+    from practice.models import Event
+    from practice.services import events as event_services
+
+    settings.PRACTICA_WEBHOOKS_ALLOW_PRIVATE = True
+    community = CommunityFactory(slug="mod", visibility="request")
+    moderator = make_member(community, role=Membership.Role.MODERATOR).user
+    pending = make_member(community, state=Membership.State.PENDING)
+    api = ApiClient(token_for(moderator, ("read", "write", "moderate")))
+    thread = api.post("/communities/mod/threads", VALID).json()["id"]
+    item = item_services.item_propose(
+        community=community, by=moderator, kind="tool", title="Ruler", summary="Measures."
+    )
+    start = timezone.now() + timedelta(days=2)
+    event = event_services.event_create(
+        community=community,
+        by=moderator,
+        title="Clinic",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="UTC",
+        place="Ward 4",
+    )
+    hook = webhooks.endpoint_create(
+        community=community, by=moderator, url="http://127.0.0.1:9/x", events=["thread.created"]
+    )
+    writes = [
+        ("post", "/communities/mod/webhooks", "url"),
+        ("patch", f"/communities/mod/webhooks/{hook.pk}", "description"),
+        ("post", "/communities/mod/events", "title"),
+        ("patch", f"/communities/mod/events/{event.pk}", "title"),
+        ("post", f"/communities/mod/events/{event.pk}/cancel", "reason"),
+        ("patch", f"/communities/mod/library/{item.pk}", "title"),
+        ("put", f"/communities/mod/threads/{thread}/lock", "reason"),
+        ("post", f"/communities/mod/threads/{thread}/move", "to"),
+        ("post", f"/communities/mod/join-requests/{pending.pk}/approve", "message"),
+    ]
+
+    def state():
+        return (
+            list(WebhookEndpoint.objects.values_list("url", "description", "secret")),
+            list(Event.objects.values_list("title", "cancelled_at")),
+            list(Item.objects.values_list("title", "revision_count")),
+            list(Thread.objects.values_list("is_locked", "community_id")),
+            Membership.objects.get(pk=pending.pk).state,
+        )
+
+    before = state()
+    for method, path, field in writes:
+        _assert_error(api.send(method, path, raw="{bad json"), "malformed_json")
+        _assert_error(api.send(method, path, raw=f'{{"{field}": "a\\u0000b"}}'), "unstorable_text")
+        _assert_error(api.send(method, path, raw=f'{{"{field}": "x\\ud800"}}'), "unstorable_text")
+        _assert_error(api.send(method, path, {"unknown": 1}), "invalid", "unknown")
+    assert state() == before
