@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.header import decode_header
@@ -688,7 +688,7 @@ class StagedArchive:
                     mail.thread_subject,
                     int(mail.is_reply),
                     mail.at,
-                    json.dumps(asdict(mail)),
+                    json.dumps(vars(mail)),  # its fields: strings, numbers, lists
                 )
             )
             self.count += 1
