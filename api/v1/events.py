@@ -305,7 +305,8 @@ def event_create(request: HttpRequest, payload: EventIn, slug: str = Slug):
     response={200: EventDetail, **ERRORS},
     summary="Change an event (moderators, `moderate` scope)",
     description=(
-        "Fields left out stay as they are. Everyone who may come is told; a cancelled event "
+        "Fields left out (or null) stay as they are; a null capacity lifts the limit. "
+        "Everyone who may come is told; a cancelled event "
         "can no longer be changed (400)."
     ),
 )
@@ -318,7 +319,10 @@ def event_update(
     caller = caller_for(request, MODERATE)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
     fields = {name: getattr(event, name) for name in services.EDITABLE_FIELDS}
-    fields.update(payload.model_dump(exclude_unset=True))
+    # Left out, or null, a field stays as it is; only the capacity's null means something
+    # (no limit).
+    changes = payload.model_dump(exclude_unset=True)
+    fields.update({k: v for k, v in changes.items() if v is not None or k == "capacity"})
     services.event_update(event=event, by=caller.user, **fields)
     event = permissions.access_event(user=caller.user, slug=slug, event_id=event_id)
     return _detail(caller.user, event)

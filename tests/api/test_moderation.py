@@ -134,7 +134,11 @@ def test_events_created_changed_and_cancelled(circle):
     assert created_far.json()["starts_at"] in ("2027-05-02T03:30:00Z", "2027-05-02T03:30:00+00:00")
     Event.objects.filter(pk=created_far.json()["id"]).delete()
     assert Event.objects.count() == 1
-    changed = api.send("patch", path, {"place": "Ward 5", "capacity": None}).json()
+    changed = api.send("patch", path, {"place": "Ward 5", "capacity": None, "kind": None}).json()
+    assert changed["kind"] == "meetup" and Event.objects.get().kind == "meetup"
+    practice = api.send("patch", path, {"kind": "practice"}).json()
+    assert practice["kind"] == "practice"
+    assert api.send("patch", path, {"kind": None}).json()["kind"] == "practice"
     assert (changed["place"], changed["capacity"], changed["title"]) == (
         "Ward 5",
         None,
