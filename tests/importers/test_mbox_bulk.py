@@ -1,5 +1,6 @@
 """The mbox importer's bulk writes against its per-post path: the same community either way."""
 
+import os
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from communities.models import Interaction, Membership
-from importers import mbox_import
+from importers import mbox_archive, mbox_import
 from importers.models import ImportRun, SourceRecord
 from knowledge.models import ExpertSource
 from metrics.models import MemberMetrics
@@ -243,3 +244,26 @@ def test_history_check_refuses_what_the_services_refuse():
         history.history_check(community=None, item=item, can_post={})
     assert history.history_prerender("  ") == ""
     assert history.history_prerender("**hi**") == "<p><strong>hi</strong></p>"
+
+
+@pytest.mark.django_db
+def test_parsing_workers_stage_what_this_process_stages(monkeypatch):
+    """A large archive is parsed by a pool of worker processes: the same import."""
+    serial = CommunityFactory(slug="serial", visibility="open")
+    pooled = CommunityFactory(slug="pooled", visibility="open")
+    run_import(FIXTURES / "nasty.mbox", serial, "--list", "bakers")
+
+    monkeypatch.setattr(mbox_archive, "PARSE_POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(mbox_archive, "PARSE_CHUNK", 3)  # several rounds through the pool
+    workers = []
+    real_workers = mbox_archive.StagedArchive._workers
+
+    def counted(self):
+        workers.append(real_workers(self))
+        return workers[-1]
+
+    monkeypatch.setattr(mbox_archive.StagedArchive, "_workers", counted)
+    run_import(FIXTURES / "nasty.mbox", pooled, "--list", "bakers")
+
+    assert workers == [min(2, os.cpu_count() or 1)]
+    assert snapshot(pooled) == snapshot(serial)
