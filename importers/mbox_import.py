@@ -280,6 +280,7 @@ def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
         for key in set(ctx.persons) - known:
             del ctx.persons[key]
             ctx.addresses.pop(key, None)
+            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
@@ -351,16 +352,18 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
             ).values_list("source_id", flat=True)
         )  # fmt: skip
     leftovers, fresh = [], []
-    for pairs, mails in batch:
+    for thread in batch:
+        mails = thread[1]
         written = sum(1 for m in mails.values() if m.source_id in done)
         if written == len(mails):
             ctx.report.counts["threads already imported"] += 1
         elif written:
-            leftovers.append((pairs, mails))
+            leftovers.append(thread)
         else:
-            fresh.append((pairs, mails))
+            fresh.append(thread)
     if not fresh:
         return leftovers
+    partial = list(leftovers)
     try:
         with transaction.atomic():
             can_post: dict[int, bool] = {}
@@ -383,11 +386,13 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
         for key in set(ctx.persons) - known:
             del ctx.persons[key]
             ctx.addresses.pop(key, None)
+            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
-        # Something the checks did not foresee: each thread goes the per-post way, which
-        # reports what it refuses.
-        return batch
+        # Something the checks did not foresee: each new thread goes the per-post way, which
+        # reports what it refuses (those already imported are counted above).
+        again = {id(thread) for thread in partial + fresh}
+        return [thread for thread in batch if id(thread) in again]
     ctx.report.counts["threads imported"] += len(items)
     ctx.report.counts["messages imported"] += sum(len(item.posts) for item in items)
     return leftovers

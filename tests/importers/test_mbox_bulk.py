@@ -267,3 +267,27 @@ def test_parsing_workers_stage_what_this_process_stages(monkeypatch):
 
     assert workers == [min(2, os.cpu_count() or 1)]
     assert snapshot(pooled) == snapshot(serial)
+
+
+@pytest.mark.django_db
+def test_bulk_batch_that_fails_unforeseen_goes_the_per_post_way(monkeypatch):
+    """An error the checks did not foresee undoes the batch, whose threads are then written one
+    by one (here all of them, as the bulk write always fails): the same community."""
+    one_by_one = CommunityFactory(slug="one-by-one", visibility="open")
+    community = CommunityFactory(slug="fallback", visibility="open")
+    run_import(FIXTURES / "mailman2-cooks.txt", one_by_one, "--list", "cooks", "--one-by-one")
+
+    def broken(*, community, threads):
+        Thread.objects.create(
+            community=community, kind="discussion", title="half", author=threads[0].posts[0].author,
+            created_at=threads[0].posts[0].at, last_activity_at=threads[0].posts[0].at,
+        )  # fmt: skip
+        raise ValueError("unforeseen")
+
+    monkeypatch.setattr(mbox_import, "history_write", broken)
+    output = run_import(FIXTURES / "mailman2-cooks.txt", community, "--list", "cooks")
+
+    assert not Thread.objects.filter(community=community, title="half").exists()
+    assert snapshot(community)["posts"] == snapshot(one_by_one)["posts"]
+    assert "threads imported: 2" in output and "already" not in output
+    assert "people created: 4" in output  # not the 4 the undone batch made as well
