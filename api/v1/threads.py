@@ -29,6 +29,7 @@ from api.v1.common import (
 from api.v1.pagination import DEFAULT_LIMIT, keyset_page
 from communities import permissions as community_permissions
 from practice import permissions
+from practice.models import Thread
 from practice.selectors import thread_list as thread_list_selectors
 from practice.selectors import threads as thread_selectors
 from practice.services import endorsements, follows
@@ -185,17 +186,25 @@ def _require_own_or_moderate(caller, post) -> None:
         api_permissions.require_scope(caller=caller, scope=MODERATE)
 
 
+def _thread_author(thread) -> dict:
+    """The thread's author as a person: from the loaded relation, else one plain query (the
+    detail reads the thread alone: composing its joins cost more than the call's posts)."""
+    if Thread.author.is_cached(thread):
+        author = thread.author
+        profile = getattr(author, "profile", None)
+        return _person(author.username, profile.display_name if profile else "")
+    return _person(*thread_selectors.author_names(thread))
+
+
 def thread_detail_data(user, thread) -> dict:
     posts, posts_next = _posts_page(user, thread, cursor=None, limit=POSTS_IN_DETAIL)
-    author = thread.author
-    profile = getattr(author, "profile", None)
     return {
         "id": thread.pk,
         "community": thread.community.slug,
         "kind": thread.kind,
         "title": thread.title,
-        "author": _person(author.username, profile.display_name if profile else ""),
-        "tags": [tag.name for tag in thread.tags.order_by("pk")],
+        "author": _thread_author(thread),
+        "tags": [tag.name for tag in thread_selectors.thread_tags(thread)],
         "status": thread.status,
         "is_locked": thread.is_locked,
         "is_hidden": thread.is_hidden,
@@ -222,7 +231,7 @@ def thread_detail_data(user, thread) -> dict:
 )
 def thread_detail(request: HttpRequest, slug: str = Slug, thread_id: int = ObjectId):
     caller = caller_for(request, READ)
-    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id)
+    thread = permissions.access_thread(user=caller.user, slug=slug, thread_id=thread_id, related=())
     return etagged(request, thread_detail_data(caller.user, thread))
 
 

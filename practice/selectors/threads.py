@@ -287,6 +287,19 @@ def thread_tags(thread: Thread) -> list[ThreadTag]:
     )
 
 
+def author_names(thread: Thread) -> tuple[str, str]:
+    """The username and display name of *thread*'s author (one plain query)."""
+    user, profile = get_user_model()._meta.db_table, Profile._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.username, COALESCE(p.display_name, '') FROM {user} u "  # noqa: S608
+            f"LEFT JOIN {profile} p ON p.user_id = u.id WHERE u.id = %s",
+            [thread.author_id],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else ("", "")
+
+
 def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
     """One page of the thread page, in a number of queries that does not grow with posts."""
     community = thread.community
