@@ -3,6 +3,7 @@
     .venv/bin/python bench/demo_seed.py                  # clone this checkout's HEAD
     .venv/bin/python bench/demo_seed.py --rev 6acb76f    # an older commit, for "before"
     .venv/bin/python bench/demo_seed.py --keep           # keep the clone (its venv, its db)
+    .venv/bin/python bench/demo_seed.py --port 8105      # serve on this port (default: a free one)
 
 Clones the repository into a temporary folder, runs `make run ADDRESS=127.0.0.1:<free port>`
 there (the clone has no .venv and no db.sqlite3: everything is installed, migrated and seeded
@@ -64,11 +65,12 @@ def main() -> int:
     parser.add_argument("--rev", default="HEAD", help="the commit to clone (default: HEAD)")
     parser.add_argument("--keep", action="store_true", help="keep the clone afterwards")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--port", type=int, default=0, help="serve here (default: a free port)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="practica-seed-"))
     clone = folder / "practica"
-    port = free_port()
+    port = args.port or free_port()
     url = f"http://127.0.0.1:{port}/"
     print(f"load average before: {os.getloadavg()}")
     started = time.monotonic()
