@@ -90,26 +90,10 @@ def _save_snapshot(
     return snapshot
 
 
-# The member row's columns as COPY writes them (the snapshot's id first).
-MEMBER_COLUMNS = (
-    "snapshot_id",
-    "user_id",
-    "level",
-    "previous_level",
-    "trajectory",
-    "active_days",
-    "helps",
-    "contributions",
-    "presence",
-    "strong_ties",
-    "weak_ties",
-    "degree",
-    "strength",
-    "betweenness",
-    "professional_group_id",
-    "x",
-    "y",
-)
+# The member row's fields as COPY writes them, from the model so a new field cannot be left out
+# (the snapshot's id first).
+MEMBER_FIELDS = tuple(f for f in MemberMetrics._meta.concrete_fields if not f.primary_key)
+MEMBER_COLUMNS = tuple(f.column for f in MEMBER_FIELDS)
 
 
 def write_member_rows(snapshot: MetricsSnapshot, rows: list[MemberMetrics]) -> None:
@@ -138,7 +122,7 @@ def _copy_value(value) -> str:
 
 def _member_line(snapshot_id: int, row: MemberMetrics) -> str:
     # Levels and trajectories are plain words (or empty): nothing in them needs escaping.
-    values = (snapshot_id, *(getattr(row, name) for name in MEMBER_COLUMNS[1:]))
+    values = (snapshot_id, *(getattr(row, f.attname) for f in MEMBER_FIELDS[1:]))
     return "\t".join(_copy_value(v) for v in values) + "\n"
 
 
