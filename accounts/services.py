@@ -1,4 +1,5 @@
-"""Writes of the sign-in security log."""
+"""Writes of the accounts app: the sign-in security log, data exports and closing an account,
+each with the email that tells the member."""
 
 import logging
 import secrets
@@ -73,11 +74,23 @@ def security_event_record(
     return event
 
 
+def _email_user(user, *, subject: str, template: str, **context) -> None:
+    """Queue one email to *user*'s address: *template* rendered with the user, the site's
+    address and *context*."""
+    body = render_to_string(template, {"user": user, "site_url": settings.SITE_URL, **context})
+    email_queue(message=EmailMessage(subject=subject, body=body, to=[user.email]))
+
+
 def _email_member(event: SecurityEvent) -> None:
-    context = {"event": event, "user": event.user, "site_url": settings.SITE_URL}
-    subject = render_to_string("accounts/email/security_event_subject.txt", context).strip()
-    body = render_to_string("accounts/email/security_event_message.txt", context)
-    email_queue(message=EmailMessage(subject=subject, body=body, to=[event.user.email]))
+    subject = render_to_string(
+        "accounts/email/security_event_subject.txt", {"event": event, "user": event.user}
+    ).strip()
+    _email_user(
+        event.user,
+        subject=subject,
+        template="accounts/email/security_event_message.txt",
+        event=event,
+    )
 
 
 # --- data export ---------------------------------------------------------------------------------
@@ -137,10 +150,12 @@ def data_export_build(*, export_id: int) -> bool:
 
 
 def _email_export_ready(export: DataExport) -> None:
-    context = {"export": export, "user": export.user, "site_url": settings.SITE_URL}
-    body = render_to_string("accounts/email/export_ready_message.txt", context)
-    subject = "[Practica] Your data archive is ready"
-    email_queue(message=EmailMessage(subject=subject, body=body, to=[export.user.email]))
+    _email_user(
+        export.user,
+        subject="[Practica] Your data archive is ready",
+        template="accounts/email/export_ready_message.txt",
+        export=export,
+    )
 
 
 def data_exports_expire(*, now=None) -> int:
@@ -219,17 +234,14 @@ def closure_undo_token(closure: AccountClosure) -> str:
 
 
 def _email_closure(closure: AccountClosure) -> None:
-    context = {
-        "closure": closure,
-        "user": closure.user,
-        "undo_url": settings.SITE_URL
+    _email_user(
+        closure.user,
+        subject="[Practica] Your account is closed",
+        template="accounts/email/closure_message.txt",
+        closure=closure,
+        undo_url=settings.SITE_URL
         + reverse("accounts:close_undo", args=[closure_undo_token(closure)]),
-    }
-    body = render_to_string("accounts/email/closure_message.txt", context)
-    message = EmailMessage(
-        subject="[Practica] Your account is closed", body=body, to=[closure.user.email]
     )
-    email_queue(message=message)
 
 
 def account_close_undo(*, token: str):
