@@ -1,18 +1,21 @@
 """Write another platform's past in bulk: many threads with their posts in a few statements.
 
 An importer that writes years of history through ``thread_create``/``post_create``/``post_edit``
-pays about thirty queries a post (savepoints, locks, recounts, follows, the search index after
-each write). ``history_write`` writes the same rows for a batch of threads with one INSERT per
-table: threads, posts, first revisions (a post whose shown text differs from what was written,
-kept whole as revision 1, as ``post_edit`` keeps it), the authors' follows and the interaction
-log, then tells the listeners once for the whole batch (``threads_changed``). The bodies are
-rendered by ``render_body``, the same code as every post. What it leaves to the per-post
-services, which the caller uses for such threads: tags, questions' answers and acceptance,
-locked or hidden threads, and authors who may not post (it refuses them, in one sentence).
+(and ``answer_accept``, ``thread_set_locked``) pays about thirty queries a post (savepoints,
+locks, recounts, follows, the search index after each write). ``history_write`` writes the
+same rows for a batch of threads with one INSERT per table: threads, their tags, posts
+(answers and replies), revisions (each later version of a post, as ``post_edit`` keeps it),
+the moderation log's entries for edits by someone else and for locking, the authors' follows
+and the interaction log, then tells the listeners once for the whole batch
+(``threads_changed``). The bodies are rendered by ``render_body``, the same code as every
+post. What it leaves to the per-post services, which the caller uses for such threads: hidden
+threads, acceptance by anyone but the asker, and authors or editors who may not do what they
+did (it refuses them, in one sentence).
 
 The result is the same as the per-post path's, row for row (tests compare them): each post's
-reply is to a post written before it, a thread's last activity is its last post's moment, and
-posts get their ids in the order the per-post path would have given them.
+reply is to a post written before it, the edits come in the order they were made, a thread's
+last activity is its last post's moment (or its acceptance's, when later), and posts get their
+ids in the order the per-post path would have given them.
 """
 
 from __future__ import annotations
@@ -23,15 +26,24 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from communities import permissions as community_permissions
 from communities.interactions import InteractionSpec, interactions_write
-from communities.models import Interaction
+from communities.models import Interaction, display_name
 from core.markdown import render_markdown
 from practice.changes import threads_changed
 from practice.mentions import link_mentions
-from practice.models import Follow, Post, PostRevision, Thread
-from practice.services.content import clean_body, clean_title, render_body
+from practice.models import (
+    Follow,
+    ModerationAction,
+    Post,
+    PostRevision,
+    TaggedThread,
+    Thread,
+    ThreadTag,
+)
+from practice.services.content import clean_body, clean_tags, clean_title, render_body
 from practice.services.threads import _record_mentions
 
 
@@ -44,21 +56,46 @@ class HistoryPost:
     body: str
     at: datetime
     # Index in the thread's ``posts`` of the post this one replies to (written before it);
-    # None for the opening post.
+    # None for the opening post and for a question's answers.
     reply_to: int | None = None
     original: str = ""
-    # ``history_prerender(body)``, when the caller rendered it ahead (in a worker process).
+    # ``history_prerender(body)``, when the caller rendered it ahead (in a worker process);
+    # only for a post without later edits.
     html: str = ""
+    # An answer to the question (``post_create`` without ``reply_to`` in a question).
+    is_answer: bool = False
     post: Post | None = field(default=None, repr=False)  # set once written
 
 
 @dataclass
+class HistoryEdit:
+    """A later version of the post ``posts[post]``, saved by *by* at *at*, as ``post_edit``
+    takes it: None leaves that part as it was; *title* and *tags* count on an opening post."""
+
+    post: int
+    by: object
+    at: datetime
+    body: str | None = None
+    title: str | None = None
+    tags: list[str] | None = None
+
+
+@dataclass
 class HistoryThread:
-    """A discussion (or story) of the past: ``posts[0]`` opens it."""
+    """A discussion, story or question of the past: ``posts[0]`` opens it, the others in the
+    order they were written; *edits* in the order they were made (each after its post)."""
 
     kind: str
     title: str
     posts: list[HistoryPost]
+    tags: list[str] = field(default_factory=list)
+    edits: list[HistoryEdit] = field(default_factory=list)
+    # Index in ``posts`` of the answer its asker accepted, and when (after the answer).
+    accepted: int | None = None
+    accepted_at: datetime | None = None
+    # Locked last, by a moderator, as ``thread_set_locked`` locks (now, in the log).
+    locked_by: object | None = None
+    lock_reason: str = ""
     thread: Thread | None = field(default=None, repr=False)  # set once written
 
 
@@ -72,24 +109,56 @@ def history_prerender(body: str) -> str:
         return ""
 
 
+def _require(community, user, can_post: dict, *, moderate: bool = False) -> None:
+    key = (user.pk, moderate)
+    if key not in can_post:
+        if moderate:
+            community_permissions.require_can_moderate(user=user, community=community)
+        else:
+            community_permissions.require_can_post(user=user, community=community)
+        can_post[key] = True
+
+
 def history_check(*, community, item: HistoryThread, can_post: dict) -> None:
     """Refuse what the per-post services would refuse (ValidationError or PermissionDenied);
-    *can_post* caches each author's right to post (the caller's, per batch)."""
-    if item.kind not in (Thread.Kind.DISCUSSION, Thread.Kind.STORY):
-        raise ValidationError("Only discussions and stories are written in bulk.")
+    *can_post* caches each person's rights (the caller's, per batch)."""
+    if item.kind not in Thread.Kind.values:
+        raise ValidationError("Choose a question, a discussion or a story.")
     clean_title(item.title)
+    clean_tags(item.tags)
+    question = item.kind == Thread.Kind.QUESTION
     for n, post in enumerate(item.posts):
-        if (post.reply_to is None) != (n == 0) or (
-            post.reply_to is not None and post.reply_to >= n
-        ):
+        if n == 0:
+            if post.reply_to is not None or post.is_answer:
+                raise ValidationError("The opening post answers nothing.")
+        elif post.is_answer:
+            if not question or post.reply_to is not None:
+                raise ValidationError("Only a question's answers are answers.")
+        elif post.reply_to is None or post.reply_to >= n:
             raise ValidationError("A reply must answer a post written before it.")
         clean_body(post.body)
         if post.original:
             clean_body(post.original)
-        author = post.author
-        if author.pk not in can_post:
-            community_permissions.require_can_post(user=author, community=community)
-            can_post[author.pk] = True
+        _require(community, post.author, can_post)
+    for edit in item.edits:
+        if not 0 <= edit.post < len(item.posts):
+            raise ValidationError("An edit is of a post of its thread.")
+        if edit.body is not None:
+            clean_body(edit.body)
+        if edit.title is not None and edit.post == 0:
+            clean_title(edit.title)
+        if edit.tags is not None:
+            clean_tags(edit.tags)
+        author = item.posts[edit.post].author
+        _require(community, edit.by, can_post, moderate=edit.by.pk != author.pk)
+    if item.accepted is not None:
+        answer = item.posts[item.accepted] if 0 < item.accepted < len(item.posts) else None
+        if answer is None or not answer.is_answer or item.accepted_at is None:
+            raise ValidationError("Only an answer in this question can be accepted.")
+        if item.accepted_at < answer.at:
+            raise ValidationError("An answer is accepted after it was written.")
+    if item.locked_by is not None:
+        _require(community, item.locked_by, can_post, moderate=True)
 
 
 def _reserve_ids(model, n: int) -> list[int] | None:
@@ -105,67 +174,161 @@ def _reserve_ids(model, n: int) -> list[int] | None:
 
 
 def _link(threads: list[HistoryThread], made: list[Thread]) -> list[Post]:
-    """Point each thread at its opening post and each reply at its parent; return the
-    replies."""
+    """Point each thread at its opening post (and accepted answer) and each reply at its
+    parent; return the replies."""
     replies = []
     for item, thread in zip(threads, made, strict=True):
         thread.opening_post = item.posts[0].post
+        if item.accepted is not None:
+            thread.accepted_post = item.posts[item.accepted].post
         for post in item.posts[1:]:
-            post.post.reply_to = item.posts[post.reply_to].post
-            replies.append(post.post)
+            if post.reply_to is not None:
+                post.post.reply_to = item.posts[post.reply_to].post
+                replies.append(post.post)
     return replies
 
 
+@dataclass
+class _Revision:
+    number: int
+    editor: object
+    title: str
+    body: str
+    at: datetime
+
+
+@dataclass
+class _Plan:
+    """What a thread's edits leave, worked out before anything is written."""
+
+    title: str
+    tags: list[str]
+    all_tags: list[str]
+    # Per post: the shown body, its HTML, when last edited, its revisions.
+    bodies: list[str]
+    html: list[str]
+    edited: list[datetime | None]
+    revisions: list[list[_Revision]]
+    # (post index, people mentioned, by, at) in the order the services record them.
+    mentions: list[tuple[int, list, object, datetime]]
+    # (post index, editor, summary, at): edits by someone other than the author.
+    logged_edits: list[tuple[int, object, str, datetime]]
+
+
+def _mentioned(text: str) -> list:
+    return render_body(text)[1] if "@" in text else []
+
+
+def _plan(item: HistoryThread) -> _Plan:
+    """Apply the thread's edits as ``post_edit`` does, in order."""
+    title, tags = clean_title(item.title), clean_tags(item.tags)
+    all_tags = list(tags)
+    bodies, html, edited, revisions, mentions, logged = [], [], [], [], [], []
+    trims = []
+    for n, post in enumerate(item.posts):
+        body = clean_body(post.body)
+        first = clean_body(post.original) if post.original else body
+        bodies.append(first)
+        edited.append(None)
+        revisions.append([])
+        mentions.append((n, _mentioned(first), post.author, post.at))
+        if first != body:
+            # The whole text was written first, then trimmed by its author at once.
+            trims.append(HistoryEdit(post=n, by=post.author, at=post.at, body=body))
+    for edit in [*trims, *item.edits]:
+        n, post = edit.post, item.posts[edit.post]
+        opening = n == 0
+        body = clean_body(edit.body) if edit.body is not None else bodies[n]
+        new_title = clean_title(edit.title) if opening and edit.title is not None else None
+        new_tags = clean_tags(edit.tags) if edit.tags is not None else None
+        title_changed = new_title is not None and new_title != title
+        if body == bodies[n] and not title_changed and new_tags is None:
+            continue
+        revisions[n].append(
+            _Revision(
+                number=len(revisions[n]) + 1,
+                editor=edit.by,
+                title=title if opening else "",
+                body=bodies[n],
+                at=edit.at,
+            )
+        )
+        bodies[n], edited[n] = body, edit.at
+        if opening:
+            if title_changed:
+                title = new_title
+            if new_tags is not None:
+                tags = new_tags
+                all_tags += [tag for tag in new_tags if tag not in all_tags]
+        mentions.append((n, _mentioned(body), edit.by, edit.at))
+        if edit.by.pk != post.author.pk:
+            summary = f"Edited a post by {display_name(post.author)} in “{title}”"
+            logged.append((n, edit.by, summary, edit.at))
+    for n, post in enumerate(item.posts):
+        if post.html and bodies[n] == clean_body(post.body):
+            html.append(link_mentions(post.html)[0])
+        else:
+            html.append(render_body(bodies[n])[0])
+    return _Plan(title, tags, all_tags, bodies, html, edited, revisions, mentions, logged)
+
+
+def _tags_by_name(names: set[str]) -> dict[str, ThreadTag]:
+    """The thread tags called *names*, made as ``thread.tags.set`` makes a missing one."""
+    found = {tag.name: tag for tag in ThreadTag.objects.filter(name__in=names)}
+    for name in sorted(names - set(found)):
+        found[name] = ThreadTag.objects.create(name=name)
+    return found
+
+
 def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
-    """Write *threads* (checked with ``history_check``) with their posts, first revisions,
-    follows and interactions, in one transaction; return the threads."""
-    can_post: dict[int, bool] = {}
+    """Write *threads* (checked with ``history_check``) with their posts, tags, revisions,
+    acceptance, locking, follows and interactions, in one transaction; return the threads."""
+    can_post: dict = {}
     for item in threads:
         history_check(community=community, item=item, can_post=can_post)
     if not threads:
         return []
     post_type = ContentType.objects.get_for_model(Post).pk
-    # Render first (the same code as every post), outside the statements below.
-    rendered = []
-    for item in threads:
-        for post in item.posts:
-            body = clean_body(post.body)
-            original = clean_body(post.original) if post.original else body
-            html, mentioned = link_mentions(post.html) if post.html else render_body(body)
-            if original != body and "@" in original:
-                # The whole text was written first: its mentions count, as post_create's did.
-                mentioned = [*render_body(original)[1], *mentioned]
-            rendered.append((post, body, original, html, mentioned))
+    thread_type = ContentType.objects.get_for_model(Thread).pk
+    # Work out and render first (the same code as every post), outside the statements below.
+    plans = [_plan(item) for item in threads]
     with transaction.atomic():
-        made = [
-            Thread(
+        made = []
+        for item, plan in zip(threads, plans, strict=True):
+            last = item.posts[-1].at
+            if item.accepted_at is not None and item.accepted_at >= last:
+                last = item.accepted_at  # answer_accept sets it too, after the answers
+            thread = Thread(
                 community=community,
                 kind=item.kind,
-                title=clean_title(item.title),
+                title=plan.title,
                 author=item.posts[0].author,
                 created_at=item.posts[0].at,
-                # post_create sets it at each post: the last one written.
-                last_activity_at=item.posts[-1].at,
+                last_activity_at=last,
                 reply_count=len(item.posts) - 1,
+                answer_count=sum(1 for post in item.posts if post.is_answer),
+                accepted_at=item.accepted_at if item.accepted is not None else None,
+                is_locked=item.locked_by is not None,
             )
-            for item in threads
-        ]
+            if thread.is_locked:
+                thread.status = Thread.Status.LOCKED
+            elif item.accepted is not None:
+                thread.status = Thread.Status.SOLVED
+            made.append(thread)
         rows = []
-        n = 0
-        for item, thread in zip(threads, made, strict=True):
+        for item, thread, plan in zip(threads, made, plans, strict=True):
             item.thread = thread
-            for post in item.posts:
-                _, body, original, html, _ = rendered[n]
-                n += 1
+            for n, post in enumerate(item.posts):
                 post.post = Post(
                     thread=thread,
                     community=community,
                     author=post.author,
-                    is_opening=post.reply_to is None,
-                    body=body,
-                    body_html=html,
+                    is_opening=n == 0,
+                    is_answer=post.is_answer,
+                    body=plan.bodies[n],
+                    body_html=plan.html[n],
                     created_at=post.at,
-                    edited_at=post.at if original != body else None,
+                    edited_at=plan.edited[n],
                 )
                 rows.append(post.post)
         thread_ids, post_ids = _reserve_ids(Thread, len(made)), _reserve_ids(Post, len(rows))
@@ -185,25 +348,30 @@ def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
             Thread.objects.bulk_create(made)
             Post.objects.bulk_create(rows)
             replies = _link(threads, made)
-            Thread.objects.bulk_update(made, ["opening_post"])
+            Thread.objects.bulk_update(made, ["opening_post", "accepted_post"])
             if replies:
                 Post.objects.bulk_update(replies, ["reply_to"], batch_size=500)
-        revisions, follows, specs = [], [], []
-        for item, thread in zip(threads, made, strict=True):
+        tags = _tags_by_name({name for plan in plans for name in plan.all_tags})
+        tagged, revisions, follows, specs, logged = [], [], [], [], []
+        for item, thread, plan in zip(threads, made, plans, strict=True):
+            tagged += [
+                TaggedThread(content_type_id=thread_type, object_id=thread.pk, tag=tags[name])
+                for name in plan.tags
+            ]
             followed = set()
-            for post in item.posts:
+            for n, post in enumerate(item.posts):
                 row = post.post
-                if row.edited_at is not None:
-                    revisions.append(
-                        PostRevision(
-                            post=row,
-                            editor=post.author,
-                            number=1,
-                            title=thread.title if row.is_opening else "",
-                            body=clean_body(post.original),
-                            created_at=post.at,
-                        )
+                revisions += [
+                    PostRevision(
+                        post=row,
+                        editor=revision.editor,
+                        number=revision.number,
+                        title=revision.title,
+                        body=revision.body,
+                        created_at=revision.at,
                     )
+                    for revision in plan.revisions[n]
+                ]
                 if post.author.pk not in followed:
                     followed.add(post.author.pk)
                     follows.append(
@@ -215,24 +383,67 @@ def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
                             created_at=post.at,
                         )
                     )
-                if not row.is_opening:
+                if n:
+                    target = row.reply_to.author_id if row.reply_to else thread.author_id
                     specs.append(
                         InteractionSpec(
                             community_id=community.pk,
                             actor_id=row.author_id,
-                            target_id=row.reply_to.author_id,
-                            kind=Interaction.Kind.REPLY,
+                            target_id=target,
+                            kind=Interaction.Kind.ANSWER
+                            if post.is_answer
+                            else Interaction.Kind.REPLY,
                             occurred_at=post.at,
                             source_type_id=post_type,
                             source_id=row.pk,
                         )
                     )
+            if item.accepted is not None:
+                answer = item.posts[item.accepted].post
+                specs.append(
+                    InteractionSpec(
+                        community_id=community.pk,
+                        actor_id=thread.author_id,
+                        target_id=answer.author_id,
+                        kind=Interaction.Kind.ACCEPT,
+                        occurred_at=item.accepted_at,
+                        source_type_id=post_type,
+                        source_id=answer.pk,
+                    )
+                )
+            for n, editor, summary, at in plan.logged_edits:
+                logged.append(
+                    ModerationAction(
+                        community=community,
+                        moderator=editor,
+                        action=ModerationAction.Action.EDIT,
+                        thread=thread,
+                        post=item.posts[n].post,
+                        summary=summary[:300],
+                        created_at=at,
+                    )
+                )
+            if item.locked_by is not None:
+                logged.append(
+                    ModerationAction(
+                        community=community,
+                        moderator=item.locked_by,
+                        action=ModerationAction.Action.LOCK,
+                        thread=thread,
+                        summary=f"Locked “{thread.title}”"[:300],
+                        reason=item.lock_reason[:500],
+                        created_at=timezone.now(),
+                    )
+                )
+        TaggedThread.objects.bulk_create(tagged)
         PostRevision.objects.bulk_create(revisions)
         Follow.objects.bulk_create(follows)
+        ModerationAction.objects.bulk_create(logged)
         interactions_write(specs)
-        # Mentions are rare in mail and need a reader's check: as the services record them.
-        for post, _, _, _, mentioned in rendered:
-            if mentioned:
-                _record_mentions(post=post.post, users=mentioned, by=post.author, at=post.at)
+        # Mentions are rare in imported text and need a reader's check: as the services do.
+        for item, plan in zip(threads, plans, strict=True):
+            for n, mentioned, by, at in plan.mentions:
+                if mentioned:
+                    _record_mentions(post=item.posts[n].post, users=mentioned, by=by, at=at)
         threads_changed([thread.pk for thread in made])
     return made
