@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities import services as community_services
-from communities.models import Community, Membership
+from communities.models import Community, Membership, MembershipEvent, Profile
 from core.email import outbox_discarding
 from importers.models import ImportRun, SourceRecord
 from importers.report import ImportReport
@@ -81,6 +81,100 @@ def placeholder_create(
         run=run,
     )
     return user
+
+
+def placeholders_create(
+    *,
+    community: Community,
+    source: str,
+    site: str,
+    people: list[tuple[str, str, object, str | None]],
+    username_base: str,
+    run: ImportRun | None,
+) -> dict[str, object]:
+    """What ``placeholder_create`` makes, for many people at once (key, display name, joined,
+    role or None), with one INSERT per table: accounts, profiles, memberships with their
+    "joined" event, and records. Return the accounts by key (in the caller's transaction)."""
+    if not people:
+        return {}
+    bases = [f"{username_base}-{slugify(key)[:60] or 'person'}"[:140] for key, _, _, _ in people]
+    taken = set(User.objects.filter(username__in=bases).values_list("username", flat=True))
+    users = []
+    for base in bases:
+        username, n = base, 1
+        while username in taken or (n > 1 and User.objects.filter(username=username).exists()):
+            n += 1
+            username = f"{base}-{n}"
+        taken.add(username)
+        user = User(username=username, is_active=False)
+        user.set_unusable_password()
+        users.append(user)
+    # No post_save here, so no profile from the signal: the profiles are written below.
+    User.objects.bulk_create(users)
+    if users[0].pk is None:  # SQLite before 3.35 returns no ids
+        found = dict(
+            User.objects.filter(username__in=[u.username for u in users]).values_list(
+                "username", "pk"
+            )
+        )
+        for user in users:
+            user.pk = user.id = found[user.username]
+    Profile.objects.bulk_create(
+        [
+            Profile(user=user, display_name=display[:80])
+            for user, (_, display, _, _) in zip(users, people, strict=True)
+        ]
+    )
+    memberships = [
+        Membership(
+            community=community,
+            user=user,
+            role=role or Membership.Role.MEMBER,
+            state=Membership.State.ACTIVE,
+            joined_at=joined,
+            created_at=joined,
+        )
+        for user, (_, _, joined, role) in zip(users, people, strict=True)
+    ]
+    Membership.objects.bulk_create(memberships)
+    # created_at is auto_now_add, which an INSERT sets to now: membership_import's moment.
+    for membership, (_, _, joined, _) in zip(memberships, people, strict=True):
+        membership.created_at = joined
+    Membership.objects.bulk_update(memberships, ["created_at"], batch_size=500)
+    MembershipEvent.objects.bulk_create(
+        [
+            MembershipEvent(
+                membership=membership,
+                community_id=community.pk,
+                user_id=membership.user_id,
+                kind=MembershipEvent.Kind.JOINED,
+                from_state="",
+                from_role=Membership.Role.MEMBER,
+                to_state=Membership.State.ACTIVE,
+                to_role=membership.role,
+                occurred_at=membership.joined_at,
+            )
+            for membership in memberships
+        ]
+    )
+    user_type = ContentType.objects.get_for_model(User)
+    SourceRecord.objects.bulk_create(
+        [
+            SourceRecord(
+                community=community,
+                source=source,
+                site=site,
+                kind=SourceRecord.Kind.PERSON,
+                source_id=key,
+                target_type=user_type,
+                target_id=user.pk,
+                data={"name": display},
+                run=run,
+            )
+            for user, (key, display, _, _) in zip(users, people, strict=True)
+        ]
+    )
+    return {key: user for user, (key, _, _, _) in zip(users, people, strict=True)}
 
 
 def run_start(*, run: ImportRun | None, community, source, site, path, started_by) -> ImportRun:

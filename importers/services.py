@@ -35,6 +35,7 @@ from importers.common import (
     RunProgress,
     history_side_effects_held,
     placeholder_create,
+    placeholders_create,
     run_finish,
     run_start,
 )
@@ -61,10 +62,20 @@ from practice.models import Thread
 from practice.services import endorsements, moderation
 from practice.services import threads as thread_services
 from practice.services.authorship import authorship_transfer
+from practice.services.history import (
+    HistoryEdit,
+    HistoryPost,
+    HistoryThread,
+    history_check,
+    history_write,
+)
 
 User = get_user_model()
 Kind = SourceRecord.Kind
 IMPORT_ACCOUNT = "import"
+# Questions written per transaction by the bulk path: about 800 posts with the bench's shape,
+# so each INSERT carries a few hundred kilobytes and a crash undoes at most that much.
+BULK_QUESTIONS = 200
 # Stack Exchange's own bot ("Community", id -1) edits and owns wiki posts: not a person.
 COMMUNITY_BOT = -1
 _LICENCES = (
@@ -116,23 +127,48 @@ class SiteImport:
         """The placeholder for a person of the dump, made on first use (in the caller's
         transaction, so a rolled-back thread takes its new people with it)."""
         self._load_persons()
-        if user_id is not None and user_id != COMMUNITY_BOT:
-            key = str(user_id)
-            known_name, created = self.people.get(user_id, ("", None))
-            display = known_name or f"user {user_id}"
-            joined = created or self.first_seen.get(user_id) or at
-        elif user_id == COMMUNITY_BOT:
-            key, display, joined = "community-bot", f"{self.site} Community (bot)", at
-        elif name:
-            # A deleted account: the dump keeps only the name it posted under.
-            key, display, joined = f"name:{name[:80]}", name, at
-        else:
-            # Nobody to go by: a person of their own, so strangers are not merged into one.
-            key, display, joined = f"post:{post_id}", "unknown person", at
+        key, display, joined = self.identity(user_id=user_id, name=name, post_id=post_id, at=at)
         user = self.persons.get(key)
         if user is None:
             user = self._placeholder(key=key, display=display, joined=joined)
         return user
+
+    def identity(
+        self, *, user_id: int | None, name: str, post_id: int, at: datetime
+    ) -> tuple[str, str, datetime]:
+        """A person of the dump's key, display name and join date."""
+        if user_id is not None and user_id != COMMUNITY_BOT:
+            known_name, created = self.people.get(user_id, ("", None))
+            display = known_name or f"user {user_id}"
+            return str(user_id), display, created or self.first_seen.get(user_id) or at
+        if user_id == COMMUNITY_BOT:
+            return "community-bot", f"{self.site} Community (bot)", at
+        if name:
+            # A deleted account: the dump keeps only the name it posted under.
+            return f"name:{name[:80]}", name, at
+        # Nobody to go by: a person of their own, so strangers are not merged into one.
+        return f"post:{post_id}", "unknown person", at
+
+    def persons_make(self, wanted: dict[str, tuple[str, datetime]]) -> None:
+        """Make the placeholders of *wanted* (key → display name, join date) not yet made, in
+        bulk (in the caller's transaction); the import account (key ``IMPORT_ACCOUNT``) as
+        ``import_account`` makes it."""
+        self._load_persons()
+        people = [
+            (key, display, joined, Membership.Role.MODERATOR if key == IMPORT_ACCOUNT else None)
+            for key, (display, joined) in wanted.items()
+            if key not in self.persons
+        ]
+        made = placeholders_create(
+            community=self.community,
+            source=Source.STACKEXCHANGE,
+            site=self.site,
+            people=people,
+            username_base=self._username_base,
+            run=self.run,
+        )
+        self.persons.update(made)
+        self.report.counts["people created"] += len(made)
 
     def import_account(self):
         """The account that closes questions and carries edits by someone other than the post's
@@ -142,11 +178,14 @@ class SiteImport:
         if user is None:
             user = self._placeholder(
                 key=IMPORT_ACCOUNT,
-                display=f"{self.site} import",
+                display=self.import_account_name(),
                 joined=timezone.now(),
                 role=Membership.Role.MODERATOR,
             )
         return user
+
+    def import_account_name(self) -> str:
+        return f"{self.site} import"
 
     def _placeholder(self, *, key: str, display: str, joined: datetime, role=None):
         user = placeholder_create(
@@ -352,24 +391,8 @@ class _ThreadWriter:
             self.report.note(f"question {q.id}: tags beyond five dropped: {', '.join(dropped)}.")
         self.thread = thread
         self.posts[q.id] = thread.opening_post
-        licence, licence_url = licence_for(q.created)
         self._record(
-            Kind.QUESTION,
-            q.id,
-            thread,
-            score=q.score,
-            data={
-                "url": self.ctx.question_url(q.id),
-                "author": self.ctx.people.get(q.owner, (q.owner_name, None))[0]
-                or q.owner_name
-                or (f"user {q.owner}" if q.owner else ""),
-                "licence": licence,
-                "licence_url": licence_url,
-                "links": [
-                    {"id": related, "kind": kind, "url": self.ctx.question_url(related)}
-                    for related, kind in self.bundle.links
-                ],
-            },
+            Kind.QUESTION, q.id, thread, score=q.score, data=_question_data(self.ctx, self.bundle)
         )
         return True
 
@@ -394,11 +417,7 @@ class _ThreadWriter:
         author = self._author(post)
         editor_is_author = row.user is not None and row.user == post.owner
         by = author if editor_is_author else self.ctx.import_account()
-        editor = (
-            self.ctx.people.get(row.user, ("", None))[0]
-            or row.user_name
-            or (f"user {row.user}" if row.user is not None else "")
-        )
+        editor = _editor_name(self.ctx, row)
         if not target.is_opening:
             title, tags = None, None
         if body is None and title is None and tags is None:
@@ -445,11 +464,7 @@ class _ThreadWriter:
             self._record(Kind.COMMENT, comment.id, post, score=comment.score)
 
     def _accepted_at(self) -> datetime:
-        q = self.bundle.question
-        answer = next((a for a in self.bundle.answers if a.id == q.accepted), None)
-        answered = answer.created if answer else q.created
-        # Acceptance votes carry a day, not a time: never before the answer itself.
-        return max(self.bundle.accepted_at or answered, answered)
+        return _accepted_at(self.bundle)
 
     def _accept(self) -> None:
         q = self.bundle.question
@@ -486,6 +501,40 @@ class _ThreadWriter:
         )
         if result is not None:
             self._record(Kind.CLOSE, q.id, self.thread, data={"closed_at": q.closed.isoformat()})
+
+
+def _accepted_at(bundle: Bundle) -> datetime:
+    q = bundle.question
+    answer = next((a for a in bundle.answers if a.id == q.accepted), None)
+    answered = answer.created if answer else q.created
+    # Acceptance votes carry a day, not a time: never before the answer itself.
+    return max(bundle.accepted_at or answered, answered)
+
+
+def _question_data(ctx: SiteImport, bundle: Bundle) -> dict:
+    """The question's record: where it came from, who asked, under which licence."""
+    q = bundle.question
+    licence, licence_url = licence_for(q.created)
+    return {
+        "url": ctx.question_url(q.id),
+        "author": ctx.people.get(q.owner, (q.owner_name, None))[0]
+        or q.owner_name
+        or (f"user {q.owner}" if q.owner else ""),
+        "licence": licence,
+        "licence_url": licence_url,
+        "links": [
+            {"id": related, "kind": kind, "url": ctx.question_url(related)}
+            for related, kind in bundle.links
+        ],
+    }
+
+
+def _editor_name(ctx: SiteImport, row: HistoryRow) -> str:
+    return (
+        ctx.people.get(row.user, ("", None))[0]
+        or row.user_name
+        or (f"user {row.user}" if row.user is not None else "")
+    )
 
 
 def _done_records(ctx: SiteImport, bundle: Bundle) -> dict[tuple[str, str], object]:
@@ -567,6 +616,239 @@ def _all_done(bundle: Bundle, done) -> bool:
     )
 
 
+# --- many questions at once ---------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """A new question as ``practice.services.history`` writes it, with what to record and
+    report once it is written. People are keys until they are made (``_resolve``)."""
+
+    bundle: Bundle
+    item: HistoryThread
+    # (kind, source id, target: "thread" or an index in item.posts, score, data)
+    records: list[tuple]
+    people: dict[str, tuple[str, datetime]]
+    notes: list[str] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _history_question(ctx: SiteImport, bundle: Bundle) -> _Planned:
+    """The question as ``_ThreadWriter`` writes a new one: the same steps in the same order
+    (answers, edits, comments and acceptance by moment), closed last."""
+    q = bundle.question
+    versions = {p.id: _versions(p, bundle.history) for p in [q, *bundle.answers]}
+    people: dict[str, tuple[str, datetime]] = {}
+    authors: dict[int, str] = {}
+
+    def who(user_id, name, post_id, at) -> str:
+        key, display, joined = ctx.identity(user_id=user_id, name=name, post_id=post_id, at=at)
+        people.setdefault(key, (display, joined))
+        return key
+
+    def author_of(post: Post) -> str:
+        if post.id not in authors:
+            authors[post.id] = who(post.owner, post.owner_name, post.id, post.created)
+        return authors[post.id]
+
+    def import_account() -> str:
+        people.setdefault(IMPORT_ACCOUNT, (ctx.import_account_name(), timezone.now()))
+        return IMPORT_ACCOUNT
+
+    version = versions[q.id]
+    item = HistoryThread(
+        kind=Thread.Kind.QUESTION,
+        title=version.title,
+        posts=[HistoryPost(author=author_of(q), body=version.body, at=q.created)],
+        tags=version.tags[:5],
+    )
+    planned = _Planned(
+        bundle, item, [(Kind.QUESTION, q.id, "thread", q.score, _question_data(ctx, bundle))],
+        people,
+    )  # fmt: skip
+    if version.tags[5:]:
+        planned.notes.append(
+            f"question {q.id}: tags beyond five dropped: {', '.join(version.tags[5:])}."
+        )
+    index = {q.id: 0}
+    last = q.created
+    steps = [(answer.created, 0, "answer", answer) for answer in bundle.answers]
+    for post in [q, *bundle.answers]:
+        steps += [(edit[0].created, 1, "edit", (post, edit)) for edit in versions[post.id].edits]
+    post_times = {p.id: p.created for p in [q, *bundle.answers]}
+    for comment in bundle.comments:
+        # Never before its post, whatever the clocks said.
+        at = max(comment.created, post_times.get(comment.post, comment.created))
+        steps.append((at, 2, "comment", comment))
+    if q.accepted is not None:
+        steps.append((_accepted_at(bundle), 3, "accept", None))
+    steps.sort(key=lambda step: (step[0], step[1]))
+    for at, _, what, obj in steps:
+        if what == "answer":
+            index[obj.id] = len(item.posts)
+            item.posts.append(
+                HistoryPost(
+                    author=author_of(obj),
+                    body=versions[obj.id].body,
+                    at=obj.created,
+                    is_answer=True,
+                )
+            )
+            planned.records.append((Kind.ANSWER, obj.id, index[obj.id], obj.score, None))
+            last = obj.created
+        elif what == "edit":
+            post, (row, title, body, tags) = obj
+            if post.id not in index:
+                continue  # its post was not written yet: the per-post path skips it too
+            author = author_of(post)
+            by = author if row.user is not None and row.user == post.owner else import_account()
+            if index[post.id] != 0:
+                title, tags = None, None
+            if body is None and title is None and tags is None:
+                continue
+            item.edits.append(
+                HistoryEdit(
+                    post=index[post.id], by=by, at=row.created, body=body, title=title,
+                    tags=tags[:5] if tags is not None else None,
+                )
+            )  # fmt: skip
+            data = {"editor": _editor_name(ctx, row)}
+            planned.records.append((Kind.REVISION, row.id, index[post.id], None, data))
+        elif what == "comment":
+            parent = index.get(obj.post)
+            if parent is None:
+                planned.skips.append(
+                    (f"comment {obj.id}: its post {obj.post} was not imported.", "comments")
+                )
+                continue
+            author = who(obj.user, obj.user_name, -obj.id, obj.created)
+            item.posts.append(
+                HistoryPost(
+                    author=author, body=_comment_text(obj.text), at=obj.created, reply_to=parent
+                )
+            )
+            planned.records.append((Kind.COMMENT, obj.id, len(item.posts) - 1, obj.score, None))
+            last = obj.created
+        else:
+            answer = index.get(q.accepted)
+            if answer is None:
+                planned.skips.append(
+                    (
+                        f"question {q.id}: its accepted answer {q.accepted} is not in the dump "
+                        "or was not imported; the question stays unsolved.",
+                        "accepts",
+                    )
+                )
+                continue
+            author_of(q)
+            item.accepted, item.accepted_at = answer, at
+            planned.records.append((Kind.ACCEPT, q.id, answer, None, None))
+            last = at
+    item.last_activity_at = last
+    if q.closed is not None:
+        item.locked_by = import_account()
+        item.lock_reason = f"Closed on {ctx.site} on {q.closed.strftime('%-d %B %Y')}."
+        data = {"closed_at": q.closed.isoformat()}
+        planned.records.append((Kind.CLOSE, q.id, "thread", None, data))
+    return planned
+
+
+def _resolve(item: HistoryThread, persons: dict[str, object]) -> None:
+    """Put the accounts in place of the people's keys."""
+    for post in item.posts:
+        post.author = persons[post.author]
+    for edit in item.edits:
+        edit.by = persons[edit.by]
+    if item.locked_by is not None:
+        item.locked_by = persons[item.locked_by]
+
+
+def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bundle]:
+    """Import the new questions of *bundles* in one transaction (``practice.services.history``)
+    with their people made in bulk; return the questions the per-post path must write: those
+    an earlier run recorded (it counts them, or finishes them) and those a check refused (it
+    reports why)."""
+    ctx._load_persons()
+    known = set(ctx.persons)
+    done = set(
+        SourceRecord.objects.filter(
+            community=ctx.community, source=Source.STACKEXCHANGE, site=ctx.site,
+            kind=Kind.QUESTION, source_id__in=[str(b.question.id) for b in bundles],
+        ).values_list("source_id", flat=True)
+    )  # fmt: skip
+    leftovers, planned = [], []
+    for bundle in bundles:
+        if str(bundle.question.id) in done:
+            leftovers.append(bundle)
+            continue
+        plan = _history_question(ctx, bundle)
+        try:
+            history_check(community=ctx.community, item=plan.item, can_post={}, content_only=True)
+        except (ValidationError, PermissionDenied):
+            leftovers.append(bundle)
+            continue
+        planned.append(plan)
+    if not planned:
+        return leftovers
+    kept = []
+    try:
+        with transaction.atomic():
+            wanted: dict[str, tuple[str, datetime]] = {}
+            for plan in planned:
+                for key, value in plan.people.items():
+                    wanted.setdefault(key, value)
+            ctx.persons_make(wanted)
+            can_post: dict = {}
+            for plan in planned:
+                _resolve(plan.item, ctx.persons)
+                try:
+                    history_check(community=ctx.community, item=plan.item, can_post=can_post)
+                except (ValidationError, PermissionDenied):
+                    leftovers.append(plan.bundle)
+                    continue
+                kept.append(plan)
+            history_write(community=ctx.community, threads=[plan.item for plan in kept])
+            SourceRecord.objects.bulk_create(
+                [record for plan in kept for record in _bulk_records(ctx, plan)], batch_size=1000
+            )
+    except BaseException as exc:
+        for key in set(ctx.persons) - known:
+            del ctx.persons[key]
+            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
+        if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
+            raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
+        # Something the checks did not foresee: every question goes the per-post way, which
+        # reports what it refuses (and counts those already imported).
+        return list(bundles)
+    for plan in kept:
+        for kind, *_ in plan.records:
+            ctx.report.counts[f"{kind}s imported"] += 1
+        for note in plan.notes:
+            ctx.report.note(note)
+        for line, kind in plan.skips:
+            ctx.report.skip(line, kind=kind)
+    return leftovers
+
+
+def _bulk_records(ctx: SiteImport, plan: _Planned) -> list[SourceRecord]:
+    thread_type = ContentType.objects.get_for_model(Thread)
+    post_type = ContentType.objects.get_for_model(PracticePost)
+    rows = []
+    for kind, source_id, target, score, data in plan.records:
+        if target == "thread":
+            target_type, target_id = thread_type, plan.item.thread.pk
+        else:
+            target_type, target_id = post_type, plan.item.posts[target].post.pk
+        rows.append(
+            SourceRecord(
+                community=ctx.community, source=Source.STACKEXCHANGE, site=ctx.site, kind=kind,
+                source_id=str(source_id), target_type=target_type, target_id=target_id,
+                score=score, data=data or {}, run=ctx.run,
+            )
+        )  # fmt: skip
+    return rows
+
+
 # --- a whole dump ---------------------------------------------------------------------------------
 
 
@@ -619,8 +901,11 @@ def stackexchange_import(
     progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], object] | None = None,
     run: ImportRun | None = None,
+    bulk: bool = True,
 ) -> ImportOutcome:
-    """Import the dump in *directory* into *community*, one question per transaction.
+    """Import the dump in *directory* into *community*: ``BULK_QUESTIONS`` new questions per
+    transaction (``questions_import_bulk``), or one question per transaction through the
+    per-post services when *bulk* is false or a question needs them.
 
     Raises ``DumpError`` (one readable sentence) when the dump cannot be imported at all.
     Nobody is notified or emailed (the history is past), nobody is rate-limited, the metrics
@@ -657,9 +942,14 @@ def stackexchange_import(
             counter.total(total)
             try:
                 with history_side_effects_held():
-                    for bundle in staged.bundles():
-                        question_import(ctx=ctx, bundle=bundle)
-                        counter.step()
+                    for batch in _batches(staged.bundles(), BULK_QUESTIONS if bulk else 1):
+                        leftovers = batch
+                        if bulk:
+                            leftovers = questions_import_bulk(ctx=ctx, bundles=batch)
+                            counter.step(len(batch) - len(leftovers))
+                        for bundle in leftovers:
+                            question_import(ctx=ctx, bundle=bundle)
+                            counter.step()
                     counter.flush()
             except BaseException as exc:
                 run_finish(ctx.run, report, status=ImportRun.Status.FAILED, error=repr(exc))
@@ -670,6 +960,17 @@ def stackexchange_import(
             return ImportOutcome(run=ctx.run, report=report, questions=total, dry_run=False)
         finally:
             staged.close()
+
+
+def _batches(bundles, size: int):
+    batch = []
+    for bundle in bundles:
+        batch.append(bundle)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- a placeholder claimed by its person ------------------------------------------------------

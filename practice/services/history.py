@@ -96,6 +96,9 @@ class HistoryThread:
     # Locked last, by a moderator, as ``thread_set_locked`` locks (now, in the log).
     locked_by: object | None = None
     lock_reason: str = ""
+    # The last post's or acceptance's moment in the order they were written (None: the last
+    # post's, or the acceptance's when later): each post_create and answer_accept sets it.
+    last_activity_at: datetime | None = None
     thread: Thread | None = field(default=None, repr=False)  # set once written
 
 
@@ -119,9 +122,12 @@ def _require(community, user, can_post: dict, *, moderate: bool = False) -> None
         can_post[key] = True
 
 
-def history_check(*, community, item: HistoryThread, can_post: dict) -> None:
+def history_check(
+    *, community, item: HistoryThread, can_post: dict, content_only: bool = False
+) -> None:
     """Refuse what the per-post services would refuse (ValidationError or PermissionDenied);
-    *can_post* caches each person's rights (the caller's, per batch)."""
+    *can_post* caches each person's rights (the caller's, per batch). *content_only*: check
+    the text and the thread's shape, not yet the people (who may not exist yet)."""
     if item.kind not in Thread.Kind.values:
         raise ValidationError("Choose a question, a discussion or a story.")
     clean_title(item.title)
@@ -139,7 +145,8 @@ def history_check(*, community, item: HistoryThread, can_post: dict) -> None:
         clean_body(post.body)
         if post.original:
             clean_body(post.original)
-        _require(community, post.author, can_post)
+        if not content_only:
+            _require(community, post.author, can_post)
     for edit in item.edits:
         if not 0 <= edit.post < len(item.posts):
             raise ValidationError("An edit is of a post of its thread.")
@@ -149,15 +156,16 @@ def history_check(*, community, item: HistoryThread, can_post: dict) -> None:
             clean_title(edit.title)
         if edit.tags is not None:
             clean_tags(edit.tags)
-        author = item.posts[edit.post].author
-        _require(community, edit.by, can_post, moderate=edit.by.pk != author.pk)
+        if not content_only:
+            author = item.posts[edit.post].author
+            _require(community, edit.by, can_post, moderate=edit.by.pk != author.pk)
     if item.accepted is not None:
         answer = item.posts[item.accepted] if 0 < item.accepted < len(item.posts) else None
         if answer is None or not answer.is_answer or item.accepted_at is None:
             raise ValidationError("Only an answer in this question can be accepted.")
         if item.accepted_at < answer.at:
             raise ValidationError("An answer is accepted after it was written.")
-    if item.locked_by is not None:
+    if item.locked_by is not None and not content_only:
         _require(community, item.locked_by, can_post, moderate=True)
 
 
@@ -295,9 +303,9 @@ def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
     with transaction.atomic():
         made = []
         for item, plan in zip(threads, plans, strict=True):
-            last = item.posts[-1].at
-            if item.accepted_at is not None and item.accepted_at >= last:
-                last = item.accepted_at  # answer_accept sets it too, after the answers
+            last = item.last_activity_at or item.posts[-1].at
+            if item.last_activity_at is None and item.accepted_at and item.accepted_at >= last:
+                last = item.accepted_at
             thread = Thread(
                 community=community,
                 kind=item.kind,

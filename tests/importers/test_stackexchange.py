@@ -230,7 +230,7 @@ def test_import_interrupted_resumes_to_a_clean_import(community, monkeypatch):
 
     monkeypatch.setattr(import_services, "question_import", crash_after_one)
     with pytest.raises(RuntimeError):
-        run_import(SAMPLE, community)
+        run_import(SAMPLE, community, "--one-by-one")
     assert Thread.objects.filter(community=community).count() == 1
     assert ImportRun.objects.get(community=community).status == "failed"
     monkeypatch.setattr(import_services, "question_import", real)
@@ -426,7 +426,7 @@ def test_import_unexpected_error_skips_that_question_whole(community, monkeypatc
 
     monkeypatch.setattr(import_services._ThreadWriter, "_create_answer", odd)
     report = tmp_path / "report.txt"
-    run_import(SAMPLE, community, "--report", str(report))
+    run_import(SAMPLE, community, "--report", str(report), "--one-by-one")
     assert "question 10: not imported, with its answers and comments (ValueError: something " in (
         report.read_text()
     )

@@ -27,15 +27,26 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Read the dump and say what would be imported."
         )
         parser.add_argument("--report", help="Write every skipped row, and why, to this file.")
+        parser.add_argument(
+            "--one-by-one",
+            action="store_true",
+            help="Write each question through the per-post services, one transaction each "
+            "(slower; the same result as the default bulk writes).",
+        )
 
-    def handle(self, *args, directory, community, site, dry_run, report, **options):
+    def handle(self, *args, directory, community, site, dry_run, report, one_by_one, **options):
         if not os.path.isdir(directory):
             raise CommandError(f"{directory} is not a folder.")
         target = community_or_error(community)
         site = site or os.path.basename(os.path.normpath(os.path.abspath(directory)))
         outcome = run_with_progress(
             lambda **progress: stackexchange_import(
-                directory=directory, community=target, site=site, dry_run=dry_run, **progress
+                directory=directory,
+                community=target,
+                site=site,
+                dry_run=dry_run,
+                bulk=not one_by_one,
+                **progress,
             ),
             unit=" questions",
             input_errors=(DumpError,),
