@@ -125,6 +125,13 @@ def network_carried_forward(snapshot: MetricsSnapshot | None) -> str:
     tolerance = charts.clean(carried.get("tolerance"))
     if since is None or tolerance is None:
         return ""
+    if carried.get("refresh"):
+        changed = charts.clean(carried.get("edges_changed")) or 0.0
+        return (
+            f"Network measures (betweenness, brokers and the drawing) from {_when(since)}: "
+            f"the ties changed by {changed * 100:.1f}% since, more than {tolerance * 100:g}%, "
+            "so they are being computed afresh; this page shows them once done."
+        )
     return (
         f"Network measures (betweenness, brokers and the drawing) from {_when(since)}: "
         f"the ties changed less than {tolerance * 100:g}% since."

@@ -21,7 +21,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from metrics.models import MetricsSnapshot, MetricsState
+from metrics.pipeline.network_refresh import NETWORK_REFRESH_TASK, network_refresh
 from metrics.pipeline.plan import plan_run
 from metrics.pipeline.run import compute_run
 from metrics.pipeline.stopwatch import Stopwatch, last_run_phases
@@ -56,6 +58,9 @@ def metrics_compute(
             clock = Stopwatch()
             snapshot = store_result(plan, result, started=started)
             clock.lap("write")
+            if result.network_refresh:
+                # By name: metrics.tasks calls into this module.
+                enqueue_on_commit(NETWORK_REFRESH_TASK, community_id=community_id)
             return snapshot
         except MetricsConflict:
             if attempt == 2:
@@ -66,6 +71,12 @@ def metrics_compute(
             _record_failure(community_id, exc)
             raise
     raise AssertionError("unreachable")
+
+
+def metrics_network_refresh(*, community_id: int) -> MetricsSnapshot | None:
+    """Compute the network measures the community's latest snapshot carried forward beyond the
+    tolerance and store them in it (``pipeline.network_refresh``); None: nothing to do."""
+    return network_refresh(community_id=community_id)
 
 
 def _record_failure(community_id: int, exc: Exception) -> None:

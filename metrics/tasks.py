@@ -10,7 +10,9 @@ from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from metrics import services
 from metrics.pipeline import schedule
+from metrics.pipeline.network_refresh import NETWORK_REFRESH_TASK
 from metrics.pipeline.store import MetricsConflict
 from metrics.pipeline.times import as_of_minute
 
@@ -31,6 +33,18 @@ def recompute_community_task(
         as_of=parse_datetime(as_of) if as_of else None,
         requested=requested,
     )
+
+
+@shared_task(
+    name=NETWORK_REFRESH_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def refresh_network_task(*, community_id: int) -> None:
+    services.metrics_network_refresh(community_id=community_id)
 
 
 @shared_task(name="metrics.recompute_all")

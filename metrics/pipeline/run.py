@@ -51,7 +51,7 @@ from metrics.conf import metrics_config
 from metrics.models import MemberMetrics, MetricsSnapshot
 from metrics.pipeline.cache import cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
-from metrics.pipeline.network_reuse import carry_forward, network_base
+from metrics.pipeline.network_reuse import carry_forward, network_base, refresh_in_background
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.stopwatch import Stopwatch
 from metrics.pipeline.times import iso, midnight, window_start
@@ -60,7 +60,7 @@ SCHEMA = "practica.metrics/1"
 # A stored tie score (the member's own ties page reads it) is rewritten once it is this far from
 # the current one; the pair's state is rewritten only when new interactions changed it.
 SCORE_REFRESH = 0.01
-# How hard a tie pulls in the network drawing, by class (see _layout).
+# How hard a tie pulls in the network drawing, by class (see layout_of).
 LAYOUT_WEIGHTS = {"strong": 2.0, "weak": 1.0}
 
 
@@ -86,6 +86,9 @@ class RunResult:
     tie_writes: TieWrites | None  # None: a past run, which leaves the tie table alone
     betweenness_exact: bool
     config: MetricsConfig
+    # Betweenness, brokers and the drawing were carried forward beyond the tolerance: a task
+    # computes them once this is stored (pipeline.network_refresh).
+    network_refresh: bool = False
 
 
 @dataclass
@@ -130,6 +133,7 @@ def compute_run(plan: Plan) -> RunResult:
             as_of=plan.as_of,
             member_ids=member_ids,
             edges=ties.edges,
+            defer=refresh_in_background(),
         )
         if plan.current
         else None
@@ -149,10 +153,10 @@ def compute_run(plan: Plan) -> RunResult:
     data = _snapshot_data(plan, members, ties, levels, network, past, config)
     clock.lap("participation")
     edges = ties.edges
-    positions = base.positions if base is not None else _layout(member_ids, edges, config)
+    positions = base.positions if base is not None else layout_of(member_ids, edges, config)
     clock.lap("layout")
     return RunResult(
-        data=_json_safe(data),
+        data=json_safe(data),
         member_rows=_member_rows(members, ties, levels, network, past, positions),
         edges=edges,
         table=ties.table,
@@ -160,6 +164,7 @@ def compute_run(plan: Plan) -> RunResult:
         tie_writes=ties.writes,
         betweenness_exact=bool(data["network"].get("betweenness_exact", True)),
         config=config,
+        network_refresh=base is not None and base.refresh,
     )
 
 
@@ -276,6 +281,44 @@ def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig
     return _Levels(activity, in_level_window, assign_levels(activities, config=config))
 
 
+@dataclass
+class History:
+    """What a member's trajectory builds on besides this run: their levels in the stored
+    snapshots at monthly points before as_of (newest first), and in how many other communities
+    they take part."""
+
+    past: list[MetricsSnapshot]
+    past_levels: dict[int, dict[int, str]]
+    elsewhere: dict[int, int]
+
+
+def history_at(community_id: int, as_of, config: MetricsConfig) -> History:
+    """Read the history a run as of *as_of* builds its trajectories on."""
+    past = past_snapshots(community_id, as_of, count=max(config.trajectory_snapshots - 1, 1))
+    return History(
+        past, levels_of([s.pk for s in past]), taking_part_elsewhere(community_id, as_of)
+    )
+
+
+def trajectory_of(
+    user_id: int, level: str, history: History, *, broker: bool, config: MetricsConfig
+) -> str:
+    """Return the member's trajectory: their past levels, then *level*."""
+    levels = [
+        history.past_levels[s.pk][user_id]
+        for s in reversed(history.past)
+        if user_id in history.past_levels[s.pk]
+    ]
+    levels.append(level)
+    here = 1 if level in TAKING_PART else 0
+    return trajectory(
+        levels,
+        config=config,
+        communities_occasional=here + history.elsewhere.get(user_id, 0),
+        broker=broker,
+    )
+
+
 def _past(
     plan: Plan,
     member_ids: set[int],
@@ -285,29 +328,19 @@ def _past(
 ) -> _Past:
     """Compare with the member's levels at monthly points before as_of (stored snapshots):
     transitions since the previous snapshot and each member's trajectory."""
-    cid, as_of = plan.community_id, plan.as_of
-    past = past_snapshots(cid, as_of, count=max(config.trajectory_snapshots - 1, 1))
-    past_levels = levels_of([s.pk for s in past])
-    previous = past[0] if past else None
-    previous_levels = past_levels.get(previous.pk, {}) if previous else {}
+    history = history_at(plan.community_id, plan.as_of, config)
+    previous = history.past[0] if history.past else None
+    previous_levels = history.past_levels.get(previous.pk, {}) if previous else {}
     moved = transitions(previous_levels, levels)
-    elsewhere = taking_part_elsewhere(cid, as_of)
     broker_ids = brokers(
         {u: p.betweenness for u, p in network.members.items()},
         {u: p.ei for u, p in network.members.items()},
         config=config,
     )
-    trajectories = {}
-    for u in member_ids:
-        history = [past_levels[s.pk][u] for s in reversed(past) if u in past_levels[s.pk]]
-        history.append(levels[u])
-        here = 1 if levels[u] in TAKING_PART else 0
-        trajectories[u] = trajectory(
-            history,
-            config=config,
-            communities_occasional=here + elsewhere.get(u, 0),
-            broker=u in broker_ids,
-        )
+    trajectories = {
+        u: trajectory_of(u, levels[u], history, broker=u in broker_ids, config=config)
+        for u in member_ids
+    }
     return _Past(previous, previous_levels, moved, trajectories)
 
 
@@ -399,7 +432,7 @@ def _cohort_start(as_of, config: MetricsConfig):
     return as_of - timedelta(days=days)
 
 
-def _layout(member_ids: set[int], edges: list, config: MetricsConfig) -> dict:
+def layout_of(member_ids: set[int], edges: list, config: MetricsConfig) -> dict:
     """Return each member's position in the network drawing.
 
     The drawing pulls by class, not by score: every score decays a little each hour, and a
@@ -478,12 +511,12 @@ def _sum_since(per_day: dict[float, int], since: float) -> int:
     return sum(n for day, n in per_day.items() if day >= since)
 
 
-def _json_safe(value):
+def json_safe(value):
     """Return *value* with NaN and infinities as None and tuples as lists (valid, stable JSON)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value

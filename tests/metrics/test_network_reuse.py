@@ -1,12 +1,14 @@
 """Network measures carried forward while the ties barely changed, and said so on the page."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
 from communities.interactions import interactions_write
 from metrics import dashboard, services
-from metrics.models import MemberMetrics
+from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.pipeline import network_refresh as network_refresh_module
 from tests.metrics.pipeline_fixtures import T, build_karate, frozen
 
 pytestmark = pytest.mark.django_db
@@ -67,19 +69,100 @@ def test_unchanged_network_carries_betweenness_and_drawing_forward(reuse):
     assert third.data["network"]["carried_forward"]["from"] == first.as_of.isoformat()
 
 
-def test_network_changed_beyond_the_tolerance_is_computed_afresh(reuse):
-    first = run(reuse, T)
-    users = reuse.users
-    # Five new ties (pairs who never met in the club): 5 of about 70 edges, beyond 2 %.
-    new_pairs = [(0, 9), (4, 33), (11, 25), (16, 29), (12, 24)]
-    moment = T + timedelta(hours=1)
+NEW_PAIRS = [(0, 9), (4, 33), (11, 25), (16, 29), (12, 24)]  # pairs who never met in the club
+
+
+def _new_ties(karate, moment):
+    """Five new ties: 5 of about 70 edges, beyond 2 %."""
+    users = karate.users
     with frozen(moment):
         interactions_write(
-            [reuse._answer(users[a], users[b], moment, source=users[a]) for a, b in new_pairs]
+            [karate._answer(users[a], users[b], moment, source=users[a]) for a, b in NEW_PAIRS]
         )
-    later = run(reuse, T + timedelta(hours=2))
+
+
+def stored(snapshot):
+    """Return what every reader reads of *snapshot*: its data (without the run's own timing),
+    its member rows and its flag, fresh from the database."""
+    snapshot = MetricsSnapshot.objects.get(pk=snapshot.pk)
+    data = {k: v for k, v in snapshot.data.items() if k not in ("computed_at", "duration_ms")}
+    rows = list(
+        MemberMetrics.objects.filter(snapshot=snapshot)
+        .order_by("user_id")
+        .values(*(f.attname for f in MemberMetrics._meta.concrete_fields if f.attname != "id"))
+    )
+    return data, rows, snapshot.betweenness_exact
+
+
+def test_network_changed_beyond_the_tolerance_is_computed_in_the_run_when_configured(
+    reuse, settings
+):
+    settings.METRICS_NETWORK_REFRESH_IN_BACKGROUND = False
+    first = run(reuse, T)
+    _new_ties(reuse, T + timedelta(hours=1))
+    later = run(reuse, T + timedelta(hours=2), full=True)
     assert "carried_forward" not in later.data["network"]
     assert later.data["network"]["edges"] == first.data["network"]["edges"] + 5
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_network_changed_beyond_the_tolerance_is_refreshed_by_its_own_task(
+    reuse, settings, django_capture_on_commit_callbacks, full
+):
+    first = run(reuse, T)
+    _new_ties(reuse, T + timedelta(hours=1))
+    moment = T + timedelta(hours=2)
+    with django_capture_on_commit_callbacks() as callbacks:
+        later = run(reuse, moment, full=full)
+
+    # The run carried betweenness and the drawing forward, said so, and queued their refresh.
+    carried = later.data["network"]["carried_forward"]
+    assert carried["refresh"] == "queued"
+    assert carried["edges_changed"] > 0.02
+    assert later.data["network"]["edges"] == first.data["network"]["edges"] + 5
+    assert positions(later) == positions(first)
+    notices = dashboard.computation_status(community=reuse.community, snapshot=later).notices
+    assert any("so they are being computed afresh" in n for n in notices)
+    assert len(callbacks) == 1
+
+    with frozen(moment + timedelta(minutes=3)):
+        callbacks[0]()  # the task, eager: metrics.refresh_network
+    refreshed = stored(later)
+    assert "carried_forward" not in refreshed[0]["network"]
+    notices = dashboard.computation_status(
+        community=reuse.community, snapshot=MetricsSnapshot.objects.get(pk=later.pk)
+    ).notices
+    assert not any("Network measures" in n for n in notices)
+    assert services.metrics_network_refresh(community_id=reuse.community.pk) is None  # done
+
+    # The same run with the measures computed in the run itself stores the very same snapshot.
+    settings.METRICS_NETWORK_REFRESH_IN_BACKGROUND = False
+    inline = run(reuse, moment, full=full)
+    assert inline.pk == later.pk
+    assert "carried_forward" not in inline.data["network"]
+    assert stored(inline) == refreshed
+    assert positions(inline) != positions(first)
+
+
+def test_network_refresh_leaves_a_replaced_snapshot_alone(
+    reuse, django_capture_on_commit_callbacks
+):
+    run(reuse, T)
+    _new_ties(reuse, T + timedelta(hours=1))
+    with django_capture_on_commit_callbacks():
+        later = run(reuse, T + timedelta(hours=2))
+    before = stored(later)
+    # Read, then replaced by another run before the write: nothing is written.
+    original = network_refresh_module.layout_of
+
+    def replaced_meanwhile(*args, **kwargs):
+        MetricsSnapshot.objects.filter(pk=later.pk).update(computed_at=T + timedelta(hours=4))
+        return original(*args, **kwargs)
+
+    with mock.patch.object(network_refresh_module, "layout_of", replaced_meanwhile):
+        assert services.metrics_network_refresh(community_id=reuse.community.pk) is None
+    assert stored(later)[:2] == before[:2]
+    assert MetricsSnapshot.objects.get(pk=later.pk).data["network"]["carried_forward"]["refresh"]
 
 
 def test_small_communities_always_compute(settings):
