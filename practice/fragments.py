@@ -14,8 +14,10 @@ The cache is Django's (Redis in production, process memory in the embedded defau
 tests): one ``get_many`` per page, one ``set_many`` for the posts it missed.
 """
 
+import hashlib
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -27,6 +29,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from core.fragments import age, content_key, page_key_prefix
+from practice.selectors import threads as thread_selectors
 
 FRAGMENT_TEMPLATE = "practice/threads/_post_fragment.html"
 # The fragment template marks where the reader's own parts go with this character, which no
@@ -45,12 +48,17 @@ TIMEOUT = 24 * 60 * 60
 LOCAL_ENTRIES = 4000
 _local: OrderedDict = OrderedDict()
 _local_lock = threading.Lock()
+# Anonymous readers' whole post lists (posts_html), about 60 kB per page of 30 posts: a few
+# hundred pages keep the hot threads of a process.
+REGION_ENTRIES = 256
+_regions: OrderedDict = OrderedDict()
 
 
 def forget_local_fragments() -> None:
     """Empty this process's copy (tests that count renders start from nothing)."""
     with _local_lock:
         _local.clear()
+        _regions.clear()
 
 
 def local_get_many(keys) -> dict:
@@ -304,3 +312,99 @@ def render_posts(items, *, request, page, post_base: str, unaccept_url: str, too
             f"\n    </div>\n  </div>\n  {form}\n</article>\n"
         )
     return SafeString("".join(out))
+
+
+# --- an anonymous reader's whole post list ------------------------------------------------------
+# Anonymous readers all see the same posts with the same (no) controls, so the post list of a
+# page is kept whole for them: one entry keyed by a digest of every value of the page's rows (as
+# the page query returns them: bodies, names, pictures, counts, flags, dates), the thread's
+# accepted answer, the page, the addresses, the fragment template and the code that writes the
+# markup (this module and the selector that decides each post's classes and names). Any change a
+# page shows is a new key, as for one post's fragment; only the ages are filled in per request.
+# Readers with an account keep the per-post path (their controls differ per post).
+
+_CODE_DIGEST = hashlib.blake2b(
+    b"".join(Path(m.__file__).read_bytes() for m in (thread_selectors,))
+    + Path(__file__).read_bytes(),
+    digest_size=6,
+).hexdigest()
+
+
+def _region_key(page, *, post_base: str, profile_base: str, unaccept_url: str) -> str:
+    prefix = page_key_prefix(
+        FRAGMENT_TEMPLATE, post_base, profile_base, unaccept_url, _CODE_DIGEST, "anonymous"
+    )
+    thread = page.thread
+    values = (page.number, page.num_pages, thread.accepted_post_id, page.rows.rows)
+    return content_key("practice:posts", f"{thread.pk}:{page.number}", values, prefix=prefix)
+
+
+def _region_parts(value, counts: tuple[int, int]):
+    """*value* if it is a cached post list for a page of *counts* (opening, other) posts."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return None
+    if any(not isinstance(p, tuple) or len(p) != n + 1 for p, n in zip(value, counts, strict=True)):
+        return None
+    return value
+
+
+def _with_ages(parts: tuple, ages: list[str]) -> SafeString:
+    out = [parts[0]]
+    for text, part in zip(ages, parts[1:], strict=True):
+        out.append(text)
+        out.append(part)
+    return SafeString("".join(out))
+
+
+def _whole_list_cached(page, tools) -> bool:
+    """Is *page*'s post list the same for every reader who gets it (an anonymous reader, no
+    per-post tools from the panels)?"""
+    return not tools and page.capabilities is not None and not page.capabilities.is_authenticated
+
+
+def posts_html(page, *, request, post_base: str, profile_base: str, unaccept_url: str, tools):
+    """The HTML of the opening post and of the other posts of *page* (a ``ThreadPage``) for this
+    reader: an anonymous reader's from one cached entry for the whole list when the panels add no
+    per-post tools, anyone else's from the posts' fragments and their own controls."""
+    options = {
+        "request": request,
+        "page": page,
+        "post_base": post_base,
+        "unaccept_url": unaccept_url,
+        "tools": tools,
+    }
+    if not _whole_list_cached(page, tools):
+        fill_post_fragments(
+            page.opening_items + page.posts, post_base=post_base, profile_base=profile_base
+        )
+        return render_posts(page.opening_items, **options), render_posts(page.posts, **options)
+    rows = page.rows.rows
+    has_opening = bool(rows) and bool(rows[0][page.rows.column("is_opening")])
+    counts = (int(has_opening), len(rows) - int(has_opening))
+    key = _region_key(
+        page, post_base=post_base, profile_base=profile_base, unaccept_url=unaccept_url
+    )
+    with _local_lock:
+        parts = _region_parts(_regions.get(key), counts)
+        if parts is not None:
+            _regions.move_to_end(key)
+    if parts is None:
+        parts = _region_parts(cache.get(key), counts)
+        if parts is None:
+            items = page.opening_items + page.posts
+            fill_post_fragments(items, post_base=post_base, profile_base=profile_base)
+            for item in items:
+                item.age = SEPARATOR  # where each post's age goes, filled in per request
+            parts = tuple(
+                tuple(render_posts(part, **options).split(SEPARATOR))
+                for part in (page.opening_items, page.posts)
+            )
+            cache.set(key, parts, TIMEOUT)
+        with _local_lock:
+            _regions[key] = parts
+            while len(_regions) > REGION_ENTRIES:
+                _regions.popitem(last=False)
+    now = timezone.now()
+    created = page.rows.column("created_at")
+    ages = [age(row[created], now) for row in rows]
+    return _with_ages(parts[0], ages[: counts[0]]), _with_ages(parts[1], ages[counts[0] :])

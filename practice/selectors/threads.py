@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Count,
     QuerySet,
@@ -119,8 +119,9 @@ def register_thread_panel(panel: ThreadPanel) -> None:
 @dataclass
 class ThreadPage:
     thread: Thread
-    opening: PostItem | None
-    posts: list[PostItem] = field(default_factory=list)
+    # The page's rows; its posts (``opening``, ``posts``) are made from them when first asked
+    # for: an anonymous reader's page usually comes whole from the cache and needs none.
+    rows: "PageRows | None" = None
     tags: list = field(default_factory=list)
     is_following: bool = False
     can_follow: bool = False
@@ -136,6 +137,30 @@ class ThreadPage:
     number: int = 1
     num_pages: int = 1
     capabilities: ThreadCapabilities | None = None
+    _items: list | None = field(default=None, repr=False)
+
+    def _post_items(self) -> list[PostItem]:
+        if self._items is None:
+            posts = self.rows.posts() if self.rows is not None else []
+            self._items = _post_items(posts, self.thread, self.capabilities)
+        return self._items
+
+    @property
+    def opening(self) -> PostItem | None:
+        items = self._post_items()
+        return items[0] if items and items[0].post.is_opening else None
+
+    @property
+    def posts(self) -> list[PostItem]:
+        items = self._post_items()
+        return items[1:] if items and items[0].post.is_opening else items
+
+    @property
+    def has_posts(self) -> bool:
+        """Are there answers or replies on this page (without making its posts)?"""
+        if self.rows is None or not self.rows.rows:
+            return False
+        return len(self.rows.rows) > 1 or not self.rows.rows[0][self.rows.column("is_opening")]
 
     @property
     def opening_items(self) -> list[PostItem]:
@@ -228,25 +253,84 @@ def _page_sql(numbered: str) -> str:
     )
 
 
-def _page_posts(thread: Thread, number: int, *, include_hidden: bool, reader_id=None):
-    """The posts of page *number* in page order (the opening post first), that page's number
-    and the number of pages: one query (two for a page past the end). Each post carries
-    ``voted`` and ``report_*`` for the reader *reader_id* (None: nobody's)."""
+class PageRows:
+    """The rows of one page of a thread as the page query returned them (database values after
+    the backend's converters, in page order, the opening post first), and that page's number
+    and the number of pages. ``posts()`` makes the ``Post`` instances: a reader whose whole post
+    list comes from the cache (``practice.fragments.posts_region``) never needs them."""
+
+    def __init__(self, raw, rows: list[tuple], number: int, num_pages: int):
+        self._raw = raw
+        self.rows = rows
+        self.number = number
+        self.num_pages = num_pages
+        self.columns = raw.columns
+        self._posts = None
+
+    def column(self, name: str) -> int:
+        return self.columns.index(name)
+
+    def posts(self) -> list[Post]:
+        """The rows as posts, made as ``Post.objects.raw`` makes them (once)."""
+        if self._posts is None:
+            names, positions, annotations = self._raw.resolve_model_init_order()
+            db = self._raw.db
+            posts = []
+            for values in self.rows:
+                post = Post.from_db(db, names, [values[i] for i in positions])
+                for column, i in annotations:
+                    setattr(post, column, values[i])
+                posts.append(post)
+            self._posts = posts
+        return self._posts
+
+
+def _raw_rows(raw) -> list[tuple]:
+    """The rows of the raw query *raw*, converted as ``RawModelIterable`` converts them but not
+    made into model instances (49 of 50 readers of a thread page need none)."""
+    connection = connections[raw.db]
+    compiler = connection.ops.compiler("SQLCompiler")(raw.query, connection, raw.db)
+    fields = [raw.model_fields.get(c) for c in raw.columns]
+    converters = compiler.get_converters(
+        [f.get_col(f.model._meta.db_table) if f else None for f in fields]
+    )
+    rows = iter(raw.query)
+    try:
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
+    finally:
+        if getattr(raw.query, "cursor", None):
+            raw.query.cursor.close()
+
+
+def _page_rows(thread: Thread, number: int, *, include_hidden: bool, reader_id=None) -> PageRows:
+    """The rows of page *number* in page order (the opening post first): one query (two for a
+    page past the end). Each row carries ``voted`` and ``report_*`` for the reader *reader_id*
+    (None: nobody's)."""
     numbered, params = _numbered_sql(thread, include_hidden=include_hidden)
     sql = _page_sql(numbered)
 
-    def fetch(number: int) -> list[Post]:
+    def fetch(number: int):
         first = 2 + (number - 1) * POSTS_PER_PAGE
         page = [first, first + POSTS_PER_PAGE - 1]
-        return list(Post.objects.raw(sql, [*params, reader_id, reader_id, *page]))
+        raw = Post.objects.raw(sql, [*params, reader_id, reader_id, *page])
+        return raw, _raw_rows(raw)
 
-    posts = fetch(number)
-    total = posts[0].total if posts else 0
+    raw, rows = fetch(number)
+    total = rows[0][raw.columns.index("total")] if rows else 0
     num_pages = max(1, -(-(total - 1) // POSTS_PER_PAGE))
     if number > num_pages:  # a page past the end (an old link, a hand-typed address)
         number = num_pages
-        posts = fetch(number)
-    return posts, number, num_pages
+        raw, rows = fetch(number)
+    return PageRows(raw, rows, number, num_pages)
+
+
+def _page_posts(thread: Thread, number: int, *, include_hidden: bool, reader_id=None):
+    """The posts of page *number* in page order (the opening post first), that page's number
+    and the number of pages (``_page_rows`` as posts)."""
+    rows = _page_rows(thread, number, include_hidden=include_hidden, reader_id=reader_id)
+    return rows.posts(), rows.number, rows.num_pages
 
 
 def post_page_number(*, user, post: Post) -> int:
@@ -300,33 +384,10 @@ def author_names(thread: Thread) -> tuple[str, str]:
     return (row[0], row[1]) if row else ("", "")
 
 
-def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
-    """One page of the thread page, in a number of queries that does not grow with posts."""
+def _post_items(posts: list[Post], thread: Thread, capabilities) -> list[PostItem]:
+    """The page's posts with what the reader may do to each, and what their fragments show."""
     community = thread.community
-    capabilities = ThreadCapabilities.for_thread(user=user, thread=thread)
-    posts, number, num_pages = _page_posts(
-        thread,
-        _page_number(page, 10**9),
-        include_hidden=capabilities.can_moderate,
-        reader_id=capabilities.user_id,
-    )
     on_page = {p.pk for p in posts}
-    voted = {p.pk for p in posts if p.voted}
-    reports = {
-        p.pk: AdoptionReport(
-            pk=p.report_id,
-            post_id=p.pk,
-            member_id=capabilities.user_id,
-            worked=bool(p.report_worked),
-            note=p.report_note or "",
-        )
-        for p in posts
-        if p.report_id is not None
-    }
-    is_following = (
-        user.is_authenticated
-        and Follow.objects.filter(user=user, target=Follow.Target.THREAD, thread=thread).exists()
-    )
     accepted_id = thread.accepted_post_id
     items = []
     for post in posts:
@@ -337,8 +398,16 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
             PostItem(
                 post=post,
                 rights=capabilities.post_rights(post),
-                voted=post.pk in voted,
-                adoption=reports.get(post.pk),
+                voted=bool(post.voted),
+                adoption=AdoptionReport(
+                    pk=post.report_id,
+                    post_id=post.pk,
+                    member_id=capabilities.user_id,
+                    worked=bool(post.report_worked),
+                    note=post.report_note or "",
+                )
+                if post.report_id is not None
+                else None,
                 is_accepted=is_accepted,
                 pid=str(post.pk),
                 css_class=_css_class(post, is_accepted),
@@ -353,7 +422,22 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
                 reply_to_here=post.reply_to_id in on_page,
             )
         )
-    opening = items.pop(0) if items and items[0].post.is_opening else None
+    return items
+
+
+def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
+    """One page of the thread page, in a number of queries that does not grow with posts."""
+    capabilities = ThreadCapabilities.for_thread(user=user, thread=thread)
+    rows = _page_rows(
+        thread,
+        _page_number(page, 10**9),
+        include_hidden=capabilities.can_moderate,
+        reader_id=capabilities.user_id,
+    )
+    is_following = (
+        user.is_authenticated
+        and Follow.objects.filter(user=user, target=Follow.Target.THREAD, thread=thread).exists()
+    )
     tags = thread_tags(thread)
     tag_names = [t.name for t in tags]
     panels, slots = {}, {}
@@ -365,8 +449,7 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
             slots.setdefault(slot, []).append(template)
     return ThreadPage(
         thread=thread,
-        opening=opening,
-        posts=items,
+        rows=rows,
         tags=tags,
         is_following=is_following,
         can_follow=capabilities.can_follow,
@@ -376,8 +459,8 @@ def thread_page(*, user, thread: Thread, page=None) -> ThreadPage:
         can_flag=capabilities.can_flag,
         panels=panels,
         slots=slots,
-        number=number,
-        num_pages=num_pages,
+        number=rows.number,
+        num_pages=rows.num_pages,
         capabilities=capabilities,
     )
 

@@ -16,7 +16,7 @@ from communities import permissions as community_permissions
 from communities.services import membership_seen
 from core.forms import add_service_error
 from core.pagination import paginate, querystring_without_page
-from practice import permissions
+from practice import fragments, permissions
 from practice.forms.threads import (
     AdoptionForm,
     PostEditForm,
@@ -26,7 +26,6 @@ from practice.forms.threads import (
     ThreadForm,
     new_submission_key,
 )
-from practice.fragments import fill_post_fragments, post_tools, render_posts
 from practice.list_rows import filter_widgets_html, list_urls, thread_rows_html
 from practice.models import Post, Thread
 from practice.models.threads import BODY_MAX_LENGTH
@@ -226,22 +225,15 @@ def _thread_response(request, thread: Thread, form=None, status: int = 200):
 
 def _posts_html(request, page, context) -> dict:
     """The opening post's and the other posts' HTML: cached fragments, this reader's controls."""
-    post_base = context["post_base"]
-    fill_post_fragments(
-        page.opening_items + page.posts, post_base=post_base, profile_base=context["profile_base"]
+    opening_html, posts_html = fragments.posts_html(
+        page,
+        request=request,
+        post_base=context["post_base"],
+        profile_base=context["profile_base"],
+        unaccept_url=context["thread_urls"]["unaccept"],
+        tools=fragments.post_tools(page.slots.get("post_tools"), request=request, context=context),
     )
-    tools = post_tools(page.slots.get("post_tools"), request=request, context=context)
-    options = {
-        "request": request,
-        "page": page,
-        "post_base": post_base,
-        "unaccept_url": context["thread_urls"]["unaccept"],
-        "tools": tools,
-    }
-    return {
-        "opening_html": render_posts(page.opening_items, **options),
-        "posts_html": render_posts(page.posts, **options),
-    }
+    return {"opening_html": opening_html, "posts_html": posts_html}
 
 
 @lru_cache(maxsize=4096)
