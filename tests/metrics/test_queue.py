@@ -16,7 +16,12 @@ def queue_of(task_name: str) -> str:
 
 
 def test_metrics_tasks_are_routed_to_the_metrics_queue():
-    for name in ("metrics.recompute_community", "metrics.recompute_all", "metrics.sweep_requests"):
+    for name in (
+        "metrics.recompute_community",
+        "metrics.recompute_all",
+        "metrics.sweep_requests",
+        "metrics.refresh_network",
+    ):
         assert name in current_app.tasks
         assert queue_of(name) == "metrics", name
 
