@@ -27,6 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Least
+from taggit.models import Tag as ProfileTag
 from taggit.models import TaggedItem as ProfileTaggedItem
 
 from communities import permissions
@@ -211,30 +212,67 @@ def _users_with_names(ids: set[int]) -> dict:
     return users
 
 
+def _declared_tags(profile_ids) -> list[tuple[int, str]]:
+    """(profile id, tag name) of the expertise the profiles *profile_ids* declare: one plain
+    query (composing it with the ORM cost more than running it)."""
+    quote = connection.ops.quote_name
+    params = {f"p{i}": pk for i, pk in enumerate(sorted(profile_ids))}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.object_id, t.name FROM {quote(ProfileTaggedItem._meta.db_table)} i "  # noqa: S608
+            f"JOIN {quote(ProfileTag._meta.db_table)} t ON t.id = i.tag_id "
+            "WHERE i.content_type_id = %(content_type)s "
+            f"AND i.object_id IN ({', '.join(f'%({name})s' for name in params)})",
+            {"content_type": ContentType.objects.get_for_model(Profile).pk, **params},
+        )
+        return cursor.fetchall()
+
+
 def _attach_users(
     entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]], viewer
 ) -> None:
     """Load the users shown (with profiles) and the expertise they declare to *viewer*: two
-    queries."""
+    queries, and a third, the gatekeeper's, when some of them declare a tag they are shown
+    for."""
     ids = {e.user_id for e in entries}
     if not ids:
         return
     users = _users_with_names(ids)
     profile_to_user = {u.profile.pk: u.pk for u in users.values() if hasattr(u, "profile")}
     declared: dict[int, set[str]] = defaultdict(set)
-    shown_profiles = (
-        Profile.objects.filter(pk__in=list(profile_to_user))
-        .filter(permissions.profile_details_visible_q(viewer))
-        .values("pk")
-    )
-    rows = ProfileTaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Profile), object_id__in=shown_profiles
-    ).values_list("object_id", "tag__name")
-    for profile_id, name in rows:
-        declared[profile_to_user[profile_id]].add(_key(name))
+    if profile_to_user:
+        for profile_id, name in _declared_tags(profile_to_user):
+            user_id = profile_to_user[profile_id]
+            key = _key(name)
+            if key in tag_keys_by_user.get(user_id, ()):
+                declared[user_id].add(key)
+    if declared:
+        # Whose declared expertise the viewer may see: the gatekeeper's rule, asked only about
+        # the profiles that declare a tag they are shown for (most experts declare none).
+        wanted = [pk for pk, user_id in profile_to_user.items() if user_id in declared]
+        shown = {
+            profile_to_user[pk]
+            for pk in Profile.objects.filter(pk__in=wanted)
+            .filter(permissions.profile_details_visible_q(viewer))
+            .values_list("pk", flat=True)
+        }
+        declared = {user_id: keys for user_id, keys in declared.items() if user_id in shown}
     for entry in entries:
         entry.user = users[entry.user_id]
-        entry.declared = bool(declared[entry.user_id] & tag_keys_by_user.get(entry.user_id, set()))
+        entry.declared = bool(declared.get(entry.user_id))
+
+
+def _tag_uses(community: Community) -> list[tuple[str, int, int]]:
+    """(name, questions, unanswered) of the tags used in *community*, by name: one plain query
+    (composing it with the ORM cost about as much as the rest of the selector's own work)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, questions, unanswered FROM {quote(TagUse._meta.db_table)} "  # noqa: S608
+            "WHERE community_id = %s AND uses > 0 ORDER BY name",
+            [community.pk],
+        )
+        return cursor.fetchall()
 
 
 @dataclass
@@ -255,11 +293,7 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
     shown: five queries at most, whatever the size.
     """
     counts: dict[str, list] = {}  # key -> [name, questions, unanswered, name has questions]
-    for name, n_questions, n_unanswered in (
-        TagUse.objects.filter(community=community, uses__gt=0)
-        .order_by("name")
-        .values_list("name", "questions", "unanswered")
-    ):
+    for name, n_questions, n_unanswered in _tag_uses(community):
         key = _key(name)
         entry = counts.setdefault(key, [name, 0, 0, False])
         if n_questions and not entry[3]:

@@ -53,7 +53,9 @@ def renders(monkeypatch):
         return Counting()
 
     monkeypatch.setattr(fragments, "get_template", counting)
-    return counted
+    fragments.forget_local_sections()
+    yield counted
+    fragments.forget_local_sections()
 
 
 def test_cached_sections_equal_a_fresh_render_and_are_rendered_once(
@@ -65,6 +67,7 @@ def test_cached_sections_equal_a_fresh_render_and_are_rendered_once(
     solve(community, asker, ana, ["heels"], title="1")
     solve(community, asker, ben, ["skin", "heels"], title="2")
     cache.clear()
+    fragments.forget_local_sections()
     cold = page(client, community, asker)
     assert sorted(renders) == ["heels", "skin"]
     warm = page(client, community, asker)
@@ -86,6 +89,7 @@ def test_badge_is_filled_in_for_each_reader_from_one_cached_section(
     )
     solve(community, asker, ana, ["heels"])
     cache.clear()
+    fragments.forget_local_sections()
     assert "Says so too</span>" in page(client, community, asker)
     assert "Says so too</span>" not in page(client, community)  # anonymous: details hidden
     assert "Says so too</span>" in page(client, community, ana)
@@ -108,3 +112,39 @@ def test_a_new_score_a_rename_and_a_departure_show_at_once(client, open_communit
     membership_leave(community=community, user=ana)
     html = page(client, community)
     assert "Ana Wright" not in html and "/u/ana/" not in html and "/u/ben/" in html
+
+
+def test_a_page_read_again_comes_from_this_processs_copy(
+    client, open_community, renders, monkeypatch
+):
+    """The second reading needs neither a render nor the shared cache; the badge is still each
+    reader's own, and the copy is the same HTML as the shared cache's."""
+    community = open_community
+    asker = member_of(community, username="asker")
+    ana, ben = member_of(community, username="ana"), member_of(community, username="ben")
+    profile_update(
+        profile=profile_for(ana),
+        expertise=["heels"],
+        details_visible_to=Profile.Visibility.COMMUNITIES,
+    )
+    solve(community, asker, ana, ["heels"], title="1")
+    solve(community, asker, ben, ["skin", "heels"], title="2")
+    cache.clear()
+    member_html, anonymous_html = page(client, community, asker), page(client, community)
+    assert sorted(renders) == ["heels", "skin"]
+    fragments.forget_local_sections()
+    assert page(client, community) == anonymous_html  # from the shared cache
+    assert sorted(renders) == ["heels", "skin"]
+
+    def no_shared_cache(*args, **kwargs):
+        raise AssertionError("read from the shared cache")
+
+    monkeypatch.setattr(fragments.cache, "get_many", no_shared_cache)
+    assert page(client, community) == anonymous_html
+    assert page(client, community, asker) == member_html
+    assert "Says so too</span>" in member_html and "Says so too</span>" not in anonymous_html
+    assert sorted(renders) == ["heels", "skin"]
+    # A new score is a new page key: read anew (the shared cache, then rendered), not the copy.
+    monkeypatch.undo()
+    solve(community, asker, ben, ["skin"], title="3")
+    assert "6 pts" in page(client, community)
