@@ -256,14 +256,24 @@ DUMPS = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("dump", list(DUMPS))
-def test_bulk_import_writes_what_the_per_post_path_writes(dump, tmp_path):
+def test_bulk_import_writes_what_the_per_post_path_writes(dump, tmp_path, monkeypatch):
     UserFactory(username="Carol")  # a real member named like someone of the dump
     one_by_one = CommunityFactory(slug="one-by-one", visibility="open")
     bulk = CommunityFactory(slug="bulk", visibility="open")
     folder = DUMPS[dump](tmp_path)
-
     run_import(folder, one_by_one, "--one-by-one")
+    per_post = []
+    real = import_services.question_import
+
+    def counted(**kwargs):
+        per_post.append(kwargs["bundle"].question.id)
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_services, "question_import", counted)
     output = run_import(folder, bulk)
+
+    # Only the question without a title (refused by the checks) went the per-post way.
+    assert per_post == ([6] if dump == "broken" else [])
 
     expected = snapshot(one_by_one)
     assert expected["posts"] and expected["records"]
