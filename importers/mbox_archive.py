@@ -6,9 +6,11 @@ was written as ">From " (mboxrd adds one ">" per level), and is given back its t
 Mailman 2 (pipermail ``.txt`` archives, with "alice at example.org" munging), Mailman 3 /
 HyperKitty exports (also gzipped) and Google Groups takeouts are all this format.
 
-The file is read line by line and only one message is held at a time, so memory stays flat;
-each parsed message goes to a throwaway SQLite file, from which the threads are built (the JWZ
-algorithm, ``importers.jwz``, over ids and subjects only) and read back one thread at a time.
+The file is read line by line and only one message is held at a time, so memory stays flat.
+It is read in two passes (``StagedArchive``): its headers first, into a throwaway SQLite file
+from which the threads are built (the JWZ algorithm, ``importers.jwz``, over ids and subjects
+only); then its bodies, parsed and rendered while earlier threads are written, and read back
+one batch of threads at a time.
 Bad input becomes a report line, never an exception: NUL bytes are dropped, broken MIME keeps
 what was readable, unknown or wrong charsets give replacement characters, 8-bit headers are
 read as UTF-8 (else Windows-1252), a message with no usable date takes its From_ line's.
@@ -24,6 +26,7 @@ import multiprocessing
 import os
 import re
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,14 +43,15 @@ from practice.services.history import history_prerender
 # A post's body is at most this long here (practice.models.threads.BODY_MAX_LENGTH is 50,000):
 # a longer message keeps its start and says how much was left out.
 BODY_KEPT = 48_000
-STAGE_BATCH = 500
 # Archives larger than this are parsed (MIME, HTML to Markdown, the shown text rendered) by a
-# pool of worker processes, one per core (at most PARSE_WORKERS), while this process stages
-# and writes: parsing is most of the CPU an import spends outside the database. Messages go to
-# the pool PARSE_CHUNK at a time, so memory stays flat whatever the archive's size.
+# pool of worker processes, one per core (at most PARSE_WORKERS), while this process threads
+# and writes: parsing is most of the CPU an import spends outside the database. The pool takes
+# PARSE_CHUNK messages a task and stages what it parsed itself, so nothing waits on this
+# process and memory stays flat whatever the archive's size; the writing waits only for the
+# chunks of the threads it writes next.
 PARSE_POOL_FROM_BYTES = 8 * 2**20
 PARSE_WORKERS = 2
-PARSE_CHUNK = 2000
+PARSE_CHUNK = 1000
 
 _FROM_TIME = re.compile(rb"\d{1,2}:\d\d")
 _FROM_DATE = re.compile(
@@ -530,29 +534,25 @@ def synthetic_id(prefix: str, raw: bytes) -> str:
     return f"{prefix}:{hashlib.sha256(raw).hexdigest()[:40]}"
 
 
-def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
-    """Read one message into a Mail; every problem met becomes one of its notes."""
-    problems: list[str] = []
-    if raw.nuls:
-        problems.append(f"{raw.nuls:,} NUL bytes removed")
+def _message(data: bytes, problems: list[str], *, headersonly: bool = False) -> Message:
     try:
-        msg = BytesParser(policy=policy.compat32).parsebytes(raw.data)
+        return BytesParser(policy=policy.compat32).parsebytes(data, headersonly=headersonly)
     except Exception as exc:  # noqa: BLE001 (the parser is lenient; this is a last resort)
         problems.append(f"not parseable as a message ({exc.__class__.__name__})")
         msg = Message()
-        msg.set_payload(raw.data.decode("utf-8", "replace"))
-    for defect in getattr(msg, "defects", []) or []:
-        problems.append(f"broken MIME: {defect.__class__.__name__}")
-    for part in msg.walk() if msg.is_multipart() else []:
-        for defect in getattr(part, "defects", []) or []:
-            problems.append(f"broken MIME: {defect.__class__.__name__}")
+        msg.set_payload(data.decode("utf-8", "replace"))
+        return msg
+
+
+def _ids(msg: Message, data: bytes, problems: list[str]) -> tuple[str, list[str]]:
+    """The message's id (or a synthetic one) and its references, In-Reply-To last."""
     mid_header = header_text(msg, "Message-ID", problems)
     ids = message_ids(mid_header)
     source_id = ids[0] if ids else (mid_header.strip()[:300] if mid_header.strip() else "")
     if len(source_id) > 90:
         source_id = "long:" + hashlib.sha256(source_id.encode()).hexdigest()[:40]
     if not source_id:
-        source_id = synthetic_id("no-id", raw.data)
+        source_id = synthetic_id("no-id", data)
         problems.append("no Message-ID: given a synthetic id")
     references = message_ids(header_text(msg, "References", problems))
     in_reply_to = message_ids(header_text(msg, "In-Reply-To", problems))
@@ -562,6 +562,50 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
         r if len(r) <= 90 else "long:" + hashlib.sha256(r.encode()).hexdigest()[:40]
         for r in references
     ]
+    return source_id, references[-50:]
+
+
+@dataclass
+class Head:
+    """What the threading needs of a message, read from its headers alone."""
+
+    number: int
+    source_id: str
+    references: list[str]
+    thread_subject: str
+    is_reply: bool
+    at: str  # ISO moment; "" when the message has no usable date
+
+
+def parse_head(raw: RawMessage) -> Head:
+    """The headers ``parse`` threads by, without reading the body: the first, fast pass."""
+    problems: list[str] = []  # ``parse`` reports them, in the second pass
+    msg = _message(raw.data, problems, headersonly=True)
+    source_id, references = _ids(msg, raw.data, problems)
+    normal, is_reply = thread_subject(header_text(msg, "Subject", problems))
+    when = _mail_date(msg, raw.from_line, problems)
+    return Head(
+        number=raw.number,
+        source_id=source_id,
+        references=references,
+        thread_subject=normal,
+        is_reply=is_reply or bool(references),
+        at=when.isoformat() if when else "",
+    )
+
+
+def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
+    """Read one message into a Mail; every problem met becomes one of its notes."""
+    problems: list[str] = []
+    if raw.nuls:
+        problems.append(f"{raw.nuls:,} NUL bytes removed")
+    msg = _message(raw.data, problems)
+    for defect in getattr(msg, "defects", []) or []:
+        problems.append(f"broken MIME: {defect.__class__.__name__}")
+    for part in msg.walk() if msg.is_multipart() else []:
+        for defect in getattr(part, "defects", []) or []:
+            problems.append(f"broken MIME: {defect.__class__.__name__}")
+    source_id, references = _ids(msg, raw.data, problems)
     subject = header_text(msg, "Subject", problems)
     normal, is_reply = thread_subject(subject)
     name, address, who_note = sender(msg, problems, list_address)
@@ -577,7 +621,7 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
     return Mail(
         number=raw.number,
         source_id=source_id,
-        references=references[-50:],
+        references=references,
         subject=title_subject[:200] or "(no subject)",
         thread_subject=normal,
         is_reply=is_reply or bool(references),
@@ -590,17 +634,19 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
     )
 
 
-def parse_and_render(raw: RawMessage, list_address: str = "") -> tuple[Mail, str]:
-    """``parse``, and the shown text rendered as its post will show it (in a worker process,
-    for a large archive); with the digest of the raw message (``synthetic_id``'s)."""
+def parse_and_render(raw: RawMessage, list_address: str = "") -> Mail:
+    """``parse``, and the shown text rendered as its post will show it."""
     mail = parse(raw, list_address=list_address)
     mail.html = history_prerender(mail.body)
-    return mail, synthetic_id("", raw.data)[1:]
+    return mail
 
 
 # --- staging -------------------------------------------------------------------------------------
 
+# ``mail``: the first pass (headers, and where the raw message lies in the raw file); ``body``:
+# the second (the parsed and rendered message, and its notes for the report).
 _SCHEMA = """
+PRAGMA journal_mode = WAL;
 CREATE TABLE mail (
     seq INTEGER PRIMARY KEY,
     source_id TEXT NOT NULL,
@@ -608,21 +654,81 @@ CREATE TABLE mail (
     thread_subject TEXT NOT NULL,
     is_reply INTEGER NOT NULL,
     at TEXT NOT NULL,
-    data TEXT NOT NULL
+    dup_note TEXT NOT NULL,
+    from_line TEXT NOT NULL,
+    nuls INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    length INTEGER NOT NULL
+);
+CREATE TABLE body (
+    seq INTEGER PRIMARY KEY,
+    data TEXT NOT NULL,
+    notes TEXT
 );
 """
 
 
+def _connect(staging_path: str) -> sqlite3.Connection:
+    # Throwaway: nothing to lose in a crash. WAL lets the parsing workers write while this
+    # process reads.
+    db = sqlite3.connect(staging_path, timeout=600)
+    db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+def stage_bodies(raw_path: str, staging_path: str, list_address: str, first: int, last: int):
+    """The second pass over messages *first* to *last*: parse and render each (``parse``,
+    ``history_prerender``) and stage it with its notes. Run by a worker process for a large
+    archive."""
+    db = _connect(staging_path)
+    try:
+        items = db.execute(
+            "SELECT seq, from_line, nuls, start, length FROM mail WHERE seq BETWEEN ? AND ?",
+            (first, last),
+        ).fetchall()
+        rows = []
+        with open(raw_path, "rb") as raw_file:
+            for seq, from_line, nuls, start, length in items:
+                raw_file.seek(start)
+                raw = RawMessage(seq, from_line, raw_file.read(length), nuls)
+                mail = parse_and_render(raw, list_address)
+                notes, mail.notes = mail.notes, []
+                rows.append((seq, json.dumps(vars(mail)), json.dumps(notes) if notes else None))
+        with db:
+            db.executemany("INSERT INTO body VALUES (?, ?, ?)", rows)
+        return len(rows)
+    finally:
+        db.close()
+
+
 class StagedArchive:
-    """An mbox read into a staging SQLite file, one row per message."""
+    """An mbox read in two passes into a staging SQLite file, one row per message.
+
+    The first pass (``read``) reads each message's headers, which is all the threading needs
+    (JWZ needs every id before any thread is known to be complete), and copies its raw text
+    aside. The second pass, parsing and rendering the bodies, starts chunk by chunk as the
+    first pass goes: in a pool of worker processes for a large archive, so it overlaps the
+    threading and the writing of earlier threads; in this process otherwise, when ``mails``
+    first needs a chunk. The report's lines about each message come out in the archive's order
+    whichever pass found them (``report_reading``).
+    """
 
     def __init__(self, path: str, staging_path: str, report: ImportReport, list_address=""):
         self.path = path
         self.report = report
         self.list_address = list_address.lower()
-        self.db = sqlite3.connect(staging_path)
+        self.staging_path = staging_path
+        self.raw_path = staging_path + ".raw"
+        self.db = _connect(staging_path)
         self.db.executescript(_SCHEMA)
         self.count = 0
+        self._pool = None
+        # Chunks of the second pass not yet waited for: (first seq, last seq, async result or
+        # None when this process parses it).
+        self._chunks: deque[tuple[int, int, object]] = deque()
+        self._skipped: dict[int, str] = {}
+        self._breaks: list[str] = []
+        self._reported = False
 
     def _workers(self) -> int:
         try:
@@ -633,76 +739,89 @@ class StagedArchive:
             return 1  # small, or inside a worker that may not fork (Celery's prefork pool)
         return max(1, min(PARSE_WORKERS, os.cpu_count() or 1))
 
-    def _parsed(self, breaks: list[str]) -> Iterator[tuple[Mail, str]]:
-        raws = raw_messages(self.path, breaks)
-        workers = self._workers()
-        if workers == 1:
-            for raw in raws:
-                yield parse_and_render(raw, self.list_address)
-            return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            while True:
-                chunk = [raw for _, raw in zip(range(PARSE_CHUNK), raws, strict=False)]
-                if not chunk:
-                    return
-                yield from pool.starmap(
-                    parse_and_render, [(raw, self.list_address) for raw in chunk], chunksize=50
-                )
-
     def read(self) -> None:
+        """The first pass (see the class); the second starts as it goes."""
+        workers = self._workers()
+        if workers > 1:
+            self._pool = multiprocessing.get_context("fork").Pool(workers)
         seen: set[str] = set()
         batch: list[tuple] = []
         last_at = ""
-        breaks: list[str] = []
-        for mail, digest in self._parsed(breaks):
-            if not mail.at:
-                if not last_at:
-                    self.report.skip(
-                        f"message {mail.number} ({mail.source_id}): no date at all and none "
-                        "before it; not imported.",
-                        kind="messages",
+        start = 0
+        with open(self.raw_path, "wb") as raw_file:
+            for raw in raw_messages(self.path, self._breaks):
+                head = parse_head(raw)
+                if not head.at:
+                    if not last_at:
+                        self._skipped[raw.number] = (
+                            f"message {raw.number} ({head.source_id}): no date at all and none "
+                            "before it; not imported."
+                        )
+                        self.report.counts["skipped messages"] += 1
+                        continue
+                    head.at = last_at
+                last_at = head.at
+                dup_note = ""
+                if head.source_id in seen:
+                    original_id = head.source_id
+                    digest = synthetic_id("", raw.data)[1:]
+                    head.source_id = f"dup:{digest}"
+                    n = 2
+                    while head.source_id in seen:
+                        head.source_id = f"dup{n}:{digest}"
+                        n += 1
+                    dup_note = (
+                        f"duplicate Message-ID <{original_id}>: imported as its own message "
+                        f"(id {head.source_id})"
                     )
-                    continue
-                mail.at = last_at
-            last_at = mail.at
-            if mail.source_id in seen:
-                original_id = mail.source_id
-                mail.source_id = f"dup:{digest}"
-                n = 2
-                while mail.source_id in seen:
-                    mail.source_id = f"dup{n}:{digest}"
-                    n += 1
-                mail.notes.append(
-                    f"duplicate Message-ID <{original_id}>: imported as its own message "
-                    f"(id {mail.source_id})"
+                    self.report.counts["duplicate Message-IDs"] += 1
+                seen.add(head.source_id)
+                raw_file.write(raw.data)
+                batch.append(
+                    (
+                        raw.number,
+                        head.source_id,
+                        json.dumps(head.references),
+                        head.thread_subject,
+                        int(head.is_reply),
+                        head.at,
+                        dup_note,
+                        raw.from_line,
+                        raw.nuls,
+                        start,
+                        len(raw.data),
+                    )
                 )
-                self.report.counts["duplicate Message-IDs"] += 1
-            seen.add(mail.source_id)
-            for note in mail.notes:
-                self.report.note(f"message {mail.number} ({mail.source_id}): {note}.")
-            batch.append(
-                (
-                    mail.number,
-                    mail.source_id,
-                    json.dumps(mail.references),
-                    mail.thread_subject,
-                    int(mail.is_reply),
-                    mail.at,
-                    json.dumps(vars(mail)),  # its fields: strings, numbers, lists
-                )
-            )
-            self.count += 1
-            if len(batch) >= STAGE_BATCH:
-                self._insert(batch)
-                batch = []
-        if batch:
-            self._insert(batch)
-        self.db.commit()
-        for line in breaks:
-            self.report.note(f"{os.path.basename(self.path)}: {line}.")
+                start += len(raw.data)
+                self.count += 1
+                if len(batch) >= PARSE_CHUNK:
+                    raw_file.flush()
+                    self._stage(batch)
+                    batch = []
+            raw_file.flush()
+            if batch:
+                self._stage(batch)
 
-    def _insert(self, batch) -> None:
-        self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    def _stage(self, batch: list[tuple]) -> None:
+        with self.db:
+            self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        first, last = batch[0][0], batch[-1][0]
+        result = None
+        if self._pool is not None:
+            result = self._pool.apply_async(
+                stage_bodies, (self.raw_path, self.staging_path, self.list_address, first, last)
+            )
+        self._chunks.append((first, last, result))
+
+    def _parsed(self, seq: int) -> None:
+        """Wait until every message up to *seq* is parsed and staged (parsing it here when
+        there is no pool)."""
+        while self._chunks and self._chunks[0][0] <= seq:
+            first, last, result = self._chunks.popleft()
+            if result is None:
+                stage_bodies(self.raw_path, self.staging_path, self.list_address, first, last)
+            else:
+                result.get()
 
     def index(self) -> Iterator[tuple[int, str, list[str], str, bool, str]]:
         """What the threading needs of each message: no bodies."""
@@ -712,16 +831,44 @@ class StagedArchive:
             yield seq, sid, json.loads(refs), subject, bool(is_reply), at
 
     def mails(self, seqs: list[int]) -> dict[int, Mail]:
+        if seqs:
+            self._parsed(max(seqs))
         out = {}
         for start in range(0, len(seqs), 500):
             chunk = seqs[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for seq, data in self.db.execute(
-                f"SELECT seq, data FROM mail WHERE seq IN ({marks})",  # noqa: S608 (marks only)
+            for seq, data, source_id, at in self.db.execute(
+                "SELECT body.seq, data, source_id, at FROM body JOIN mail ON mail.seq = body.seq "
+                f"WHERE body.seq IN ({marks})",  # noqa: S608 (marks only)
                 chunk,
             ):
-                out[seq] = Mail(**json.loads(data))
+                mail = Mail(**json.loads(data))
+                # The first pass's: a duplicate's new id, a date carried from the message before.
+                mail.source_id, mail.at = source_id, at
+                out[seq] = mail
         return out
 
+    def report_reading(self) -> None:
+        """Put the reading's lines first in the report, once: each message's notes and the
+        messages skipped, in the archive's order, then a break in the file."""
+        if self._reported:
+            return
+        self._reported = True
+        per_message = [(seq, [line]) for seq, line in self._skipped.items()]
+        for seq, source_id, notes, dup_note in self.db.execute(
+            "SELECT mail.seq, source_id, notes, dup_note FROM mail "
+            "LEFT JOIN body ON body.seq = mail.seq WHERE notes IS NOT NULL OR dup_note != ''"
+        ):
+            found = [*(json.loads(notes) if notes else []), *([dup_note] if dup_note else [])]
+            per_message.append((seq, [f"message {seq} ({source_id}): {n}." for n in found]))
+        per_message.sort(key=lambda item: item[0])
+        lines = [line for _, found in per_message for line in found]
+        lines += [f"{os.path.basename(self.path)}: {line}." for line in self._breaks]
+        self.report.lines[0:0] = lines
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
         self.db.close()

@@ -529,6 +529,7 @@ def mbox_import(
             ctx = ListImport(community=community, site=site, report=report)
             if dry_run:
                 _would_import(ctx, staged, threads)
+                staged.report_reading()
                 return MboxOutcome(None, report, staged.count, total, dry_run=True)
             ctx.run = run_start(
                 run=run,
@@ -558,8 +559,10 @@ def mbox_import(
                     counter.flush()
                 _claim_verified(ctx)
             except BaseException as exc:
+                staged.report_reading()
                 run_finish(ctx.run, report, status=ImportRun.Status.FAILED, error=repr(exc))
                 raise
+            staged.report_reading()
             run_finish(ctx.run, report, status=ImportRun.Status.DONE)
             metrics_request(community_id=community.pk)
             return MboxOutcome(ctx.run, report, staged.count, total, dry_run=False)
