@@ -580,7 +580,12 @@ class Head:
 def parse_head(raw: RawMessage) -> Head:
     """The headers ``parse`` threads by, without reading the body: the first, fast pass."""
     problems: list[str] = []  # ``parse`` reports them, in the second pass
-    msg = _message(raw.data, problems, headersonly=True)
+    # The parser still splits the whole body into lines when told to read headers only: give
+    # it the text up to the first blank line, where the headers end whatever follows. With a
+    # carriage return before it, blank lines have other shapes ("\r\r"): all of the text.
+    end = raw.data.find(b"\n\n")
+    data = raw.data if end < 0 or b"\r" in raw.data[:end] else raw.data[: end + 2]
+    msg = _message(data, problems, headersonly=True)
     source_id, references = _ids(msg, raw.data, problems)
     normal, is_reply = thread_subject(header_text(msg, "Subject", problems))
     when = _mail_date(msg, raw.from_line, problems)

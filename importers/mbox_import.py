@@ -21,6 +21,8 @@ address, and a person claims theirs by verifying that address (``placeholders_cl
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -30,8 +32,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.text import slugify
 
 from communities.changes import change_listeners_held
@@ -317,23 +320,65 @@ def _history_thread(ctx: ListImport, pairs, mails: dict[int, Mail]) -> HistoryTh
     return HistoryThread(kind=Thread.Kind.DISCUSSION, title=root.subject, posts=posts)
 
 
-def _records(ctx: ListImport, pairs, mails, item: HistoryThread) -> list[SourceRecord]:
-    thread_type = ContentType.objects.get_for_model(Thread)
-    post_type = ContentType.objects.get_for_model(Post)
+def _records(ctx: ListImport, pairs, mails, item: HistoryThread, types) -> list[tuple]:
+    """The thread's records as (kind, source id, content type id, target id, data)."""
+    thread_type, post_type = types
     root = mails[pairs[0][0]]
-
-    def record(kind, source_id, content_type, target_id, data=None):
-        return SourceRecord(
-            community=ctx.community, source=Source.MBOX, site=ctx.site, kind=kind,
-            source_id=source_id, target_type=content_type, target_id=target_id,
-            data=data or {}, run=ctx.run,
-        )  # fmt: skip
-
-    rows = [record(Kind.THREAD, root.source_id, thread_type, item.thread.pk,
-                   {"subject": root.subject})]  # fmt: skip
+    rows = [(Kind.THREAD, root.source_id, thread_type, item.thread.pk, {"subject": root.subject})]
     for (seq, _), post in zip(pairs, item.posts, strict=True):
-        rows.append(record(Kind.MESSAGE, mails[seq].source_id, post_type, post.post.pk))
+        rows.append((Kind.MESSAGE, mails[seq].source_id, post_type, post.post.pk, {}))
     return rows
+
+
+def _copy_text(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+# The columns a record's COPY writes, in this order (``_records_write``).
+_RECORD_COLUMNS = (
+    "community_id", "source", "site", "kind", "source_id", "target_type_id", "target_id",
+    "data", "run_id", "created_at",
+)  # fmt: skip
+
+
+def _records_write(ctx: ListImport, rows: list[tuple]) -> None:
+    """Write the records of *rows* (``_records``'): one COPY on PostgreSQL (twelve thousand
+    rows composed as INSERTs by the ORM cost about as much as the posts they point at), else
+    ``bulk_create``."""
+    if connection.vendor != "postgresql":
+        SourceRecord.objects.bulk_create(
+            [
+                SourceRecord(
+                    community=ctx.community,
+                    source=Source.MBOX,
+                    site=ctx.site,
+                    kind=kind,
+                    source_id=source_id,
+                    target_type_id=type_id,
+                    target_id=target_id,
+                    data=data,
+                    run=ctx.run,
+                )  # fmt: skip
+                for kind, source_id, type_id, target_id, data in rows
+            ],
+            batch_size=1000,
+        )
+        return
+    run = str(ctx.run.pk) if ctx.run else "\\N"
+    head = f"{ctx.community.pk}\t{Source.MBOX}\t{_copy_text(ctx.site)}\t"
+    tail = f"\t{run}\t{timezone.now().isoformat()}\n"
+    lines = "".join(
+        f"{head}{kind}\t{_copy_text(source_id)}\t{type_id}\t{target_id}\t"
+        f"{_copy_text(json.dumps(data))}{tail}"
+        for kind, source_id, type_id, target_id, data in rows
+    )
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {SourceRecord._meta.db_table} ({', '.join(_RECORD_COLUMNS)}) FROM STDIN",
+            io.StringIO(lines),
+        )
 
 
 def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Mail]]]) -> list:
@@ -378,10 +423,14 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
                 items.append(item)
                 kept.append((pairs, mails))
             history_write(community=ctx.community, threads=items)
+            types = (
+                ContentType.objects.get_for_model(Thread).pk,
+                ContentType.objects.get_for_model(Post).pk,
+            )
             records = []
             for (pairs, mails), item in zip(kept, items, strict=True):
-                records += _records(ctx, pairs, mails, item)
-            SourceRecord.objects.bulk_create(records, batch_size=1000)
+                records += _records(ctx, pairs, mails, item, types)
+            _records_write(ctx, records)
     except BaseException as exc:
         for key in set(ctx.persons) - known:
             del ctx.persons[key]

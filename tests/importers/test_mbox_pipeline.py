@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from importers import jwz, mbox_archive, mbox_import
-from importers.mbox_archive import StagedArchive, parse, parse_head, raw_messages
-from importers.models import ImportRun
+from importers.mbox_archive import RawMessage, StagedArchive, parse, parse_head, raw_messages
+from importers.models import ImportRun, SourceRecord
 from importers.report import ImportReport
 from practice.models import Post, Thread
 from practice.services import history
@@ -83,6 +83,16 @@ def test_parse_head_reads_the_headers_parse_reads(tmp_path):
     archive = nasty_archive(tmp_path / "nasty.mbox.gz")
     raws = list(raw_messages(str(archive), []))
     assert len(raws) > 20
+    shapes = [
+        b"Message-ID: <crlf@x>\r\nSubject: Re: CRLF\r\n\r\nIn-Reply-To: <not-a-header@x>\r\n",
+        b"Message-ID: <cr@x>\rSubject: old Mac\r\rDate: Mon, 1 Jan 2024 10:00:00 +0000\r",
+        b"Message-ID: <nobreak@x>\nSubject: no blank line\nthe body at once\nDate: x\n\nmore",
+        b"Message-ID:\n <folded@x>\nReferences: <a@x>\n\t<b@x>\nSubject: =?utf-8?q?caf=C3=A9?=\n\n",
+        b"\n\nMessage-ID: <in-the-body@x>\n",
+        b"Subject: only headers, no end",
+    ]
+    from_line = "From a@x Mon Jan  1 10:00:00 2024"
+    raws += [RawMessage(100 + n, from_line, data, 0) for n, data in enumerate(shapes)]
     for raw in raws:
         mail, head = parse(raw), parse_head(raw)
         assert (head.source_id, head.references, head.thread_subject, head.is_reply, head.at) == (
@@ -195,3 +205,37 @@ def test_killed_while_bodies_are_parsed_resumes_to_a_clean_import(tmp_path, monk
         assert sorted(resumed[key]) == sorted(expected[key]), key
     assert sorted(resumed["posts"]) == sorted(expected["posts"])
     assert resumed["run"][-1][1]["threads already imported"] == 8
+
+
+@pytest.mark.django_db
+def test_bulk_records_are_the_per_post_paths(tmp_path, monkeypatch):
+    """The bulk path's records (a COPY on PostgreSQL) hold what the per-post path's hold: the
+    same targets, data, site (a backslash and a tab kept as they are) and run."""
+    archive = nasty_archive(tmp_path / "nasty.mbox.gz")
+    site = "bakers\\ list\tarchive"
+    by_kind = {}
+    written = []
+    real = mbox_import._records_write
+
+    def records_write(ctx, rows):
+        written.extend(rows)
+        return real(ctx, rows)
+
+    monkeypatch.setattr(mbox_import, "_records_write", records_write)
+    for slug, extra in (("bulk", ()), ("one", ("--one-by-one",))):
+        community = CommunityFactory(slug=slug, visibility="open")
+        run_import(archive, community, "--list", site, *extra)
+        run = ImportRun.objects.get(community=community)
+        records = SourceRecord.objects.filter(community=community).exclude(kind="person")
+        assert {(r.site, r.source, r.run_id) for r in records} == {(site, "mbox", run.pk)}
+        by_kind[slug] = sorted(
+            (r.kind, r.source_id, r.target_type.model, _target_text(r), r.data) for r in records
+        )
+    assert by_kind["bulk"] == by_kind["one"]
+    assert len(written) == len(by_kind["bulk"])  # every record of the bulk run in bulk
+    assert any(kind == "thread" and data["subject"] for kind, *_, data in by_kind["bulk"])
+
+
+def _target_text(record) -> str:
+    target = record.target
+    return target.title if isinstance(target, Thread) else target.body
