@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import (
     Count,
     QuerySet,
 )
+from django.db.models.sql import Query
 
 from communities import permissions as community_permissions
 from communities.models import Profile
@@ -257,51 +258,58 @@ class PageRows:
     """The rows of one page of a thread as the page query returned them (database values after
     the backend's converters, in page order, the opening post first), and that page's number
     and the number of pages. ``posts()`` makes the ``Post`` instances: a reader whose whole post
-    list comes from the cache (``practice.fragments.posts_region``) never needs them."""
+    list comes from the cache (``practice.fragments.posts_html``) never needs them."""
 
-    def __init__(self, raw, rows: list[tuple], number: int, num_pages: int):
-        self._raw = raw
+    def __init__(self, columns: list[str], rows: list[tuple], number: int, num_pages: int):
+        self.columns = columns
         self.rows = rows
         self.number = number
         self.num_pages = num_pages
-        self.columns = raw.columns
         self._posts = None
 
     def column(self, name: str) -> int:
         return self.columns.index(name)
 
     def posts(self) -> list[Post]:
-        """The rows as posts, made as ``Post.objects.raw`` makes them (once)."""
+        """The rows as posts, made as ``Post.objects.raw`` makes them (once): the model's
+        columns as fields, the others as attributes."""
         if self._posts is None:
-            names, positions, annotations = self._raw.resolve_model_init_order()
-            db = self._raw.db
+            fields = {f.column: f for f in Post._meta.concrete_fields}
+            init = [(i, fields[c].attname) for i, c in enumerate(self.columns) if c in fields]
+            # raw() passes the fields in the model's order (from_db relies on it for a full row)
+            order = {f.attname: n for n, f in enumerate(Post._meta.concrete_fields)}
+            init.sort(key=lambda pair: order[pair[1]])
+            names = [name for _, name in init]
+            positions = [i for i, _ in init]
+            extra = [(c, i) for i, c in enumerate(self.columns) if c not in fields]
+            db = connection.alias
             posts = []
             for values in self.rows:
                 post = Post.from_db(db, names, [values[i] for i in positions])
-                for column, i in annotations:
+                for column, i in extra:
                     setattr(post, column, values[i])
                 posts.append(post)
             self._posts = posts
         return self._posts
 
 
-def _raw_rows(raw) -> list[tuple]:
-    """The rows of the raw query *raw*, converted as ``RawModelIterable`` converts them but not
-    made into model instances (49 of 50 readers of a thread page need none)."""
-    connection = connections[raw.db]
-    compiler = connection.ops.compiler("SQLCompiler")(raw.query, connection, raw.db)
-    fields = [raw.model_fields.get(c) for c in raw.columns]
+def _fetch_rows(sql: str, params: list) -> tuple[list[str], list[tuple]]:
+    """The columns and rows of the page query, converted as ``Post.objects.raw`` converts them
+    (SQLite's dates and booleans) but without a ``RawQuerySet``: composing one, and making the
+    ``Post`` instances, cost more than the rest of an anonymous reader's post list."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        to_name = connection.introspection.identifier_converter
+        columns = [to_name(c[0]) for c in cursor.description]
+        rows = cursor.fetchall()
+    fields = {f.column: f for f in Post._meta.concrete_fields}
+    compiler = connection.ops.compiler("SQLCompiler")(Query(Post), connection, connection.alias)
     converters = compiler.get_converters(
-        [f.get_col(f.model._meta.db_table) if f else None for f in fields]
+        [fields[c].get_col(Post._meta.db_table) if c in fields else None for c in columns]
     )
-    rows = iter(raw.query)
-    try:
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [tuple(row) for row in rows]
-    finally:
-        if getattr(raw.query, "cursor", None):
-            raw.query.cursor.close()
+    if converters:
+        rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
+    return columns, rows
 
 
 def _page_rows(thread: Thread, number: int, *, include_hidden: bool, reader_id=None) -> PageRows:
@@ -313,17 +321,15 @@ def _page_rows(thread: Thread, number: int, *, include_hidden: bool, reader_id=N
 
     def fetch(number: int):
         first = 2 + (number - 1) * POSTS_PER_PAGE
-        page = [first, first + POSTS_PER_PAGE - 1]
-        raw = Post.objects.raw(sql, [*params, reader_id, reader_id, *page])
-        return raw, _raw_rows(raw)
+        return _fetch_rows(sql, [*params, reader_id, reader_id, first, first + POSTS_PER_PAGE - 1])
 
-    raw, rows = fetch(number)
-    total = rows[0][raw.columns.index("total")] if rows else 0
+    columns, rows = fetch(number)
+    total = rows[0][columns.index("total")] if rows else 0
     num_pages = max(1, -(-(total - 1) // POSTS_PER_PAGE))
     if number > num_pages:  # a page past the end (an old link, a hand-typed address)
         number = num_pages
-        raw, rows = fetch(number)
-    return PageRows(raw, rows, number, num_pages)
+        columns, rows = fetch(number)
+    return PageRows(columns, rows, number, num_pages)
 
 
 def _page_posts(thread: Thread, number: int, *, include_hidden: bool, reader_id=None):
