@@ -9,7 +9,9 @@ replies quoting the message they answer under an "On ... wrote:" line, signature
 in ten HTML-only, one in twenty quoted-printable Latin-1) to a temporary file, drops and
 recreates a throwaway database (BENCH_IMPORT_DATABASE_URL, default practica_bench_mbox on
 127.0.0.1), migrates it, and runs the import in this process. It prints messages per second
-end to end (reading, staging, threading and writing), the staging time apart, the peak
+end to end (reading, threading, parsing and writing), the time before the first write apart
+(the headers pass and the threading; the bodies are parsed alongside them and the writing), the
+peak
 resident memory, and the memory after the first tenth of the threads against the end (flat
 memory: the two are close). Only 127.0.0.1 is ever contacted.
 """
@@ -203,7 +205,8 @@ def main() -> None:
           f"PostgreSQL backend {backend:.1f} s; {n / total_cpu:,.0f} messages per CPU second "
           "of all three.")  # fmt: skip
     print(f"End to end: {seconds:.1f} s for {n:,} messages = {n / seconds:,.1f} messages/s "
-          f"(reading, staging and threading {marks['staged'] - started:.1f} s).")  # fmt: skip
+          f"(headers pass and threading, before the first write: "
+          f"{marks['staged'] - started:.1f} s).")  # fmt: skip
     print(f"Peak RSS: {_rss_mib():.0f} MiB; after the first tenth: "
           f"{marks.get('tenth_rss', 0):.0f} MiB.")  # fmt: skip
     if not args.keep:

@@ -52,6 +52,10 @@ BODY_KEPT = 48_000
 PARSE_POOL_FROM_BYTES = 8 * 2**20
 PARSE_WORKERS = 2
 PARSE_CHUNK = 1000
+# The workers run this much nicer than the importing process: the reading and then the writing
+# (this process and its database backend, one after the other) are the import's critical path,
+# and the workers, far ahead of the writing after the first pass, take what CPU is left.
+PARSE_NICE = 5
 
 _FROM_TIME = re.compile(rb"\d{1,2}:\d\d")
 _FROM_DATE = re.compile(
@@ -748,7 +752,9 @@ class StagedArchive:
         """The first pass (see the class); the second starts as it goes."""
         workers = self._workers()
         if workers > 1:
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
+            self._pool = multiprocessing.get_context("fork").Pool(
+                workers, initializer=os.nice, initargs=(PARSE_NICE,)
+            )
         seen: set[str] = set()
         batch: list[tuple] = []
         last_at = ""
