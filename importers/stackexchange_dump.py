@@ -197,7 +197,10 @@ _SCHEMA = """
 CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
 CREATE TABLE posts (id INTEGER PRIMARY KEY, type INT, parent INT, accepted INT, owner INT,
     owner_name TEXT, created TEXT, score INT, title TEXT, tags TEXT, body TEXT, closed TEXT);
-CREATE INDEX posts_parent ON posts (parent);
+-- A question's answers by parent and type, in order: with the parent alone, SQLite chose the
+-- (type, created) index and read every answer for each question (quadratic: at 100,000 posts
+-- three quarters of the importing process's time).
+CREATE INDEX posts_parent ON posts (parent, type, created, id);
 CREATE INDEX posts_type_created ON posts (type, created, id);
 CREATE TABLE comments (id INTEGER PRIMARY KEY, post INT, user INT, user_name TEXT,
     created TEXT, score INT, text TEXT);
