@@ -1,14 +1,18 @@
 """Network measures carried forward while the ties barely changed, and said so on the page."""
 
+import io
+import json
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 
 from communities.interactions import interactions_write
 from metrics import dashboard, services
 from metrics.models import MemberMetrics, MetricsSnapshot
 from metrics.pipeline import network_refresh as network_refresh_module
+from metrics.pipeline.schedule import metrics_requests_held
 from tests.metrics.pipeline_fixtures import T, build_karate, frozen
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +175,24 @@ def test_small_communities_always_compute(settings):
     run(karate, T)
     later = run(karate, T + timedelta(hours=5))
     assert "carried_forward" not in later.data["network"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compute_metrics_prints_the_snapshot_as_stored_after_its_refresh(settings):
+    # Transactional: without a broker the queued refresh runs when the run's write commits,
+    # before the command prints.
+    settings.METRICS_NETWORK_REUSE_MIN_NODES = 10
+    with metrics_requests_held():  # no run of the wall clock's "now" from the log's listener
+        karate = build_karate()
+        run(karate, T)
+        _new_ties(karate, T + timedelta(hours=1))
+    out = io.StringIO()
+    with frozen(T + timedelta(hours=2)):
+        call_command(
+            "compute_metrics", karate.community.slug, "--json", stdout=out, stderr=io.StringIO()
+        )
+    printed = json.loads(out.getvalue())
+    stored_data = MetricsSnapshot.objects.get(community=karate.community, as_of=printed["as_of"])
+    assert printed["run"]["current"]
+    assert "carried_forward" not in printed["network"]
+    assert printed == stored_data.data

@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 snapshot = snapshots[-1]
             else:
                 snapshot = services.metrics_compute(community_id=c.pk, as_of=moment, full=full)
+            # As stored: without a broker, the network refresh a run may queue has already
+            # written into it (metrics.pipeline.network_refresh).
+            snapshot.refresh_from_db(fields=["data"])
             network = snapshot.data.get("network", {})
             say(
                 f"{c.slug}: as of {snapshot.as_of:%Y-%m-%d %H:%M} UTC, "
