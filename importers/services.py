@@ -31,6 +31,7 @@ from communities import services as community_services
 from communities.changes import change_listeners_held
 from communities.interactions import interactions_rebuild
 from communities.models import Community, Membership
+from core.copy_rows import rows_insert
 from importers.common import (
     RunProgress,
     history_side_effects_held,
@@ -808,8 +809,8 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
                     continue
                 kept.append(plan)
             history_write(community=ctx.community, threads=[plan.item for plan in kept])
-            SourceRecord.objects.bulk_create(
-                [record for plan in kept for record in _bulk_records(ctx, plan)], batch_size=1000
+            rows_insert(
+                SourceRecord, [record for plan in kept for record in _bulk_records(ctx, plan)]
             )
     except BaseException as exc:
         for key in set(ctx.persons) - known:

@@ -20,7 +20,6 @@ ids in the order the per-post path would have given them.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +31,7 @@ from django.utils import timezone
 from communities import permissions as community_permissions
 from communities.interactions import InteractionSpec, interactions_write
 from communities.models import Interaction, display_name
+from core.copy_rows import rows_insert
 from core.markdown import render_markdown
 from practice.changes import threads_changed
 from practice.mentions import link_mentions
@@ -180,53 +180,6 @@ def _reserve_ids(model, n: int) -> list[int] | None:
             [model._meta.db_table, n],
         )
         return sorted(row[0] for row in cursor.fetchall())
-
-
-def _copy_text(value) -> str:
-    """*value* as COPY's text format reads it: NULL as ``\\N``, booleans as t/f, moments in
-    ISO 8601 with their offset, text with backslash, tab and line ends escaped."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _insert(model, rows: list, *, with_ids: bool) -> None:
-    """Insert *rows* (new, with their ids when *with_ids*): by one COPY on PostgreSQL, else
-    ``bulk_create``. Composing the INSERTs was three fifths of ``bulk_create``'s time in the
-    mbox import's profile, and ``bulk_create`` half of its importing process; COPY takes the
-    rows as text, and these models have no field that the ORM fills in on save (auto_now)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
-    for row in rows:
-        # As bulk_create does: a foreign key set to an object before it had its id.
-        row._prepare_related_fields_for_save(operation_name="COPY")
-    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
-    names = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    lines = "".join(
-        "\t".join([_copy_text(getattr(row, name)) for name in names]) + "\n" for row in rows
-    )
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
-            io.StringIO(lines),
-        )
 
 
 def _link(threads: list[HistoryThread], made: list[Thread]) -> list[Post]:
@@ -397,7 +350,7 @@ def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
                 row.pk = pk
             _link(threads, made)
             Thread.objects.bulk_create(made)
-            _insert(Post, rows, with_ids=True)
+            rows_insert(Post, rows, with_ids=True)
         else:
             # One INSERT per table in the per-post path's order (so ids come in that order);
             # the opening posts and parents are set after, when every row has its id.
@@ -492,8 +445,8 @@ def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
                     )
                 )
         TaggedThread.objects.bulk_create(tagged)
-        _insert(PostRevision, revisions, with_ids=False)
-        _insert(Follow, follows, with_ids=False)
+        rows_insert(PostRevision, revisions)
+        rows_insert(Follow, follows)
         ModerationAction.objects.bulk_create(logged)
         interactions_write(specs)
         # Mentions are rare in imported text and need a reader's check: as the services do.
