@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from core.fragments import age, content_key, page_key_prefix
+from practice import capabilities
 from practice.selectors import threads as thread_selectors
 
 FRAGMENT_TEMPLATE = "practice/threads/_post_fragment.html"
@@ -319,13 +320,16 @@ def render_posts(items, *, request, page, post_base: str, unaccept_url: str, too
 # page is kept whole for them: one entry keyed by a digest of every value of the page's rows (as
 # the page query returns them: bodies, names, pictures, counts, flags, dates), the thread's
 # accepted answer, the page, the addresses, the fragment template and the code that writes the
-# markup (this module and the selector that decides each post's classes and names). Any change a
-# page shows is a new key, as for one post's fragment; only the ages are filled in per request.
+# markup (this module, the selector that decides each post's classes and names, the rights an
+# anonymous reader gets). Any change a page shows is a new key, as for one post's fragment; only
+# the ages are filled in per request.
 # Readers with an account keep the per-post path (their controls differ per post).
 
 _CODE_DIGEST = hashlib.blake2b(
-    b"".join(Path(m.__file__).read_bytes() for m in (thread_selectors,))
-    + Path(__file__).read_bytes(),
+    b"".join(
+        Path(path).read_bytes()
+        for path in (__file__, thread_selectors.__file__, capabilities.__file__)
+    ),
     digest_size=6,
 ).hexdigest()
 
