@@ -53,12 +53,14 @@ def _age_of(minutes: int, language: str) -> str:
     return timesince(_ORIGIN, _ORIGIN + timedelta(minutes=minutes))
 
 
-def age(then: datetime, now: datetime) -> str:
+def age(then: datetime, now: datetime, *, language: str | None = None) -> str:
     """The text of ``{{ then|timesince }}`` at *now* ("3 hours, 5 minutes"), worked out once per
     whole minute for recent times (a page shows dozens; the translated words are costly).
-    Needs no escaping."""
+    *language*: the active language when the caller already knows it. Needs no escaping."""
     delta = now - then
     if delta < _CALENDAR_FREE:
         minutes = max(0, delta // timedelta(minutes=1))
-        return _age_of(minutes, translation.get_language() or "")
+        if language is None:
+            language = translation.get_language() or ""
+        return _age_of(minutes, language)
     return timesince(then, now)

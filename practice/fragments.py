@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template import RequestContext
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
@@ -408,7 +408,7 @@ def posts_html(page, *, request, post_base: str, profile_base: str, unaccept_url
             _regions[key] = parts
             while len(_regions) > REGION_ENTRIES:
                 _regions.popitem(last=False)
-    now = timezone.now()
+    now, language = timezone.now(), translation.get_language() or ""
     created = page.rows.column("created_at")
-    ages = [age(row[created], now) for row in rows]
+    ages = [age(row[created], now, language=language) for row in rows]
     return _with_ages(parts[0], ages[: counts[0]]), _with_ages(parts[1], ages[counts[0] :])
