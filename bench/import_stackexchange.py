@@ -231,6 +231,8 @@ def main() -> None:
             total["done"] += step
             if "tenth_rss" not in marks and total["done"] >= max(1, total["n"] // 10):
                 marks["tenth_rss"] = _rss_mib()
+            if total["done"] >= total["n"]:
+                marks["last_rss"] = _rss_mib()  # before the metrics run the import asks for
 
         load = os.getloadavg()[0]
         backend = _backend_cpu()
@@ -255,7 +257,8 @@ def main() -> None:
     print(f"End to end: {seconds:.1f} s for {written:,} posts = {written / seconds:,.0f} posts/s "
           f"(staging {marks['staged'] - started:.1f} s); goal ≥ 1,000 posts/s.")  # fmt: skip
     print(f"Peak RSS: {_rss_mib():.0f} MiB; after the first tenth: "
-          f"{marks.get('tenth_rss', 0):.0f} MiB.")  # fmt: skip
+          f"{marks.get('tenth_rss', 0):.0f} MiB; after the last question (before the metrics "
+          f"run): {marks.get('last_rss', 0):.0f} MiB.")  # fmt: skip
     if not args.keep:
         from django.db import connections
 
