@@ -11,8 +11,7 @@ recreates a throwaway database (BENCH_IMPORT_DATABASE_URL, default practica_benc
 127.0.0.1), migrates it, and runs the import in this process. It prints messages per second
 end to end (reading, threading, parsing and writing), the time before the first write apart
 (the headers pass and the threading; the bodies are parsed alongside them and the writing), the
-peak
-resident memory, and the memory after the first tenth of the threads against the end (flat
+peak resident memory, and the memory after the first tenth of the threads against the end (flat
 memory: the two are close). Only 127.0.0.1 is ever contacted.
 """
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from django.utils.text import slugify
 
 from communities.changes import change_listeners_held
 from communities.models import Community
+from core.copy_rows import copy_text
 from importers import jwz
 from importers.common import (
     RunProgress,
@@ -330,12 +330,6 @@ def _records(ctx: ListImport, pairs, mails, item: HistoryThread, types) -> list[
     return rows
 
 
-def _copy_text(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
-
-
 # The columns a record's COPY writes, in this order (``_records_write``).
 _RECORD_COLUMNS = (
     "community_id", "source", "site", "kind", "source_id", "target_type_id", "target_id",
@@ -367,11 +361,10 @@ def _records_write(ctx: ListImport, rows: list[tuple]) -> None:
         )
         return
     run = str(ctx.run.pk) if ctx.run else "\\N"
-    head = f"{ctx.community.pk}\t{Source.MBOX}\t{_copy_text(ctx.site)}\t"
+    head = f"{ctx.community.pk}\t{Source.MBOX}\t{copy_text(ctx.site)}\t"
     tail = f"\t{run}\t{timezone.now().isoformat()}\n"
     lines = "".join(
-        f"{head}{kind}\t{_copy_text(source_id)}\t{type_id}\t{target_id}\t"
-        f"{_copy_text(json.dumps(data))}{tail}"
+        f"{head}{kind}\t{copy_text(source_id)}\t{type_id}\t{target_id}\t{copy_text(data)}{tail}"
         for kind, source_id, type_id, target_id, data in rows
     )
     with connection.cursor() as cursor:
