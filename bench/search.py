@@ -225,13 +225,19 @@ def vacuum_analyze() -> None:
 # --- measurements ----------------------------------------------------------------------------
 
 
-def run_search(user, q: str) -> tuple[int, list]:
-    """What the search page does for *q*: count, first page ranked, headlines, hits."""
+def run_search(new_reader, q: str) -> tuple[int, list]:
+    """What the search page does for *q*: count, first page ranked, headlines, hits.
+
+    The reader is made anew each time, as each request loads its user: search.permissions
+    keeps the reader's communities on the user object, so each search reads them once, as
+    the page does (its form and its search share that one query).
+    """
     from django.core.paginator import Paginator
 
     from search import selectors
 
-    outcome = selectors.search(user=user, q=q, filters=selectors.SearchFilters())
+    user = new_reader()
+    outcome = selectors.search(user=user, q=q, filters=selectors.SearchFilters(), page="1")
     page = Paginator(outcome.paginatable(), 25).get_page(1)
     return page.paginator.count, selectors.hits(page.object_list, outcome)
 
@@ -355,7 +361,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     community = build_data(rebuild=args.rebuild)
     vacuum_analyze()
-    reader = AnonymousUser()  # an open community: the permission filter still applies
+    reader = AnonymousUser  # an open community: the permission filter still applies
 
     samples: dict[str, list[float]] = {"scan": [], "seq_scan": []}
     counts: dict[str, tuple[int, int]] = {}

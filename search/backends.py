@@ -2,8 +2,13 @@
 narrow match table, and a simple matcher for SQLite (every word must appear; title hits first,
 then the most recent)."""
 
+import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
@@ -12,8 +17,8 @@ from django.db.models.functions import Left
 from django.utils.safestring import SafeString, mark_safe
 
 from search.indexing import search_config, uses_vectors
-from search.models import SearchEntry
-from search.text import ParsedQuery, escape_marked, stem_snippet, window_snippet
+from search.models import SearchEntry, SearchMatch
+from search.text import ParsedQuery, escape_marked, stem_pattern, stem_snippet, window_snippet
 
 Kind = SearchEntry.Kind
 
@@ -41,6 +46,164 @@ _LEXEME_RE = re.compile(r"(!?)'((?:[^']|'')+)'")
 # A query whose every word is plain (letters and digits, maybe a leading "-") has no phrase in
 # it; quotes, hyphens and other punctuation may make one ("sub-optimal" is a phrase).
 _PLAIN_WORD_RE = re.compile(r"-?\w+")
+
+
+@dataclass
+class Scope:
+    """Where a search looks: the communities the reader may read (``search.permissions``), by
+    id, the page's filters (``selectors.SearchFilters``), and the same as a queryset of
+    entries, built on demand (the simple matcher reads entries; PostgreSQL reads match rows by
+    these communities' ids and shows a hit's community from them)."""
+
+    communities: dict
+    filters: object
+    entries: Callable[[], QuerySet]
+
+
+class PageUser(NamedTuple):
+    username: str
+
+
+class PageEntry:
+    """One hit as a page shows it, read by the ranking statement: the attributes a SearchEntry
+    read with PAGE_FIELDS has (``community.slug``, ``user.username``, ``tags``...), plus its
+    rank and snippet source, without building model instances. Its community is one of those
+    the reader may read, as ``search.permissions`` read them (*communities*, by id)."""
+
+    __slots__ = (
+        "rank",
+        "pk",
+        "kind",
+        "object_id",
+        "thread_id",
+        "title",
+        "tag_names",
+        "item_kind",
+        "is_solved",
+        "updated_at",
+        "community",
+        "user",
+        "snippet_source",
+    )
+
+    def __init__(self, row, communities: dict):
+        (
+            self.rank,
+            self.pk,
+            self.kind,
+            self.object_id,
+            self.thread_id,
+            self.title,
+            self.tag_names,
+            self.item_kind,
+            self.is_solved,
+            self.updated_at,
+            community_id,
+            username,
+        ) = row
+        self.community = communities[community_id]
+        self.user = None if username is None else PageUser(username)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def tags(self) -> list[str]:
+        return [t for t in self.tag_names.split("|") if t]
+
+
+@dataclass
+class Ranked:
+    """A search's matches: how many (at most the ranked limit plus one, to tell that there were
+    more) and the ranked entries to paginate."""
+
+    found: int
+    pages: object
+
+
+class _RankedPages:
+    """Ranked ids, best first: a slice fetches only its own entries, in the ranked order."""
+
+    def __init__(self, ids: list[int], fetch):
+        self.ids, self.fetch = ids, fetch
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        ids = self.ids[key] if isinstance(key, slice) else [self.ids[key]]
+        by_id = {entry.pk: entry for entry in self.fetch(ids)} if ids else {}
+        page = [by_id[pk] for pk in ids if pk in by_id]
+        return page if isinstance(key, slice) else page[0]
+
+
+class _Window:
+    """The ranked entries, best first, as Paginator and the API read them: their count, and
+    slices. The rows read with the ranking serve any slice within them; another slice is read
+    on its own."""
+
+    def __init__(self, read, found: int, ranked: int, start: int, rows: list):
+        self.read, self.total = read, min(found, ranked)
+        self.start, self.rows = start, rows
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        start = key.start or 0
+        stop = self.total if key.stop is None else min(key.stop, self.total)
+        if stop <= start:
+            return []
+        end = self.start + len(self.rows)  # the rows read cover [self.start, end)
+        if not (self.start <= start and (stop <= end or end >= self.total)):
+            _, self.start, self.rows = self.read(start, stop - start)
+        return self.rows[start - self.start : stop - self.start]
+
+
+def _source_of(text: str, stems: list[str]) -> str:
+    """What _snippet_source reads in SQL, cut from the whole *text* in Python: the same
+    characters (strpos on lower() there, str.find on str.lower() here)."""
+    lowered = text.lower()
+    first = min((i for i in (lowered.find(stem) for stem in stems) if i >= 0), default=0)
+    start = max(0, first - SNIPPET_SOURCE_LEAD)
+    return text[start : start + SNIPPET_SOURCE_CHARS]
+
+
+@functools.cache
+def _page_sql() -> str:
+    """The end of the ranking statement: the count of matches, the query as PostgreSQL parsed
+    it, and the page's entries (those of the CTE p) with their snippet sources. One row with
+    only the first two when the page is empty.
+
+    A snippet source is SNIPPET_SOURCE_CHARS of the text from SNIPPET_SOURCE_LEAD characters
+    before the first place a searched lexeme appears (as _snippet_source, whose lexemes come
+    from the query's text read the way _stems reads it: the same pattern, negated ones left
+    out)."""
+    entries, users = SearchEntry._meta.db_table, get_user_model()._meta.db_table
+    return (
+        ", q AS (SELECT websearch_to_tsquery(%s::regconfig, %s)::text AS text), "
+        "s AS MATERIALIZED (SELECT array_agg(lower(replace(x[2], %s, %s))) AS stems "
+        "FROM q, regexp_matches(q.text, %s, 'g') AS x WHERE x[1] = '') "
+        "SELECT (SELECT count(*) FROM m), q.text, (SELECT start FROM o), p.rank, e.id, e.kind, "
+        "e.object_id, e.thread_id, e.title, e.tag_names, e.item_kind, e.is_solved, e.updated_at, "
+        f"e.community_id, (SELECT username FROM {users} WHERE id = e.user_id), "
+        # A short text comes whole (its source is cut in Python: _source_of); a long one as
+        # its snippet source.
+        "octet_length(e.text) <= %s, CASE WHEN octet_length(e.text) <= %s THEN e.text "
+        "ELSE substr(e.text, GREATEST(1, COALESCE((SELECT min(NULLIF(strpos(lower(e.text), st), "
+        "0)) FROM s, unnest(s.stems) AS st), 1) - %s), %s) END "
+        f"FROM q LEFT JOIN (p JOIN {entries} e ON e.id = p.entry_id) ON true "
+        "ORDER BY p.rank DESC, p.updated_at DESC, p.entry_id DESC"
+    )
 
 
 class PostgresBackend:
@@ -95,8 +258,10 @@ class PostgresBackend:
 
     def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
         source = getattr(entry, "snippet_source", None) or ""
+        if getattr(self, "_pattern_of", None) != parsed.text:  # one pattern per search
+            self._pattern_of, self._pattern = parsed.text, stem_pattern(self._stems(parsed))
         # Everything is escaped; only our own markers become <mark>.
-        return mark_safe(escape_marked(stem_snippet(source, self._stems(parsed))))  # noqa: S308
+        return mark_safe(escape_marked(stem_snippet(source, pattern=self._pattern)))  # noqa: S308
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
         """The query as PostgreSQL reads it (read with the matches, or asked once)."""
@@ -154,18 +319,94 @@ class PostgresBackend:
             self._tsquery_text = rows[0][2]
         return [(pk, rank) for pk, rank, _ in rows]
 
+    def ranked(
+        self, *, scope: Scope, parsed: ParsedQuery, ranked: int, start: int, size: int
+    ) -> Ranked:
+        """The most recent *ranked* matches in *scope*, best first (rank, then recency), with
+        the entries from *start* to *start* + *size* read by the same statement."""
+
+        def read(offset: int, limit: int) -> tuple[int, int, list[PageEntry]]:
+            sql, params = self._ranked_sql(scope=scope, parsed=parsed, ranked=ranked)
+            window = [offset, offset, limit, limit, limit]
+            with connection.cursor() as cursor:
+                cursor.execute(sql + _page_sql(), [*params, *window, *self._page_params(parsed)])
+                rows = cursor.fetchall()
+            found, self._tsquery_text, start = rows[0][:3]
+            communities, stems = scope.communities, self._stems(parsed)
+            page = []
+            for row in rows if rows[0][4] is not None else ():  # else no entries, one row
+                entry = PageEntry(row[3:-2], communities)
+                whole, text = row[-2:]
+                entry.snippet_source = _source_of(text, stems) if whole else text
+                page.append(entry)
+            return found, start, page
+
+        found, start, rows = read(start, size)
+        return Ranked(found=found, pages=_Window(read, found, ranked, start, rows))
+
+    def _ranked_sql(self, *, scope: Scope, parsed: ParsedQuery, ranked: int) -> tuple[str, list]:
+        """The ranking statement up to its page's bounds: the matches (as ``recent_matches``
+        finds them), the rank of the most recent *ranked*, and their count; one query, no ORM.
+        """
+        where = ["vector @@ websearch_to_tsquery(%s::regconfig, %s)", "community_id = ANY(%s)"]
+        params = [search_config(), parsed.text, list(scope.communities)]
+        filters = scope.filters
+        if filters.community is not None:
+            where.append("community_id = %s")
+            params.append(filters.community.pk)
+        if filters.kind:
+            where.append("kind = %s")
+            params.append(filters.kind)
+        if filters.item_kind:
+            where.append("kind = %s AND item_kind = %s")
+            params += [Kind.ITEM, filters.item_kind]
+        if filters.tag:  # what tag_names__icontains says on PostgreSQL (selectors._filtered)
+            where.append("UPPER(tag_names::text) LIKE UPPER(%s)")
+            tag = connection.ops.prep_for_like_query(f"|{filters.tag.replace('|', '/')}|")
+            params.append(f"%{tag}%")
+        if filters.solved is not None:
+            where.append("is_solved = %s")
+            params.append(filters.solved)
+        found = (
+            f"SELECT entry_id, updated_at, vector FROM {SearchMatch._meta.db_table} "  # noqa: S608
+            f"WHERE {' AND '.join(where)}"
+        )
+        recent = "ORDER BY updated_at DESC, entry_id DESC LIMIT %s"
+        if all(_PLAIN_WORD_RE.fullmatch(word) for word in parsed.text.split()):
+            # As in recent_matches: the planner picks the GIN index or the recency index.
+            matches = f"m AS MATERIALIZED ({found} {recent})"
+        else:  # a phrase: collect through the GIN index first (see recent_matches)
+            matches = f"a AS MATERIALIZED ({found}), m AS MATERIALIZED (SELECT * FROM a {recent})"
+        sql = (
+            f"WITH {matches}, "
+            "r AS (SELECT entry_id, updated_at, "
+            "ts_rank(vector, websearch_to_tsquery(%s::regconfig, %s)) AS rank "
+            f"FROM m {recent}), "
+            # Past the last page (or before the first), the last page: as Paginator shows it.
+            "o AS (SELECT CASE WHEN %s < n THEN %s ELSE GREATEST(n - 1, 0) / %s * %s END "
+            "AS start FROM (SELECT count(*) AS n FROM r) AS t), "
+            "p AS (SELECT * FROM r ORDER BY rank DESC, updated_at DESC, entry_id DESC "
+            "OFFSET (SELECT start FROM o) LIMIT %s)"
+        )
+        return sql, [*params, ranked + 1, search_config(), parsed.text, ranked]
+
+    def _page_params(self, parsed: ParsedQuery) -> list:
+        """The parameters of _page_sql(), in its order."""
+        quotes = ["''", "'"]  # a quote inside a lexeme is doubled in the query's text
+        short = [SNIPPET_SOURCE_CHARS] * 2
+        lead_and_length = [SNIPPET_SOURCE_LEAD, SNIPPET_SOURCE_CHARS]
+        return [
+            search_config(),
+            parsed.text,
+            *quotes,
+            _LEXEME_RE.pattern,
+            *short,
+            *lead_and_length,
+        ]
+
     def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:
         """*qs* restricted to *ids*, passed as one array (not one parameter per id)."""
         return qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
-
-    def page(self, qs: QuerySet, ids: list[int], parsed: ParsedQuery) -> QuerySet:
-        """The entries of one page (*ids*), with their snippet sources, in any order."""
-        return (
-            qs.filter(pk__in=ids)
-            .annotate(snippet_source=self._snippet_source(parsed))
-            .only(*PAGE_FIELDS)
-            .order_by()
-        )
 
     def similar(self, *, matches: QuerySet, entries: QuerySet, terms: list[str], limit: int):
         """Ids of the *limit* entries among *matches* that share most of *terms* (any of them
@@ -228,6 +469,20 @@ class SimpleBackend:
             return []
         matching = self.filter(entries, parsed).annotate(rank=self._title_hits(parsed))
         return list(matching.order_by("-updated_at", "-pk").values_list("pk", "rank")[:limit])
+
+    def ranked(
+        self, *, scope: Scope, parsed: ParsedQuery, ranked: int, start: int, size: int
+    ) -> Ranked:
+        """The most recent *ranked* matches in *scope*, best first; a page's entries are read
+        when it is asked for (*start* and *size* are PostgreSQL's business)."""
+        entries = scope.entries()
+        rows = self.recent_matches(matches=None, entries=entries, parsed=parsed, limit=ranked + 1)
+        # Best first: rank, then the most recent (the order the rows came in). sorted() is stable.
+        ids = [pk for pk, _ in sorted(rows[:ranked], key=lambda row: row[1], reverse=True)]
+        return Ranked(
+            found=len(rows),
+            pages=_RankedPages(ids, lambda page_ids: self.page(entries, page_ids, parsed)),
+        )
 
     def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:
         return qs.filter(pk__in=ids)

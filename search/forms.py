@@ -1,6 +1,6 @@
 from django import forms
 
-from communities import permissions
+from search import permissions
 from search.models import SearchEntry
 from search.selectors import SearchFilters, item_kind_choices
 
@@ -50,9 +50,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.communities = {
-            c.slug: c for c in permissions.readable_communities(user).only("pk", "slug", "name")
-        }
+        self.communities = permissions.searchable_communities(user)
         self.fields["community"].choices = [("", "All communities you can read")] + [
             (slug, c.name) for slug, c in self.communities.items()
         ]

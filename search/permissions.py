@@ -4,8 +4,12 @@ The index holds only what every reader of a community may see (no hidden posts, 
 items, active members); a reader searches the communities whose content they may read.
 """
 
-from communities.permissions import readable_communities_q
+from communities.permissions import readable_communities, readable_communities_q
 from search.models import SearchEntry, SearchMatch
+
+# Where searchable_communities keeps its answer on the user object (as Django's ModelBackend
+# keeps a user's permissions in _perm_cache).
+_CACHE = "_searchable_communities"
 
 
 def searchable_entries(user):
@@ -17,3 +21,18 @@ def searchable_matches(user):
     """The match rows of the entries *user* may find (the same communities as
     ``searchable_entries``): what a search scans and ranks."""
     return SearchMatch.objects.filter(readable_communities_q(user, prefix="community__"))
+
+
+def searchable_communities(user) -> dict:
+    """The communities whose content *user* may read, by slug (pk, slug and name loaded):
+    the search form's choices and, by their ids, where a search looks.
+
+    Read once per user object, that is once per request (each request loads its user anew),
+    so the form and the search share one query, and a membership or visibility change counts
+    from the next request on.
+    """
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        cached = {c.slug: c for c in readable_communities(user).only("pk", "slug", "name")}
+        setattr(user, _CACHE, cached)
+    return cached

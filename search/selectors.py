@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
@@ -10,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from knowledge.models import Item
 from search import permissions
-from search.backends import get_backend
+from search.backends import Scope, get_backend
 from search.models import SearchEntry
 from search.text import ParsedQuery, escape_marked, parse_query, window_snippet
 
@@ -62,15 +63,14 @@ class SearchOutcome:
     capped: bool = False
     # How many entries match, when the search already knows (no second count query).
     total: int | None = None
-    # A search: the ids of the ranked entries, best first, and how to fetch a page of them.
-    ranked_ids: list[int] | None = None
-    fetch_page: object = None
+    # A search: its ranked entries, best first, read a page at a time (see backends.Ranked).
+    ranked: object = None
 
     def paginatable(self):
-        """What to paginate: the entries, or for a search the ranked ids, whose pages are
-        fetched one at a time (25 rows, not the ranked 500)."""
-        if self.ranked_ids is not None:
-            return _RankedPages(self.ranked_ids, self.fetch_page)
+        """What to paginate: the entries, or for a search its ranked entries, whose pages are
+        read one at a time (25 rows, not the ranked 500)."""
+        if self.ranked is not None:
+            return self.ranked
         return self.entries if self.total is None else _Counted(self.entries, self.total)
 
 
@@ -90,27 +90,23 @@ class _Counted:
         return self.queryset[key]
 
 
-class _RankedPages:
-    """Ranked ids, best first: a slice fetches only its own entries, in the ranked order."""
-
-    def __init__(self, ids: list[int], fetch):
-        self.ids, self.fetch = ids, fetch
-
-    def count(self) -> int:
-        return len(self.ids)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, key):
-        ids = self.ids[key] if isinstance(key, slice) else [self.ids[key]]
-        by_id = {entry.pk: entry for entry in self.fetch(ids)} if ids else {}
-        page = [by_id[pk] for pk in ids if pk in by_id]
-        return page if isinstance(key, slice) else page[0]
+def page_start(page, per_page: int) -> int:
+    """Where the page asked for (as typed in ?page=) starts, for a search to read that page's
+    entries with its ranking: the first page for what is not a number, and past the end for a
+    number below 1 or beyond the pages (the ranking reads the last page then), which is what
+    Paginator.get_page shows."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        return 0
+    if number < 1 or number > MAX_RANKED // per_page + 1:
+        return MAX_RANKED
+    return (number - 1) * per_page
 
 
-def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
-    """Match *q* with *filters* among the entries *user* may find, best first.
+def search(*, user, q: str | None, filters: SearchFilters, page=None) -> SearchOutcome:
+    """Match *q* with *filters* among the entries *user* may find, best first; *page* is the
+    page number the reader asked for (read together with the ranking).
 
     With no words but some filter, list what the filters select, most recent first.
     """
@@ -124,39 +120,46 @@ def search(*, user, q: str | None, filters: SearchFilters) -> SearchOutcome:
         return outcome
     if not parsed.has_words and not filters.any:
         return outcome
-    entries = _filtered(
-        permissions.searchable_entries(user).select_related("community", "user"), filters
+
+    def entries() -> QuerySet:
+        return _filtered(
+            permissions.searchable_entries(user).select_related("community", "user"), filters
+        )
+
+    if not parsed.has_words:
+        outcome.entries = entries().defer("search_vector").order_by("-updated_at", "-pk")
+        return outcome
+    backend = outcome.backend
+    scope = Scope(
+        communities={c.pk: c for c in permissions.searchable_communities(user).values()},
+        filters=filters,
+        entries=entries,
     )
-    if parsed.has_words:
-        backend = outcome.backend
-        # One query finds the most recent matches in the narrow match table and ranks them;
-        # the page then fetches its own 25 entries.
+    size = settings.PRACTICA_PAGE_SIZE
+    # One query (on PostgreSQL) finds the most recent matches, ranks them, and reads the page's
+    # entries; the simple matcher ranks ids and reads a page when it is asked for.
+    ranked = backend.ranked(
+        scope=scope, parsed=parsed, ranked=MAX_RANKED, start=page_start(page, size), size=size
+    )
+    if not ranked.found and backend.nothing_to_match(parsed):
+        outcome.message = too_common_message(parsed)
+        return outcome
+    outcome.capped = ranked.found > MAX_RANKED
+    outcome.total = min(ranked.found, MAX_RANKED)
+    outcome.ranked = ranked.pages
+
+    def as_queryset():
+        # The same entries as a queryset in the same order, for callers that want one (built
+        # on first use, by the queryset path and the reader's permission filter in SQL; the
+        # page itself reads only ranked.pages).
         matches = _filtered(permissions.searchable_matches(user), filters)
         rows = backend.recent_matches(
-            matches=matches, entries=entries, parsed=parsed, limit=MAX_RANKED + 1
-        )
-        if not rows and backend.nothing_to_match(parsed):
-            outcome.message = too_common_message(parsed)
-            return outcome
-        outcome.capped = len(rows) > MAX_RANKED
-        rows = rows[:MAX_RANKED]
-        outcome.total = len(rows)
-        # Best first: rank, then the most recent (the order the rows came in, and the order of
-        # backend.rank below). sorted() is stable.
-        outcome.ranked_ids = [pk for pk, _ in sorted(rows, key=lambda row: row[1], reverse=True)]
-        base = entries
+            matches=matches, entries=entries(), parsed=parsed, limit=MAX_RANKED + 1
+        )[:MAX_RANKED]
+        ids = [pk for pk, _ in sorted(rows, key=lambda row: row[1], reverse=True)]
+        return backend.rank(backend.among(entries(), ids), parsed)
 
-        def fetch_page(ids, base=base):
-            return backend.page(base, ids, parsed)
-
-        outcome.fetch_page = fetch_page
-        # The same entries as a queryset in the same order, for callers that want one (built
-        # on first use: the page itself reads only fetch_page's rows).
-        ranked_ids = outcome.ranked_ids
-        entries = SimpleLazyObject(lambda: backend.rank(backend.among(base, ranked_ids), parsed))
-    else:
-        entries = entries.defer("search_vector").order_by("-updated_at", "-pk")
-    outcome.entries = entries
+    outcome.entries = SimpleLazyObject(as_queryset)
     return outcome
 
 

@@ -159,17 +159,26 @@ def window_snippet(text: str, terms: list[str], *, width: int = 220) -> str:
     return _marked(text, start, end, pattern)
 
 
-def stem_snippet(text: str, stems: list[str], *, width: int = 220) -> str:
-    """A piece of *text* around the first word that starts with one of *stems* (PostgreSQL's
-    lexemes: 'dress' for "dressings"), with every such word in it between the highlight markers
-    (not yet escaped: pass it to ``escape_marked``)."""
+def stem_pattern(stems: list[str]) -> re.Pattern | None:
+    """The words that start with one of *stems* (PostgreSQL's lexemes: 'dress' for
+    "dressings"), longest stems first; None without stems."""
+    if not stems:
+        return None
+    alternatives = "|".join(re.escape(s) for s in sorted(set(stems), key=len, reverse=True))
+    return re.compile(f"(?<!\\w)(?:{alternatives})\\w*", re.I)
+
+
+def stem_snippet(
+    text: str, stems: list[str] | None = None, *, pattern: re.Pattern | None = None, width=220
+) -> str:
+    """A piece of *text* around the first word that starts with one of *stems* (or that
+    *pattern*, from ``stem_pattern``, finds), with every such word in it between the highlight
+    markers (not yet escaped: pass it to ``escape_marked``)."""
     text = clean_text(text)
     if not text:
         return ""
-    pattern = None
-    if stems:
-        alternatives = "|".join(re.escape(s) for s in sorted(set(stems), key=len, reverse=True))
-        pattern = re.compile(f"(?<!\\w)(?:{alternatives})\\w*", re.I)
+    if stems is not None:
+        pattern = stem_pattern(stems)
     hit = pattern.search(text) if pattern else None
     start, end = _window(text, hit.start() if hit else 0, width)
     return _marked(text, start, end, pattern)

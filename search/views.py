@@ -13,7 +13,10 @@ def search_view(request):
     context = {"form": form, "searched": False}
     if form.is_bound and form.is_valid():
         outcome = selectors.search(
-            user=request.user, q=form.cleaned_data["q"], filters=form.filters()
+            user=request.user,
+            q=form.cleaned_data["q"],
+            filters=form.filters(),
+            page=request.GET.get("page"),
         )
         context.update(outcome=outcome, message=outcome.message, notices=outcome.notices)
         if outcome.entries is not None:
