@@ -63,7 +63,10 @@ def test_property_table_scores_equal_the_reference_definitions(rows):
     for tie, reference in zip(ours, expected, strict=True):
         assert tie.score == pytest.approx(reference.score, rel=1e-9, abs=1e-15)
         assert (tie.i_ab, tie.i_ba) == pytest.approx((reference.i_ab, reference.i_ba), rel=1e-9)
-        assert tie.reciprocity == pytest.approx(reference.reciprocity, rel=1e-9, abs=1e-12)
+        # Reciprocity compares the two directions' sums, so the rounding of sums added in a
+        # different order (scaled table vs pair by pair) is amplified when they nearly cancel:
+        # 1.5e-9 relative was seen once.
+        assert tie.reciprocity == pytest.approx(reference.reciprocity, rel=1e-7, abs=1e-12)
         assert (tie.multiplexity, tie.duration) == (reference.multiplexity, reference.duration)
         assert (tie.repeat, tie.recent) == (reference.repeat, reference.recent)
         if abs(reference.score - 0.5) > 1e-9 and abs(reference.score - 0.1) > 1e-9:
