@@ -2,7 +2,11 @@
 
 import gzip
 import io
+import multiprocessing
+import os
+import signal
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -239,3 +243,51 @@ def test_bulk_records_are_the_per_post_paths(tmp_path, monkeypatch):
 def _target_text(record) -> str:
     target = record.target
     return target.title if isinstance(target, Thread) else target.body
+
+
+def _read_then_wait(archive: str, staging: str, pids) -> None:
+    """In a child process: the first pass with its parsing pool, then wait to be killed."""
+    staged = StagedArchive(archive, staging, ImportReport())
+    staged.read()
+    pids.put([worker.pid for worker in staged._pool._pool])
+    time.sleep(120)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended; who reaps it is not ours to say
+
+
+def test_killed_import_leaves_no_parsing_worker(tmp_path, monkeypatch):
+    """A kill (SIGKILL: nothing cleans up) of the importing process ends its parsing workers
+    after the chunk each is parsing (its result meets a broken pipe), not after every chunk
+    already queued (here 50 of a fifth of a second each)."""
+    monkeypatch.setattr(mbox_archive, "PARSE_POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(mbox_archive, "PARSE_CHUNK", 1)
+    real = mbox_archive.parse_and_render
+
+    def slow(raw, list_address=""):
+        time.sleep(0.2)
+        return real(raw, list_address)
+
+    monkeypatch.setattr(mbox_archive, "parse_and_render", slow)
+    archive = generated_archive(tmp_path / "bench.mbox", 50)
+    context = multiprocessing.get_context("fork")
+    pids = context.Queue()
+    child = context.Process(
+        target=_read_then_wait, args=(str(archive), str(tmp_path / "staging.sqlite3"), pids)
+    )
+    child.start()
+    workers = pids.get(timeout=120)
+    assert len(workers) == min(2, os.cpu_count() or 1)
+    assert all(_alive(pid) for pid in workers)
+
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    deadline = time.monotonic() + 2
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
