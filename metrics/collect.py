@@ -38,6 +38,7 @@ from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
 from metrics.compute.config import MetricsConfig
 from metrics.compute.pairs import (
     CLASS_CODES,
+    MAX_EXPONENT,
     MONTH_BITS,
     PairTable,
     month_base,
@@ -499,7 +500,7 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
         months = (
             "bit_or(CASE WHEN month - %s BETWEEN 0 AND {last} THEN 1::bigint << (month - %s) END)"
         )
-        greatest, integer, never = "GREATEST", "bigint", "'NaN'::float8"
+        greatest, least, integer, never = "GREATEST", "LEAST", "bigint", "'NaN'::float8"
     else:
         # Django stores aware datetimes on SQLite as UTC text ("2026-03-15 13:00:00.123456");
         # whole seconds from strftime, microseconds from the text (julianday() would round them).
@@ -515,7 +516,7 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
         months = (
             "SUM(DISTINCT CASE WHEN month - %s BETWEEN 0 AND {last} THEN 1 << (month - %s) END)"
         )
-        greatest, integer, never = "max", "INTEGER", "NULL"
+        greatest, least, integer, never = "max", "min", "INTEGER", "NULL"
     months = months.format(last=MONTH_BITS - 1)
     weights = " ".join(f"WHEN '{k}' THEN %s" for k in KINDS)
     channels = ",\n".join(
@@ -537,7 +538,8 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
                COALESCE({months}, 0)
         FROM (
             SELECT actor_id, target_id, kind, a, b, t, month,
-                   CAST(round(weight * exp({greatest}((t - %s) * %s, {MIN_EXPONENT}))
+                   CAST(round(weight * exp({greatest}({least}((t - %s) * %s, {MAX_EXPONENT!r}),
+                                                      {MIN_EXPONENT}))
                               / divisor * {QUANTUM!r}) AS {integer}) AS q
             FROM (
                 SELECT actor_id, target_id, kind, {a} AS a, {b} AS b, {t} AS t, {month} AS month,

@@ -45,6 +45,10 @@ from .ties import (
 )
 
 ERA_HALF_LIVES = 4
+# A row dated after the end of its table's era (a misdated message or post, decades ahead) counts
+# as if dated at the era's end: its term 2^(t − R)/h would otherwise overflow the 64-bit sums.
+# No row of a run's own era is affected (the era holds its as_of).
+MAX_EXPONENT = ERA_HALF_LIVES * LN2
 # Months with contact are bits of one 64-bit integer: bit k is month ``month_base(R) + k``. The
 # base lies MONTHS_BEFORE_REF months before R's month, so every window the score looks at (the
 # repeat-pair window, at most that many months back from any as_of in the era) is covered, and
@@ -204,7 +208,8 @@ def row_units(kind_weight: float, t: float, ref: float, rate: float) -> int:
 
     ``math.exp`` is the C library's, as the databases' ``exp`` is, so this is the same integer
     the SQL aggregation computes (``metrics.collect``)."""
-    return round(kind_weight * math.exp(max((t - ref) * rate, MIN_EXPONENT)) * QUANTUM)
+    exponent = max(min((t - ref) * rate, MAX_EXPONENT), MIN_EXPONENT)
+    return round(kind_weight * math.exp(exponent) * QUANTUM)
 
 
 def table_from_rows(

@@ -495,3 +495,49 @@ def test_full_run_on_postgresql_writes_only_changed_ties(village):
     for key, row in before.items():
         assert after[key] == row  # same id, same state, score within 0.01: left alone
     assert snapshot.data["ties"]["pairs"] == 4
+
+
+def test_a_row_dated_decades_ahead_neither_overflows_nor_differs_between_sql_and_python(village):
+    """A misdated interaction (an imported message dated 2066, say) once made the SQL sums
+    overflow 64 bits ("bigint out of range") and the whole run fail; it now counts as if dated
+    at the end of the table's era, the same in SQL and row by row."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from communities.models import Interaction
+    from metrics import collect
+    from metrics.compute.pairs import ERA_HALF_LIVES
+    from metrics.conf import metrics_config
+
+    config = metrics_config()
+    era = timedelta(days=ERA_HALF_LIVES * config.half_life_days)
+    Interaction.objects.bulk_create(
+        Interaction(
+            community=village.community,
+            actor=village.ana,
+            target=village.eve,
+            kind="answer",
+            occurred_at=at,
+            group_size=2,
+            source_type=ContentType.objects.get_for_model(village.community),
+            source_id=90_000 + i,
+        )
+        for i, at in enumerate([T + timedelta(days=40 * 365), T + 2 * era, T + era])
+    )
+    ref = reference_time(T.timestamp(), config)
+
+    def aggregate():
+        return collect.log_pair_table(
+            village.community.pk,
+            after_pk=0,
+            upto_pk=collect.log_high_water(village.community.pk),
+            until=None,
+            ref=ref,
+            config=config,
+        )
+
+    by_sql = aggregate()
+    with mock.patch.object(collect, "sql_aggregation_available", return_value=False):
+        by_row = aggregate()
+    assert by_sql.equals(by_row)
+    snapshot = compute(village.community, full=True)  # raised before
+    assert snapshot.data["ties"]["pairs"] >= 1
