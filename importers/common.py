@@ -91,13 +91,17 @@ def placeholders_create(
     people: list[tuple[str, str, object, str | None]],
     username_base: str,
     run: ImportRun | None,
+    username_hints: list[str] | None = None,
 ) -> dict[str, object]:
     """What ``placeholder_create`` makes, for many people at once (key, display name, joined,
     role or None), with one INSERT per table: accounts, profiles, memberships with their
-    "joined" event, and records. Return the accounts by key (in the caller's transaction)."""
+    "joined" event, and records. Return the accounts by key (in the caller's transaction).
+    Usernames are made of *username_hints* (one per person, else the keys), as
+    ``placeholder_create``'s of its *username_hint*."""
     if not people:
         return {}
-    bases = [f"{username_base}-{slugify(key)[:60] or 'person'}"[:140] for key, _, _, _ in people]
+    hints = username_hints or [key for key, _, _, _ in people]
+    bases = [f"{username_base}-{slugify(hint)[:60] or 'person'}"[:140] for hint in hints]
     taken = set(User.objects.filter(username__in=bases).values_list("username", flat=True))
     users = []
     for base in bases:

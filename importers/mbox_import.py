@@ -44,6 +44,7 @@ from importers.common import (
     RunProgress,
     history_side_effects_held,
     placeholder_create,
+    placeholders_create,
     run_finish,
     run_start,
 )
@@ -94,16 +95,46 @@ class ListImport:
         users = User.objects.in_bulk([uid for _, uid in records])
         self.persons = {key: users[uid] for key, uid in records if uid in users}
 
+    @staticmethod
+    def key(mail: Mail) -> str:
+        if mail.address:
+            return address_key(mail.address)
+        if mail.name:
+            return f"name:{mail.name.lower()[:80]}"
+        return "nobody"
+
+    def persons_make(self, mails: list[Mail]) -> None:
+        """Make the placeholders of *mails*' authors not made yet, in bulk (in the caller's
+        transaction): each as ``person`` would at its first message in *mails*."""
+        self.load()
+        wanted: dict[str, Mail] = {}
+        for mail in mails:
+            key = self.key(mail)
+            if key not in self.persons and key not in wanted:
+                wanted[key] = mail
+        made = placeholders_create(
+            community=self.community,
+            source=Source.MBOX,
+            site=self.site,
+            people=[
+                (key, mail.name or f"someone on {self.site}", mail.moment(), None)
+                for key, mail in wanted.items()
+            ],
+            username_base=(slugify(self.site.split("@")[0]) or "list")[:40],
+            run=self.run,
+            username_hints=[mail.name or "someone" for mail in wanted.values()],
+        )
+        self.persons.update(made)
+        for key, mail in wanted.items():
+            if mail.address:
+                self.addresses[key] = mail.address
+        self.report.counts["people created"] += len(made)
+
     def person(self, mail: Mail):
         """The account of *mail*'s author, its placeholder made on first use (in the caller's
         transaction)."""
         self.load()
-        if mail.address:
-            key = address_key(mail.address)
-        elif mail.name:
-            key = f"name:{mail.name.lower()[:80]}"
-        else:
-            key = "nobody"
+        key = self.key(mail)
         user = self.persons.get(key)
         if user is None:
             user = placeholder_create(
@@ -404,6 +435,8 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
     partial = list(leftovers)
     try:
         with transaction.atomic():
+            # The batch's new people in one go, in the order their first messages come.
+            ctx.persons_make([mails[seq] for pairs, mails in fresh for seq, _ in pairs])
             can_post: dict[int, bool] = {}
             items, kept = [], []
             for pairs, mails in fresh:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from communities.models import Membership, MembershipEvent
 from importers import jwz, mbox_archive, mbox_import
 from importers.mbox_archive import RawMessage, StagedArchive, parse, parse_head, raw_messages
 from importers.models import ImportRun, SourceRecord
@@ -291,3 +292,38 @@ def test_killed_import_leaves_no_parsing_worker(tmp_path, monkeypatch):
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+
+
+@pytest.mark.django_db
+def test_bulk_people_are_the_per_post_paths(tmp_path, monkeypatch):
+    """People made in bulk, a batch's at once, are the accounts, names, memberships, events and
+    records the per-post path makes one by one (usernames from the name, never the address)."""
+    archive = nasty_archive(tmp_path / "nasty.mbox.gz")
+    made = []
+    real = mbox_import.placeholders_create
+
+    def placeholders(**kwargs):
+        made.extend(kwargs["people"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(mbox_import, "placeholders_create", placeholders)
+    people = {}
+    for site, extra in (("alpha", ()), ("beta", ("--one-by-one",))):
+        community = CommunityFactory(slug=site, visibility="open")
+        run_import(archive, community, "--list", site, *extra)
+        memberships = Membership.objects.filter(community=community).select_related("user__profile")
+        events = MembershipEvent.objects.filter(community=community)
+        records = SourceRecord.objects.filter(community=community, kind="person")
+        people[site] = (
+            sorted(
+                (m.user.username.replace(site, "SITE"),
+                 m.user.profile.display_name.replace(site, "SITE"), m.user.is_active,
+                 m.user.has_usable_password(), m.user.email, m.role, m.state, m.joined_at)
+                for m in memberships
+            ),
+            sorted((e.kind, e.to_state, e.to_role, e.occurred_at) for e in events),
+            sorted((r.source_id, str(r.data).replace(site, "SITE")) for r in records),
+        )  # fmt: skip
+    assert people["alpha"] == people["beta"]
+    assert len(made) == len(people["alpha"][0]) > 5  # all of the bulk run's people in bulk
+    assert not any("addr" in username for username, *_ in people["alpha"][0])
