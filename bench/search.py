@@ -9,9 +9,12 @@ It uses a throwaway PostgreSQL database (created and migrated if missing; --drop
 the end), bulk-inserts one community with 10,000 threads of 10 posts each, indexes it with the
 project's own ``rebuild_search_index`` code, runs VACUUM ANALYZE, then times in this process:
 
-- search: what the search page does for one query (the permission-filtered match rows matched
-  with websearch_to_tsquery, the most recent 500 of them ranked with ts_rank, the count, the
-  first page's entries with their snippets, hits), and the part of it spent executing SQL;
+- search: what the search page does for one query (the reader's communities read once, the
+  match rows of those communities matched with websearch_to_tsquery, the most recent 500 of
+  them ranked with ts_rank, the count, the first page's entries with their snippet sources:
+  one statement on PostgreSQL; then the hits with their snippets), and the part of it spent
+  executing SQL; and, in one more run per round, the CPU it used in this process and in its
+  PostgreSQL backend (read from /proc);
 - scan: ``SELECT count(*) FROM practice_post``, as planned (an index-only scan) and forced to
   read the table (a sequential scan);
 - icontains: the same words, each ``body__icontains`` on the community's visible posts, with
@@ -302,6 +305,32 @@ def run_icontains(community, q: str) -> tuple[int, list]:
     return page.paginator.count, list(page.object_list)
 
 
+class CPUClock:
+    """CPU seconds used by this process and by its PostgreSQL backend (from /proc, in clock
+    ticks: summed over many runs, not one): a loaded machine stretches wall times, much less
+    these."""
+
+    def __init__(self):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.process = self.backend = 0.0
+
+    def _backend(self) -> float:
+        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def run(self, fn, *args):
+        process, backend = time.process_time(), self._backend()
+        result = fn(*args)
+        self.process += time.process_time() - process
+        self.backend += self._backend() - backend
+        return result
+
+
 def timed(fn, *args) -> tuple[float, object]:
     started = time.perf_counter()
     result = fn(*args)
@@ -364,6 +393,11 @@ def main() -> None:
     reader = AnonymousUser  # an open community: the permission filter still applies
 
     samples: dict[str, list[float]] = {"scan": [], "seq_scan": []}
+    try:  # one more search per query and round, its CPU counted (a local server only)
+        clocks = {name: CPUClock() for name in QUERIES}
+        clocks["rare"]._backend()
+    except OSError:
+        clocks = {}
     counts: dict[str, tuple[int, int]] = {}
     for name, (q, _) in QUERIES.items():  # warm up, and check both ways agree on the size
         run_search(reader, q)
@@ -376,6 +410,8 @@ def main() -> None:
         samples["seq_scan"].append(timed(run_seq_scan)[0])
         for name, (q, _) in QUERIES.items():
             samples.setdefault(f"search:{name}", []).append(timed(run_search, reader, q)[0])
+            if name in clocks:
+                clocks[name].run(run_search, reader, q)
             samples.setdefault(f"sql:{name}", []).append(run_search_sql(reader, q))
             samples.setdefault(f"icontains:{name}", []).append(
                 timed(run_icontains, community, q)[0]
@@ -416,6 +452,14 @@ def main() -> None:
             f" {i * 1000:9.2f} {s / med['scan']:7.3f} {sql / med['scan']:10.3f}"
             f" {s / med['seq_scan']:10.3f} {s / i:11.3f}"
         )
+    if clocks:
+        print(f"\n  CPU per search, mean of {repeat} more runs (ms): this process / its backend")
+        for name, (q, _) in QUERIES.items():
+            clock = clocks[name]
+            print(
+                f"  {q:<30} {clock.process / repeat * 1000:7.2f} / "
+                f"{clock.backend / repeat * 1000:.2f}"
+            )
     search_median = statistics.median(search_all)
     icontains_median = statistics.median(icontains_all)
     sql_median = statistics.median(sql_all)

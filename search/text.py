@@ -99,11 +99,25 @@ def parse_query(raw: str | None) -> ParsedQuery:
     return parsed
 
 
+_OUTSIDE = f"[^{MARK_START}{MARK_STOP}]*"
+# Markers that open and close in turn (what stem_snippet and window_snippet make).
+_PAIRED_MARKS_RE = re.compile(f"{_OUTSIDE}(?:{MARK_START}{_OUTSIDE}{MARK_STOP}{_OUTSIDE})*")
+
+
 def escape_marked(value: str) -> str:
     """Escape *value* for HTML and turn the highlight markers into <mark> elements.
 
     Unbalanced markers (a snippet cut between them) are closed, so the markup stays valid.
     """
+    value = value or ""
+    if _PAIRED_MARKS_RE.fullmatch(value):  # escaping is per character: all at once
+        escaped = html.escape(value, quote=True)
+        return escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    return _escape_marked_pieces(value)
+
+
+def _escape_marked_pieces(value: str) -> str:
+    """escape_marked piece by piece: any markers, balanced or not."""
     out, open_mark = [], False
     for piece in re.split(f"([{MARK_START}{MARK_STOP}])", value or ""):
         if piece == MARK_START:
