@@ -219,3 +219,11 @@ def test_any_slice_of_the_ranked_entries_is_the_same_slice_of_the_queryset(corpu
     for start, stop in [(0, 3), (2, 5), (24, 27), (0, 1000), (30, 31), (5, 2), (999, 1005)]:
         assert [e.pk for e in pages[start:stop]] == expected[start:stop], (start, stop)
     assert pages[7].pk == expected[7]
+
+
+def test_a_reader_with_no_readable_community_finds_nothing(client, private_community):
+    ask(private_community, member_of(private_community), title="Zqxalone secret", body="x")
+    response = client.get(reverse("search:search"), {"q": "zqxalone"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+    assert "Zqxalone" not in response.content.decode()
