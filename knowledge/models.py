@@ -412,3 +412,22 @@ class TagUse(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ExpertRankingVersion(models.Model):
+    """Per community, a token the database replaces whenever an input of the experts' ranking
+    changes (a score, a membership, an account's ``is_active``): triggers from migration
+    ``knowledge.0006``, so every writer (services, bulk paths, admin, raw SQL) changes it. The
+    page caches its ranking under the token read before it ranks."""
+
+    community = models.OneToOneField(
+        Community,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.community_id}: {self.token}"

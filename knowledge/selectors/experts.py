@@ -19,11 +19,14 @@ reads the scores stored per community, tag and member (``TagExpertScore``, kept 
 with SQL aggregates, the reference the tests and ``experts_fill --check`` compare with.
 """
 
-from collections import defaultdict
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Least
@@ -32,7 +35,7 @@ from taggit.models import TaggedItem as ProfileTaggedItem
 
 from communities import permissions
 from communities.models import Community, Membership, Profile, display_name
-from knowledge.models import Item, ItemContributor, TagExpertScore, TagUse
+from knowledge.models import ExpertRankingVersion, Item, ItemContributor, TagExpertScore, TagUse
 from practice.models import Post, Thread
 
 User = get_user_model()
@@ -262,17 +265,23 @@ def _attach_users(
         entry.declared = bool(declared.get(entry.user_id))
 
 
-def _tag_uses(community: Community) -> list[tuple[str, int, int]]:
-    """(name, questions, unanswered) of the tags used in *community*, by name: one plain query
-    (composing it with the ORM cost about as much as the rest of the selector's own work)."""
+def _tag_uses(community: Community) -> tuple[list[tuple[str, int, int]], str | None]:
+    """(name, questions, unanswered) of the tags used in *community*, by name, and the
+    community's ranking token (None without tags or token): one plain query (composing it with
+    the ORM cost about as much as the rest of the selector's own work). The token is read in
+    this statement, before the ranking, so a ranking cached under it is never older than it."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT name, questions, unanswered FROM {quote(TagUse._meta.db_table)} "  # noqa: S608
+            f"SELECT name, questions, unanswered, (SELECT token FROM "  # noqa: S608
+            f"{quote(ExpertRankingVersion._meta.db_table)} WHERE community_id = %s) "
+            f"FROM {quote(TagUse._meta.db_table)} "
             "WHERE community_id = %s AND uses > 0 ORDER BY name",
-            [community.pk],
+            [community.pk, community.pk],
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    token = rows[0][3] if rows else None
+    return [row[:3] for row in rows], token
 
 
 @dataclass
@@ -289,18 +298,20 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
 
     With *tag*, only that tag, with more names. Reads the stored scores
     (``knowledge.services.experts`` keeps them): the tag counts, the top experts of every tag
-    with a window function (active members only), the selected tag's longer list, and the users
-    shown: five queries at most, whatever the size.
+    (active members only), the selected tag's longer list, and the users shown: five queries at
+    most, whatever the size; the two rankings come from the copy kept under the community's
+    ranking token when it has one.
     """
     counts: dict[str, list] = {}  # key -> [name, questions, unanswered, name has questions]
-    for name, n_questions, n_unanswered in _tag_uses(community):
+    uses, token = _tag_uses(community)
+    for name, n_questions, n_unanswered in uses:
         key = _key(name)
         entry = counts.setdefault(key, [name, 0, 0, False])
         if n_questions and not entry[3]:
             entry[0], entry[3] = name, True
         entry[1] += n_questions
         entry[2] += n_unanswered
-    top = _stored_top(community, limit=EXPERTS_PER_TAG)
+    top = _cached_top(community, token=token, limit=EXPERTS_PER_TAG) if counts else {}
     tags = []
     for key, (name, n_questions, n_unanswered, _) in counts.items():
         ranked, expert_count = top.get(key, ([], 0))
@@ -320,7 +331,9 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
     selected = next((t for t in tags if _key(t.name) == _key(tag)), None) if tag else None
     if selected is not None and selected.expert_count > EXPERTS_PER_TAG:
         key = _key(selected.name)
-        selected.experts = _stored_top(community, limit=EXPERTS_FOR_ONE_TAG, tag_key=key)[key][0]
+        selected.experts = _cached_top(
+            community, token=token, limit=EXPERTS_FOR_ONE_TAG, tag_key=key
+        )[key][0]
     shown = [selected] if selected else tags
     entries, tag_keys_by_user = [], defaultdict(set)
     for t in shown:
@@ -391,10 +404,81 @@ LIMIT %(limit)s
 """
 
 
-def _stored_top(
-    community: Community, *, limit: int, tag_key: str | None = None
+# The ranking read under a community's token (``ExpertRankingVersion``: the database replaces
+# it whenever a score, a membership or an account's is_active changes) is that token's ranking
+# for good: kept in this process (no round trip, no unpickling) and in the shared cache. A
+# token is random, so one written by a transaction that rolled back is never met again. Only the
+# ranking is cached: the names, the declared expertise and who may see them are read per request.
+RANKING_TIMEOUT = 24 * 60 * 60
+LOCAL_RANKINGS = 256
+_local_rankings: OrderedDict = OrderedDict()
+_local_rankings_lock = threading.Lock()
+_RANKING_CODE = hashlib.blake2b(
+    repr(
+        (
+            _STORED_TOP_SQL,
+            _ACTIVE_MEMBERS_SQL,
+            EXPERT_MIN_SCORE,
+            ACCEPTED_POINTS,
+            HELPFUL_POINTS,
+            HELPFUL_CAP_PER_ANSWER,
+            ITEM_POINTS,
+            EDIT_POINTS,
+        )
+    ).encode(),
+    digest_size=8,
+).hexdigest()
+
+
+def forget_local_rankings() -> None:
+    """Empty this process's copy of the rankings (tests that count queries start from nothing)."""
+    with _local_rankings_lock:
+        _local_rankings.clear()
+
+
+def _cached_top(
+    community: Community, *, token: str | None, limit: int, tag_key: str | None = None
 ) -> dict[str, tuple[list[ExpertScore], int]]:
-    """Per tag key: its *limit* best active experts and how many it has (one query)."""
+    """Per tag key: its *limit* best active experts and how many it has; from the copy kept
+    under *token* when there is one (no query), else one query."""
+    if token is None:
+        return _scores_by_tag(_stored_top_rows(community, limit=limit, tag_key=tag_key))
+    key = (
+        f"knowledge:experts-ranking:{_RANKING_CODE}:{connection.vendor}:{community.pk}:"
+        f"{token}:{limit}:{tag_key!r}"
+    )
+    with _local_rankings_lock:
+        rows = _local_rankings.get(key)
+        if rows is not None:
+            _local_rankings.move_to_end(key)
+    if rows is None:
+        rows = cache.get(key)
+        if not isinstance(rows, tuple):
+            rows = tuple(_stored_top_rows(community, limit=limit, tag_key=tag_key))
+            cache.set(key, rows, RANKING_TIMEOUT)
+        with _local_rankings_lock:
+            _local_rankings[key] = rows
+            while len(_local_rankings) > LOCAL_RANKINGS:
+                _local_rankings.popitem(last=False)
+    return _scores_by_tag(rows)
+
+
+def _scores_by_tag(rows) -> dict[str, tuple[list[ExpertScore], int]]:
+    """New score objects per request (the page attaches each reader's users to them)."""
+    top: dict[str, tuple[list[ExpertScore], int]] = {}
+    for key, user_id, accepted, helpful, items, edits, experts in rows:
+        entry = top.setdefault(key, ([], experts))
+        entry[0].append(
+            ExpertScore(
+                user_id=user_id, accepted=accepted, helpful=helpful, items=items, edits=edits
+            )
+        )
+    return top
+
+
+def _stored_top_rows(community: Community, *, limit: int, tag_key: str | None = None) -> list:
+    """Per tag key its *limit* best active experts, each row with the tag's count of experts:
+    (tag key, user id, accepted, helpful, items, edits, count), by tag and rank (one query)."""
     quote = connection.ops.quote_name
     template = _STORED_TOP_SQL.get(connection.vendor, _STORED_TOP_SQL["default"])
     sql = template.format(
@@ -414,16 +498,7 @@ def _stored_top(
         params["tag"] = tag_key
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    top: dict[str, tuple[list[ExpertScore], int]] = {}
-    for key, user_id, accepted, helpful, items, edits, experts in rows:
-        entry = top.setdefault(key, ([], experts))
-        entry[0].append(
-            ExpertScore(
-                user_id=user_id, accepted=accepted, helpful=helpful, items=items, edits=edits
-            )
-        )
-    return top
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def community_experts_aggregate(*, community: Community, viewer, tag: str = "") -> ExpertsPage:

@@ -7,6 +7,7 @@ import contextlib
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,6 +20,7 @@ from knowledge.models import ExpertSource, Item, TagExpertScore, TagUse
 from knowledge.selectors.experts import (
     community_experts,
     community_experts_aggregate,
+    forget_local_rankings,
     likely_answerers,
     likely_answerers_aggregate,
     stored_scores_differences,
@@ -221,12 +223,18 @@ def test_experts_page_queries_stay_few(client, open_community, django_assert_max
     url = reverse("knowledge:experts", args=[open_community.slug])
     url = f"{url}?tag={tag}" if tag else url
     client.get(url)  # warm caches (content types, the session)
-    with django_assert_max_num_queries(13) as captured:
-        response = client.get(url)
-    assert response.status_code == 200 and "/u/m1/" in response.content.decode()
-    small = len(captured)
+    small = []
+    for _ in ("cold", "warm"):  # the ranking read anew, then from the copy under its token
+        if not small:
+            cache.clear()
+            forget_local_rankings()
+        with django_assert_max_num_queries(13) as captured:
+            response = client.get(url)
+        assert response.status_code == 200 and "/u/m1/" in response.content.decode()
+        small.append(len(captured))
     for i in range(30):  # many more questions, tags and experts: no more queries
         thread = ask(open_community, members[0], title=f"More {i}", tags=[f"x{i}", "heels"])
         endorsements.answer_accept(answer=answer(thread, members[1 + i % 3]), by=members[0])
-    with django_assert_max_num_queries(small):
-        assert client.get(url).status_code == 200
+    for most in small:  # the new scores changed the token: the first request ranks anew
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200
