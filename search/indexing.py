@@ -12,6 +12,7 @@ expertise, and occupation only when their profile shows details to everyone. Whi
 a reader may search is decided by ``search.permissions.searchable_entries``.
 """
 
+import io
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -20,10 +21,12 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Replace
+from django.utils import timezone
 from taggit.models import TaggedItem as TaggitItem
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Profile
+from core.copy_rows import copy_text
 from knowledge.models import Item, TaggedItem
 from practice.models import Post, TaggedThread, Thread
 from search.models import TEXT_MAX_CHARS, SearchEntry, SearchMatch
@@ -33,6 +36,10 @@ Kind = SearchEntry.Kind
 # How many threads (with their posts) or members are read and written per batch when
 # rebuilding: a few thousand entries per statement keep memory flat and statements fast.
 REBUILD_BATCH = 500
+# From how many entries a write on PostgreSQL goes by COPY (``_write_by_copy``): below it the
+# temporary table's statements cost more than Django compiling a few rows (measured in
+# bench/README.md, "the search index by COPY").
+COPY_MIN_ENTRIES = 2
 _UPSERT_FIELDS = [
     "community",
     "thread",
@@ -111,6 +118,9 @@ def _write(entries: list[SearchEntry]) -> None:
     """Insert or update *entries* and their match rows and, on PostgreSQL, their vectors."""
     if not entries:
         return
+    if uses_vectors() and len(entries) >= COPY_MIN_ENTRIES:
+        _write_by_copy(entries)
+        return
     with transaction.atomic():
         SearchEntry.objects.bulk_create(
             entries,
@@ -127,6 +137,76 @@ def _write(entries: list[SearchEntry]) -> None:
         if uses_vectors():
             SearchEntry.objects.filter(which).update(search_vector=vector_expression())
         _sync_matches(SearchEntry.objects.filter(which))
+
+
+# The batch's columns as COPY sends them to the temporary table (the entry's own names).
+_COPY_COLUMNS = ["kind", "object_id", "community_id", "thread_id", "user_id"] + [
+    name for name in _UPSERT_FIELDS if name not in ("community", "thread", "user")
+]
+_BATCH_TABLE = "search_entry_batch"
+
+
+def _vector_sql(alias: str) -> str:
+    """``vector_expression()`` as SQL over the columns of *alias* (the same functions, weights
+    and configuration, so the stored vectors are identical)."""
+    return (
+        f"setweight(to_tsvector(%(config)s::regconfig, COALESCE(CASE WHEN ({alias}.kind = "
+        f"%(post)s) THEN '' ELSE {alias}.title END, '')), 'A') || "
+        f"setweight(to_tsvector(%(config)s::regconfig, "
+        f"COALESCE(REPLACE({alias}.tag_names, '|', ' '), '')), 'B') || "
+        f"setweight(to_tsvector(%(config)s::regconfig, COALESCE({alias}.text, '')), 'C')"
+    )
+
+
+def _write_by_copy(entries: list[SearchEntry]) -> None:
+    """``_write`` on PostgreSQL for a batch: the entries by COPY into a temporary table, then
+    one statement that upserts them with their vectors and their match rows from what it wrote.
+
+    Django compiling the multi-row INSERT was most of the importers' time in the index; COPY
+    takes the rows as text, and computing the vector in the INSERT saves the second pass."""
+    now = timezone.now()
+    lines = []
+    for entry in entries:
+        # What bulk_create's pre_save does for the auto_now field.
+        entry.indexed_at = now
+        lines.append("\t".join([copy_text(getattr(entry, name)) for name in _COPY_COLUMNS]))
+    columns = ", ".join(_COPY_COLUMNS)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _COPY_COLUMNS[2:])
+    match_columns = ", ".join(_MATCH_COLUMNS)
+    match_updates = ", ".join(f"{c} = excluded.{c}" for c in _MATCH_COLUMNS if c != "entry_id")
+    match_select = ", ".join(
+        "id" if source == "pk" else source for source in _MATCH_COLUMNS.values()
+    )
+    entry_table = SearchEntry._meta.db_table
+    match_table = SearchMatch._meta.db_table
+    # No savepoint (two more round trips a batch): the caller's transaction, or a new one, which
+    # the temporary table needs to keep its rows from the COPY to the INSERT.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Made once per connection; ON COMMIT DELETE ROWS empties it for free at the end of a
+        # transaction that used it, and TRUNCATE below for the next batch of the same one.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ("
+            "kind varchar(8), object_id bigint, community_id bigint, thread_id bigint, "
+            "user_id integer, title varchar(300), text text, tag_names text, "
+            "item_kind varchar(16), is_solved boolean, created_at timestamptz, "
+            "updated_at timestamptz, indexed_at timestamptz) ON COMMIT DELETE ROWS"
+        )
+        cursor.copy_expert(
+            f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN",
+            io.StringIO("\n".join(lines) + "\n"),
+        )
+        cursor.execute(
+            f"WITH written AS ("  # noqa: S608 (names from the models, values as parameters)
+            f"INSERT INTO {entry_table} ({columns}, search_vector) "
+            f"SELECT {columns}, {_vector_sql('b')} FROM {_BATCH_TABLE} b "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}, "
+            f"search_vector = excluded.search_vector "
+            f"RETURNING {match_select}) "
+            f"INSERT INTO {match_table} ({match_columns}) SELECT {match_select} FROM written "
+            f"ON CONFLICT (entry_id) DO UPDATE SET {match_updates}",
+            {"config": search_config(), "post": Kind.POST.value},
+        )
+        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
 
 
 def _title(value: str) -> str:
