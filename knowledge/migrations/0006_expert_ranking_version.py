@@ -31,6 +31,19 @@ BEGIN
         SELECT c, md5(random()::text || clock_timestamp()::text)
         FROM (SELECT DISTINCT community_id AS c FROM new_rows) changed
         ON CONFLICT (community_id) DO UPDATE SET token = excluded.token;
+    ELSIF TG_OP = 'UPDATE' AND TG_TABLE_NAME = '{MEMBERSHIPS}' THEN
+        -- Only what the ranking reads: a member's visit (last_seen_at) is an UPDATE too, and
+        -- bumping on it would empty the kept ranking and lock the row at every visit.
+        INSERT INTO {VERSIONS} (community_id, token)
+        SELECT c, md5(random()::text || clock_timestamp()::text)
+        FROM (
+            SELECT DISTINCT v.c
+            FROM new_rows n JOIN old_rows o ON o.id = n.id,
+                 LATERAL (VALUES (n.community_id), (o.community_id)) AS v(c)
+            WHERE (n.state, n.user_id, n.community_id)
+                IS DISTINCT FROM (o.state, o.user_id, o.community_id)
+        ) changed
+        ON CONFLICT (community_id) DO UPDATE SET token = excluded.token;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO {VERSIONS} (community_id, token)
         SELECT c, md5(random()::text || clock_timestamp()::text)
@@ -79,10 +92,20 @@ def _sqlite_statements():
             f"WHERE NOT EXISTS (SELECT 1 FROM {VERSIONS} WHERE community_id = {community});"
         )
 
+    # Memberships: only a change of what the ranking reads (a visit updates last_seen_at).
+    changed = {
+        MEMBERSHIPS: " WHEN OLD.state IS NOT NEW.state OR OLD.user_id IS NOT NEW.user_id"
+        " OR OLD.community_id IS NOT NEW.community_id",
+        SCORES: "",
+    }
     for table in (SCORES, MEMBERSHIPS):
         for op, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             body = " ".join(bump(f"{row}.community_id") for row in rows)
-            yield f"CREATE TRIGGER {table}_ranking_{op.lower()} AFTER {op} ON {table} BEGIN {body} END"
+            when = changed[table] if op == "UPDATE" else ""
+            yield (
+                f"CREATE TRIGGER {table}_ranking_{op.lower()} AFTER {op} ON {table}{when} "
+                f"BEGIN {body} END"
+            )
     communities = f"SELECT community_id FROM {MEMBERSHIPS} WHERE user_id = NEW.id"
     yield (
         f"CREATE TRIGGER {USERS}_ranking_active AFTER UPDATE OF is_active ON {USERS} "

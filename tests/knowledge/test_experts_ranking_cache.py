@@ -178,3 +178,25 @@ def test_ranking_read_inside_a_rolled_back_write_is_never_served(client, open_co
         raise RuntimeError("rolled back")
     served = _assert_fresh(client, open_community)
     assert b"/u/m1/" in served[0]
+
+
+def test_a_members_visit_keeps_the_ranking(client, open_community):
+    """A visit writes the membership's last_seen_at: not an input of the ranking, so the kept
+    ranking stays (and no version row is written, or locked, at every visit); a change of the
+    membership's state still replaces the token."""
+    from communities.models import Membership
+    from communities.services import membership_seen
+
+    members, _ = _history(open_community)
+    _forget()
+    _warm(client, open_community)
+    token = ExpertRankingVersion.objects.get(community=open_community).token
+    membership = Membership.objects.get(community=open_community, user=members[1])
+    membership_seen(membership=membership)
+    membership.request_message = "hello"
+    membership.save()  # a save writes every column, the unchanged state included
+    assert ExpertRankingVersion.objects.get(community=open_community).token == token
+    assert _ranking_queries(client, _url(open_community)) == 0
+    Membership.objects.filter(pk=membership.pk).update(state=Membership.State.LEFT)
+    assert ExpertRankingVersion.objects.get(community=open_community).token != token
+    _assert_fresh(client, open_community)
