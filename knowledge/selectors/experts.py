@@ -443,9 +443,12 @@ def _cached_top(
     under *token* when there is one (no query), else one query."""
     if token is None:
         return _scores_by_tag(_stored_top_rows(community, limit=limit, tag_key=tag_key))
+    # The tag comes from the address (?tag=): digested, so the key stays short and has no
+    # spaces (Django warns of keys memcached would refuse, on every request).
+    tag_digest = hashlib.blake2b(repr(tag_key).encode(), digest_size=12).hexdigest()
     key = (
         f"knowledge:experts-ranking:{_RANKING_CODE}:{connection.vendor}:{community.pk}:"
-        f"{token}:{limit}:{tag_key!r}"
+        f"{token}:{limit}:{tag_digest}"
     )
     with _local_rankings_lock:
         rows = _local_rankings.get(key)

@@ -200,3 +200,23 @@ def test_a_members_visit_keeps_the_ranking(client, open_community):
     Membership.objects.filter(pk=membership.pk).update(state=Membership.State.LEFT)
     assert ExpertRankingVersion.objects.get(community=open_community).token != token
     _assert_fresh(client, open_community)
+
+
+def test_a_tag_with_a_space_makes_a_cache_key_without_one(client, open_community):
+    """The selected tag's ranking is kept under its digest, not its name: a name with a space
+    made Django warn, on every such request, of a key memcached would refuse."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    asker = member_of(open_community, username="asker")
+    for i in range(7):  # more experts than the page shows per tag: the one-tag ranking is read
+        thread = ask(open_community, asker, title=f"Wound {i}", tags=["wound care"])
+        post = answer(thread, member_of(open_community, username=f"nurse{i}"))
+        endorsements.answer_accept(answer=post, by=asker)
+    _forget()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        response = client.get(_url(open_community, "wound care"))
+    assert response.status_code == 200
+    assert b"/u/nurse6/" in response.content
