@@ -9,16 +9,20 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from communities.models import Interaction, Membership
+from communities.models import Membership
 from importers import mbox_archive, mbox_import
 from importers.models import ImportRun, SourceRecord
 from knowledge.models import ExpertSource
-from metrics.models import MemberMetrics
-from metrics.services import metrics_compute
-from practice.models import Follow, Post, PostRevision, Thread
+from practice.models import Post, PostRevision, Thread
 from practice.services import history
-from search.models import SearchEntry
 from tests.factories import CommunityFactory
+from tests.importers.community_state import (
+    follows_of,
+    interactions_of,
+    metrics_of,
+    name_of,
+    search_of,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mbox"
 ARCHIVES = [
@@ -33,10 +37,6 @@ def run_import(path, community, *extra) -> str:
     out = StringIO()
     call_command("import_mbox", str(path), "--community", community.slug, *extra, stdout=out)
     return out.getvalue()
-
-
-def _name(user) -> str | None:
-    return user.profile.display_name if user is not None else None
 
 
 def snapshot(community) -> dict:
@@ -61,7 +61,7 @@ def snapshot(community) -> dict:
                 t.helpful_count,
                 t.created_at,
                 t.last_activity_at,
-                _name(t.author),
+                name_of(t.author),
                 by_post[t.opening_post_id],
             )
             for t in threads.order_by("pk")
@@ -71,7 +71,7 @@ def snapshot(community) -> dict:
                 p.thread.title,
                 p.is_opening,
                 p.is_answer,
-                _name(p.author),
+                name_of(p.author),
                 p.body,
                 p.body_html,
                 p.created_at,
@@ -81,36 +81,18 @@ def snapshot(community) -> dict:
             for p in posts
         ],
         "revisions": sorted(
-            (by_post[r.post_id], r.number, r.title, r.body, r.created_at, _name(r.editor))
+            (by_post[r.post_id], r.number, r.title, r.body, r.created_at, name_of(r.editor))
             for r in PostRevision.objects.filter(post__community=community).select_related(
                 "editor__profile"
             )
         ),
-        "follows": sorted(
-            (f.target, thread_titles.get(f.thread_id), _name(f.user), f.created_at)
-            for f in Follow.objects.filter(community=community).select_related("user__profile")
-        ),
-        "interactions": sorted(
-            (
-                i.kind,
-                i.occurred_at,
-                _name(i.actor),
-                _name(i.target),
-                by_post.get(i.source_id),
-                i.group_size,
-            )
-            for i in Interaction.objects.filter(community=community).select_related(
-                "actor__profile", "target__profile"
-            )
-        ),
+        "follows": follows_of(community, thread_titles),
+        "interactions": interactions_of(community, by_post),
         "people": sorted(
             (m.user.profile.display_name, m.role, m.state, m.joined_at, m.user.is_active)
             for m in Membership.objects.filter(community=community).select_related("user__profile")
         ),
-        "search": sorted(
-            (e.kind, e.title, e.text, e.tag_names, e.is_solved, e.created_at, e.updated_at)
-            for e in SearchEntry.objects.filter(community=community)
-        ),
+        "search": search_of(community),
         "experts": sorted(
             (s.kind, str(s.scores), str(s.tags))
             for s in ExpertSource.objects.filter(
@@ -126,15 +108,6 @@ def snapshot(community) -> dict:
             for run in ImportRun.objects.filter(community=community).order_by("pk")
         ],
     }
-
-
-def metrics_of(community) -> list:
-    snapshot = metrics_compute(community_id=community.pk, as_of=datetime(2030, 1, 1, tzinfo=UTC))
-    return sorted(
-        (m.user.profile.display_name, m.level, m.active_days, m.helps, m.contributions,
-         m.strong_ties, m.weak_ties, m.degree, round(m.strength, 6), round(m.betweenness, 6))
-        for m in MemberMetrics.objects.filter(snapshot=snapshot).select_related("user__profile")
-    )  # fmt: skip
 
 
 @pytest.mark.django_db

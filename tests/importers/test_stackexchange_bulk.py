@@ -3,7 +3,6 @@ either way, on every dump the tests have (the sample, a broken one, one without 
 files, a generated one with the bench's shape)."""
 
 import shutil
-from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -11,14 +10,11 @@ import pytest
 from django.core.management import call_command
 
 from bench.import_stackexchange import write_dump
-from communities.models import Interaction, Membership, MembershipEvent
+from communities.models import Membership, MembershipEvent
 from importers import services as import_services
 from importers.models import ImportRun, SourceRecord
 from knowledge.models import ExpertSource
-from metrics.models import MemberMetrics
-from metrics.services import metrics_compute
 from practice.models import (
-    Follow,
     ModerationAction,
     Post,
     PostMention,
@@ -27,8 +23,14 @@ from practice.models import (
     Thread,
 )
 from practice.services import history
-from search.models import SearchEntry
 from tests.factories import CommunityFactory, UserFactory
+from tests.importers.community_state import (
+    follows_of,
+    interactions_of,
+    metrics_of,
+    name_of,
+    search_of,
+)
 from tests.importers.test_stackexchange import _dump, _post
 
 SAMPLE = Path(__file__).parent / "fixtures" / "cooking.stackexchange.com"
@@ -42,10 +44,6 @@ def run_import(directory, community, *extra, site=SITE) -> str:
         *extra, stdout=out,
     )  # fmt: skip
     return out.getvalue()
-
-
-def _name(user) -> str | None:
-    return user.profile.display_name if user is not None else None
 
 
 def snapshot(community) -> dict:
@@ -83,7 +81,7 @@ def snapshot(community) -> dict:
                 t.last_activity_at,
                 t.accepted_at,
                 by_post.get(t.accepted_post_id),
-                _name(t.author),
+                name_of(t.author),
                 by_post[t.opening_post_id],
                 sorted(tags.get(t.pk, [])),
             )
@@ -94,7 +92,7 @@ def snapshot(community) -> dict:
                 p.thread.title,
                 p.is_opening,
                 p.is_answer,
-                _name(p.author),
+                name_of(p.author),
                 p.body,
                 p.body_html,
                 p.created_at,
@@ -104,7 +102,7 @@ def snapshot(community) -> dict:
             for p in posts
         ],
         "revisions": sorted(
-            (by_post[r.post_id], r.number, r.title, r.body, r.created_at, _name(r.editor))
+            (by_post[r.post_id], r.number, r.title, r.body, r.created_at, name_of(r.editor))
             for r in PostRevision.objects.filter(post__community=community).select_related(
                 "editor__profile"
             )
@@ -112,7 +110,7 @@ def snapshot(community) -> dict:
         "moderation": sorted(
             (
                 a.action,
-                _name(a.moderator),
+                name_of(a.moderator),
                 titles.get(a.thread_id),
                 by_post.get(a.post_id),
                 a.summary,
@@ -124,25 +122,10 @@ def snapshot(community) -> dict:
                 "moderator__profile"
             )
         ),
-        "follows": sorted(
-            (f.target, titles.get(f.thread_id), _name(f.user), f.created_at)
-            for f in Follow.objects.filter(community=community).select_related("user__profile")
-        ),
-        "interactions": sorted(
-            (
-                i.kind,
-                i.occurred_at,
-                _name(i.actor),
-                _name(i.target),
-                by_post.get(i.source_id),
-                i.group_size,
-            )
-            for i in Interaction.objects.filter(community=community).select_related(
-                "actor__profile", "target__profile"
-            )
-        ),
+        "follows": follows_of(community, titles),
+        "interactions": interactions_of(community, by_post),
         "mentions": sorted(
-            (by_post[m.post_id], _name(m.user), m.created_at)
+            (by_post[m.post_id], name_of(m.user), m.created_at)
             for m in PostMention.objects.filter(post__community=community).select_related(
                 "user__profile"
             )
@@ -171,10 +154,7 @@ def snapshot(community) -> dict:
             )
             for e in MembershipEvent.objects.filter(community=community)
         ),
-        "search": sorted(
-            (e.kind, e.title, e.text, e.tag_names, e.is_solved, e.created_at, e.updated_at)
-            for e in SearchEntry.objects.filter(community=community)
-        ),
+        "search": search_of(community),
         # Each thread's expert scores: (tag, person, accepted, helpful...) and its tags' counts.
         "experts": sorted(
             (
@@ -202,15 +182,6 @@ def snapshot(community) -> dict:
             for run in ImportRun.objects.filter(community=community).order_by("pk")
         ],
     }
-
-
-def metrics_of(community) -> list:
-    snapshot = metrics_compute(community_id=community.pk, as_of=datetime(2030, 1, 1, tzinfo=UTC))
-    return sorted(
-        (m.user.profile.display_name, m.level, m.active_days, m.helps, m.contributions,
-         m.strong_ties, m.weak_ties, m.degree, round(m.strength, 6), round(m.betweenness, 6))
-        for m in MemberMetrics.objects.filter(snapshot=snapshot).select_related("user__profile")
-    )  # fmt: skip
 
 
 def _broken(tmp_path) -> Path:
