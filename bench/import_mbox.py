@@ -27,10 +27,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as bench/<name>.py
+from bench.common import (  # noqa: E402 (the repository root must be on the path first)
+    admin_sql,
+    backend_cpu,
+    database_name,
+    django_setup,
+    local_database_url,
+    peak_rss_mib,
+    recreate_database,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench_mbox"
 WORDS = [
     "starter", "dough", "oven", "crust", "rye", "flour", "water", "salt", "knife", "stone",
@@ -100,33 +108,6 @@ def write_mbox(path: Path, messages: int, seed: int = 12) -> int:
     return threads
 
 
-def _admin(database_url: str, sql: str) -> None:
-    import psycopg2  # noqa: PLC0415 (a bench script: only when run)
-
-    parsed = urlparse(database_url)
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                            dbname="postgres")  # fmt: skip
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(sql)
-    conn.close()
-
-
-def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _backend_cpu() -> float:
-    """CPU seconds of this process's PostgreSQL backend so far (same machine: /proc)."""
-    from django.db import connection  # noqa: PLC0415
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
@@ -135,23 +116,10 @@ def main() -> None:
         "--one-by-one", action="store_true", help="the per-post path (one thread per transaction)"
     )
     args = parser.parse_args()
-    database_url = os.environ.get("BENCH_IMPORT_DATABASE_URL", DEFAULT_DATABASE_URL)
-    if urlparse(database_url).hostname not in (HOST, "localhost"):
-        raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
-    name = urlparse(database_url).path.lstrip("/")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(ROOT))
-    _admin(database_url, f'DROP DATABASE IF EXISTS "{name}"')
-    _admin(database_url, f'CREATE DATABASE "{name}"')
-    import django  # noqa: PLC0415
-
-    django.setup()
+    database_url = local_database_url("BENCH_IMPORT_DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = database_name(database_url)
+    recreate_database(database_url)
+    django_setup(database_url)
     from django.core.management import call_command  # noqa: PLC0415
 
     from communities.models import Community  # noqa: PLC0415
@@ -177,10 +145,10 @@ def main() -> None:
         def progress(step):
             total["done"] += step
             if "tenth_rss" not in marks and total["done"] >= max(1, total["n"] // 10):
-                marks["tenth_rss"] = _rss_mib()
+                marks["tenth_rss"] = peak_rss_mib()
 
         load = os.getloadavg()[0]
-        backend = _backend_cpu()
+        backend = backend_cpu()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         children_before = before.ru_utime + before.ru_stime
         started, cpu = time.monotonic(), time.process_time()
@@ -189,7 +157,7 @@ def main() -> None:
             progress=progress, on_total=on_total, bulk=not args.one_by_one,
         )  # fmt: skip
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
-        backend = _backend_cpu() - backend
+        backend = backend_cpu() - backend
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers_cpu = workers.ru_utime + workers.ru_stime - children_before
         load_end = os.getloadavg()[0]
@@ -206,13 +174,13 @@ def main() -> None:
     print(f"End to end: {seconds:.1f} s for {n:,} messages = {n / seconds:,.1f} messages/s "
           f"(headers pass and threading, before the first write: "
           f"{marks['staged'] - started:.1f} s).")  # fmt: skip
-    print(f"Peak RSS: {_rss_mib():.0f} MiB; after the first tenth: "
+    print(f"Peak RSS: {peak_rss_mib():.0f} MiB; after the first tenth: "
           f"{marks.get('tenth_rss', 0):.0f} MiB.")  # fmt: skip
     if not args.keep:
         from django.db import connections  # noqa: PLC0415
 
         connections.close_all()
-        _admin(database_url, f'DROP DATABASE "{name}"')
+        admin_sql(database_url, f'DROP DATABASE "{name}"')
 
 
 if __name__ == "__main__":

@@ -20,16 +20,23 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 from xml.sax.saxutils import quoteattr
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as bench/<name>.py
+from bench.common import (  # noqa: E402 (the repository root must be on the path first)
+    admin_sql,
+    backend_cpu,
+    database_name,
+    django_setup,
+    local_database_url,
+    peak_rss_mib,
+    recreate_database,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench_importer"
 SITE = "bench.stackexchange.com"
 WORDS = [
@@ -152,33 +159,6 @@ def write_dump(folder: Path, posts: int, seed: int = 12) -> dict:
     return counts
 
 
-def _admin(database_url: str, sql: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(database_url)
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                            dbname="postgres")  # fmt: skip
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(sql)
-    conn.close()
-
-
-def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _backend_cpu() -> float:
-    """CPU seconds of this process's PostgreSQL backend so far (same machine: /proc)."""
-    from django.db import connection  # noqa: PLC0415
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
@@ -187,23 +167,10 @@ def main() -> None:
         "--one-by-one", action="store_true", help="the per-post path (one question at a time)"
     )
     args = parser.parse_args()
-    database_url = os.environ.get("BENCH_IMPORT_DATABASE_URL", DEFAULT_DATABASE_URL)
-    if urlparse(database_url).hostname not in (HOST, "localhost"):
-        raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
-    name = urlparse(database_url).path.lstrip("/")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(ROOT))
-    _admin(database_url, f'DROP DATABASE IF EXISTS "{name}"')
-    _admin(database_url, f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
+    database_url = local_database_url("BENCH_IMPORT_DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = database_name(database_url)
+    recreate_database(database_url)
+    django_setup(database_url)
     from django.core.management import call_command
 
     from communities.models import Community
@@ -230,19 +197,19 @@ def main() -> None:
         def progress(step):
             total["done"] += step
             if "tenth_rss" not in marks and total["done"] >= max(1, total["n"] // 10):
-                marks["tenth_rss"] = _rss_mib()
+                marks["tenth_rss"] = peak_rss_mib()
             if total["done"] >= total["n"]:
-                marks["last_rss"] = _rss_mib()  # before the metrics run the import asks for
+                marks["last_rss"] = peak_rss_mib()  # before the metrics run the import asks for
 
         load = os.getloadavg()[0]
-        backend = _backend_cpu()
+        backend = backend_cpu()
         started, cpu = time.monotonic(), time.process_time()
         outcome = stackexchange_import(
             directory=str(folder), community=community, site=SITE,
             progress=progress, on_total=on_total, bulk=not args.one_by_one,
         )  # fmt: skip
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
-        backend = _backend_cpu() - backend
+        backend = backend_cpu() - backend
         load_end = os.getloadavg()[0]
     written = counts["questions"] + counts["answers"] + counts["comments"]
     c = outcome.report.counts
@@ -256,14 +223,14 @@ def main() -> None:
           f"{written / (cpu + backend):,.0f} posts per CPU second of both.")  # fmt: skip
     print(f"End to end: {seconds:.1f} s for {written:,} posts = {written / seconds:,.0f} posts/s "
           f"(staging {marks['staged'] - started:.1f} s); goal ≥ 1,000 posts/s.")  # fmt: skip
-    print(f"Peak RSS: {_rss_mib():.0f} MiB; after the first tenth: "
+    print(f"Peak RSS: {peak_rss_mib():.0f} MiB; after the first tenth: "
           f"{marks.get('tenth_rss', 0):.0f} MiB; after the last question (before the metrics "
           f"run): {marks.get('last_rss', 0):.0f} MiB.")  # fmt: skip
     if not args.keep:
         from django.db import connections
 
         connections.close_all()
-        _admin(database_url, f'DROP DATABASE "{name}"')
+        admin_sql(database_url, f'DROP DATABASE "{name}"')
 
 
 if __name__ == "__main__":

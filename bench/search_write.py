@@ -22,10 +22,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as bench/<name>.py
+from bench.common import (  # noqa: E402 (the repository root must be on the path first)
+    admin_sql,
+    database_name,
+    django_setup,
+    local_database_url,
+    process_cpu,
+    recreate_database,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench_search_write"
 SIZES = [1, 2, 4, 16, 1000]
 WORDS = [
@@ -44,44 +51,14 @@ WORDS = [
 ]
 
 
-def _admin(database_url: str, sql: str) -> None:
-    import psycopg2  # noqa: PLC0415 (a bench script: only when run)
-
-    parsed = urlparse(database_url)
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                            dbname="postgres")  # fmt: skip
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(sql)
-    conn.close()
-
-
-def _backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    database_url = os.environ.get("BENCH_SEARCH_WRITE_DATABASE_URL", DEFAULT_DATABASE_URL)
-    if urlparse(database_url).hostname not in (HOST, "localhost"):
-        raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
-    name = urlparse(database_url).path.lstrip("/")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(ROOT))
-    _admin(database_url, f'DROP DATABASE IF EXISTS "{name}"')
-    _admin(database_url, f'CREATE DATABASE "{name}"')
-    import django  # noqa: PLC0415
-
-    django.setup()
+    database_url = local_database_url("BENCH_SEARCH_WRITE_DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = database_name(database_url)
+    recreate_database(database_url)
+    django_setup(database_url)
     from django.core.management import call_command  # noqa: PLC0415
     from django.db import connection, transaction  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
@@ -119,12 +96,12 @@ def main() -> None:
     def timed(threshold: int, size: int, repeat: int) -> float:
         indexing.COPY_MIN_ENTRIES = threshold
         batches = [batch(size) for _ in range(repeat)]
-        cpu, backend = time.process_time(), _backend_cpu(pid)
+        cpu, backend = time.process_time(), process_cpu(pid)
         for entries in batches:
             with transaction.atomic():
                 indexing._write(entries)
                 transaction.set_rollback(True)
-        spent = time.process_time() - cpu + _backend_cpu(pid) - backend
+        spent = time.process_time() - cpu + process_cpu(pid) - backend
         return spent / repeat * 1000
 
     load = os.getloadavg()[0]
@@ -143,7 +120,7 @@ def main() -> None:
         print(f"{size:>8} {orm_ms:>9.2f} {copy_ms:>9.2f} {orm_ms / copy_ms:>9.2f}")
     print(f"Load average at the end {os.getloadavg()[0]:.2f}.")
     connection.close()
-    _admin(database_url, f'DROP DATABASE IF EXISTS "{name}"')
+    admin_sql(database_url, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 if __name__ == "__main__":
