@@ -37,10 +37,17 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as bench/search.py
+from bench.common import (  # noqa: E402 (the repository root must be on the path first)
+    admin_sql,
+    backend_pid,
+    database_name,
+    django_setup,
+    local_database_url,
+    process_cpu,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/practica_bench_search"
 SLUG = "bench-search"
 THREADS = 10_000
@@ -74,31 +81,10 @@ QUERIES = {
 
 def ensure_database(database_url: str) -> None:
     """Create the benchmark database if it does not exist yet."""
-    if not _admin(database_url, "SELECT 1 FROM pg_database WHERE datname = %s", fetch=True):
-        name = urlparse(database_url).path.lstrip("/")
-        _admin(database_url, f'CREATE DATABASE "{name}"')
+    if not admin_sql(database_url, "SELECT 1 FROM pg_database WHERE datname = %s", fetch=True):
+        name = database_name(database_url)
+        admin_sql(database_url, f'CREATE DATABASE "{name}"')
         print(f"Created database {name}.")
-
-
-def _admin(database_url: str, sql: str, *, fetch: bool = False):
-    """Run *sql* on the server's maintenance database (for CREATE and DROP DATABASE)."""
-    import psycopg2
-
-    url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"Refusing an unusual database name: {name!r}")
-    conn = psycopg2.connect(
-        host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
-        password=url.password, dbname="postgres",
-    )  # fmt: skip
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql, [name] if "%s" in sql else [])
-            return cursor.fetchall() if fetch else None
-    finally:
-        conn.close()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -311,23 +297,14 @@ class CPUClock:
     these."""
 
     def __init__(self):
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-        self.tick = os.sysconf("SC_CLK_TCK")
+        self.pid = backend_pid()
         self.process = self.backend = 0.0
 
-    def _backend(self) -> float:
-        fields = self.stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
-
     def run(self, fn, *args):
-        process, backend = time.process_time(), self._backend()
+        process, backend = time.process_time(), process_cpu(self.pid)
         result = fn(*args)
         self.process += time.process_time() - process
-        self.backend += self._backend() - backend
+        self.backend += process_cpu(self.pid) - backend
         return result
 
 
@@ -354,29 +331,17 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     args = parser.parse_args()
     repeat = max(3, min(args.repeat, 200))
-    database_url = os.environ.get("BENCH_SEARCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    if urlparse(database_url).hostname not in (HOST, "localhost"):
-        raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(ROOT))
+    database_url = local_database_url("BENCH_SEARCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     # The database's own name, kept apart from the loop variables below (a loop over the
     # queries once reused "name", so --drop dropped a database named after the last query).
-    db_name = urlparse(database_url).path.lstrip("/")
-    if args.rebuild and _admin(
+    db_name = database_name(database_url)
+    if args.rebuild and admin_sql(
         database_url, "SELECT 1 FROM pg_database WHERE datname = %s", fetch=True
     ):
-        _admin(database_url, f'DROP DATABASE "{db_name}"')  # faster than deleting 200,000 rows
+        admin_sql(database_url, f'DROP DATABASE "{db_name}"')  # faster than deleting 200,000 rows
         print(f"Dropped database {db_name}.")
     ensure_database(database_url)
-    import django
-
-    django.setup()
+    django_setup(database_url)
     from django.conf import settings
     from django.contrib.auth.models import AnonymousUser
     from django.core.management import call_command
@@ -395,7 +360,7 @@ def main() -> None:
     samples: dict[str, list[float]] = {"scan": [], "seq_scan": []}
     try:  # one more search per query and round, its CPU counted (a local server only)
         clocks = {name: CPUClock() for name in QUERIES}
-        clocks["rare"]._backend()
+        process_cpu(clocks["rare"].pid)  # /proc is readable: the server is on this machine
     except OSError:
         clocks = {}
     counts: dict[str, tuple[int, int]] = {}
@@ -418,7 +383,7 @@ def main() -> None:
             )
     connection.close()
     if args.drop:
-        _admin(database_url, f'DROP DATABASE "{db_name}"')
+        admin_sql(database_url, f'DROP DATABASE "{db_name}"')
         print(f"Dropped the benchmark database {db_name}.")
 
     med = {key: statistics.median(values) for key, values in samples.items()}
