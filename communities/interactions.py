@@ -11,7 +11,9 @@ transaction, with the communities whose log grew) and ``register_log_changed_lis
 the transaction that removes or moves interactions).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -99,10 +101,46 @@ def group_specs(*, community_id, member_ids, kind, occurred_at, source) -> list[
     return specs
 
 
+# Accounts that stand for no one (an importer's placeholder for a post without an author, a
+# site's bot): the log leaves out every interaction to or from them. A higher app registers a
+# source of their ids (read once per rebuild) and holds the ids it knows while it writes, so no
+# write asks the database.
+NonPersonSource = Callable[[list[int] | None], Iterable[int]]
+_non_person_sources: dict[str, NonPersonSource] = {}
+_non_persons_held: ContextVar[tuple[Container[int], ...]] = ContextVar(
+    "practica_non_persons_held", default=()
+)
+
+
+def register_non_person_source(name: str, source: NonPersonSource) -> None:
+    """*source* takes community ids (None: all) and yields the ids of accounts there that stand
+    for no one; ``interactions_rebuild`` leaves out their interactions."""
+    _non_person_sources[name] = source
+
+
+@contextmanager
+def non_persons_held(user_ids: Container[int]) -> Iterator[None]:
+    """Write no interaction to or from *user_ids* inside the block (a live container: ids
+    added to it later count too)."""
+    token = _non_persons_held.set((*_non_persons_held.get(), user_ids))
+    try:
+        yield
+    finally:
+        _non_persons_held.reset(token)
+
+
+def _between_people(spec: InteractionSpec, held: tuple[Container[int], ...]) -> bool:
+    return spec.actor_id != spec.target_id and not any(
+        spec.actor_id in ids or spec.target_id in ids for ids in held
+    )
+
+
 def interactions_write(specs: Iterable[InteractionSpec]) -> int:
-    """Write *specs*, skipping self-interactions and ones already logged; return the count
-    offered. Call inside the transaction that writes the content."""
-    rows = [s.to_model() for s in specs if s.actor_id != s.target_id]
+    """Write *specs*, skipping self-interactions, ones with an account held as no one
+    (``non_persons_held``) and ones already logged; return the count offered. Call inside the
+    transaction that writes the content."""
+    held = _non_persons_held.get()
+    rows = [s.to_model() for s in specs if _between_people(s, held)]
     Interaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=REBUILD_BATCH_SIZE)
     _written_on_commit({row.community_id for row in rows})
     return len(rows)
@@ -147,7 +185,10 @@ def interactions_rebuild(*, communities: list[Community] | None = None) -> int:
     logged = Interaction.objects.all()
     if community_ids is not None:
         logged = logged.filter(community_id__in=community_ids)
-    with transaction.atomic():
+    non_persons = {
+        user_id for source in _non_person_sources.values() for user_id in source(community_ids)
+    }
+    with transaction.atomic(), non_persons_held(non_persons):
         interactions_log_changed(community_ids)
         logged.delete()
         for source in _sources.values():

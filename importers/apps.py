@@ -11,10 +11,14 @@ class ImportersConfig(AppConfig):
         # Imported here, as in every ready(): these modules import models.
         from allauth.account.signals import email_confirmed  # noqa: PLC0415
 
+        from communities.interactions import register_non_person_source  # noqa: PLC0415
         from importers.mbox_import import placeholders_claim  # noqa: PLC0415
-        from importers.selectors import thread_attribution  # noqa: PLC0415
+        from importers.selectors import non_person_ids, thread_attribution  # noqa: PLC0415
         from practice.selectors.threads import ThreadPanel, register_thread_panel  # noqa: PLC0415
 
+        # A rebuild of the interaction log leaves out imported accounts that stand for no one,
+        # as the imports themselves do.
+        register_non_person_source("importers", non_person_ids)
         register_thread_panel(
             ThreadPanel(
                 name="importers",

@@ -1,11 +1,37 @@
-"""Reads for pages: where an imported thread came from."""
+"""Reads for pages and the interaction log: where an imported thread came from, and which
+imported accounts stand for no one."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
-from importers.models import SourceRecord
+from importers.models import Source, SourceRecord
 from practice.models import Thread
 
 Kind = SourceRecord.Kind
+# The keys of Stack Exchange people who are no one we know: the placeholder of one post
+# without an owner (``post:<id>``) and the site's bot (id -1, "Community").
+STACKEXCHANGE_NOBODY_PREFIX = "post:"
+STACKEXCHANGE_BOT_KEY = "community-bot"
+
+
+def stackexchange_nobody(key: str) -> bool:
+    """Whether the person of *key* stands for no one (their interactions are not logged)."""
+    return key.startswith(STACKEXCHANGE_NOBODY_PREFIX) or key == STACKEXCHANGE_BOT_KEY
+
+
+def non_person_ids(community_ids: list[int] | None) -> list[int]:
+    """The accounts of *community_ids* (None: all) standing for no one: Stack Exchange
+    placeholders of a post without an owner and of the site's bot, unless an admin mapped
+    them to a real account (``placeholder_map``). One query."""
+    records = SourceRecord.objects.filter(
+        Q(source_id__startswith=STACKEXCHANGE_NOBODY_PREFIX) | Q(source_id=STACKEXCHANGE_BOT_KEY),
+        source=Source.STACKEXCHANGE,
+        kind=Kind.PERSON,
+        target_id__isnull=False,
+    ).exclude(data__has_key="placeholder_id")
+    if community_ids is not None:
+        records = records.filter(community_id__in=community_ids)
+    return list(records.values_list("target_id", flat=True))
 
 
 def thread_attribution(*, user, thread: Thread, tag_names=()) -> dict:

@@ -29,7 +29,7 @@ from django.utils.text import slugify
 
 from communities import services as community_services
 from communities.changes import change_listeners_held
-from communities.interactions import interactions_rebuild
+from communities.interactions import interactions_rebuild, non_persons_held
 from communities.models import Community, Membership
 from core.copy_rows import rows_insert
 from importers.common import (
@@ -43,6 +43,11 @@ from importers.common import (
 from importers.markdown import html_to_markdown, markdown_inert_mentions
 from importers.models import ImportRun, Source, SourceRecord
 from importers.report import ImportReport
+from importers.selectors import (
+    STACKEXCHANGE_BOT_KEY,
+    STACKEXCHANGE_NOBODY_PREFIX,
+    stackexchange_nobody,
+)
 from importers.stackexchange_dump import (
     BODY_EDITS,
     INITIAL_BODY,
@@ -106,6 +111,9 @@ class SiteImport:
     first_seen: dict[int, datetime]
     run: ImportRun | None = None
     persons: dict[str, object] = field(default_factory=dict)
+    # The accounts of ``persons`` that stand for no one (``stackexchange_nobody``): no
+    # interaction is logged to or from them, known from their keys, never by a query.
+    nobodies: set[int] = field(default_factory=set)
     _persons_loaded: bool = False
     _username_base: str = ""
 
@@ -122,7 +130,18 @@ class SiteImport:
             community=self.community, source=Source.STACKEXCHANGE, site=self.site, kind=Kind.PERSON
         ).values_list("source_id", "target_id")
         users = User.objects.in_bulk([uid for _, uid in records])
-        self.persons = {key: users[uid] for key, uid in records if uid in users}
+        self.persons = {}
+        self._remember({key: users[uid] for key, uid in records if uid in users})
+
+    def _remember(self, persons: dict[str, object]) -> None:
+        self.persons.update(persons)
+        self.nobodies.update(user.pk for key, user in persons.items() if stackexchange_nobody(key))
+
+    def forget(self, keys) -> None:
+        """Drop the people of *keys*: a rolled-back transaction took their accounts with it."""
+        for key in keys:
+            user = self.persons.pop(key)
+            self.nobodies.discard(user.pk)
 
     def person(self, *, user_id: int | None, name: str, post_id: int, at: datetime):
         """The placeholder for a person of the dump, made on first use (in the caller's
@@ -143,12 +162,12 @@ class SiteImport:
             display = known_name or f"user {user_id}"
             return str(user_id), display, created or self.first_seen.get(user_id) or at
         if user_id == COMMUNITY_BOT:
-            return "community-bot", f"{self.site} Community (bot)", at
+            return STACKEXCHANGE_BOT_KEY, f"{self.site} Community (bot)", at
         if name:
             # A deleted account: the dump keeps only the name it posted under.
             return f"name:{name[:80]}", name, at
         # Nobody to go by: a person of their own, so strangers are not merged into one.
-        return f"post:{post_id}", "unknown person", at
+        return f"{STACKEXCHANGE_NOBODY_PREFIX}{post_id}", "unknown person", at
 
     def persons_make(self, wanted: dict[str, tuple[str, datetime]]) -> None:
         """Make the placeholders of *wanted* (key → display name, join date) not yet made, in
@@ -168,7 +187,7 @@ class SiteImport:
             username_base=self._username_base,
             run=self.run,
         )
-        self.persons.update(made)
+        self._remember(made)
         self.report.counts["people created"] += len(made)
 
     def import_account(self):
@@ -200,7 +219,7 @@ class SiteImport:
             run=self.run,
             role=role,
         )
-        self.persons[key] = user
+        self._remember({key: user})
         self.report.counts["people created"] += 1
         return user
 
@@ -582,7 +601,7 @@ def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
     ctx._load_persons()  # before the snapshot below, which must hold only committed people
     known = set(ctx.persons)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), non_persons_held(ctx.nobodies):
             done = _done_records(ctx, bundle)
             if (Kind.QUESTION, str(bundle.question.id)) in done and _all_done(bundle, done):
                 ctx.report.counts["questions already imported"] += 1
@@ -599,8 +618,7 @@ def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
     except BaseException as exc:
         # The transaction rolled the whole question back, with the people it made: forget them
         # too, or the next question would write posts by accounts that are not there.
-        for key in set(ctx.persons) - known:
-            del ctx.persons[key]
+        ctx.forget(set(ctx.persons) - known)
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
@@ -793,7 +811,7 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
         return leftovers
     kept = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), non_persons_held(ctx.nobodies):
             wanted: dict[str, tuple[str, datetime]] = {}
             for plan in planned:
                 for key, value in plan.people.items():
@@ -813,9 +831,10 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
                 SourceRecord, [record for plan in kept for record in _bulk_records(ctx, plan)]
             )
     except BaseException as exc:
-        for key in set(ctx.persons) - known:
-            del ctx.persons[key]
-            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
+        forgotten = set(ctx.persons) - known
+        ctx.forget(forgotten)
+        # Rolled back with the transaction.
+        ctx.report.counts["people created"] -= len(forgotten)
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         # Something the checks did not foresee: every question goes the per-post way, which

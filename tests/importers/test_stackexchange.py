@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.urls import reverse
 
 from communities import services as community_services
@@ -17,7 +18,8 @@ from importers.models import ImportRun, SourceRecord
 from importers.selectors import thread_attribution
 from knowledge.models import ExpertSource
 from knowledge.services.experts import experts_fill
-from metrics.models import MetricsState
+from metrics.models import MemberMetrics, MetricsState, TieStrength
+from metrics.services import metrics_compute
 from notifications.models import Notification
 from practice.models import Post, PostMention, PostRevision, Thread, Vote
 from practice.services import follows
@@ -352,6 +354,107 @@ def test_import_without_optional_files_uses_posts_html(tmp_path, community):
     assert "[basil cubes](https://i.example.org/cubes.jpg)" in answer.body
     assert "![" not in answer.body and "cubes-small" not in answer.body
     assert answer.author.profile.display_name == "user 3"
+
+
+# --- interactions only between people we know ---------------------------------------------------
+
+
+def nobodies_dump(tmp_path) -> Path:
+    """Posts and comments without an owner (each an "unknown person") and by the site's bot
+    (-1) next to ones by users 7 and 8, known by id only (no Users.xml)."""
+
+    def row(pid, kind, owner=None, **attrs):
+        attrs = {"CreationDate": f"2020-01-0{pid}T10:00:00.000", "Score": "1",
+                 "Body": "&lt;p&gt;Some body&lt;/p&gt;", **attrs}  # fmt: skip
+        if owner is not None:
+            attrs["OwnerUserId"] = owner
+        if kind == 1:
+            attrs |= {"Title": f"Question {pid}", "Tags": "|one|"}
+        rendered = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+        return f'  <row Id="{pid}" PostTypeId="{kind}" {rendered} />\n'
+
+    posts = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
+        + row(1, 1, AcceptedAnswerId="2")  # asked by nobody we know
+        + row(2, 2, "7", ParentId="1")
+        + row(3, 2, "-1", ParentId="1")  # the bot
+        + row(4, 1, "7", AcceptedAnswerId="5")
+        + row(5, 2, "8", ParentId="4")
+        + row(6, 2, None, ParentId="4")
+        + "</posts>\n"
+    )
+
+    def comment(cid, post, user, text):
+        by = f' UserId="{user}"' if user is not None else ""
+        return (
+            f'  <row Id="{cid}" PostId="{post}"{by} Text="{text}" '
+            f'CreationDate="2020-01-07T0{cid}:00:00" />\n'
+        )
+
+    comments = (
+        '<?xml version="1.0"?>\n<comments>\n'
+        + comment(1, 1, "8", "On the question of nobody")
+        + comment(2, 2, "-1", "The bot on 7")
+        + comment(3, 5, None, "Nobody on 8")
+        + comment(4, 2, "8", "Eight on seven")
+        + "</comments>\n"
+    )
+    votes = (
+        '<?xml version="1.0"?>\n<votes>\n'
+        '  <row Id="1" PostId="2" VoteTypeId="1" CreationDate="2020-01-08T00:00:00" />\n'
+        '  <row Id="2" PostId="5" VoteTypeId="1" CreationDate="2020-01-08T00:00:00" />\n'
+        "</votes>\n"
+    )
+    return _dump(tmp_path, Posts=posts, Comments=comments, Votes=votes)
+
+
+def logged_between(community) -> list:
+    return sorted(
+        (i.kind, i.actor.profile.display_name, i.target.profile.display_name)
+        for i in Interaction.objects.filter(community=community).select_related(
+            "actor__profile", "target__profile"
+        )
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["bulk", "one by one"])
+def test_import_interactions_only_between_known_people(tmp_path, community, path):
+    run_import(nobodies_dump(tmp_path), community, *(["--one-by-one"] if path != "bulk" else []))
+    bot = f"{SITE} Community (bot)"
+    people = dict(
+        Membership.objects.filter(community=community).values_list(
+            "user_id", "user__profile__display_name"
+        )
+    )
+    nobodies = {uid for uid, name in people.items() if name in ("unknown person", bot)}
+    # Everyone is there, with their posts: question 1, answer 6 and comment 3 each by an
+    # unknown person of their own, answer 3 and comment 2 by the bot.
+    assert sorted(people[uid] for uid in nobodies) == [bot, *["unknown person"] * 3]
+    assert Post.objects.filter(community=community, author_id__in=nobodies).count() == 5
+    # Only what passed between users 7 and 8 (a known id is a person, even without Users.xml).
+    between_known = [("accept", "user 7", "user 8"), ("answer", "user 8", "user 7"),
+                     ("reply", "user 8", "user 7")]  # fmt: skip
+    assert logged_between(community) == between_known
+
+    metrics_compute(community_id=community.pk)
+    ties = TieStrength.objects.filter(community=community)
+    assert ties.count() == 1
+    assert not ties.filter(Q(user_a__in=nobodies) | Q(user_b__in=nobodies)).exists()
+    degrees = {
+        m.user_id: m.degree for m in MemberMetrics.objects.filter(snapshot__community=community)
+    }
+    assert {degrees[uid] for uid in nobodies} == {0}
+
+    # Mapping a person to a real account rebuilds the log from the content: still no one else.
+    real = UserFactory(username="seven")
+    community_services.profile_update(profile=real.profile, display_name="Seven (here)")
+    import_services.placeholder_map(community=community, site=SITE, person="7", to_user=real)
+    assert logged_between(community) == [
+        ("accept", "Seven (here)", "user 8"),
+        ("answer", "user 8", "Seven (here)"),
+        ("reply", "user 8", "Seven (here)"),
+    ]
 
 
 # --- mapping a placeholder to a real account -----------------------------------------------------

@@ -31,7 +31,7 @@ from tests.importers.community_state import (
     name_of,
     search_of,
 )
-from tests.importers.test_stackexchange import _dump, _post
+from tests.importers.test_stackexchange import _dump, _post, nobodies_dump
 
 SAMPLE = Path(__file__).parent / "fixtures" / "cooking.stackexchange.com"
 SITE = "cooking.stackexchange.com"
@@ -222,6 +222,8 @@ DUMPS = {
     "broken": _broken,
     "posts only": _posts_only,
     "generated": _generated,
+    # Posts and comments by no one we know (no owner, the site's bot): no interactions.
+    "nobodies": nobodies_dump,
 }
 
 
