@@ -417,8 +417,9 @@ class TagUse(models.Model):
 class ExpertRankingVersion(models.Model):
     """Per community, a token the database replaces whenever an input of the experts' ranking
     changes (a score, a membership, an account's ``is_active``): triggers from migration
-    ``knowledge.0006``, so every writer (services, bulk paths, admin, raw SQL) changes it. The
-    page caches its ranking under the token read before it ranks."""
+    ``knowledge.0006``, so every writer (services, bulk paths, admin, raw SQL) changes it; on
+    PostgreSQL at commit (``ExpertRankingChange``). The page caches its ranking under the token
+    read before it ranks."""
 
     community = models.OneToOneField(
         Community,
@@ -431,3 +432,25 @@ class ExpertRankingVersion(models.Model):
 
     def __str__(self):
         return f"{self.community_id}: {self.token}"
+
+
+class ExpertRankingChange(models.Model):
+    """A ranking input of *community* changed in the open transaction *xact* (PostgreSQL only;
+    migration ``knowledge.0007``; one row per transaction and community, a new token per
+    writing statement). The triggers write these rows instead of the version row, so a writer
+    locks no shared row while it works; at commit one deferred trigger replaces the
+    tokens of all the transaction's communities, in the order of their ids, and deletes its
+    rows. Other transactions never see them; the writer itself reads its ranking under the
+    latest token here (its own, uncommitted state)."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    token = models.CharField(max_length=32)
+    xact = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["xact", "community"], name="expert_ranking_change_xact")]
+
+    def __str__(self):
+        return f"{self.community_id}: {self.token} ({self.xact})"

@@ -35,7 +35,14 @@ from taggit.models import TaggedItem as ProfileTaggedItem
 
 from communities import permissions
 from communities.models import Community, Membership, Profile, display_name
-from knowledge.models import ExpertRankingVersion, Item, ItemContributor, TagExpertScore, TagUse
+from knowledge.models import (
+    ExpertRankingChange,
+    ExpertRankingVersion,
+    Item,
+    ItemContributor,
+    TagExpertScore,
+    TagUse,
+)
 from practice.models import Post, Thread
 
 User = get_user_model()
@@ -265,19 +272,48 @@ def _attach_users(
         entry.declared = bool(declared.get(entry.user_id))
 
 
+def _token_sql(community_id: int) -> tuple[str, list]:
+    """The expression of a community's ranking token, and its parameters.
+
+    On PostgreSQL a writer's changes replace the version row's token only at commit
+    (``ExpertRankingChange``, migration ``knowledge.0007``): until then the writer itself reads
+    the latest token of its own change rows, which nobody else sees (a read-only transaction
+    has no transaction id, so it matches none)."""
+    quote = connection.ops.quote_name
+    version = (
+        f"(SELECT token FROM {quote(ExpertRankingVersion._meta.db_table)} "  # noqa: S608
+        "WHERE community_id = %s)"
+    )
+    if connection.vendor != "postgresql":
+        return version, [community_id]  # SQLite's triggers write the version row itself
+    return (
+        f"COALESCE((SELECT token FROM {quote(ExpertRankingChange._meta.db_table)} "  # noqa: S608
+        "WHERE xact = txid_current_if_assigned() AND community_id = %s "
+        f"ORDER BY id DESC LIMIT 1), {version})"
+    ), [community_id, community_id]
+
+
+def ranking_token(community_id: int) -> str | None:
+    """The ranking token this connection reads for *community_id* now (None without one)."""
+    with connection.cursor() as cursor:
+        sql, params = _token_sql(community_id)
+        cursor.execute(f"SELECT {sql}", params)
+        return cursor.fetchone()[0]
+
+
 def _tag_uses(community: Community) -> tuple[list[tuple[str, int, int]], str | None]:
     """(name, questions, unanswered) of the tags used in *community*, by name, and the
     community's ranking token (None without tags or token): one plain query (composing it with
     the ORM cost about as much as the rest of the selector's own work). The token is read in
     this statement, before the ranking, so a ranking cached under it is never older than it."""
     quote = connection.ops.quote_name
+    token_sql, token_params = _token_sql(community.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT name, questions, unanswered, (SELECT token FROM "  # noqa: S608
-            f"{quote(ExpertRankingVersion._meta.db_table)} WHERE community_id = %s) "
+            f"SELECT name, questions, unanswered, {token_sql} "  # noqa: S608
             f"FROM {quote(TagUse._meta.db_table)} "
             "WHERE community_id = %s AND uses > 0 ORDER BY name",
-            [community.pk, community.pk],
+            [*token_params, community.pk],
         )
         rows = cursor.fetchall()
     token = rows[0][3] if rows else None
