@@ -22,7 +22,6 @@ import codecs
 import gzip
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import sqlite3
@@ -37,6 +36,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from importers.markdown import html_to_markdown, inert_mentions
+from importers.parallel import pool_close, pool_open, pool_submit, workers_for
 from importers.report import ImportReport
 from practice.services.history import history_prerender
 
@@ -732,8 +732,8 @@ class StagedArchive:
         self.db.executescript(_SCHEMA)
         self.count = 0
         self._pool = None
-        # Chunks of the second pass not yet waited for: (first seq, last seq, async result or
-        # None when this process parses it).
+        # Chunks of the second pass not yet waited for: (first seq, last seq, pending result:
+        # a worker's, or this process's own parsing when it is asked for).
         self._chunks: deque[tuple[int, int, object]] = deque()
         self._skipped: dict[int, str] = {}
         self._breaks: list[str] = []
@@ -744,17 +744,11 @@ class StagedArchive:
             size = os.path.getsize(self.path)
         except OSError:
             return 1
-        if size < PARSE_POOL_FROM_BYTES or multiprocessing.current_process().daemon:
-            return 1  # small, or inside a worker that may not fork (Celery's prefork pool)
-        return max(1, min(PARSE_WORKERS, os.cpu_count() or 1))
+        return workers_for(size, from_size=PARSE_POOL_FROM_BYTES, most=PARSE_WORKERS)
 
     def read(self) -> None:
         """The first pass (see the class); the second starts as it goes."""
-        workers = self._workers()
-        if workers > 1:
-            self._pool = multiprocessing.get_context("fork").Pool(
-                workers, initializer=os.nice, initargs=(PARSE_NICE,)
-            )
+        self._pool = pool_open(self._workers(), nice=PARSE_NICE)
         seen: set[str] = set()
         batch: list[tuple] = []
         last_at = ""
@@ -817,22 +811,18 @@ class StagedArchive:
         with self.db:
             self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         first, last = batch[0][0], batch[-1][0]
-        result = None
-        if self._pool is not None:
-            result = self._pool.apply_async(
-                stage_bodies, (self.raw_path, self.staging_path, self.list_address, first, last)
-            )
+        result = pool_submit(
+            self._pool, stage_bodies, self.raw_path, self.staging_path, self.list_address,
+            first, last,
+        )  # fmt: skip
         self._chunks.append((first, last, result))
 
     def _parsed(self, seq: int) -> None:
         """Wait until every message up to *seq* is parsed and staged (parsing it here when
         there is no pool)."""
         while self._chunks and self._chunks[0][0] <= seq:
-            first, last, result = self._chunks.popleft()
-            if result is None:
-                stage_bodies(self.raw_path, self.staging_path, self.list_address, first, last)
-            else:
-                result.get()
+            _, _, result = self._chunks.popleft()
+            result.get()
 
     def index(self) -> Iterator[tuple[int, str, list[str], str, bool, str]]:
         """What the threading needs of each message: no bodies."""
@@ -878,8 +868,6 @@ class StagedArchive:
         self.report.lines[0:0] = lines
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        pool_close(self._pool)
+        self._pool = None
         self.db.close()
