@@ -180,28 +180,45 @@ def _source_of(text: str, stems: list[str]) -> str:
 
 @functools.cache
 def _page_sql() -> str:
-    """The end of the ranking statement: the count of matches, the query as PostgreSQL parsed
-    it, and the page's entries (those of the CTE p) with their snippet sources. One row with
-    only the first two when the page is empty.
+    """The end of the ranking statement, after its CTE m (the most recent matches, at most the
+    ranked limit plus one, with their rank): the count of m, the query as PostgreSQL parsed it,
+    where the page starts, and the page's entries with their snippet sources. One row with only
+    the first three when the page is empty.
+
+    The page is the ranked limit's most recent rows of m, ordered by rank, recency and id, from
+    the start asked for; past the last page (or before the first), the last page, as Paginator
+    shows it. Its entries (and members' usernames) are read for those 25 rows only.
 
     A snippet source is SNIPPET_SOURCE_CHARS of the text from SNIPPET_SOURCE_LEAD characters
     before the first place a searched lexeme appears (as _snippet_source, whose lexemes come
     from the query's text read the way _stems reads it: the same pattern, negated ones left
-    out)."""
+    out). A short text comes whole, and its source is cut in Python (_source_of).
+    """
     entries, users = SearchEntry._meta.db_table, get_user_model()._meta.db_table
+    # The searched lexemes, for long texts only (an uncorrelated subquery: evaluated once, and
+    # only if a long text is on the page).
+    stems = (
+        "(SELECT array_agg(lower(replace(x[2], %s, %s))) "
+        "FROM regexp_matches(websearch_to_tsquery(%s::regconfig, %s)::text, %s, 'g') AS x "
+        "WHERE x[1] = '')"
+    )
     return (
-        ", q AS (SELECT websearch_to_tsquery(%s::regconfig, %s)::text AS text), "
-        "s AS MATERIALIZED (SELECT array_agg(lower(replace(x[2], %s, %s))) AS stems "
-        "FROM q, regexp_matches(q.text, %s, 'g') AS x WHERE x[1] = '') "
-        "SELECT (SELECT count(*) FROM m), q.text, (SELECT start FROM o), p.rank, e.id, e.kind, "
-        "e.object_id, e.thread_id, e.title, e.tag_names, e.item_kind, e.is_solved, e.updated_at, "
-        f"e.community_id, (SELECT username FROM {users} WHERE id = e.user_id), "
-        # A short text comes whole (its source is cut in Python: _source_of); a long one as
-        # its snippet source.
-        "octet_length(e.text) <= %s, CASE WHEN octet_length(e.text) <= %s THEN e.text "
+        "SELECT c.n, websearch_to_tsquery(%s::regconfig, %s)::text, o.start, p.rank, e.id, "
+        "e.kind, e.object_id, e.thread_id, e.title, e.tag_names, e.item_kind, e.is_solved, "
+        # The member's username as a scalar subquery: cheaper to plan than a join.
+        f"e.updated_at, e.community_id, (SELECT username FROM {users} WHERE id = e.user_id), "
+        "octet_length(e.text) <= %s, "
+        "CASE WHEN octet_length(e.text) <= %s THEN e.text "
         "ELSE substr(e.text, GREATEST(1, COALESCE((SELECT min(NULLIF(strpos(lower(e.text), st), "
-        "0)) FROM s, unnest(s.stems) AS st), 1) - %s), %s) END "
-        f"FROM q LEFT JOIN (p JOIN {entries} e ON e.id = p.entry_id) ON true "
+        f"0)) FROM unnest({stems}) AS st), 1) - %s), %s) END "
+        "FROM (SELECT count(*) AS n FROM m) AS c "
+        "CROSS JOIN LATERAL (SELECT CASE WHEN %s < LEAST(c.n, %s) THEN %s "
+        "ELSE GREATEST(LEAST(c.n, %s) - 1, 0) / %s * %s END AS start) AS o "
+        "LEFT JOIN LATERAL (SELECT r.* FROM (SELECT * FROM m "
+        "ORDER BY updated_at DESC, entry_id DESC LIMIT %s) AS r "
+        "ORDER BY r.rank DESC, r.updated_at DESC, r.entry_id DESC OFFSET o.start LIMIT %s) AS p "
+        "ON true "
+        f"LEFT JOIN {entries} AS e ON e.id = p.entry_id "
         "ORDER BY p.rank DESC, p.updated_at DESC, p.entry_id DESC"
     )
 
@@ -324,15 +341,19 @@ class PostgresBackend:
     ) -> Ranked:
         """The most recent *ranked* matches in *scope*, best first (rank, then recency), with
         the entries from *start* to *start* + *size* read by the same statement."""
+        matches_sql, matches_params = self._ranked_sql(scope=scope, parsed=parsed, ranked=ranked)
+        sql = matches_sql + _page_sql()
+        communities, stems = scope.communities, None
 
         def read(offset: int, limit: int) -> tuple[int, int, list[PageEntry]]:
-            sql, params = self._ranked_sql(scope=scope, parsed=parsed, ranked=ranked)
-            window = [offset, offset, limit, limit, limit]
+            nonlocal stems
+            params = [*matches_params, *self._page_params(parsed, ranked, offset, limit)]
             with connection.cursor() as cursor:
-                cursor.execute(sql + _page_sql(), [*params, *window, *self._page_params(parsed)])
+                cursor.execute(sql, params)
                 rows = cursor.fetchall()
             found, self._tsquery_text, start = rows[0][:3]
-            communities, stems = scope.communities, self._stems(parsed)
+            if stems is None:
+                stems = self._stems(parsed)
             page = []
             for row in rows if rows[0][4] is not None else ():  # else no entries, one row
                 entry = PageEntry(row[3:-2], communities)
@@ -345,8 +366,10 @@ class PostgresBackend:
         return Ranked(found=found, pages=_Window(read, found, ranked, start, rows))
 
     def _ranked_sql(self, *, scope: Scope, parsed: ParsedQuery, ranked: int) -> tuple[str, list]:
-        """The ranking statement up to its page's bounds: the matches (as ``recent_matches``
-        finds them), the rank of the most recent *ranked*, and their count; one query, no ORM.
+        """The ranking statement's CTE m: the most recent matches in *scope* (at most *ranked*
+        plus one, to tell that there are more), found as ``recent_matches`` finds them, each
+        with its rank (``ts_rank``, computed for those rows only, after the LIMIT). Only their
+        ids, recency and rank are kept: the vectors stay in the scan.
         """
         where = ["vector @@ websearch_to_tsquery(%s::regconfig, %s)", "community_id = ANY(%s)"]
         params = [search_config(), parsed.text, list(scope.communities)]
@@ -372,36 +395,34 @@ class PostgresBackend:
             f"WHERE {' AND '.join(where)}"
         )
         recent = "ORDER BY updated_at DESC, entry_id DESC LIMIT %s"
+        rank = (
+            "m AS MATERIALIZED (SELECT x.entry_id, x.updated_at, "
+            "ts_rank(x.vector, websearch_to_tsquery(%s::regconfig, %s)) AS rank FROM "
+        )
+        rank_params = [search_config(), parsed.text]
         if all(_PLAIN_WORD_RE.fullmatch(word) for word in parsed.text.split()):
             # As in recent_matches: the planner picks the GIN index or the recency index.
-            matches = f"m AS MATERIALIZED ({found} {recent})"
-        else:  # a phrase: collect through the GIN index first (see recent_matches)
-            matches = f"a AS MATERIALIZED ({found}), m AS MATERIALIZED (SELECT * FROM a {recent})"
-        sql = (
-            f"WITH {matches}, "
-            "r AS (SELECT entry_id, updated_at, "
-            "ts_rank(vector, websearch_to_tsquery(%s::regconfig, %s)) AS rank "
-            f"FROM m {recent}), "
-            # Past the last page (or before the first), the last page: as Paginator shows it.
-            "o AS (SELECT CASE WHEN %s < n THEN %s ELSE GREATEST(n - 1, 0) / %s * %s END "
-            "AS start FROM (SELECT count(*) AS n FROM r) AS t), "
-            "p AS (SELECT * FROM r ORDER BY rank DESC, updated_at DESC, entry_id DESC "
-            "OFFSET (SELECT start FROM o) LIMIT %s)"
-        )
-        return sql, [*params, ranked + 1, search_config(), parsed.text, ranked]
+            sql = f"WITH {rank}({found} {recent}) AS x) "
+            return sql, [*rank_params, *params, ranked + 1]
+        # A phrase: collect the matches through the GIN index first (see recent_matches).
+        sql = f"WITH a AS MATERIALIZED ({found}), {rank}(SELECT * FROM a {recent}) AS x) "
+        return sql, [*params, *rank_params, ranked + 1]
 
-    def _page_params(self, parsed: ParsedQuery) -> list:
-        """The parameters of _page_sql(), in its order."""
-        quotes = ["''", "'"]  # a quote inside a lexeme is doubled in the query's text
-        short = [SNIPPET_SOURCE_CHARS] * 2
-        lead_and_length = [SNIPPET_SOURCE_LEAD, SNIPPET_SOURCE_CHARS]
+    def _page_params(self, parsed: ParsedQuery, ranked: int, offset: int, limit: int) -> list:
+        """The parameters of _page_sql(), in its order, for the page of *limit* rows from
+        *offset* among the *ranked* most recent matches."""
+        config, text = search_config(), parsed.text
+        short = SNIPPET_SOURCE_CHARS
         return [
-            search_config(),
-            parsed.text,
-            *quotes,
-            _LEXEME_RE.pattern,
-            *short,
-            *lead_and_length,
+            *(config, text),  # the query as PostgreSQL parsed it
+            short,
+            short,
+            *("''", "'", config, text, _LEXEME_RE.pattern),  # the stems (a quote is doubled)
+            SNIPPET_SOURCE_LEAD,
+            SNIPPET_SOURCE_CHARS,
+            *(offset, ranked, offset, ranked, limit, limit),  # where the page starts
+            ranked,
+            limit,
         ]
 
     def among(self, qs: QuerySet, ids: list[int]) -> QuerySet:

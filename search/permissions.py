@@ -4,7 +4,7 @@ The index holds only what every reader of a community may see (no hidden posts, 
 items, active members); a reader searches the communities whose content they may read.
 """
 
-from communities.permissions import readable_communities, readable_communities_q
+from communities.permissions import readable_communities_named, readable_communities_q
 from search.models import SearchEntry, SearchMatch
 
 # Where searchable_communities keeps its answer on the user object (as Django's ModelBackend
@@ -24,8 +24,8 @@ def searchable_matches(user):
 
 
 def searchable_communities(user) -> dict:
-    """The communities whose content *user* may read, by slug (pk, slug and name loaded):
-    the search form's choices and, by their ids, where a search looks.
+    """The communities whose content *user* may read, by slug (pk, slug and name loaded, in
+    one plain query): the search form's choices and, by their ids, where a search looks.
 
     Read once per user object, that is once per request (each request loads its user anew),
     so the form and the search share one query, and a membership or visibility change counts
@@ -33,6 +33,6 @@ def searchable_communities(user) -> dict:
     """
     cached = getattr(user, _CACHE, None)
     if cached is None:
-        cached = {c.slug: c for c in readable_communities(user).only("pk", "slug", "name")}
+        cached = {c.slug: c for c in readable_communities_named(user)}
         setattr(user, _CACHE, cached)
     return cached

@@ -137,3 +137,41 @@ def test_moderators_do_not_find_hidden_posts_either(canary, private_community):
     post = Post.objects.get(body=f"The {CANARY} answer")
     thread_services.post_hide(post=post, by=moderator)
     assert ("post", "sre") not in _found(moderator)
+
+
+@pytest.mark.parametrize("kind", [*OUTSIDERS, "member", "admin", "staff", "site-admin"])
+def test_searchable_communities_are_the_readable_ones(
+    open_community, request_community, private_community, kind
+):
+    """search.permissions reads the reader's communities with a plain statement
+    (communities.permissions.readable_communities_named): the same communities, in the same
+    order, as the ORM's readable_communities, for every kind of reader."""
+    from django.contrib.auth.models import Permission
+
+    from communities.permissions import SITE_ADMIN_PERMISSION, readable_communities
+    from search import permissions
+    from tests.factories import CommunityFactory
+
+    other_private = CommunityFactory(name="A private circle", slug="a-circle", visibility="private")
+    if kind in ("staff", "site-admin"):
+        user = UserFactory(is_staff=True)
+        if kind == "site-admin":
+            app_label, codename = SITE_ADMIN_PERMISSION.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+            user = type(user).objects.get(pk=user.pk)  # permissions are cached per object
+    else:
+        user = _viewer(kind, private_community)
+    if kind in ("member", "ex-member"):
+        make_member(other_private, user, state=State.LEFT)  # not a member there (any more)
+    expected = [(c.pk, c.slug, c.name) for c in readable_communities(user)]
+    named = permissions.searchable_communities(user)
+    assert [(c.pk, c.slug, c.name) for c in named.values()] == expected
+    assert ("sre" in named) is (kind in ("member", "admin", "site-admin"))
+    assert ("a-circle" in named) is (kind in ("admin", "site-admin"))
+    assert {"wound-care", "physics"} <= set(named)
+    # The other fields are deferred (read on access), not a new instance's defaults.
+    community = named["sre" if "sre" in named else "wound-care"]
+    assert community.get_deferred_fields() >= {"visibility", "about"}
+    assert community.visibility == ("private" if "sre" in named else "open")

@@ -3,6 +3,8 @@ queryset path shows: the same entries in the same order, the same count, the sam
 snippets, for every page, filter and reader; and the reader's communities are read anew by
 each request."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
@@ -188,6 +190,11 @@ def test_leaving_joining_and_visibility_count_from_the_next_request(client, open
     assert _titles(client, "zqxscope") == []  # made private again: gone at once
 
 
+# A statement that reads the communities table itself (as the ORM or a plain statement writes
+# it), not one that joins it.
+_READS_COMMUNITIES = re.compile(r'SELECT [^()]*? FROM "?communities_community"?( |$)')
+
+
 def test_the_form_and_the_search_share_one_read_of_the_communities(client, open_community):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -195,7 +202,7 @@ def test_the_form_and_the_search_share_one_read_of_the_communities(client, open_
     ask(open_community, member_of(open_community), title="Gauze shared", body="x")
     with CaptureQueriesContext(connection) as ctx:
         client.get("/search/", {"q": "gauze"})
-    reads = [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "communities_c')]
+    reads = [q for q in ctx.captured_queries if _READS_COMMUNITIES.match(q["sql"])]
     assert len(reads) == 1
 
 
