@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,6 +44,7 @@ from importers.common import (
 )
 from importers.markdown import html_to_markdown, markdown_inert_mentions
 from importers.models import ImportRun, Source, SourceRecord
+from importers.parallel import pool_close, pool_open, pool_submit, workers_for
 from importers.report import ImportReport
 from importers.selectors import (
     STACKEXCHANGE_BOT_KEY,
@@ -59,6 +62,7 @@ from importers.stackexchange_dump import (
     HistoryRow,
     Post,
     StagedDump,
+    bundles_of,
     parse_tags,
 )
 from metrics.pipeline.schedule import metrics_request
@@ -73,6 +77,7 @@ from practice.services.history import (
     HistoryPost,
     HistoryThread,
     history_check,
+    history_prerender,
     history_write,
 )
 
@@ -84,6 +89,17 @@ IMPORT_ACCOUNT = "import"
 BULK_QUESTIONS = 200
 # Stack Exchange's own bot ("Community", id -1) edits and owns wiki posts: not a person.
 COMMUNITY_BOT = -1
+# A dump of this many questions or more has its bodies converted (HTML to Markdown) and
+# rendered by a pool of worker processes (at most PREPARE_WORKERS), PREPARE_CHUNK questions a
+# task, while this process and its database backend write earlier batches: converting and
+# rendering were a third of the importing process's CPU. At most PREPARE_AHEAD chunks are
+# asked for ahead of the writing, so memory stays flat. The workers run PREPARE_NICE steps
+# nicer: the writing is the critical path.
+PREPARE_POOL_FROM = 1000
+PREPARE_WORKERS = 2
+PREPARE_CHUNK = 100
+PREPARE_AHEAD = 6
+PREPARE_NICE = 5
 _LICENCES = (
     # Stack Exchange's licence by the content's date (its help centre, "licensing").
     (datetime(2011, 4, 8, tzinfo=UTC), "CC BY-SA 2.5", "2.5"),
@@ -285,6 +301,57 @@ def _comment_text(text: str) -> str:
 
 
 @dataclass
+class _Prepared:
+    """A bundle's text worked out ahead: each post's versions, each comment's Markdown, and
+    the HTML shown for each post never edited and each comment (``history_prerender``)."""
+
+    versions: dict[int, _Version]
+    comments: dict[int, str]
+    html: dict[tuple[str, int], str]
+
+
+def bundle_prepare(bundle: Bundle) -> Bundle:
+    """Work out *bundle*'s text (``_Prepared``): pure, so a worker process may do it."""
+    posts = [bundle.question, *bundle.answers]
+    versions = {p.id: _versions(p, bundle.history) for p in posts}
+    comments = {c.id: _comment_text(c.text) for c in bundle.comments}
+    html = {("post", pid): history_prerender(v.body) for pid, v in versions.items() if not v.edits}
+    html.update((("comment", cid), history_prerender(text)) for cid, text in comments.items())
+    bundle.prepared = _Prepared(versions, comments, html)
+    return bundle
+
+
+def _prepared(bundle: Bundle) -> _Prepared:
+    if bundle.prepared is None:
+        bundle_prepare(bundle)
+    return bundle.prepared
+
+
+def _bundles_prepare(staging_path: str, ids: list[int]) -> list[Bundle]:
+    """The bundles of the questions *ids*, prepared (a worker's task)."""
+    return [bundle_prepare(bundle) for bundle in bundles_of(staging_path, ids)]
+
+
+def prepared_bundles(staged: StagedDump) -> Iterator[Bundle]:
+    """The dump's bundles in order (``StagedDump.bundles``), each prepared, by a pool of worker
+    processes for a large dump (see PREPARE_POOL_FROM)."""
+    ids = staged.question_ids()
+    workers = workers_for(len(ids), from_size=PREPARE_POOL_FROM, most=PREPARE_WORKERS)
+    pool = pool_open(workers, nice=PREPARE_NICE)
+    try:
+        chunks = deque(ids[n : n + PREPARE_CHUNK] for n in range(0, len(ids), PREPARE_CHUNK))
+        pending: deque = deque()
+        while chunks or pending:
+            while chunks and len(pending) < PREPARE_AHEAD:
+                pending.append(
+                    pool_submit(pool, _bundles_prepare, staged.staging_path, chunks.popleft())
+                )
+            yield from pending.popleft().get()
+    finally:
+        pool_close(pool)
+
+
+@dataclass
 class _Step:
     at: datetime
     order: int
@@ -335,7 +402,7 @@ class _ThreadWriter:
         """Write what is not yet recorded; return whether the thread exists afterwards."""
         b = self.bundle
         q = b.question
-        versions = {p.id: _versions(p, b.history) for p in [q, *b.answers]}
+        versions = _prepared(b).versions
         existing = self.done.get((Kind.QUESTION, str(q.id)))
         if existing is not None:
             self.thread = existing
@@ -475,7 +542,7 @@ class _ThreadWriter:
             lambda: thread_services.post_create(
                 thread=self.thread,
                 author=author,
-                body=_comment_text(comment.text),
+                body=_prepared(self.bundle).comments[comment.id],
                 reply_to=parent,
                 at=comment.created,
             ),
@@ -656,7 +723,8 @@ def _history_question(ctx: SiteImport, bundle: Bundle) -> _Planned:
     """The question as ``_ThreadWriter`` writes a new one: the same steps in the same order
     (answers, edits, comments and acceptance by moment), closed last."""
     q = bundle.question
-    versions = {p.id: _versions(p, bundle.history) for p in [q, *bundle.answers]}
+    prepared = _prepared(bundle)
+    versions = prepared.versions
     people: dict[str, tuple[str, datetime]] = {}
     authors: dict[int, str] = {}
 
@@ -678,7 +746,14 @@ def _history_question(ctx: SiteImport, bundle: Bundle) -> _Planned:
     item = HistoryThread(
         kind=Thread.Kind.QUESTION,
         title=version.title,
-        posts=[HistoryPost(author=author_of(q), body=version.body, at=q.created)],
+        posts=[
+            HistoryPost(
+                author=author_of(q),
+                body=version.body,
+                at=q.created,
+                html=prepared.html.get(("post", q.id), ""),
+            )
+        ],
         tags=version.tags[:5],
     )
     planned = _Planned(
@@ -711,6 +786,7 @@ def _history_question(ctx: SiteImport, bundle: Bundle) -> _Planned:
                     body=versions[obj.id].body,
                     at=obj.created,
                     is_answer=True,
+                    html=prepared.html.get(("post", obj.id), ""),
                 )
             )
             planned.records.append((Kind.ANSWER, obj.id, index[obj.id], obj.score, None))
@@ -743,7 +819,11 @@ def _history_question(ctx: SiteImport, bundle: Bundle) -> _Planned:
             author = who(obj.user, obj.user_name, -obj.id, obj.created)
             item.posts.append(
                 HistoryPost(
-                    author=author, body=_comment_text(obj.text), at=obj.created, reply_to=parent
+                    author=author,
+                    body=prepared.comments[obj.id],
+                    at=obj.created,
+                    reply_to=parent,
+                    html=prepared.html[("comment", obj.id)],
                 )
             )
             planned.records.append((Kind.COMMENT, obj.id, len(item.posts) - 1, obj.score, None))
@@ -961,8 +1041,9 @@ def stackexchange_import(
             counter = RunProgress(ctx.run, progress)
             counter.total(total)
             try:
-                with history_side_effects_held():
-                    for batch in _batches(staged.bundles(), BULK_QUESTIONS if bulk else 1):
+                # closing(): the workers stop when the import does, however it stops.
+                with history_side_effects_held(), closing(prepared_bundles(staged)) as bundles:
+                    for batch in _batches(bundles, BULK_QUESTIONS if bulk else 1):
                         leftovers = batch
                         if bulk:
                             leftovers = questions_import_bulk(ctx=ctx, bundles=batch)

@@ -191,6 +191,9 @@ class Bundle:
     history: list[HistoryRow]
     accepted_at: datetime | None
     links: list[tuple[int, str]]
+    # What the importer works out of the text ahead (``importers.services.bundle_prepare``),
+    # in a worker process for a large dump; None until then.
+    prepared: object | None = None
 
 
 _SCHEMA = """
@@ -219,6 +222,7 @@ class StagedDump:
 
     def __init__(self, directory: str, staging_path: str, report: ImportReport):
         self.directory = directory
+        self.staging_path = staging_path
         self.report = report
         self.present: list[str] = []
         self.vote_types: Counter = Counter()
@@ -435,38 +439,16 @@ class StagedDump:
         """Each question with its answers, comments, edits, acceptance and links, oldest first."""
         cursor = self.db.execute("SELECT * FROM posts WHERE type = 1 ORDER BY created, id")
         for row in cursor:
-            question = _post(row)
-            answers = [
-                _post(r)
-                for r in self.db.execute(
-                    "SELECT * FROM posts WHERE type = 2 AND parent = ? ORDER BY created, id",
-                    (question.id,),
-                )
-            ]
-            ids = [question.id] + [a.id for a in answers]
-            marks = ",".join("?" * len(ids))
-            comments = [
-                Comment(i, p, u, un or "", parse_date(c), s, t or "")
-                for i, p, u, un, c, s, t in self.db.execute(
-                    f"SELECT * FROM comments WHERE post IN ({marks}) ORDER BY created, id", ids
-                )
-            ]
-            history = [
-                HistoryRow(i, p, k, u, un or "", parse_date(c), t or "")
-                for i, p, k, u, un, c, t in self.db.execute(
-                    f"SELECT * FROM history WHERE post IN ({marks}) ORDER BY created, id", ids
-                )
-            ]
-            accepted_at = None
-            if question.accepted is not None:
-                found = self.db.execute(
-                    "SELECT created FROM accepts WHERE post = ?", (question.accepted,)
-                ).fetchone()
-                accepted_at = parse_date(found[0]) if found else None
-            links = list(
-                self.db.execute("SELECT related, kind FROM links WHERE post = ?", (question.id,))
+            yield _bundle(self.db, row)
+
+    def question_ids(self) -> list[int]:
+        """The questions' ids, oldest first (the order of ``bundles``)."""
+        return [
+            pid
+            for (pid,) in self.db.execute(
+                "SELECT id FROM posts WHERE type = 1 ORDER BY created, id"
             )
-            yield Bundle(question, answers, comments, history, accepted_at, links)
+        ]
 
     def orphans(self) -> None:
         """Report the answers, comments and edits whose post is not in the dump."""
@@ -517,3 +499,53 @@ def _post(row) -> Post:
         body=body or "",
         closed=parse_date(closed),
     )
+
+
+def bundles_of(staging_path: str, ids: list[int]) -> list[Bundle]:
+    """The bundles of the questions *ids*, in that order, read from the staging file at
+    *staging_path* through a connection of its own (a worker process's)."""
+    db = sqlite3.connect(f"file:{staging_path}?mode=ro", uri=True)
+    try:
+        rows = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in db.execute(f"SELECT * FROM posts WHERE id IN ({marks})", chunk):  # noqa: S608
+                rows[row[0]] = row
+        return [_bundle(db, rows[pid]) for pid in ids if pid in rows]
+    finally:
+        db.close()
+
+
+def _bundle(db: sqlite3.Connection, row) -> Bundle:
+    """The question of *row* with everything that belongs to it."""
+    question = _post(row)
+    answers = [
+        _post(r)
+        for r in db.execute(
+            "SELECT * FROM posts WHERE type = 2 AND parent = ? ORDER BY created, id",
+            (question.id,),
+        )
+    ]
+    ids = [question.id] + [a.id for a in answers]
+    marks = ",".join("?" * len(ids))
+    comments = [
+        Comment(i, p, u, un or "", parse_date(c), s, t or "")
+        for i, p, u, un, c, s, t in db.execute(
+            f"SELECT * FROM comments WHERE post IN ({marks}) ORDER BY created, id", ids
+        )
+    ]
+    history = [
+        HistoryRow(i, p, k, u, un or "", parse_date(c), t or "")
+        for i, p, k, u, un, c, t in db.execute(
+            f"SELECT * FROM history WHERE post IN ({marks}) ORDER BY created, id", ids
+        )
+    ]
+    accepted_at = None
+    if question.accepted is not None:
+        found = db.execute(
+            "SELECT created FROM accepts WHERE post = ?", (question.accepted,)
+        ).fetchone()
+        accepted_at = parse_date(found[0]) if found else None
+    links = list(db.execute("SELECT related, kind FROM links WHERE post = ?", (question.id,)))
+    return Bundle(question, answers, comments, history, accepted_at, links)

@@ -2,6 +2,7 @@
 either way, on every dump the tests have (the sample, a broken one, one without its optional
 files, a generated one with the bench's shape)."""
 
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -380,3 +381,33 @@ def test_bulk_unforeseen_error_falls_back_to_the_per_post_path(monkeypatch):
         if key != "run":
             assert sorted(result[key]) == sorted(expected[key]), key
     assert result["run"][0][1]["people created"] == expected["run"][0][1]["people created"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", [(), ("--one-by-one",)])
+def test_preparing_workers_import_what_this_process_imports(extra, tmp_path, monkeypatch):
+    """A large dump's bodies are converted and rendered by a pool of worker processes, a few
+    questions a task: the same import, either path."""
+    folder = _generated(tmp_path)
+    serial = CommunityFactory(slug="serial", visibility="open")
+    pooled = CommunityFactory(slug="pooled", visibility="open")
+    run_import(folder, serial, *extra)
+
+    monkeypatch.setattr(import_services, "PREPARE_POOL_FROM", 0)
+    monkeypatch.setattr(import_services, "PREPARE_CHUNK", 7)  # several rounds through the pool
+    opened = []
+    real_open = import_services.pool_open
+
+    def pool_open(workers, *, nice):
+        pool = real_open(workers, nice=nice)
+        opened.append((workers, pool is not None))
+        return pool
+
+    monkeypatch.setattr(import_services, "pool_open", pool_open)
+    run_import(folder, pooled, *extra)
+
+    workers = min(2, os.cpu_count() or 1)
+    assert opened == [(workers, workers > 1)]
+    expected, result = snapshot(serial), snapshot(pooled)
+    for key in expected:
+        assert result[key] == expected[key], key
