@@ -448,7 +448,7 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
                     continue
                 items.append(item)
                 kept.append((pairs, mails))
-            history_write(community=ctx.community, threads=items)
+            history_write(community=ctx.community, threads=items, checked=True)
             types = (
                 ContentType.objects.get_for_model(Thread).pk,
                 ContentType.objects.get_for_model(Post).pk,

@@ -36,6 +36,8 @@ def _clean(name: str) -> str:
 
 def link_mentions(html: str) -> tuple[str, list]:
     """Return *html* with @username linked to existing active users, and those users."""
+    if "@" not in html:
+        return html, []  # no mention without an "@" (most posts): nothing to scan
     candidates = {
         _clean(m.group(1))
         for segment, is_text in _text_segments(html)

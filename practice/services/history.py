@@ -289,12 +289,17 @@ def _tags_by_name(names: set[str]) -> dict[str, ThreadTag]:
     return found
 
 
-def history_write(*, community, threads: list[HistoryThread]) -> list[Thread]:
+def history_write(
+    *, community, threads: list[HistoryThread], checked: bool = False
+) -> list[Thread]:
     """Write *threads* (checked with ``history_check``) with their posts, tags, revisions,
-    acceptance, locking, follows and interactions, in one transaction; return the threads."""
-    can_post: dict = {}
-    for item in threads:
-        history_check(community=community, item=item, can_post=can_post)
+    acceptance, locking, follows and interactions, in one transaction; return the threads.
+    *checked*: the caller has just run ``history_check`` (people included) on each of them in
+    *community*, so they are not checked twice."""
+    if not checked:
+        can_post: dict = {}
+        for item in threads:
+            history_check(community=community, item=item, can_post=can_post)
     if not threads:
         return []
     post_type = ContentType.objects.get_for_model(Post).pk

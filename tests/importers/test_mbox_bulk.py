@@ -192,9 +192,9 @@ def test_bulk_refused_thread_goes_the_per_post_way(monkeypatch):
             raise ValidationError("not in bulk")
         return real_check(community=community, item=item, can_post=can_post)
 
-    def write(*, community, threads):
+    def write(*, community, threads, **kwargs):
         written.extend(item.title for item in threads)
-        return real_write(community=community, threads=threads)
+        return real_write(community=community, threads=threads, **kwargs)
 
     monkeypatch.setattr(mbox_import, "history_check", refuse_the_meetup)
     monkeypatch.setattr(mbox_import, "history_write", write)
@@ -205,6 +205,30 @@ def test_bulk_refused_thread_goes_the_per_post_way(monkeypatch):
     assert sorted(result["posts"]) == sorted(expected["posts"])
     assert result["interactions"] == expected["interactions"]
     assert result["search"] == expected["search"]
+
+
+@pytest.mark.django_db
+def test_bulk_checks_each_thread_once(monkeypatch):
+    """The bulk path checks each thread once, before writing it (history_write is told so),
+    not a second time inside history_write: the same community as the per-post path."""
+    one_by_one = CommunityFactory(slug="one-by-one", visibility="open")
+    community = CommunityFactory(slug="bulk", visibility="open")
+    run_import(FIXTURES / "mailman2-cooks.txt", one_by_one, "--list", "cooks", "--one-by-one")
+    real_check = history.history_check
+    checked = []
+
+    def counted(*, community, item, **kwargs):
+        checked.append(item.title)
+        return real_check(community=community, item=item, **kwargs)
+
+    monkeypatch.setattr(history, "history_check", counted)
+    monkeypatch.setattr(mbox_import, "history_check", counted)
+    run_import(FIXTURES / "mailman2-cooks.txt", community, "--list", "cooks")
+
+    titles = list(Thread.objects.filter(community=community).values_list("title", flat=True))
+    assert len(titles) == 2
+    assert sorted(checked) == sorted(titles)
+    assert snapshot(community)["posts"] == snapshot(one_by_one)["posts"]
 
 
 def test_history_check_refuses_what_the_services_refuse():
@@ -250,7 +274,7 @@ def test_bulk_batch_that_fails_unforeseen_goes_the_per_post_way(monkeypatch):
     community = CommunityFactory(slug="fallback", visibility="open")
     run_import(FIXTURES / "mailman2-cooks.txt", one_by_one, "--list", "cooks", "--one-by-one")
 
-    def broken(*, community, threads):
+    def broken(*, community, threads, **kwargs):
         Thread.objects.create(
             community=community, kind="discussion", title="half", author=threads[0].posts[0].author,
             created_at=threads[0].posts[0].at, last_activity_at=threads[0].posts[0].at,
