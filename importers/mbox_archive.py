@@ -710,16 +710,30 @@ def stage_bodies(raw_path: str, staging_path: str, list_address: str, first: int
         db.close()
 
 
+def read_heads(raw_path: str, positions: list[tuple]) -> list[Head]:
+    """``parse_head`` of the raw messages at *positions* ((number, From_ line, NUL bytes
+    removed, start, length) in the raw copy): the first pass's parsing, in a worker process
+    for a large archive."""
+    heads = []
+    with open(raw_path, "rb") as raw_file:
+        for number, from_line, nuls, start, length in positions:
+            raw_file.seek(start)
+            heads.append(parse_head(RawMessage(number, from_line, raw_file.read(length), nuls)))
+    return heads
+
+
 class StagedArchive:
     """An mbox read in two passes into a staging SQLite file, one row per message.
 
     The first pass (``read``) reads each message's headers, which is all the threading needs
     (JWZ needs every id before any thread is known to be complete), and copies its raw text
-    aside. The second pass, parsing and rendering the bodies, starts chunk by chunk as the
-    first pass goes: in a pool of worker processes for a large archive, so it overlaps the
-    threading and the writing of earlier threads; in this process otherwise, when ``mails``
-    first needs a chunk. The report's lines about each message come out in the archive's order
-    whichever pass found them (``report_reading``).
+    aside; for a large archive a pool of worker processes parses the headers, a chunk at a
+    time, while this process splits the file. The second pass, parsing and rendering the
+    bodies, goes chunk by chunk: in another pool of worker processes for a large archive,
+    started once the first pass is done, so it overlaps the threading and the writing of
+    earlier threads; in this process otherwise, when ``mails`` first needs a chunk. The
+    report's lines about each message come out in the archive's order whichever pass found
+    them (``report_reading``).
     """
 
     def __init__(self, path: str, staging_path: str, report: ImportReport, list_address=""):
@@ -747,75 +761,149 @@ class StagedArchive:
         return workers_for(size, from_size=PARSE_POOL_FROM_BYTES, most=PARSE_WORKERS)
 
     def read(self) -> None:
-        """The first pass (see the class); the second starts as it goes."""
-        self._pool = pool_open(self._workers(), nice=PARSE_NICE)
+        """The first pass (see the class); the second's chunks are started (a pool's) or
+        waiting to be asked for (this process's)."""
+        workers = self._workers()
+        self._pool = pool_open(workers, nice=PARSE_NICE)
+        # A large archive's headers are parsed by a pool of their own, at this process's
+        # priority: the first pass is the critical path until the threading, and in the body
+        # pool's queue the last chunks of headers would wait behind bodies.
+        heads = pool_open(workers, nice=0)
+        try:
+            self._read(heads)
+        finally:
+            pool_close(heads)
+
+    def _read(self, heads_pool) -> None:
+        """Read the messages, copy each aside and stage its headers (``_accept``): parsed here,
+        or by *heads_pool* a chunk at a time and staged in the archive's order as they come
+        back; the bodies' chunks go to the parsing pool once every message is staged."""
         seen: set[str] = set()
-        batch: list[tuple] = []
-        last_at = ""
+        last_at = [""]
         start = 0
+        positions: list[tuple] = []
+        pending: deque[tuple[list[tuple], object]] = deque()
+        held: list[tuple[int, int]] = []
+
+        def accept_chunk(chunk, result) -> None:
+            batch = []
+            with open(self.raw_path, "rb") as copy:
+                for position, head in zip(chunk, result.get(), strict=True):
+                    _, from_line, nuls, at, length = position
+
+                    def data(at=at, length=length):
+                        copy.seek(at)
+                        return copy.read(length)
+
+                    row = self._accept(head, from_line, nuls, at, length, data, seen, last_at)
+                    if row is not None:
+                        batch.append(row)
+            if batch:
+                held.append(self._stage_rows(batch))
+
         with open(self.raw_path, "wb") as raw_file:
+            batch: list[tuple] = []
             for raw in raw_messages(self.path, self._breaks):
-                head = parse_head(raw)
-                if not head.at:
-                    if not last_at:
-                        self._skipped[raw.number] = (
-                            f"message {raw.number} ({head.source_id}): no date at all and none "
-                            "before it; not imported."
-                        )
-                        self.report.counts["skipped messages"] += 1
-                        continue
-                    head.at = last_at
-                last_at = head.at
-                dup_note = ""
-                if head.source_id in seen:
-                    original_id = head.source_id
-                    digest = synthetic_id("", raw.data)[1:]
-                    head.source_id = f"dup:{digest}"
-                    n = 2
-                    while head.source_id in seen:
-                        head.source_id = f"dup{n}:{digest}"
-                        n += 1
-                    dup_note = (
-                        f"duplicate Message-ID <{original_id}>: imported as its own message "
-                        f"(id {head.source_id})"
-                    )
-                    self.report.counts["duplicate Message-IDs"] += 1
-                seen.add(head.source_id)
+                if heads_pool is None:
+                    head = parse_head(raw)
+                    row = self._accept(
+                        head, raw.from_line, raw.nuls, start, len(raw.data),
+                        lambda raw=raw: raw.data, seen, last_at,
+                    )  # fmt: skip
+                    if row is None:
+                        continue  # skipped: not copied aside
+                    raw_file.write(raw.data)
+                    start += len(raw.data)
+                    batch.append(row)
+                    if len(batch) >= PARSE_CHUNK:
+                        raw_file.flush()
+                        self._stage(batch)
+                        batch = []
+                    continue
                 raw_file.write(raw.data)
-                batch.append(
-                    (
-                        raw.number,
-                        head.source_id,
-                        json.dumps(head.references),
-                        head.thread_subject,
-                        int(head.is_reply),
-                        head.at,
-                        dup_note,
-                        raw.from_line,
-                        raw.nuls,
-                        start,
-                        len(raw.data),
-                    )
-                )
+                positions.append((raw.number, raw.from_line, raw.nuls, start, len(raw.data)))
                 start += len(raw.data)
-                self.count += 1
-                if len(batch) >= PARSE_CHUNK:
+                if len(positions) >= PARSE_CHUNK:
                     raw_file.flush()
-                    self._stage(batch)
-                    batch = []
+                    pending.append(
+                        (positions, pool_submit(heads_pool, read_heads, self.raw_path, positions))
+                    )
+                    positions = []
+                    while pending and pending[0][1].ready():
+                        accept_chunk(*pending.popleft())
             raw_file.flush()
             if batch:
                 self._stage(batch)
+            if positions:
+                pending.append(
+                    (positions, pool_submit(heads_pool, read_heads, self.raw_path, positions))
+                )
+            while pending:
+                accept_chunk(*pending.popleft())
+        for first, last in held:
+            self._chunks.append((first, last, self._dispatch(first, last)))
 
-    def _stage(self, batch: list[tuple]) -> None:
+    def _accept(self, head, from_line, nuls, start, length, data, seen, last_at) -> tuple | None:
+        """The staged row of a message whose headers are *head* (its date carried from the
+        message before when it has none, a duplicate Message-ID made its own), in the archive's
+        order; None when it is skipped. *data* gives its raw text (for a duplicate's id)."""
+        number = head.number
+        if not head.at:
+            if not last_at[0]:
+                self._skipped[number] = (
+                    f"message {number} ({head.source_id}): no date at all and none "
+                    "before it; not imported."
+                )
+                self.report.counts["skipped messages"] += 1
+                return None
+            head.at = last_at[0]
+        last_at[0] = head.at
+        dup_note = ""
+        if head.source_id in seen:
+            original_id = head.source_id
+            digest = synthetic_id("", data())[1:]
+            head.source_id = f"dup:{digest}"
+            n = 2
+            while head.source_id in seen:
+                head.source_id = f"dup{n}:{digest}"
+                n += 1
+            dup_note = (
+                f"duplicate Message-ID <{original_id}>: imported as its own message "
+                f"(id {head.source_id})"
+            )
+            self.report.counts["duplicate Message-IDs"] += 1
+        seen.add(head.source_id)
+        self.count += 1
+        return (
+            number,
+            head.source_id,
+            json.dumps(head.references),
+            head.thread_subject,
+            int(head.is_reply),
+            head.at,
+            dup_note,
+            from_line,
+            nuls,
+            start,
+            length,
+        )
+
+    def _stage_rows(self, batch: list[tuple]) -> tuple[int, int]:
         with self.db:
             self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
-        first, last = batch[0][0], batch[-1][0]
-        result = pool_submit(
+        return batch[0][0], batch[-1][0]
+
+    def _dispatch(self, first: int, last: int):
+        """The second pass over messages *first* to *last*: a worker's task, or this process's
+        own parsing when first asked for (``importers.parallel.pool_submit``)."""
+        return pool_submit(
             self._pool, stage_bodies, self.raw_path, self.staging_path, self.list_address,
             first, last,
         )  # fmt: skip
-        self._chunks.append((first, last, result))
+
+    def _stage(self, batch: list[tuple]) -> None:
+        first, last = self._stage_rows(batch)
+        self._chunks.append((first, last, self._dispatch(first, last)))
 
     def _parsed(self, seq: int) -> None:
         """Wait until every message up to *seq* is parsed and staged (parsing it here when

@@ -153,6 +153,35 @@ def test_report_is_the_one_pass_importers_line_for_line(tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_pooled_headers_pass_parses_in_the_workers(tmp_path, monkeypatch):
+    """With parsing workers, the headers are parsed by workers, not by the importing process
+    (which only splits the file and stages them in order): the same report and posts."""
+    archive = nasty_archive(tmp_path / "nasty.mbox.gz")
+    serial = CommunityFactory(slug="serial", visibility="open")
+    run_import(archive, serial, "--list", "bakers")
+
+    monkeypatch.setattr(mbox_archive, "PARSE_POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(mbox_archive, "PARSE_CHUNK", 3)
+    parsed_by = tmp_path / "pids"
+    real = mbox_archive.parse_head
+
+    def noted(raw):
+        with open(parsed_by, "a") as out:  # the workers are other processes: a file
+            out.write(f"{os.getpid()}\n")
+        return real(raw)
+
+    monkeypatch.setattr(mbox_archive, "parse_head", noted)
+    pooled = CommunityFactory(slug="pooled", visibility="open")
+    run_import(archive, pooled, "--list", "bakers")
+
+    pids = parsed_by.read_text().split()
+    assert len(pids) == ImportRun.objects.get(community=pooled).counts["messages read"] + 1
+    assert str(os.getpid()) not in pids  # the skipped dateless message was parsed too
+    assert ImportRun.objects.get(community=pooled).report == EXPECTED_REPORT.read_text()
+    assert snapshot(pooled) == snapshot(serial)
+
+
+@pytest.mark.django_db
 def test_writing_starts_before_the_bodies_are_all_parsed(tmp_path, monkeypatch):
     """The first batch is written as soon as its own messages are parsed, not the archive's."""
     archive = generated_archive(tmp_path / "bench.mbox", 300)
