@@ -104,9 +104,12 @@ def page_start(page, per_page: int) -> int:
     return (number - 1) * per_page
 
 
-def search(*, user, q: str | None, filters: SearchFilters, page=None) -> SearchOutcome:
+def search(
+    *, user, q: str | None, filters: SearchFilters, page=None, rows: slice | None = None
+) -> SearchOutcome:
     """Match *q* with *filters* among the entries *user* may find, best first; *page* is the
-    page number the reader asked for (read together with the ranking).
+    page number the reader asked for, or *rows* the slice of the ranked entries the caller will
+    read (the API's offset and limit): either is read together with the ranking.
 
     With no words but some filter, list what the filters select, most recent first.
     """
@@ -135,12 +138,14 @@ def search(*, user, q: str | None, filters: SearchFilters, page=None) -> SearchO
         filters=filters,
         entries=entries,
     )
-    size = settings.PRACTICA_PAGE_SIZE
+    if rows is None:
+        size = settings.PRACTICA_PAGE_SIZE
+        start = page_start(page, size)
+    else:  # past the ranked entries, the slice is empty whatever its start
+        start, size = min(rows.start or 0, MAX_RANKED), max(rows.stop - (rows.start or 0), 1)
     # One query (on PostgreSQL) finds the most recent matches, ranks them, and reads the page's
     # entries; the simple matcher ranks ids and reads a page when it is asked for.
-    ranked = backend.ranked(
-        scope=scope, parsed=parsed, ranked=MAX_RANKED, start=page_start(page, size), size=size
-    )
+    ranked = backend.ranked(scope=scope, parsed=parsed, ranked=MAX_RANKED, start=start, size=size)
     if not ranked.found and backend.nothing_to_match(parsed):
         outcome.message = too_common_message(parsed)
         return outcome

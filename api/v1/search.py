@@ -41,11 +41,16 @@ def search(
     if not form.is_valid():
         fields = {name: list(messages) for name, messages in form.errors.items()}
         raise BadRequest("invalid", "Some search filters are invalid.", fields)
-    outcome = selectors.search(user=caller.user, q=form.cleaned_data["q"], filters=form.filters())
+    offset = offset_from(cursor, "search")
+    # The rows this page reads (one more tells whether there is a next page) are read with the
+    # ranking itself, whatever the cursor's position.
+    rows = slice(offset, offset + limit + 1)
+    outcome = selectors.search(
+        user=caller.user, q=form.cleaned_data["q"], filters=form.filters(), rows=rows
+    )
     if outcome.entries is None:
         return {"items": [], "next_cursor": None, "message": outcome.message}
-    offset = offset_from(cursor, "search")
-    entries = list(outcome.paginatable()[offset : offset + limit + 1])
+    entries = list(outcome.paginatable()[rows])
     more = len(entries) > limit
     hits = selectors.hits(entries[:limit], outcome)
     items = [
