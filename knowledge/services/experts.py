@@ -139,6 +139,20 @@ def _item_contributions(ids: list[int]) -> dict[int, tuple[list, list]]:
     return out
 
 
+# Rows per INSERT of _add: one statement for a batch's rows (psycopg2's executemany is a round
+# trip per row), within SQLite's limit on bound variables (8 columns x 1000 < 32766).
+ADD_ROWS = 1000
+
+
+def _upsert(cursor, head: str, tail: str, rows: list[tuple]) -> None:
+    """``head VALUES (...), (...) tail`` for *rows*, ADD_ROWS a statement."""
+    marks = "(" + ", ".join(["%s"] * len(rows[0])) + ")" if rows else ""
+    for start in range(0, len(rows), ADD_ROWS):
+        chunk = rows[start : start + ADD_ROWS]
+        values = ", ".join([marks] * len(chunk))
+        cursor.execute(f"{head} VALUES {values} {tail}", [v for row in chunk for v in row])
+
+
 def _add(score_rows: Iterable, tag_rows: Iterable) -> None:
     """Add signed ``ExpertSource``-shaped rows to the totals (two statements at most)."""
     quote = connection.ops.quote_name
@@ -157,9 +171,10 @@ def _add(score_rows: Iterable, tag_rows: Iterable) -> None:
     with connection.cursor() as cursor:
         if score_params:
             columns = ("accepted", "helpful", "items", "edits", "points")
-            cursor.executemany(
+            _upsert(
+                cursor,
                 f"INSERT INTO {table} (community_id, tag_key, user_id, "  # noqa: S608
-                f"{', '.join(map(quote, columns))}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                f"{', '.join(map(quote, columns))})",
                 "ON CONFLICT (community_id, tag_key, user_id) DO UPDATE SET "
                 + ", ".join(
                     f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in columns
@@ -169,9 +184,10 @@ def _add(score_rows: Iterable, tag_rows: Iterable) -> None:
         if tag_params:
             table = quote(TagUse._meta.db_table)
             columns = ("questions", "unanswered", "uses")
-            cursor.executemany(
+            _upsert(
+                cursor,
                 f"INSERT INTO {table} (community_id, name, "  # noqa: S608
-                f"{', '.join(map(quote, columns))}) VALUES (%s, %s, %s, %s, %s) "
+                f"{', '.join(map(quote, columns))})",
                 "ON CONFLICT (community_id, name) DO UPDATE SET "
                 + ", ".join(
                     f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in columns
