@@ -21,6 +21,7 @@ from django.http import Http404
 
 from accounts.selectors import user_has_mfa
 from communities.models import UNNAMED_MEMBER, Community, DashboardNaming, Membership, Profile
+from core import rows as model_rows
 
 Visibility = Community.Visibility
 State = Membership.State
@@ -303,7 +304,7 @@ def access_community(*, user, slug: str) -> Community:
     """Return the community for listing-level pages (name, domain, join controls)."""
     # Every community page starts here: a plain query, as composing it in the ORM cost several
     # times what reading the row does (bench/thread_pages.py).
-    community = next(iter(Community.objects.raw(_COMMUNITY_BY_SLUG, [slug])), None)
+    community = model_rows.first(Community, _COMMUNITY_BY_SLUG, [slug])
     if community is None:
         raise Http404("No such community.")
     return community

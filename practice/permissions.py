@@ -21,6 +21,7 @@ from communities.permissions import (
     can_view_content,
     readable_communities_q,
 )
+from core import rows as model_rows
 from practice.models import Event, Post, Thread
 
 _CANNOT_HIDE = "You cannot hide this post."
@@ -94,7 +95,7 @@ def _thread_of(community: Community, thread_id) -> Thread | None:
         return None
     if not 0 < thread_id < 2**63:  # no such row; SQLite cannot even take a larger number
         return None
-    return next(iter(Thread.objects.raw(_THREAD_BY_ID, [thread_id, community.pk])), None)
+    return model_rows.first(Thread, _THREAD_BY_ID, [thread_id, community.pk])
 
 
 def can_view_thread(user, thread: Thread, community: Community) -> bool:

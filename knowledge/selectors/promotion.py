@@ -1,5 +1,6 @@
 """Provenance reads: the repertoire items that came from a discussion."""
 
+from core import rows as model_rows
 from knowledge import permissions
 from knowledge.models import Item
 from knowledge.selectors.experts import likely_answerers
@@ -15,12 +16,14 @@ def items_from_thread(*, user, thread) -> list[Item]:
     # The thread's items are few (nearly always none) and every thread page asks: read them with
     # a plain query and let the gatekeeper decide each one, rather than compose the permission
     # filter in the ORM, which cost more CPU than the answer.
-    items = Item.objects.raw(
+    columns, rows = model_rows.fetch(
+        Item,
         "SELECT id, community_id, kind, title, state, published_at, proposed_by_id "
         f"FROM {Item._meta.db_table} WHERE source_thread_id = %s AND community_id = %s "
         "ORDER BY id",
         [thread.pk, community.pk],
     )
+    items = model_rows.instances(Item, columns, rows)
     curates = permissions.can_curate(user, community)
     return [
         item

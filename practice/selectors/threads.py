@@ -16,10 +16,10 @@ from django.db.models import (
     Count,
     QuerySet,
 )
-from django.db.models.sql import Query
 
 from communities import permissions as community_permissions
 from communities.models import Profile
+from core import rows as model_rows
 from practice import permissions
 from practice.capabilities import NO_RIGHTS, PostRights, ThreadCapabilities
 from practice.models import AdoptionReport, Follow, Post, TaggedThread, Thread, ThreadTag, Vote
@@ -274,22 +274,7 @@ class PageRows:
         """The rows as posts, made as ``Post.objects.raw`` makes them (once): the model's
         columns as fields, the others as attributes."""
         if self._posts is None:
-            fields = {f.column: f for f in Post._meta.concrete_fields}
-            init = [(i, fields[c].attname) for i, c in enumerate(self.columns) if c in fields]
-            # raw() passes the fields in the model's order (from_db relies on it for a full row)
-            order = {f.attname: n for n, f in enumerate(Post._meta.concrete_fields)}
-            init.sort(key=lambda pair: order[pair[1]])
-            names = [name for _, name in init]
-            positions = [i for i, _ in init]
-            extra = [(c, i) for i, c in enumerate(self.columns) if c not in fields]
-            db = connection.alias
-            posts = []
-            for values in self.rows:
-                post = Post.from_db(db, names, [values[i] for i in positions])
-                for column, i in extra:
-                    setattr(post, column, values[i])
-                posts.append(post)
-            self._posts = posts
+            self._posts = model_rows.instances(Post, self.columns, self.rows)
         return self._posts
 
 
@@ -297,19 +282,7 @@ def _fetch_rows(sql: str, params: list) -> tuple[list[str], list[tuple]]:
     """The columns and rows of the page query, converted as ``Post.objects.raw`` converts them
     (SQLite's dates and booleans) but without a ``RawQuerySet``: composing one, and making the
     ``Post`` instances, cost more than the rest of an anonymous reader's post list."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        to_name = connection.introspection.identifier_converter
-        columns = [to_name(c[0]) for c in cursor.description]
-        rows = cursor.fetchall()
-    fields = {f.column: f for f in Post._meta.concrete_fields}
-    compiler = connection.ops.compiler("SQLCompiler")(Query(Post), connection, connection.alias)
-    converters = compiler.get_converters(
-        [fields[c].get_col(Post._meta.db_table) if c in fields else None for c in columns]
-    )
-    if converters:
-        rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
-    return columns, rows
+    return model_rows.fetch(Post, sql, params)
 
 
 def _page_rows(thread: Thread, number: int, *, include_hidden: bool, reader_id=None) -> PageRows:

@@ -187,23 +187,25 @@ def _reply_to(request, thread: Thread, page, wanted) -> Post | None:
 
 def _thread_response(request, thread: Thread, form=None, status: int = 200):
     page = selectors.thread_page(user=request.user, thread=thread, page=request.GET.get("page"))
-    draft = None
+    draft = reply_to = None
     if form is None:
-        initial = {"submission_key": new_submission_key()}
-        reply_to = _reply_to(request, thread, page, request.GET.get("reply_to", ""))
-        if reply_to is not None and reply_to.is_hidden:
-            reply_to = None
+        # The form, the draft and the quoted post show only to a reader who may reply; the
+        # others (every anonymous reader) get the page without making them.
         if page.can_reply:
+            initial = {"submission_key": new_submission_key()}
+            reply_to = _reply_to(request, thread, page, request.GET.get("reply_to", ""))
+            if reply_to is not None and reply_to.is_hidden:
+                reply_to = None
             draft = draft_selectors.reader_draft(
                 user=request.user, community=thread.community, thread=thread
             )
-        if draft is not None:
-            initial.update(body=draft.body)
-        if reply_to is not None:
-            initial.update(reply_to=reply_to.pk)
-            if draft is None:
-                initial.update(body=_quote(reply_to))
-        form = PostForm(initial=initial)
+            if draft is not None:
+                initial.update(body=draft.body)
+            if reply_to is not None:
+                initial.update(reply_to=reply_to.pk)
+                if draft is None:
+                    initial.update(body=_quote(reply_to))
+            form = PostForm(initial=initial)
     else:
         reply_to = _reply_to(request, thread, page, form.data.get("reply_to", ""))
     urls = thread_urls(thread.community.slug, thread.pk)
