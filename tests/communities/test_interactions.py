@@ -262,3 +262,47 @@ def test_interaction_indexes_exist_in_the_database():
     assert ("community_id", "actor_id", "target_id") in indexed
     unique = [tuple(c["columns"]) for c in constraints.values() if c["unique"]]
     assert ("kind", "source_type_id", "source_id", "actor_id", "target_id") in unique
+
+
+@pytest.mark.postgres
+def test_interactions_write_by_copy_writes_what_the_orm_writes(monkeypatch):
+    """A batch by COPY (PostgreSQL) writes the rows bulk_create writes, in the specs' order,
+    skipping self-interactions, ones already logged and duplicates within the batch."""
+    community = CommunityFactory()
+    people = [make_member(community) for _ in range(4)]
+    source_type = ContentType.objects.get_for_model(Membership).pk
+    at = timezone.now().replace(microsecond=123456)
+    specs = [
+        interactions.InteractionSpec(
+            community_id=community.pk,
+            actor_id=a.pk,
+            target_id=b.pk,
+            kind=Kind.REPLY,
+            occurred_at=at - timedelta(minutes=n),
+            source_type_id=source_type,
+            source_id=n,
+            group_size=2 + n % 3,
+        )  # fmt: skip
+        for n, (a, b) in enumerate((a, b) for a in people for b in people)
+    ]
+    logged = specs[:3]
+    batch = [*specs, specs[6], specs[1]]  # a duplicate, and one logged before
+
+    written = {}
+    for path, threshold in (("orm", 10**9), ("copy", 1)):
+        monkeypatch.setattr(interactions, "COPY_MIN_ROWS", threshold)
+        with transaction.atomic():
+            interactions.interactions_write(logged)
+            assert interactions.interactions_write(batch) == 14  # four self-pairs left out
+            written[path] = [
+                (r[1:], r[0])
+                for r in Interaction.objects.order_by("pk").values_list(
+                    "pk", "community_id", "actor_id", "target_id", "kind", "occurred_at",
+                    "group_size", "source_type_id", "source_id",
+                )
+            ]  # fmt: skip
+            Interaction.objects.all().delete()
+    assert [row for row, _ in written["copy"]] == [row for row, _ in written["orm"]]
+    assert len(written["copy"]) == 12  # 16 pairs less the four self-pairs
+    ids = [pk for _, pk in written["copy"]]
+    assert ids == sorted(ids)
