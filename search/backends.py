@@ -276,9 +276,15 @@ class PostgresBackend:
     def snippet(self, entry: SearchEntry, parsed: ParsedQuery) -> SafeString:
         source = getattr(entry, "snippet_source", None) or ""
         if getattr(self, "_pattern_of", None) != parsed.text:  # one pattern per search
-            self._pattern_of, self._pattern = parsed.text, stem_pattern(self._stems(parsed))
+            stems = self._stems(parsed)
+            self._pattern_of, self._pattern, self._snippet_stems = (
+                parsed.text,
+                stem_pattern(stems),
+                sorted(set(stems)),
+            )
+        snippet = stem_snippet(source, self._snippet_stems, pattern=self._pattern)
         # Everything is escaped; only our own markers become <mark>.
-        return mark_safe(escape_marked(stem_snippet(source, pattern=self._pattern)))  # noqa: S308
+        return SafeString(escape_marked(snippet))
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
         """The query as PostgreSQL reads it (read with the matches, or asked once)."""

@@ -1,11 +1,12 @@
 """Reads for the search page: which entries match, in which order, and how each hit shows."""
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
@@ -204,8 +205,20 @@ class Hit:
     updated_at: object
 
 
+@functools.lru_cache(maxsize=4096)
+def _reversed(name: str, args: tuple, urlconf: str, script_prefix: str) -> str:
+    """reverse() kept for the process: what it returns depends on these only."""
+    return reverse(name, args=list(args), urlconf=urlconf)
+
+
+def _reverse(name: str, args: tuple) -> str:
+    # The URLconf and script prefix in force (a request may set either) are part of the key.
+    return _reversed(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
 class _Addresses:
-    """Result addresses from one reverse() per community and kind, not one per row."""
+    """Result addresses from one reverse() per community and kind (each kept for the process),
+    not one per row."""
 
     def __init__(self):
         self._prefixes: dict[tuple[str, str], str] = {}
@@ -214,14 +227,14 @@ class _Addresses:
         key = (name, slug)
         if key not in self._prefixes:
             try:
-                self._prefixes[key] = reverse(name, args=[slug, 0]).removesuffix("0/")
+                self._prefixes[key] = _reverse(name, (slug, 0)).removesuffix("0/")
             except NoReverseMatch:  # the library's pages are not wired in (yet)
                 self._prefixes[key] = f"/c/{slug}/library/"
         return self._prefixes[key]
 
     def community(self, slug: str) -> str:
         if ("home", slug) not in self._prefixes:
-            self._prefixes["home", slug] = reverse("communities:home", args=[slug])
+            self._prefixes["home", slug] = _reverse("communities:home", (slug,))
         return self._prefixes["home", slug]
 
     def of(self, entry: SearchEntry, slug: str) -> str:
@@ -232,9 +245,7 @@ class _Addresses:
         if entry.kind == Kind.ITEM:
             return f"{self._prefix('knowledge:item', slug)}{entry.object_id}/"
         if "profile" not in self._prefixes:
-            self._prefixes["profile"] = reverse("communities:profile", args=["-"]).removesuffix(
-                "-/"
-            )
+            self._prefixes["profile"] = _reverse("communities:profile", ("-",)).removesuffix("-/")
         return f"{self._prefixes['profile']}{quote(entry.user.username, safe='@+')}/"
 
 

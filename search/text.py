@@ -182,17 +182,83 @@ def stem_pattern(stems: list[str]) -> re.Pattern | None:
     return re.compile(f"(?<!\\w)(?:{alternatives})\\w*", re.I)
 
 
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches
+
+
+def _marked_stems(piece: str, stems: list[str]) -> str | None:
+    """*piece* with every word that starts with one of the lower-case *stems* between the
+    highlight markers: what ``stem_pattern(stems).sub`` marks, found with ``str.find`` (see
+    _first_word_start). None when lower-casing changes the piece's length."""
+    lowered = piece.lower()
+    if len(lowered) != len(piece):
+        return None
+    ends: dict[int, int] = {}  # a word start: where its longest stem ends
+    for stem in stems:
+        at = lowered.find(stem) if stem else -1
+        while at >= 0:
+            if at == 0 or not _is_word_char(piece[at - 1]):
+                ends[at] = max(ends.get(at, 0), at + len(stem))
+            at = lowered.find(stem, at + 1)
+    if not ends:
+        return piece
+    out, last, size = [], 0, len(piece)
+    for at in sorted(ends):
+        if at < last:  # inside the word marked last
+            continue
+        end = ends[at]
+        while end < size and _is_word_char(piece[end]):
+            end += 1
+        out += [piece[last:at], MARK_START, piece[at:end], MARK_STOP]
+        last = end
+    out.append(piece[last:])
+    return "".join(out)
+
+
+def _first_word_start(text: str, stems: list[str]) -> int | None:
+    """Where the first word of *text* that starts with one of the lower-case *stems* begins
+    (what ``stem_pattern(stems).search`` finds, with ``str.find`` on the lower-cased text: a
+    regular expression with a look-behind tries every position); None when lower-casing
+    changes the text's length (its positions would not be the text's): ask the pattern then.
+    -1 when there is none."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    first = -1
+    for stem in stems:
+        at = lowered.find(stem) if stem else -1
+        while at > 0 and _is_word_char(text[at - 1]):  # inside a word
+            at = lowered.find(stem, at + 1)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    return first
+
+
 def stem_snippet(
-    text: str, stems: list[str] | None = None, *, pattern: re.Pattern | None = None, width=220
+    text: str,
+    stems: list[str] | None = None,
+    *,
+    pattern: re.Pattern | None = None,
+    width=220,
 ) -> str:
     """A piece of *text* around the first word that starts with one of *stems* (or that
     *pattern*, from ``stem_pattern``, finds), with every such word in it between the highlight
-    markers (not yet escaped: pass it to ``escape_marked``)."""
+    markers (not yet escaped: pass it to ``escape_marked``). Given both, *pattern* must be
+    ``stem_pattern(stems)``: the words are then found with ``str.find``, and with the pattern
+    only in a text whose length lower-casing changes."""
     text = clean_text(text)
     if not text:
         return ""
-    if stems is not None:
+    if pattern is None and stems is not None:
         pattern = stem_pattern(stems)
-    hit = pattern.search(text) if pattern else None
-    start, end = _window(text, hit.start() if hit else 0, width)
+    stems = [s.lower() for s in stems] if stems else None
+    first = _first_word_start(text, stems) if stems else None
+    if first is None:
+        hit = pattern.search(text) if pattern else None
+        first = hit.start() if hit else 0
+    start, end = _window(text, max(first, 0), width)
+    if stems:
+        marked = _marked_stems(text[start:end], stems)
+        if marked is not None:
+            return ("… " if start else "") + marked + (" …" if end < len(text) else "")
     return _marked(text, start, end, pattern)

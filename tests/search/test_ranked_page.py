@@ -234,3 +234,25 @@ def test_a_reader_with_no_readable_community_finds_nothing(client, private_commu
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 0
     assert "Zqxalone" not in response.content.decode()
+
+
+def test_result_addresses_follow_the_script_prefix(corpus):
+    """Result addresses are kept for the process per URLconf and script prefix, so a site
+    served under a prefix gets its own."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    outcome = selectors.search(
+        user=AnonymousUser(), q="dressing", filters=selectors.SearchFilters()
+    )
+    page = list(outcome.paginatable()[0:PAGE])
+    plain = selectors.hits(page, outcome)
+    assert {hit.kind for hit in plain} >= {"thread", "post", "item", "member"}
+    old = get_script_prefix()
+    set_script_prefix("/practica/")
+    try:
+        prefixed = selectors.hits(page, outcome)
+    finally:
+        set_script_prefix(old)
+    assert [hit.url for hit in prefixed] == [f"/practica{hit.url}" for hit in plain]
+    assert [h.community_url for h in prefixed] == [f"/practica{h.community_url}" for h in plain]
+    assert selectors.hits(page, outcome) == plain

@@ -8,7 +8,10 @@ from search.text import (
     MARK_START,
     MARK_STOP,
     _escape_marked_pieces,
+    _first_word_start,
+    _marked_stems,
     escape_marked,
+    stem_pattern,
     stem_snippet,
 )
 
@@ -31,3 +34,33 @@ def test_snippets_escape_as_before(words):
 def test_unpaired_markers_are_closed():
     assert escape_marked(f"a{MARK_START}<b") == "a<mark>&lt;b</mark>"
     assert escape_marked(f"{MARK_STOP}x{MARK_START}{MARK_START}y") == "x<mark>y</mark>"
+
+
+WORDS = st.sampled_from(
+    ["dress", "Dress", "DRESSING", "un", "ing", "_", " ", "-", "é", "Ünd", "fo", "am", "x", "1"]
+    + ["sub", "-optimal", "Optim", "d"]
+)
+
+
+STEMS = st.sampled_from([["dress"], ["dress", "foam"], ["sub-optim", "sub", "optim"], ["d", "dr"]])
+
+
+@given(st.lists(WORDS, max_size=30).map("".join), STEMS)
+def test_the_words_found_without_the_pattern_are_the_patterns(text, stems):
+    """stem_snippet finds and marks its words with str.find when given the stems: the same
+    first word the pattern's search finds, the same words its sub marks, the same snippet."""
+    pattern = stem_pattern(stems)
+    hit = pattern.search(text)
+    assert _first_word_start(text, stems) == (hit.start() if hit else -1)
+    by_pattern = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", text)
+    assert _marked_stems(text, stems) == by_pattern
+    assert stem_snippet(text, stems, pattern=pattern, width=20) == stem_snippet(
+        text, pattern=pattern, width=20
+    )
+
+
+def test_a_text_whose_length_lower_case_changes_is_searched_with_the_pattern():
+    text = "İİ then dressing"  # "İ".lower() is two characters
+    assert _first_word_start(text, ["dress"]) is None
+    marked = stem_snippet(text, ["dress"], pattern=stem_pattern(["dress"]))
+    assert marked == f"İİ then {MARK_START}dressing{MARK_STOP}"
