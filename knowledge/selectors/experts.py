@@ -195,74 +195,66 @@ def _ranked(per_tag: dict[int, ExpertScore]) -> list[ExpertScore]:
     )
 
 
-def _users_with_names(ids: set[int]) -> dict:
-    """The users *ids* with their profiles' display names, by id: one plain query (composing a
-    ``select_related`` cost more than the rest of the likely answerers). Only the id and
-    username of a user, and the id and display name of a profile, are loaded; any other field
-    is deferred (read from the database if something asks for it)."""
+def _users_with_names(ids: set[int]) -> tuple[dict, dict[int, list[str]]]:
+    """The users *ids* with their profiles' display names, by id, and the names of the tags each
+    declares as expertise on their profile: one plain query (composing a ``select_related``
+    cost more than the rest of the likely answerers; the declared tags were a second round
+    trip). Only the id and username of a user, and the id and display name of a profile, are
+    loaded; any other field is deferred (read from the database if something asks for it)."""
     quote = connection.ops.quote_name
     params = {f"u{i}": pk for i, pk in enumerate(sorted(ids))}
+    params["content_type"] = ContentType.objects.get_for_model(Profile).pk
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT u.id, u.username, p.id, p.display_name FROM {quote(User._meta.db_table)} u "  # noqa: S608
+            "SELECT u.id, u.username, p.id, p.display_name, t.name "  # noqa: S608
+            f"FROM {quote(User._meta.db_table)} u "
             f"LEFT JOIN {quote(Profile._meta.db_table)} p ON p.user_id = u.id "
-            f"WHERE u.id IN ({', '.join(f'%({name})s' for name in params)})",
+            f"LEFT JOIN {quote(ProfileTaggedItem._meta.db_table)} i "
+            "ON i.object_id = p.id AND i.content_type_id = %(content_type)s "
+            f"LEFT JOIN {quote(ProfileTag._meta.db_table)} t ON t.id = i.tag_id "
+            f"WHERE u.id IN ({', '.join(f'%({name})s' for name in params if name[0] == 'u')})",
             params,
         )
         rows = cursor.fetchall()
     db = connection.alias
-    users = {}
-    for user_id, username, profile_id, shown_name in rows:
+    users, declared = {}, defaultdict(list)
+    for user_id, username, profile_id, shown_name, tag_name in rows:
+        if tag_name is not None:
+            declared[user_id].append(tag_name)
+        if user_id in users:  # one row per declared tag
+            continue
         user = User.from_db(db, ["id", "username"], [user_id, username])
         if profile_id is not None:
             user.profile = Profile.from_db(
                 db, ["id", "user_id", "display_name"], [profile_id, user_id, shown_name]
             )
         users[user_id] = user
-    return users
-
-
-def _declared_tags(profile_ids) -> list[tuple[int, str]]:
-    """(profile id, tag name) of the expertise the profiles *profile_ids* declare: one plain
-    query (composing it with the ORM cost more than running it)."""
-    quote = connection.ops.quote_name
-    params = {f"p{i}": pk for i, pk in enumerate(sorted(profile_ids))}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT i.object_id, t.name FROM {quote(ProfileTaggedItem._meta.db_table)} i "  # noqa: S608
-            f"JOIN {quote(ProfileTag._meta.db_table)} t ON t.id = i.tag_id "
-            "WHERE i.content_type_id = %(content_type)s "
-            f"AND i.object_id IN ({', '.join(f'%({name})s' for name in params)})",
-            {"content_type": ContentType.objects.get_for_model(Profile).pk, **params},
-        )
-        return cursor.fetchall()
+    return users, declared
 
 
 def _attach_users(
     entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]], viewer
 ) -> None:
-    """Load the users shown (with profiles) and the expertise they declare to *viewer*: two
-    queries, and a third, the gatekeeper's, when some of them declare a tag they are shown
+    """Load the users shown (with profiles) and the expertise they declare to *viewer*: one
+    query, and a second, the gatekeeper's, when some of them declare a tag they are shown
     for."""
     ids = {e.user_id for e in entries}
     if not ids:
         return
-    users = _users_with_names(ids)
-    profile_to_user = {u.profile.pk: u.pk for u in users.values() if hasattr(u, "profile")}
+    users, declared_names = _users_with_names(ids)
     declared: dict[int, set[str]] = defaultdict(set)
-    if profile_to_user:
-        for profile_id, name in _declared_tags(profile_to_user):
-            user_id = profile_to_user[profile_id]
+    for user_id, names in declared_names.items():
+        for name in names:
             key = _key(name)
             if key in tag_keys_by_user.get(user_id, ()):
                 declared[user_id].add(key)
     if declared:
         # Whose declared expertise the viewer may see: the gatekeeper's rule, asked only about
         # the profiles that declare a tag they are shown for (most experts declare none).
-        wanted = [pk for pk, user_id in profile_to_user.items() if user_id in declared]
+        profile_to_user = {users[u].profile.pk: u for u in declared}
         shown = {
             profile_to_user[pk]
-            for pk in Profile.objects.filter(pk__in=wanted)
+            for pk in Profile.objects.filter(pk__in=list(profile_to_user))
             .filter(permissions.profile_details_visible_q(viewer))
             .values_list("pk", flat=True)
         }
@@ -334,9 +326,9 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
 
     With *tag*, only that tag, with more names. Reads the stored scores
     (``knowledge.services.experts`` keeps them): the tag counts, the top experts of every tag
-    (active members only), the selected tag's longer list, and the users shown: five queries at
-    most, whatever the size; the two rankings come from the copy kept under the community's
-    ranking token when it has one.
+    (active members only), the selected tag's longer list, the users shown with the expertise
+    they declare, and who may see it: five queries at most, whatever the size; the two
+    rankings come from the copy kept under the community's ranking token when it has one.
     """
     counts: dict[str, list] = {}  # key -> [name, questions, unanswered, name has questions]
     uses, token = _tag_uses(community)
@@ -373,9 +365,10 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
     shown = [selected] if selected else tags
     entries, tag_keys_by_user = [], defaultdict(set)
     for t in shown:
+        key = _key(t.name)
         for e in t.experts:
             entries.append(e)
-            tag_keys_by_user[e.user_id].add(_key(t.name))
+            tag_keys_by_user[e.user_id].add(key)
     _attach_users(entries, tag_keys_by_user, viewer)
     return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
 

@@ -221,3 +221,28 @@ def test_a_tag_with_a_space_makes_a_cache_key_without_one(client, open_community
         response = client.get(_url(open_community, "wound care"))
     assert response.status_code == 200
     assert b"/u/nurse6/" in response.content
+
+
+def test_warm_page_reads_the_people_shown_and_their_expertise_in_one_query(client, open_community):
+    """A warm anonymous page: the community, the tag counts with the token, and the people shown
+    with the expertise they declare (was two queries); who may see a declared tag is asked only
+    when someone shown declares one, and the badge still shows."""
+    members, _ = _history(open_community)
+    _warm(client, open_community)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(_url(open_community))
+    assert response.status_code == 200 and b"/u/m1/" in response.content
+    assert len(ctx.captured_queries) == 3
+    badges = response.content.count(b"Says so too")  # the page's explanation names it too
+    profile_update(
+        profile=profile_for(members[1]),
+        details_visible_to=Profile.Visibility.EVERYONE,
+        expertise=["heels"],
+    )
+    client.get(_url(open_community))
+    with CaptureQueriesContext(connection) as ctx:
+        served = client.get(_url(open_community)).content
+    assert len(ctx.captured_queries) == 4
+    _forget()
+    assert served == client.get(_url(open_community)).content
+    assert served.count(b"Says so too") > badges
