@@ -369,12 +369,26 @@ def post_changed(post_id: int) -> None:
     with transaction.atomic():
         _write(_thread_entries([thread], [post], _thread_tags([thread.pk]))[1:])
         # A new post is the thread's latest activity: results sort recent threads first.
-        SearchEntry.objects.filter(kind=Kind.THREAD, object_id=thread.pk).update(
-            updated_at=thread.last_activity_at
-        )
-        SearchMatch.objects.filter(entry__kind=Kind.THREAD, entry__object_id=thread.pk).update(
-            updated_at=thread.last_activity_at
-        )
+        _thread_entry_touch(thread.pk, thread.last_activity_at)
+
+
+def _thread_entry_touch(thread_id: int, updated_at) -> None:
+    """Set the thread's entry's and match row's ``updated_at``: one statement on PostgreSQL
+    (the entry's UPDATE in a CTE whose ids the match row's takes), two elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH touched AS (UPDATE {SearchEntry._meta.db_table} SET updated_at = %s "  # noqa: S608 (names from the models)
+                "WHERE kind = %s AND object_id = %s RETURNING id) "
+                f"UPDATE {SearchMatch._meta.db_table} SET updated_at = %s "
+                "WHERE entry_id IN (SELECT id FROM touched)",
+                [updated_at, Kind.THREAD.value, thread_id, updated_at],
+            )
+        return
+    SearchEntry.objects.filter(kind=Kind.THREAD, object_id=thread_id).update(updated_at=updated_at)
+    SearchMatch.objects.filter(entry__kind=Kind.THREAD, entry__object_id=thread_id).update(
+        updated_at=updated_at
+    )
 
 
 # --- repertoire items --------------------------------------------------------------------------

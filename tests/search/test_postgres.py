@@ -2,15 +2,18 @@
 syntax, headlines, the language setting, and bodies beyond the tsvector limit."""
 
 import random
+import re
 import string
+from datetime import timedelta
 
 import pytest
 from django.db import DataError, OperationalError, ProgrammingError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
-from practice.models import Post
+from practice.models import Post, Thread
 from search import indexing, selectors
-from search.models import SearchEntry
+from search.models import SearchEntry, SearchMatch
 from tests.practice.factories import answer, ask, member_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -160,3 +163,19 @@ def test_headline_of_a_long_post_is_taken_around_the_first_hit(open_community):
     page = outcome.paginatable()[0:25]
     assert [e.pk for e in page] == [e.pk for e in found]
     assert "<mark>tourniquet</mark>" in outcome.backend.snippet(page[0], outcome.parsed)
+
+
+def test_post_changed_touches_the_thread_entry_in_one_statement(open_community):
+    """A new post moves its thread's entry and match row to the thread's last activity with
+    one UPDATE statement (two tables, one round trip)."""
+    thread = ask(open_community, member_of(open_community))
+    post = answer(thread, member_of(open_community), body="a reply")
+    later = post.created_at + timedelta(days=3)
+    Thread.objects.filter(pk=thread.pk).update(last_activity_at=later)
+    with CaptureQueriesContext(connection) as queries:
+        indexing.post_changed(post.pk)
+    entry = SearchEntry.objects.get(kind="thread", object_id=thread.pk)
+    assert entry.updated_at == later
+    assert SearchMatch.objects.get(entry=entry).updated_at == later
+    touches = [q["sql"] for q in queries if re.search(r'SET "?updated_at"? = ', q["sql"])]
+    assert len(touches) == 1
