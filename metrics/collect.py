@@ -14,7 +14,7 @@ import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from django.db import connection
@@ -55,7 +55,7 @@ from metrics.compute.ties import (
     QUANTUM,
     SYMMETRIC_KINDS,
 )
-from metrics.models import CHANNEL_COLUMNS, TIE_STATE_COLUMNS, TieStrength
+from metrics.models import CHANNEL_COLUMNS, TIE_STATE_COLUMNS, ActivityMark, TieStrength
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
 # Rows per round trip when the log is read row by row (no SQL math): big enough to amortise the
@@ -192,8 +192,11 @@ class _DayEpochs(dict):
         return value
 
 
-def member_activity(community_id: int, *, since: datetime, until: datetime) -> Activity:
-    """Return what each member did per day in ``[since, until]``: one GROUP BY per source.
+def member_activity(
+    community_id: int, *, since: datetime, until: datetime, days: list[date] | None = None
+) -> Activity:
+    """Return what each member did per day in ``[since, until]``: one GROUP BY per source; with
+    *days*, only on those UTC days (``pipeline.activity`` reads again only the days that changed).
 
     The day is read as ISO text: a column without a Django converter, so the ~80,000 grouped rows
     of a 10,000-member community come back as the driver makes them (the per-row converters of a
@@ -204,7 +207,11 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
     activity = Activity(since=since, until=until)
     by_member_day = activity.by_member_day
     epochs = _DayEpochs()
-    window = {"created_at__gte": since, "created_at__lte": until}
+    window = Q(created_at__gte=since, created_at__lte=until)
+    if days is not None:
+        if not days:
+            return activity
+        window &= _days_filter(days)
     day = Cast(TruncDate("created_at"), CharField())
 
     def entry_of(user_id: int, text: str) -> DayActivity:
@@ -218,7 +225,7 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
         return entry
 
     posts = (
-        Post.objects.filter(community_id=community_id, is_hidden=False, **window)
+        Post.objects.filter(window, community_id=community_id, is_hidden=False)
         .values("author_id", day=day)
         .annotate(
             n=Count("pk"),
@@ -251,7 +258,7 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
     )
     for qs, user_field, counter in sources:
         rows = (
-            qs.filter(**window)
+            qs.filter(window)
             .values(user_field, day=day)
             .annotate(n=Count("pk"))
             .values_list(user_field, "day", "n")
@@ -260,6 +267,33 @@ def member_activity(community_id: int, *, since: datetime, until: datetime) -> A
             entry = entry_of(user_id, d)
             setattr(entry, counter, getattr(entry, counter) + n)
     return activity
+
+
+def _days_filter(days: list[date]) -> Q:
+    """Return ``created_at`` on one of *days* (UTC), consecutive days as one range."""
+    ranges: list[list[date]] = []
+    for d in sorted(set(days)):
+        if ranges and (d - ranges[-1][1]).days == 1:
+            ranges[-1][1] = d
+        else:
+            ranges.append([d, d])
+    q = Q()
+    for first, last in ranges:
+        q |= Q(
+            created_at__gte=datetime(first.year, first.month, first.day, tzinfo=UTC),
+            created_at__lt=datetime(last.year, last.month, last.day, tzinfo=UTC)
+            + timedelta(days=1),
+        )
+    return q
+
+
+def activity_marks(community_id: int) -> list[tuple[int, date | None]]:
+    """Return the community's activity marks ``(id, day)`` (day None: every day)."""
+    return list(
+        ActivityMark.objects.filter(community_id=community_id)
+        .order_by("pk")
+        .values_list("pk", "day")
+    )
 
 
 def contributors_between(community_id: int, *, since: datetime, until: datetime) -> set[int]:

@@ -244,3 +244,22 @@ class NetworkEdge(models.Model):
 
     def __str__(self):
         return f"{self.user_a_id}–{self.user_b_id} in {self.snapshot_id}"
+
+
+class ActivityMark(models.Model):
+    """A day of a community whose activity changed under the kept per-day activity: written by
+    database triggers on the activity sources (``migrations/0005``) whenever a row is added,
+    removed or changed (a post hidden, a vote retracted, an RSVP or an item moved), read and
+    deleted by the next current run (``metrics.pipeline.activity``). ``day`` null: the whole
+    window (a thread, item or event moved between communities, a thread's author changed).
+
+    No unique (community, day): a run deletes exactly the marks it read, so a change that commits
+    while the run computes leaves its own mark for the next run.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    community_id = models.BigIntegerField(db_index=True)
+    day = models.DateField(null=True)
+
+    def __str__(self):
+        return f"Activity of {self.community_id} changed on {self.day or 'every day'}"

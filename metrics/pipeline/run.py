@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -49,6 +49,7 @@ from metrics.compute.spectrum import spectrum
 from metrics.compute.stats import concentration
 from metrics.conf import metrics_config
 from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.pipeline.activity import run_activity
 from metrics.pipeline.cache import cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
 from metrics.pipeline.network_reuse import carry_forward, network_base, refresh_in_background
@@ -89,6 +90,10 @@ class RunResult:
     # Betweenness, brokers and the drawing were carried forward beyond the tolerance: a task
     # computes them once this is stored (pipeline.network_refresh).
     network_refresh: bool = False
+    # The activity per member and day (a current run keeps it for the next: pipeline.activity)
+    # and the activity marks it took into account (deleted when it is stored).
+    activity: collect.Activity | None = None
+    activity_marks_seen: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +112,7 @@ class _Levels:
     activity: collect.Activity
     in_level_window: dict
     levels: dict[int, str]
+    activity_marks_seen: list[int]
 
 
 @dataclass
@@ -165,6 +171,8 @@ def compute_run(plan: Plan) -> RunResult:
         betweenness_exact=bool(data["network"].get("betweenness_exact", True)),
         config=config,
         network_refresh=base is not None and base.refresh,
+        activity=levels.activity,
+        activity_marks_seen=levels.activity_marks_seen,
     )
 
 
@@ -260,11 +268,11 @@ def _tie_writes(
 
 
 def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig) -> _Levels:
-    """Read activity per member and day over the longest window; assign each member a level."""
+    """Read activity per member and day over the longest window (only what changed, where a
+    worker kept the previous run's: ``pipeline.activity``); assign each member a level."""
     longest = max((*config.windows, config.level_window_days))
-    activity = collect.member_activity(
-        plan.community_id, since=window_start(plan.as_of, longest), until=plan.as_of
-    )
+    read = run_activity(plan, longest_days=longest)
+    activity = read.activity
     level_since = window_start(plan.as_of, config.level_window_days)
     in_level_window = activity.summary(level_since.timestamp())
     activities = [
@@ -278,7 +286,9 @@ def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig
         )
         for u in sorted(member_ids)
     ]
-    return _Levels(activity, in_level_window, assign_levels(activities, config=config))
+    return _Levels(
+        activity, in_level_window, assign_levels(activities, config=config), read.marks_seen
+    )
 
 
 @dataclass

@@ -19,13 +19,14 @@ from metrics.models import (
     CHANNEL_COLUMNS,
     NETWORK_EDGE_COLUMNS,
     TIE_COLUMNS,
+    ActivityMark,
     MemberMetrics,
     MetricsSnapshot,
     MetricsState,
     NetworkEdge,
     TieStrength,
 )
-from metrics.pipeline.cache import keep_ties
+from metrics.pipeline.cache import KeptActivity, keep_ties
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.retention import snapshots_prune
 from metrics.pipeline.run import SCORE_REFRESH, RunResult
@@ -62,9 +63,15 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
         write_edges(snapshot, result.edges)
         if plan.current:
             write_ties(plan, result)
+            delete_activity_marks(result.activity_marks_seen)
             token = _advance_state(state, plan, now=now)
     if plan.current:
-        keep_ties(plan.community_id, token=token, ties=result.tie_writes.stored_after)
+        keep_ties(
+            plan.community_id,
+            token=token,
+            ties=result.tie_writes.stored_after,
+            activity=KeptActivity(result.activity, plan.as_of),
+        )
         snapshots_prune(community_id=plan.community_id, now=now)
     return snapshot
 
@@ -124,6 +131,22 @@ def _member_line(snapshot_id: int, row: MemberMetrics) -> str:
     # Levels and trajectories are plain words (or empty): nothing in them needs escaping.
     values = (snapshot_id, *(getattr(row, f.attname) for f in MEMBER_FIELDS[1:]))
     return "\t".join(_copy_value(v) for v in values) + "\n"
+
+
+def delete_activity_marks(ids: list[int]) -> None:
+    """Delete the activity marks the run read (``pipeline.activity``), exactly those: a mark
+    written since stays for the next run."""
+    table = ActivityMark._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if ids:
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+            return
+        for start in range(0, len(ids), WRITE_BATCH_SIZE):
+            chunk = ids[start : start + WRITE_BATCH_SIZE]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
 
 
 def _advance_state(state: MetricsState, plan: Plan, *, now: datetime) -> str:
