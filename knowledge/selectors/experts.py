@@ -278,6 +278,10 @@ def _token_sql(community_id: int) -> tuple[str, list]:
     )
     if connection.vendor != "postgresql":
         return version, [community_id]  # SQLite's triggers write the version row itself
+    if connection.get_autocommit() and not connection.in_atomic_block:
+        # Each statement commits on its own: no change row of this connection is left open
+        # (a page read by a plain GET; one subquery less for PostgreSQL to plan).
+        return version, [community_id]
     return (
         f"COALESCE((SELECT token FROM {quote(ExpertRankingChange._meta.db_table)} "  # noqa: S608
         "WHERE xact = txid_current_if_assigned() AND community_id = %s "
