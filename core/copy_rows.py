@@ -39,16 +39,18 @@ def copy_text(value) -> str:
     return str(value)
 
 
-def rows_insert(model, rows: list, *, with_ids: bool = False) -> None:
+def rows_insert(model, rows: list, *, with_ids: bool = False, related_set: bool = False) -> None:
     """Insert the new *rows* of *model* (with the ids they carry when *with_ids*, else the
     table's own): one COPY on PostgreSQL, ``bulk_create`` elsewhere (which sets no ids on
-    *rows* here when *with_ids* is false and the database returns none)."""
+    *rows* here when *with_ids* is false and the database returns none). *related_set*: every
+    related row had its id when it was assigned to *rows*, so their foreign key ids are set
+    and the per-row check for one that had none yet is skipped."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_create(rows)
         return
-    for row in rows:
+    for row in rows if not related_set else ():
         # As bulk_create does: a foreign key set to an object before it had its id.
         row._prepare_related_fields_for_save(operation_name="COPY")
     fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]

@@ -329,6 +329,11 @@ def history_write(
             elif item.accepted is not None:
                 thread.status = Thread.Status.SOLVED
             made.append(thread)
+        thread_ids = _reserve_ids(Thread, len(made))
+        if thread_ids is not None:
+            # Known before the posts are made, so each names its thread's id at once.
+            for thread, pk in zip(made, thread_ids, strict=True):
+                thread.pk = pk
         rows = []
         for item, thread, plan in zip(threads, made, plans, strict=True):
             item.thread = thread
@@ -345,17 +350,18 @@ def history_write(
                     edited_at=plan.edited[n],
                 )
                 rows.append(post.post)
-        thread_ids, post_ids = _reserve_ids(Thread, len(made)), _reserve_ids(Post, len(rows))
-        if thread_ids is not None and post_ids is not None:
-            # The ids known before the INSERTs: each row names its opening post or parent at
-            # once (the foreign keys are checked at commit), and nothing is updated after.
-            for thread, pk in zip(made, thread_ids, strict=True):
-                thread.pk = pk
+        post_ids = _reserve_ids(Post, len(rows))
+        # With the ids known before the INSERTs (PostgreSQL), every row below names its
+        # related rows' ids as it is made: COPY takes them without bulk_create's per-row check.
+        related_set = thread_ids is not None and post_ids is not None
+        if related_set:
+            # Each row names its opening post or parent at once (the foreign keys are checked
+            # at commit), and nothing is updated after.
             for row, pk in zip(rows, post_ids, strict=True):
                 row.pk = pk
             _link(threads, made)
             Thread.objects.bulk_create(made)
-            rows_insert(Post, rows, with_ids=True)
+            rows_insert(Post, rows, with_ids=True, related_set=True)
         else:
             # One INSERT per table in the per-post path's order (so ids come in that order);
             # the opening posts and parents are set after, when every row has its id.
@@ -450,8 +456,8 @@ def history_write(
                     )
                 )
         TaggedThread.objects.bulk_create(tagged)
-        rows_insert(PostRevision, revisions)
-        rows_insert(Follow, follows)
+        rows_insert(PostRevision, revisions, related_set=related_set)
+        rows_insert(Follow, follows, related_set=related_set)
         ModerationAction.objects.bulk_create(logged)
         interactions_write(specs)
         # Mentions are rare in imported text and need a reader's check: as the services do.

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 
 from communities.models import Interaction, Membership
 from practice.models import Follow, Post, PostMention, PostRevision, Thread
@@ -105,6 +106,23 @@ def test_history_write_writes_what_the_services_write():
     expected = _written(by_services)
     assert expected["mentions"] and expected["revisions"] and expected["interactions"]
     assert _written(in_bulk) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_history_write_names_every_related_id_itself_on_postgresql(monkeypatch):
+    """With the ids reserved before the rows are made, every post, revision and follow names
+    its related rows' ids as it is made: COPY takes them without bulk_create's per-row check
+    (refused here), and the rows are the services' still."""
+    real = Model._prepare_related_fields_for_save
+
+    def refused(self, operation_name, fields=None):
+        if operation_name == "COPY":
+            raise AssertionError(f"{type(self).__name__}: checked row by row")
+        return real(self, operation_name, fields)
+
+    monkeypatch.setattr(Model, "_prepare_related_fields_for_save", refused)
+    test_history_write_writes_what_the_services_write()
 
 
 @pytest.mark.django_db
