@@ -67,6 +67,24 @@ def membership_of(user, community: Community) -> Membership | None:
     return cache[community.pk]
 
 
+def memberships_prefetch(users, community: Community) -> None:
+    """Cache the membership rows in *community* of the accounts *users* on each (one query for
+    all), so the checks that follow ask the database nothing (an import's new people)."""
+    pending = [
+        u
+        for u in users
+        if u.is_authenticated and community.pk not in u.__dict__.get(_CACHE_ATTR, {})
+    ]
+    if not pending:
+        return
+    rows = {
+        m.user_id: m
+        for m in Membership.objects.filter(community=community, user__in=[u.pk for u in pending])
+    }
+    for user in pending:
+        user.__dict__.setdefault(_CACHE_ATTR, {})[community.pk] = rows.get(user.pk)
+
+
 def forget_memberships(user) -> None:
     """Drop the cached memberships of *user* (after a service changed one)."""
     user.__dict__.pop(_CACHE_ATTR, None)

@@ -29,6 +29,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from communities import permissions as community_permissions
 from communities import services as community_services
 from communities.changes import change_listeners_held
 from communities.interactions import interactions_rebuild, non_persons_held
@@ -204,6 +205,8 @@ class SiteImport:
             run=self.run,
         )
         self._remember(made)
+        # Their rights are checked next, person by person: one query for all of them.
+        community_permissions.memberships_prefetch(made.values(), self.community)
         self.report.counts["people created"] += len(made)
 
     def import_account(self):

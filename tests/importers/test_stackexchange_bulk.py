@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bench.import_stackexchange import write_dump
 from communities.models import Membership, MembershipEvent
@@ -411,3 +413,22 @@ def test_preparing_workers_import_what_this_process_imports(extra, tmp_path, mon
     expected, result = snapshot(serial), snapshot(pooled)
     for key in expected:
         assert result[key] == expected[key], key
+
+
+@pytest.mark.django_db
+def test_bulk_checks_a_batchs_new_people_with_one_query(tmp_path):
+    """The rights of the people a batch makes are read at once, not one query a person."""
+    folder = tmp_path / "bench.stackexchange.com"
+    folder.mkdir()
+    write_dump(folder, 400, seed=5)  # 20 people, one batch
+    community = CommunityFactory(slug="cooks", visibility="open")
+    table = Membership._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        run_import(folder, community)
+    people = SourceRecord.objects.filter(community=community, kind="person").count()
+    assert people >= 20
+    reads = [
+        q["sql"] for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]  # fmt: skip
+    assert len(reads) <= 3, reads
