@@ -35,6 +35,10 @@ from metrics.pipeline.times import midnight, window_start
 
 logger = logging.getLogger(__name__)
 
+# Beyond this many days to read again, the whole window is read instead (the same result): on the
+# bench database 15 marked days took 0.5 s and the whole 90 days 1.7-2.0 s, 75 days 2.2 s.
+MAX_DAYS_READ = 30
+
 
 @dataclass
 class RunActivity:
@@ -62,6 +66,10 @@ def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
         if plan.full and not whole:
             _check_drift(plan, kept, marks, since, activity)
         return RunActivity(activity, seen, None)
+    if len(_days_to_read(plan, kept, marks, since)) > MAX_DAYS_READ:
+        return RunActivity(
+            collect.member_activity(plan.community_id, since=since, until=plan.as_of), seen, None
+        )
     activity, days = _updated(plan, kept, marks, since)
     return RunActivity(activity, seen, len(days))
 

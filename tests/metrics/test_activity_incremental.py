@@ -15,6 +15,7 @@ from knowledge.services import evidence as evidence_services
 from knowledge.services import items as item_services
 from metrics import collect, services
 from metrics.models import ActivityMark, MemberMetrics, MetricsState
+from metrics.pipeline import activity
 from metrics.pipeline.cache import forget_ties
 from metrics.pipeline.times import window_start
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
@@ -344,3 +345,24 @@ def test_activity_triggers_mark_old_and_new_day_of_each_source(source):
     assert (cid, old_day - timedelta(days=1)) in set(
         ActivityMark.objects.values_list("community_id", "day")
     )
+
+
+def test_activity_many_days_to_read_reads_the_whole_window(monkeypatch):
+    village = build_smallville()
+    forget_ties()
+    with frozen(T):
+        services.metrics_compute(community_id=village.community.pk)
+    with frozen(T + timedelta(hours=1)):
+        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    monkeypatch.setattr(activity, "MAX_DAYS_READ", 1)  # today and the marked day: two
+    with (
+        frozen(LATER),
+        mock.patch.object(collect, "member_activity", wraps=collect.member_activity) as read,
+    ):
+        incremental = services.metrics_compute(community_id=village.community.pk)
+    assert [call.kwargs.get("days") for call in read.call_args_list] == [None]
+    kept = _stored(incremental)
+    forget_ties()
+    with frozen(LATER):
+        full = services.metrics_compute(community_id=village.community.pk, full=True)
+    assert _stored(full) == kept
