@@ -232,13 +232,15 @@ def _users_with_names(ids: set[int]) -> tuple[dict, dict[int, list[str]]]:
     return users, declared
 
 
-def _attach_users(
-    entries: list[ExpertScore], tag_keys_by_user: dict[int, set[str]], viewer
-) -> None:
+def _attach_users(entries: list[tuple[ExpertScore, set[str]]], viewer) -> None:
     """Load the users shown (with profiles) and the expertise they declare to *viewer*: one
     query, and a second, the gatekeeper's, when some of them declare a tag they are shown
-    for."""
-    ids = {e.user_id for e in entries}
+    for. Each entry comes with the tag keys it is shown for: it gets the badge only where the
+    person declares one of those, not for a tag they declare in another section."""
+    tag_keys_by_user: dict[int, set[str]] = defaultdict(set)
+    for entry, keys in entries:
+        tag_keys_by_user[entry.user_id] |= keys
+    ids = set(tag_keys_by_user)
     if not ids:
         return
     users, declared_names = _users_with_names(ids)
@@ -259,9 +261,9 @@ def _attach_users(
             .values_list("pk", flat=True)
         }
         declared = {user_id: keys for user_id, keys in declared.items() if user_id in shown}
-    for entry in entries:
+    for entry, keys in entries:
         entry.user = users[entry.user_id]
-        entry.declared = bool(declared.get(entry.user_id))
+        entry.declared = not keys.isdisjoint(declared.get(entry.user_id, ()))
 
 
 def _token_sql(community_id: int) -> tuple[str, list]:
@@ -367,13 +369,7 @@ def community_experts(*, community: Community, viewer, tag: str = "") -> Experts
             community, token=token, limit=EXPERTS_FOR_ONE_TAG, tag_key=key
         )[key][0]
     shown = [selected] if selected else tags
-    entries, tag_keys_by_user = [], defaultdict(set)
-    for t in shown:
-        key = _key(t.name)
-        for e in t.experts:
-            entries.append(e)
-            tag_keys_by_user[e.user_id].add(key)
-    _attach_users(entries, tag_keys_by_user, viewer)
+    _attach_users([(e, {_key(t.name)}) for t in shown for e in t.experts], viewer)
     return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
 
 
@@ -564,13 +560,9 @@ def community_experts_aggregate(*, community: Community, viewer, tag: str = "") 
     selected = next((t for t in tags if _key(t.name) == _key(tag)), None) if tag else None
     shown = [selected] if selected else tags
     limit = EXPERTS_FOR_ONE_TAG if selected else EXPERTS_PER_TAG
-    entries, tag_keys_by_user = [], defaultdict(set)
     for t in shown:
         t.experts = t.experts[:limit]
-        for e in t.experts:
-            entries.append(e)
-            tag_keys_by_user[e.user_id].add(_key(t.name))
-    _attach_users(entries, tag_keys_by_user, viewer)
+    _attach_users([(e, {_key(t.name)}) for t in shown for e in t.experts], viewer)
     return ExpertsPage(tags=shown, without_expert=without, selected=selected, tag_count=len(tags))
 
 
@@ -612,7 +604,7 @@ def likely_answerers(
         ExpertScore(user_id=user_id, accepted=accepted, helpful=helpful, items=items, edits=edits)
         for user_id, accepted, helpful, items, edits in rows
     ]
-    _attach_users(ranked, {e.user_id: set(wanted) for e in ranked}, viewer)
+    _attach_users([(e, set(wanted)) for e in ranked], viewer)
     return ranked
 
 
@@ -633,7 +625,7 @@ def likely_answerers_aggregate(
             total.add(entry)
     ranked = _ranked(totals)[:limit]
     wanted = {_key(n) for n in tag_names}
-    _attach_users(ranked, {e.user_id: wanted for e in ranked}, viewer)
+    _attach_users([(e, wanted) for e in ranked], viewer)
     return ranked
 
 

@@ -167,6 +167,32 @@ def test_declared_expertise_follows_who_sees_my_details(client, open_community, 
     assert declared() == (True, True)
 
 
+def test_the_declared_badge_is_per_tag(client, open_community):
+    """An expert on two tags who lists only one of them as expertise gets the badge in that
+    tag's section only (it was per person: shown in every section once any tag matched)."""
+    community = open_community
+    asker = member_of(community, username="asker")
+    ana = member_of(community, username="ana")
+    profile_update(
+        profile=profile_for(ana),
+        expertise=["heels"],
+        details_visible_to=Profile.Visibility.EVERYONE,
+    )
+    solve(community, asker, ana, ["heels"], title="1")
+    solve(community, asker, ana, ["sacrum"], title="2")
+    page = community_experts(community=community, viewer=AnonymousUser())
+    declared = {t.name: [e.declared for e in t.experts] for t in page.tags}
+    assert declared == {"heels": [True], "sacrum": [False]}
+    fresh = ask(community, asker, title="Both", tags=["heels", "sacrum"])
+    [answerer] = likely_answerers(thread=fresh, tag_names=["sacrum", "heels"], viewer=asker)
+    assert answerer.declared is True  # the thread's tags together: she lists one of them
+    url = reverse("knowledge:experts", args=[community.slug])
+    assert client.get(url).content.decode().count("Says so too</span>") == 1
+    for tag, badges in (("heels", 1), ("sacrum", 0)):
+        body = client.get(url, {"tag": tag}).content.decode()
+        assert body.count("Says so too</span>") == badges, tag
+
+
 def test_likely_answerers_add_up_over_tags_and_skip_the_asker(open_community):
     community = open_community
     asker = member_of(community, username="asker")
