@@ -19,7 +19,10 @@ R is ``reference_time(as_of)``: the start of the era of ``ERA_HALF_LIVES`` half-
 times their weight, far from the 64-bit limit.
 
 Scores (``score_table``) are the definitions of ``metrics.compute.ties.score_all`` computed on
-whole columns with numpy; they agree with it to about 1e-15 (tested). No Django imports.
+whole columns with numpy. They agree with it to the quantum, not bit for bit: a term is rounded to
+whole units here at R and there at the pair's last contact, so an intensity as of *as_of* differs
+by at most one unit (2^-QUANTUM_BITS, about 1e-12) per row, and a score by about a third of that
+(tested). For old, light rows that is about 1e-9 of the intensity. No Django imports.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ sums scaled to a reference time common to the table, folded exactly."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from metrics.compute.config import MetricsConfig
@@ -21,7 +21,7 @@ from metrics.compute.pairs import (
     ties_per_member,
 )
 from metrics.compute.spectrum import mean_multiplexity, repeat_pair_rate
-from metrics.compute.ties import DAY, KINDS, pair_states, score_all, tie_summary
+from metrics.compute.ties import DAY, KINDS, QUANTUM_BITS, pair_states, score_all, tie_summary
 
 CONFIG = MetricsConfig()
 AS_OF = 1_719_792_000.0  # 2024-07-01 00:00 UTC
@@ -51,22 +51,51 @@ def test_reference_time_is_the_start_of_the_era():
     assert reference_time(REF + era, CONFIG) == REF + era
 
 
+def quantum_error_bound(rows) -> float:
+    """Return a bound on |table − reference| of a pair's intensity as of AS_OF, from quantising.
+
+    Both implementations round each row's term to a whole unit of 2^-QUANTUM_BITS, so each is
+    off by at most half a unit per row: the table at its reference time R, the reference at the
+    pair's last contact, both at or before AS_OF, so aged to AS_OF half a unit is at most 2^-41.
+    Together at most one unit per row. It is an absolute error: for a pair of old, light rows (a
+    co-edit in a group of 12, 782.6 days before AS_OF, 677.6 days before R: 405,847,987 units at R,
+    intensity 1.64e-4 as of AS_OF) the table's half unit is 1.2e-9 of the intensity, beyond a
+    1e-9 relative tolerance (seen: 1.02e-9 on the intensity and the score). The sums themselves
+    are exact integers, so nothing depends on the order rows are added in."""
+    return len(rows) * 2.0**-QUANTUM_BITS
+
+
 @settings(max_examples=200, deadline=None)
 @given(logs)
+@example(rows=[(1, 2, "co_edit", 1_652_173_200.0, 12)])  # quantum_error_bound's example
 def test_property_table_scores_equal_the_reference_definitions(rows):
-    """score_table gives what ties.score_all gives pair by pair (to rounding of the sums)."""
+    """score_table gives what ties.score_all gives pair by pair (to the quantum of the sums)."""
     table = table_from_rows(rows, ref=REF, config=CONFIG)
     scores = score_table(table, as_of=AS_OF, config=CONFIG)
     expected = reference_scores(rows)
     ours = tie_scores(table, scores, np.arange(len(table)))
     assert [(t.a, t.b) for t in ours] == [(t.a, t.b) for t in expected]
+    # |Δ i_ab|, |Δ i_ba|, |Δ total| and |Δ min| are each at most `quantum`. The score's slope
+    # is at most (base + multiplexity + duration)/κ in the total and 2·reciprocity/κ in the min
+    # (1 − e^(−x/κ) has slope ≤ 1/κ); reciprocity 2·min/total moves by at most (2 + 1)·quantum
+    # /total. With 30 rows the score's bound is 30 · 2^-40 · 1.3/4 ≈ 9e-12, far below any
+    # difference the thresholds could show. rel=1e-9 stays for the float arithmetic itself.
+    quantum = quantum_error_bound(rows)
+    score_slope = (
+        CONFIG.score_base
+        + CONFIG.score_multiplexity
+        + CONFIG.score_duration
+        + 2 * CONFIG.score_reciprocity
+    ) / CONFIG.kappa
     for tie, reference in zip(ours, expected, strict=True):
-        assert tie.score == pytest.approx(reference.score, rel=1e-9, abs=1e-15)
-        assert (tie.i_ab, tie.i_ba) == pytest.approx((reference.i_ab, reference.i_ba), rel=1e-9)
-        # Reciprocity compares the two directions' sums, so the rounding of sums added in a
-        # different order (scaled table vs pair by pair) is amplified when they nearly cancel:
-        # 1.5e-9 relative was seen once.
-        assert tie.reciprocity == pytest.approx(reference.reciprocity, rel=1e-7, abs=1e-12)
+        assert tie.score == pytest.approx(reference.score, rel=1e-9, abs=score_slope * quantum)
+        assert (tie.i_ab, tie.i_ba) == pytest.approx(
+            (reference.i_ab, reference.i_ba), rel=1e-9, abs=quantum
+        )
+        total = reference.i_ab + reference.i_ba
+        assert tie.reciprocity == pytest.approx(
+            reference.reciprocity, rel=1e-9, abs=3 * quantum / total
+        )
         assert (tie.multiplexity, tie.duration) == (reference.multiplexity, reference.duration)
         assert (tie.repeat, tie.recent) == (reference.repeat, reference.recent)
         if abs(reference.score - 0.5) > 1e-9 and abs(reference.score - 0.1) > 1e-9:
