@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities.changes import change_listeners_held
+from communities.interactions import non_persons_held
 from communities.models import Community
 from core.copy_rows import copy_text
 from importers import jwz
@@ -51,6 +52,7 @@ from importers.common import (
 from importers.mbox_archive import Mail, StagedArchive
 from importers.models import ImportRun, Source, SourceRecord
 from importers.report import ImportReport
+from importers.selectors import MBOX_NOBODY_KEY
 from importers.services import placeholder_map
 from metrics.pipeline.schedule import metrics_request
 from practice.changes import thread_changed
@@ -83,7 +85,23 @@ class ListImport:
     # Addresses of the people this run made, only in memory: matched with verified addresses
     # at the end (a member who verified theirs before the import gets their posts at once).
     addresses: dict[str, str] = field(default_factory=dict)
+    # The account of ``MBOX_NOBODY_KEY`` once known: no interaction is logged to or from it
+    # (read by the interaction log from memory while the import writes, never by a query).
+    nobodies: set[int] = field(default_factory=set)
     _loaded: bool = False
+
+    def _remember(self, persons: dict[str, object]) -> None:
+        self.persons.update(persons)
+        if (nobody := persons.get(MBOX_NOBODY_KEY)) is not None:
+            self.nobodies.add(nobody.pk)
+
+    def forget(self, keys) -> None:
+        """Drop the people of *keys*: a rolled-back transaction took their accounts with it."""
+        for key in keys:
+            user = self.persons.pop(key)
+            self.nobodies.discard(user.pk)
+            self.addresses.pop(key, None)
+            self.report.counts["people created"] -= 1
 
     def load(self) -> None:
         if self._loaded:
@@ -93,7 +111,7 @@ class ListImport:
             community=self.community, source=Source.MBOX, site=self.site, kind=Kind.PERSON
         ).values_list("source_id", "target_id")
         users = User.objects.in_bulk([uid for _, uid in records])
-        self.persons = {key: users[uid] for key, uid in records if uid in users}
+        self._remember({key: users[uid] for key, uid in records if uid in users})
 
     @staticmethod
     def key(mail: Mail) -> str:
@@ -101,7 +119,7 @@ class ListImport:
             return address_key(mail.address)
         if mail.name:
             return f"name:{mail.name.lower()[:80]}"
-        return "nobody"
+        return MBOX_NOBODY_KEY
 
     def persons_make(self, mails: list[Mail]) -> None:
         """Make the placeholders of *mails*' authors not made yet, in bulk (in the caller's
@@ -124,7 +142,7 @@ class ListImport:
             run=self.run,
             username_hints=[mail.name or "someone" for mail in wanted.values()],
         )
-        self.persons.update(made)
+        self._remember(made)
         for key, mail in wanted.items():
             if mail.address:
                 self.addresses[key] = mail.address
@@ -150,7 +168,7 @@ class ListImport:
                 # against a guessed address.
                 username_hint=mail.name or "someone",
             )
-            self.persons[key] = user
+            self._remember({key: user})
             if mail.address:
                 self.addresses[key] = mail.address
             self.report.counts["people created"] += 1
@@ -311,10 +329,7 @@ def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
             if thread_id is not None:
                 thread_changed(thread_id)
     except BaseException as exc:
-        for key in set(ctx.persons) - known:
-            del ctx.persons[key]
-            ctx.addresses.pop(key, None)
-            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
+        ctx.forget(set(ctx.persons) - known)  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
@@ -458,10 +473,7 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
                 records += _records(ctx, pairs, mails, item, types)
             _records_write(ctx, records)
     except BaseException as exc:
-        for key in set(ctx.persons) - known:
-            del ctx.persons[key]
-            ctx.addresses.pop(key, None)
-            ctx.report.counts["people created"] -= 1  # rolled back with the transaction
+        ctx.forget(set(ctx.persons) - known)  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         # Something the checks did not foresee: each new thread goes the per-post way, which
@@ -617,7 +629,7 @@ def mbox_import(
             counter = RunProgress(ctx.run, progress)
             counter.total(total)
             try:
-                with history_side_effects_held():
+                with history_side_effects_held(), non_persons_held(ctx.nobodies):
                     size = BULK_THREADS if bulk else 1
                     for start in range(0, total, size):
                         chunk = threads.threads[start : start + size]

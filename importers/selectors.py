@@ -12,6 +12,9 @@ Kind = SourceRecord.Kind
 # without an owner (``post:<id>``) and the site's bot (id -1, "Community").
 STACKEXCHANGE_NOBODY_PREFIX = "post:"
 STACKEXCHANGE_BOT_KEY = "community-bot"
+# The key of the one mbox placeholder for messages with neither an address nor a name: every
+# such message's author, so no one in particular (a hub in the metrics if it were a person).
+MBOX_NOBODY_KEY = "nobody"
 
 
 def stackexchange_nobody(key: str) -> bool:
@@ -21,11 +24,14 @@ def stackexchange_nobody(key: str) -> bool:
 
 def non_person_ids(community_ids: list[int] | None) -> list[int]:
     """The accounts of *community_ids* (None: all) standing for no one: Stack Exchange
-    placeholders of a post without an owner and of the site's bot, unless an admin mapped
-    them to a real account (``placeholder_map``). One query."""
+    placeholders of a post without an owner and of the site's bot, and an mbox's placeholder
+    for messages without an address or a name, unless an admin mapped them to a real account
+    (``placeholder_map``). One query."""
+    stackexchange = Q(source=Source.STACKEXCHANGE) & (
+        Q(source_id__startswith=STACKEXCHANGE_NOBODY_PREFIX) | Q(source_id=STACKEXCHANGE_BOT_KEY)
+    )
     records = SourceRecord.objects.filter(
-        Q(source_id__startswith=STACKEXCHANGE_NOBODY_PREFIX) | Q(source_id=STACKEXCHANGE_BOT_KEY),
-        source=Source.STACKEXCHANGE,
+        stackexchange | Q(source=Source.MBOX, source_id=MBOX_NOBODY_KEY),
         kind=Kind.PERSON,
         target_id__isnull=False,
     ).exclude(data__has_key="placeholder_id")

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from communities.interactions import interactions_rebuild
 from communities.models import Interaction, Membership
 from core.models import OutboundEmail
 from importers import jwz, mbox_import
@@ -259,6 +260,76 @@ def test_import_interactions_log_and_metrics_and_nobody_notified(community, mail
     assert MetricsState.objects.filter(community=community).exists()
     # "@bob" in an imported message mentions nobody here.
     assert not Interaction.objects.filter(community=community, kind="mention").exists()
+
+
+NOBODY_ARCHIVE = """\
+From alice@example.org Mon Jan  1 10:00:00 2024
+From: Alice Martin <alice@example.org>
+Date: Mon, 1 Jan 2024 10:00:00 +0000
+Subject: [x] Sourdough starter
+Message-ID: <a1@example.org>
+
+Mine went flat.
+
+From MAILER-DAEMON Mon Jan  1 11:00:00 2024
+Date: Mon, 1 Jan 2024 11:00:00 +0000
+Subject: Re: [x] Sourdough starter
+Message-ID: <n1@example.org>
+In-Reply-To: <a1@example.org>
+
+Feed it twice a day.
+
+From bob@example.org Mon Jan  1 12:00:00 2024
+From: Bob Okafor <bob@example.org>
+Date: Mon, 1 Jan 2024 12:00:00 +0000
+Subject: Re: [x] Sourdough starter
+Message-ID: <b1@example.org>
+In-Reply-To: <n1@example.org>
+
+Thanks, that worked.
+
+From MAILER-DAEMON Mon Jan  1 13:00:00 2024
+Date: Mon, 1 Jan 2024 13:00:00 +0000
+Subject: Re: [x] Sourdough starter
+Message-ID: <n2@example.org>
+In-Reply-To: <b1@example.org>
+
+Glad to hear it.
+
+From bob@example.org Mon Jan  1 14:00:00 2024
+From: Bob Okafor <bob@example.org>
+Date: Mon, 1 Jan 2024 14:00:00 +0000
+Subject: Re: [x] Sourdough starter
+Message-ID: <b2@example.org>
+In-Reply-To: <a1@example.org>
+
+Also: warmer water.
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_messages_without_an_author_make_no_interactions(community, tmp_path, one_by_one):
+    """Messages with neither an address nor a name share one placeholder, which stands for no
+    one: no interaction to or from it (it would be the busiest hub of the network), in the
+    bulk and the per-post paths, and none after a rebuild of the log; known people keep
+    theirs."""
+    archive = tmp_path / "nobody.mbox"
+    archive.write_text(NOBODY_ARCHIVE, encoding="utf-8")
+    run_import(archive, community, "--list", "x", *(["--one-by-one"] if one_by_one else []))
+    nobody = post_of(community, "n1@example.org").author
+    assert post_of(community, "n2@example.org").author == nobody
+    assert nobody.profile.display_name == "someone on x"
+
+    def logged():
+        return {
+            (i.actor.profile.display_name, i.target.profile.display_name)
+            for i in Interaction.objects.filter(community=community)
+        }
+
+    assert logged() == {("Bob Okafor", "Alice Martin")}
+    interactions_rebuild(communities=[community])
+    assert logged() == {("Bob Okafor", "Alice Martin")}
 
 
 @pytest.mark.django_db
