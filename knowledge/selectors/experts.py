@@ -113,7 +113,8 @@ def _active_member_ids(community: Community):
 def _tag_scores(
     community: Community, tag_names: list[str] | None = None
 ) -> tuple[dict[str, dict[int, ExpertScore]], dict[str, str]]:
-    """Scores per tag key and member, and a display name per tag key (three queries)."""
+    """Scores per tag key and member, and a display name per tag key (three queries); only
+    the keys of *tag_names* when given."""
     active = _active_member_ids(community)
     scores: dict[str, dict[int, ExpertScore]] = defaultdict(dict)
     names: dict[str, str] = {}
@@ -145,10 +146,6 @@ def _tag_scores(
     credits = ItemContributor.objects.filter(
         item__community=community, item__state=Item.State.PUBLISHED, user__in=active
     )
-    if tag_names is not None:
-        accepted = accepted.filter(tags__name__in=tag_names)
-        helpful = helpful.filter(thread__tags__name__in=tag_names)
-        credits = credits.filter(item__tags__name__in=tag_names)
     for tag, user_id, n in accepted.values_list("tags__name", "accepted_post__author_id").annotate(
         n=Count("pk")
     ):
@@ -167,7 +164,10 @@ def _tag_scores(
                 entry.edits += n
             else:
                 entry.items += n
-    if tag_names is not None:  # a filter on names matches case-sensitively; keep only those
+    # Every name of a wanted key counts ("straße" and "strasse" are one key), so the rows are
+    # not filtered by name (that matched the names exactly, missing the others); the keys are
+    # kept afterwards. Only the reference reads this way: a whole community's rows.
+    if tag_names is not None:
         wanted = {_key(n) for n in tag_names}
         scores = defaultdict(dict, {k: v for k, v in scores.items() if k in wanted})
     return scores, names

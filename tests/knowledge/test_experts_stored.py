@@ -238,3 +238,28 @@ def test_experts_page_queries_stay_few(client, open_community, django_assert_max
     for most in small:  # the new scores changed the token: the first request ranks anew
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_likely_answerers_count_every_name_of_a_tag_key(open_community):
+    # Tags are stored lower-cased, but a tag's key is its casefold (as on the experts page): the
+    # names "straße" and "strasse" ("STRASSE" typed) are one key. A thread tagged either gets
+    # the scores under both, from the stored scores and in the aggregates alike (these once
+    # matched the names exactly, so they missed the other name and disagreed with the page).
+    community = open_community
+    admin = make_admin()
+    asker, ana, cam = (member_of(community, username=name) for name in ("asker", "ana", "cam"))
+    solved = ask(community, asker, title="Solved", tags=["Straße"])
+    endorsements.answer_accept(answer=answer(solved, ana), by=asker)
+    published_item(community, cam, admin, tags=["STRASSE"])
+    published_item(community, cam, admin, tags=["Skin"])
+    thread = ask(community, asker, title="Open", tags=["strasse", "skin"])
+    tag_names = list(thread.tags.names())
+    assert sorted(tag_names) == ["skin", "strasse"] and list(solved.tags.names()) == ["straße"]
+    expected = [(cam.pk, 0, 0, 2, 0, False), (ana.pk, 1, 0, 0, 0, False)]
+    for read in (likely_answerers, likely_answerers_aggregate):
+        for names in (tag_names, ["STRASSE", "Skin"], ["straße", "skin"]):
+            found = read(thread=thread, tag_names=names, viewer=AnonymousUser())
+            assert [_answerer(e) for e in found] == expected, (read.__name__, names)
+    # The page too counts the two names as one tag: ana's accepted answer under "straße".
+    page = community_experts(community=community, viewer=AnonymousUser(), tag="STRASSE")
+    assert [(e.user_id, e.accepted) for e in page.selected.experts] == [(ana.pk, 1)]
