@@ -11,7 +11,6 @@ transaction, with the communities whose log grew) and ``register_log_changed_lis
 the transaction that removes or moves interactions).
 """
 
-import io
 from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +24,7 @@ from django.db import connection, transaction
 from communities.models import Community, Interaction
 from communities.retention import log_rows_archive
 from core.after_commit import on_commit_safely
-from core.copy_rows import copy_text
+from core.copy_rows import copied_to_batch_table, copy_text
 
 
 @dataclass(frozen=True)
@@ -174,21 +173,16 @@ def _write_by_copy(specs: list[InteractionSpec]) -> None:
     )
     columns = ", ".join(_COPY_COLUMNS)
     table = Interaction._meta.db_table
-    # The caller's transaction, or one of its own, which the temporary table's rows need.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # Made once per connection; emptied at the end of the transaction and below.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} (n integer, "
-            "community_id bigint, actor_id integer, target_id integer, kind varchar(20), "
-            "occurred_at timestamptz, source_type_id integer, source_id bigint, "
-            "group_size integer) ON COMMIT DELETE ROWS"
-        )
-        cursor.copy_expert(f"COPY {_BATCH_TABLE} (n, {columns}) FROM STDIN", io.StringIO(lines))
+    definition = (
+        "n integer, community_id bigint, actor_id integer, target_id integer, "
+        "kind varchar(20), occurred_at timestamptz, source_type_id integer, source_id bigint, "
+        "group_size integer"
+    )
+    with copied_to_batch_table(_BATCH_TABLE, definition, f"n, {columns}", lines) as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_BATCH_TABLE} "  # noqa: S608 (names from the model)
             "ORDER BY n ON CONFLICT DO NOTHING"
         )
-        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
 
 
 def interaction_record(

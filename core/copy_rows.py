@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def copy_text(value) -> str:
@@ -64,3 +66,22 @@ def rows_insert(model, rows: list, *, with_ids: bool = False, related_set: bool 
             f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
             io.StringIO(lines),
         )
+
+
+@contextmanager
+def copied_to_batch_table(table: str, definition: str, columns: str, lines: str) -> Iterator:
+    """COPY *lines* (COPY text, one row a line) into this connection's temporary *table*
+    (*definition*: its columns), and yield the cursor for the statements that read it; the
+    table is empty again afterwards. PostgreSQL only.
+
+    The table is made once per connection and ``ON COMMIT DELETE ROWS`` empties it at the end
+    of a transaction; ``TRUNCATE`` empties it for the next batch of the same one. It runs in
+    the caller's transaction, or one of its own (the rows must live from the COPY to the
+    reading statement), without a savepoint: two more round trips a batch."""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DELETE ROWS"
+        )
+        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(lines))
+        yield cursor
+        cursor.execute(f"TRUNCATE {table}")

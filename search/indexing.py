@@ -12,7 +12,6 @@ expertise, and occupation only when their profile shows details to everyone. Whi
 a reader may search is decided by ``search.permissions.searchable_entries``.
 """
 
-import io
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from taggit.models import TaggedItem as TaggitItem
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Profile
-from core.copy_rows import copy_text
+from core.copy_rows import copied_to_batch_table, copy_text
 from knowledge.models import Item, TaggedItem
 from practice.models import Post, TaggedThread, Thread
 from search.models import TEXT_MAX_CHARS, SearchEntry, SearchMatch
@@ -180,22 +179,14 @@ def _write_by_copy(entries: list[SearchEntry]) -> None:
     )
     entry_table = SearchEntry._meta.db_table
     match_table = SearchMatch._meta.db_table
-    # No savepoint (two more round trips a batch): the caller's transaction, or a new one, which
-    # the temporary table needs to keep its rows from the COPY to the INSERT.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # Made once per connection; ON COMMIT DELETE ROWS empties it for free at the end of a
-        # transaction that used it, and TRUNCATE below for the next batch of the same one.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ("
-            "kind varchar(8), object_id bigint, community_id bigint, thread_id bigint, "
-            "user_id integer, title varchar(300), text text, tag_names text, "
-            "item_kind varchar(16), is_solved boolean, created_at timestamptz, "
-            "updated_at timestamptz, indexed_at timestamptz) ON COMMIT DELETE ROWS"
-        )
-        cursor.copy_expert(
-            f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN",
-            io.StringIO("\n".join(lines) + "\n"),
-        )
+    definition = (
+        "kind varchar(8), object_id bigint, community_id bigint, thread_id bigint, "
+        "user_id integer, title varchar(300), text text, tag_names text, "
+        "item_kind varchar(16), is_solved boolean, created_at timestamptz, "
+        "updated_at timestamptz, indexed_at timestamptz"
+    )
+    batch = "\n".join(lines) + "\n"
+    with copied_to_batch_table(_BATCH_TABLE, definition, columns, batch) as cursor:
         cursor.execute(
             f"WITH written AS ("  # noqa: S608 (names from the models, values as parameters)
             f"INSERT INTO {entry_table} ({columns}, search_vector) "
@@ -207,7 +198,6 @@ def _write_by_copy(entries: list[SearchEntry]) -> None:
             f"ON CONFLICT (entry_id) DO UPDATE SET {match_updates}",
             {"config": search_config(), "post": Kind.POST.value},
         )
-        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
 
 
 def _title(value: str) -> str:
