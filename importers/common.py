@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -28,6 +29,79 @@ REPORT_KEPT = 200_000
 # admin page to move, rarely enough to cost nothing next to the threads themselves.
 PROGRESS_EVERY = 25
 PROGRESS_SECONDS = 2.0
+
+
+@dataclass
+class KnownPeople:
+    """The accounts one run made or found for a source's people, by the source's key, held in
+    memory: the import looks each person up per post and must not query for it.
+
+    Some keys stand for no one (*is_nobody*: an author the source does not know); their
+    accounts are in ``nobodies``, read by the interaction log while the import writes
+    (``communities.interactions.non_persons_held``) so no interaction goes to or from them.
+    """
+
+    community: Community
+    source: str
+    site: str
+    report: ImportReport
+    is_nobody: Callable[[str], bool]
+    by_key: dict[str, object] = field(default_factory=dict)
+    nobodies: set[int] = field(default_factory=set)
+    # Other maps keyed like ``by_key`` that lose a person's entry when the person is forgotten.
+    kept_beside: tuple[dict, ...] = ()
+    _loaded: bool = False
+
+    def load(self) -> None:
+        """Read the people earlier runs recorded, once per run."""
+        if self._loaded:
+            return
+        self._loaded = True
+        records = SourceRecord.objects.filter(
+            community=self.community,
+            source=self.source,
+            site=self.site,
+            kind=SourceRecord.Kind.PERSON,
+        ).values_list("source_id", "target_id")
+        users = User.objects.in_bulk([uid for _, uid in records])
+        self._remember({key: users[uid] for key, uid in records if uid in users})
+
+    def get(self, key: str):
+        return self.by_key.get(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.by_key
+
+    def made(self, persons: dict[str, object]) -> None:
+        """Hold the accounts this run just made (in the caller's transaction) and count them."""
+        self._remember(persons)
+        self.report.counts["people created"] += len(persons)
+
+    def _remember(self, persons: dict[str, object]) -> None:
+        self.by_key.update(persons)
+        self.nobodies.update(user.pk for key, user in persons.items() if self.is_nobody(key))
+
+    @contextlib.contextmanager
+    def rolled_back_together(self) -> Iterator[None]:
+        """Forget the people made inside the block if it raises: wrapped around a transaction,
+        the rollback took their accounts with it, and the next thread must not write posts by
+        accounts that are not there. The people are read first, so the block's snapshot holds
+        only committed ones."""
+        self.load()
+        known = set(self.by_key)
+        try:
+            yield
+        except BaseException:
+            self._forget(set(self.by_key) - known)
+            raise
+
+    def _forget(self, keys) -> None:
+        for key in keys:
+            user = self.by_key.pop(key)
+            self.nobodies.discard(user.pk)
+            for beside in self.kept_beside:
+                beside.pop(key, None)
+        self.report.counts["people created"] -= len(keys)
 
 
 @contextlib.contextmanager

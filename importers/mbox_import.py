@@ -42,6 +42,7 @@ from communities.models import Community
 from core.copy_rows import copy_text
 from importers import jwz
 from importers.common import (
+    KnownPeople,
     RunProgress,
     history_side_effects_held,
     placeholder_create,
@@ -81,37 +82,21 @@ class ListImport:
     site: str
     report: ImportReport
     run: ImportRun | None = None
-    persons: dict[str, object] = field(default_factory=dict)
     # Addresses of the people this run made, only in memory: matched with verified addresses
     # at the end (a member who verified theirs before the import gets their posts at once).
     addresses: dict[str, str] = field(default_factory=dict)
-    # The account of ``MBOX_NOBODY_KEY`` once known: no interaction is logged to or from it
-    # (read by the interaction log from memory while the import writes, never by a query).
-    nobodies: set[int] = field(default_factory=set)
-    _loaded: bool = False
+    # The account of ``MBOX_NOBODY_KEY`` once known stands for no one (``accounts.nobodies``).
+    accounts: KnownPeople = field(init=False)
 
-    def _remember(self, persons: dict[str, object]) -> None:
-        self.persons.update(persons)
-        if (nobody := persons.get(MBOX_NOBODY_KEY)) is not None:
-            self.nobodies.add(nobody.pk)
-
-    def forget(self, keys) -> None:
-        """Drop the people of *keys*: a rolled-back transaction took their accounts with it."""
-        for key in keys:
-            user = self.persons.pop(key)
-            self.nobodies.discard(user.pk)
-            self.addresses.pop(key, None)
-            self.report.counts["people created"] -= 1
-
-    def load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        records = SourceRecord.objects.filter(
-            community=self.community, source=Source.MBOX, site=self.site, kind=Kind.PERSON
-        ).values_list("source_id", "target_id")
-        users = User.objects.in_bulk([uid for _, uid in records])
-        self._remember({key: users[uid] for key, uid in records if uid in users})
+    def __post_init__(self):
+        self.accounts = KnownPeople(
+            community=self.community,
+            source=Source.MBOX,
+            site=self.site,
+            report=self.report,
+            is_nobody=lambda key: key == MBOX_NOBODY_KEY,
+            kept_beside=(self.addresses,),
+        )
 
     @staticmethod
     def key(mail: Mail) -> str:
@@ -124,11 +109,11 @@ class ListImport:
     def persons_make(self, mails: list[Mail]) -> None:
         """Make the placeholders of *mails*' authors not made yet, in bulk (in the caller's
         transaction): each as ``person`` would at its first message in *mails*."""
-        self.load()
+        self.accounts.load()
         wanted: dict[str, Mail] = {}
         for mail in mails:
             key = self.key(mail)
-            if key not in self.persons and key not in wanted:
+            if key not in self.accounts and key not in wanted:
                 wanted[key] = mail
         made = placeholders_create(
             community=self.community,
@@ -142,18 +127,17 @@ class ListImport:
             run=self.run,
             username_hints=[mail.name or "someone" for mail in wanted.values()],
         )
-        self._remember(made)
+        self.accounts.made(made)
         for key, mail in wanted.items():
             if mail.address:
                 self.addresses[key] = mail.address
-        self.report.counts["people created"] += len(made)
 
     def person(self, mail: Mail):
         """The account of *mail*'s author, its placeholder made on first use (in the caller's
         transaction)."""
-        self.load()
+        self.accounts.load()
         key = self.key(mail)
-        user = self.persons.get(key)
+        user = self.accounts.get(key)
         if user is None:
             user = placeholder_create(
                 community=self.community,
@@ -168,10 +152,9 @@ class ListImport:
                 # against a guessed address.
                 username_hint=mail.name or "someone",
             )
-            self._remember({key: user})
+            self.accounts.made({key: user})
             if mail.address:
                 self.addresses[key] = mail.address
-            self.report.counts["people created"] += 1
         return user
 
 
@@ -298,11 +281,9 @@ class _ThreadWriter:
 
 def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
     """Import one thread (its messages not yet recorded) in one transaction."""
-    ctx.load()  # before the snapshot below, which must hold only committed people
-    known = set(ctx.persons)
     root = mails[pairs[0][0]]
     try:
-        with transaction.atomic():
+        with ctx.accounts.rolled_back_together(), transaction.atomic():
             records = SourceRecord.objects.filter(
                 community=ctx.community,
                 source=Source.MBOX,
@@ -329,7 +310,6 @@ def thread_import(*, ctx: ListImport, pairs, mails: dict[int, Mail]) -> None:
             if thread_id is not None:
                 thread_changed(thread_id)
     except BaseException as exc:
-        ctx.forget(set(ctx.persons) - known)  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
@@ -424,8 +404,6 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
     """Import the new threads of *batch* in one transaction (``practice.services.history``);
     return the threads the per-post path must write: partly imported by an earlier run, or
     refused by a check (the per-post path reports them as it always has)."""
-    ctx.load()
-    known = set(ctx.persons)
     source_ids = [m.source_id for _, mails in batch for m in mails.values()]
     done = set()
     for start in range(0, len(source_ids), 500):
@@ -449,7 +427,7 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
         return leftovers
     partial = list(leftovers)
     try:
-        with transaction.atomic():
+        with ctx.accounts.rolled_back_together(), transaction.atomic():
             # The batch's new people in one go, in the order their first messages come.
             ctx.persons_make([mails[seq] for pairs, mails in fresh for seq, _ in pairs])
             can_post: dict[int, bool] = {}
@@ -473,7 +451,6 @@ def threads_import_bulk(*, ctx: ListImport, batch: list[tuple[list, dict[int, Ma
                 records += _records(ctx, pairs, mails, item, types)
             _records_write(ctx, records)
     except BaseException as exc:
-        ctx.forget(set(ctx.persons) - known)  # rolled back with the transaction
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         # Something the checks did not foresee: each new thread goes the per-post way, which
@@ -629,7 +606,7 @@ def mbox_import(
             counter = RunProgress(ctx.run, progress)
             counter.total(total)
             try:
-                with history_side_effects_held(), non_persons_held(ctx.nobodies):
+                with history_side_effects_held(), non_persons_held(ctx.accounts.nobodies):
                     size = BULK_THREADS if bulk else 1
                     for start in range(0, total, size):
                         chunk = threads.threads[start : start + size]

@@ -36,6 +36,7 @@ from communities.interactions import interactions_rebuild, non_persons_held
 from communities.models import Community, Membership
 from core.copy_rows import rows_insert
 from importers.common import (
+    KnownPeople,
     RunProgress,
     history_side_effects_held,
     placeholder_create,
@@ -127,45 +128,28 @@ class SiteImport:
     people: dict[int, tuple[str, datetime | None]]
     first_seen: dict[int, datetime]
     run: ImportRun | None = None
-    persons: dict[str, object] = field(default_factory=dict)
-    # The accounts of ``persons`` that stand for no one (``stackexchange_nobody``): no
-    # interaction is logged to or from them, known from their keys, never by a query.
-    nobodies: set[int] = field(default_factory=set)
-    _persons_loaded: bool = False
+    # The accounts of the dump's people; those of ``stackexchange_nobody`` keys stand for no one.
+    accounts: KnownPeople = field(init=False)
     _username_base: str = ""
 
     def __post_init__(self):
         self._username_base = (slugify(self.site.split(".")[0]) or "site")[:40]
+        self.accounts = KnownPeople(
+            community=self.community,
+            source=Source.STACKEXCHANGE,
+            site=self.site,
+            report=self.report,
+            is_nobody=stackexchange_nobody,
+        )
 
     # --- people ------------------------------------------------------------------------------
-
-    def _load_persons(self) -> None:
-        if self._persons_loaded:
-            return
-        self._persons_loaded = True
-        records = SourceRecord.objects.filter(
-            community=self.community, source=Source.STACKEXCHANGE, site=self.site, kind=Kind.PERSON
-        ).values_list("source_id", "target_id")
-        users = User.objects.in_bulk([uid for _, uid in records])
-        self.persons = {}
-        self._remember({key: users[uid] for key, uid in records if uid in users})
-
-    def _remember(self, persons: dict[str, object]) -> None:
-        self.persons.update(persons)
-        self.nobodies.update(user.pk for key, user in persons.items() if stackexchange_nobody(key))
-
-    def forget(self, keys) -> None:
-        """Drop the people of *keys*: a rolled-back transaction took their accounts with it."""
-        for key in keys:
-            user = self.persons.pop(key)
-            self.nobodies.discard(user.pk)
 
     def person(self, *, user_id: int | None, name: str, post_id: int, at: datetime):
         """The placeholder for a person of the dump, made on first use (in the caller's
         transaction, so a rolled-back thread takes its new people with it)."""
-        self._load_persons()
+        self.accounts.load()
         key, display, joined = self.identity(user_id=user_id, name=name, post_id=post_id, at=at)
-        user = self.persons.get(key)
+        user = self.accounts.get(key)
         if user is None:
             user = self._placeholder(key=key, display=display, joined=joined)
         return user
@@ -190,11 +174,11 @@ class SiteImport:
         """Make the placeholders of *wanted* (key → display name, join date) not yet made, in
         bulk (in the caller's transaction); the import account (key ``IMPORT_ACCOUNT``) as
         ``import_account`` makes it."""
-        self._load_persons()
+        self.accounts.load()
         people = [
             (key, display, joined, Membership.Role.MODERATOR if key == IMPORT_ACCOUNT else None)
             for key, (display, joined) in wanted.items()
-            if key not in self.persons
+            if key not in self.accounts
         ]
         made = placeholders_create(
             community=self.community,
@@ -204,16 +188,15 @@ class SiteImport:
             username_base=self._username_base,
             run=self.run,
         )
-        self._remember(made)
+        self.accounts.made(made)
         # Their rights are checked next, person by person: one query for all of them.
         community_permissions.memberships_prefetch(made.values(), self.community)
-        self.report.counts["people created"] += len(made)
 
     def import_account(self):
         """The account that closes questions and carries edits by someone other than the post's
         author (our permissions let only authors and moderators edit): a moderator placeholder."""
-        self._load_persons()
-        user = self.persons.get(IMPORT_ACCOUNT)
+        self.accounts.load()
+        user = self.accounts.get(IMPORT_ACCOUNT)
         if user is None:
             user = self._placeholder(
                 key=IMPORT_ACCOUNT,
@@ -238,8 +221,7 @@ class SiteImport:
             run=self.run,
             role=role,
         )
-        self._remember({key: user})
-        self.report.counts["people created"] += 1
+        self.accounts.made({key: user})
         return user
 
     def question_url(self, question_id: int) -> str:
@@ -668,10 +650,12 @@ def _done_records(ctx: SiteImport, bundle: Bundle) -> dict[tuple[str, str], obje
 def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
     """Import one question and all that belongs to it in one transaction; return whether it
     is (now or already) a thread here."""
-    ctx._load_persons()  # before the snapshot below, which must hold only committed people
-    known = set(ctx.persons)
     try:
-        with transaction.atomic(), non_persons_held(ctx.nobodies):
+        with (
+            ctx.accounts.rolled_back_together(),
+            transaction.atomic(),
+            non_persons_held(ctx.accounts.nobodies),
+        ):
             done = _done_records(ctx, bundle)
             if (Kind.QUESTION, str(bundle.question.id)) in done and _all_done(bundle, done):
                 ctx.report.counts["questions already imported"] += 1
@@ -686,9 +670,6 @@ def question_import(*, ctx: SiteImport, bundle: Bundle) -> bool:
                 thread_changed(writer.thread.pk)
             return written
     except BaseException as exc:
-        # The transaction rolled the whole question back, with the people it made: forget them
-        # too, or the next question would write posts by accounts that are not there.
-        ctx.forget(set(ctx.persons) - known)
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         ctx.report.skip(
@@ -870,8 +851,6 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
     with their people made in bulk; return the questions the per-post path must write: those
     an earlier run recorded (it counts them, or finishes them) and those a check refused (it
     reports why)."""
-    ctx._load_persons()
-    known = set(ctx.persons)
     done = set(
         SourceRecord.objects.filter(
             community=ctx.community, source=Source.STACKEXCHANGE, site=ctx.site,
@@ -894,7 +873,11 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
         return leftovers
     kept = []
     try:
-        with transaction.atomic(), non_persons_held(ctx.nobodies):
+        with (
+            ctx.accounts.rolled_back_together(),
+            transaction.atomic(),
+            non_persons_held(ctx.accounts.nobodies),
+        ):
             wanted: dict[str, tuple[str, datetime]] = {}
             for plan in planned:
                 for key, value in plan.people.items():
@@ -902,7 +885,7 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
             ctx.persons_make(wanted)
             can_post: dict = {}
             for plan in planned:
-                _resolve(plan.item, ctx.persons)
+                _resolve(plan.item, ctx.accounts.by_key)
                 try:
                     history_check(community=ctx.community, item=plan.item, can_post=can_post)
                 except (ValidationError, PermissionDenied):
@@ -914,10 +897,6 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
                 SourceRecord, [record for plan in kept for record in _bulk_records(ctx, plan)]
             )
     except BaseException as exc:
-        forgotten = set(ctx.persons) - known
-        ctx.forget(forgotten)
-        # Rolled back with the transaction.
-        ctx.report.counts["people created"] -= len(forgotten)
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
             raise  # the database is gone, or an interrupt: the command stops, a re-run resumes
         # Something the checks did not foresee: every question goes the per-post way, which

@@ -226,7 +226,8 @@ def test_activity_marks_written_during_a_run_stay_for_the_next():
 
     with frozen(LATER), mock.patch.object(collect, "member_activity", side_effect=read_then_hide):
         services.metrics_compute(community_id=village.community.pk)
-    assert set(ActivityMark.objects.values_list("day", flat=True)) == {DAY - timedelta(days=40)}
+    marks = ActivityMark.objects.filter(community_id=village.community.pk)
+    assert set(marks.values_list("day", flat=True)) == {DAY - timedelta(days=40)}
 
     with frozen(LATER + timedelta(hours=1)):
         incremental = services.metrics_compute(community_id=village.community.pk)
