@@ -34,10 +34,17 @@ saml-idp:
 browser:
 	bash scripts/install-chromium.sh
 
+# The server answers as soon as the database is migrated; the demo is seeded meanwhile by a
+# second process, whose progress every page shows (demo/progress.py). Stopping the server (Ctrl-C)
+# stops the seed too: a seed cut short rolls back its current step and the next run finishes it.
+SEED_PROGRESS := $(CURDIR)/artifacts/demo-seed.json
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) $(BIN)/python manage.py runserver $(ADDRESS)
+	@mkdir -p "$(dir $(SEED_PROGRESS))" && rm -f "$(SEED_PROGRESS)"
+	export $(RUN_ENV) DEMO_SEED_PROGRESS_FILE="$(SEED_PROGRESS)"; \
+	$(BIN)/python manage.py seed_demo & seed=$$!; \
+	trap 'kill $$seed 2>/dev/null; wait $$seed' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/python manage.py runserver $(ADDRESS)
 
 test: install-dev browser
 	$(BIN)/ruff check .

@@ -30,6 +30,7 @@ from communities.models import Community
 from demo import communities as community_demo
 from demo import practice as practice_demo
 from demo.data import phrases as text
+from demo.progress import Progress
 from demo.timeline import BuildSummary, Step, apply_steps
 from knowledge.models import Evidence, Item
 from knowledge.services import curation, evidence, promotion
@@ -433,9 +434,10 @@ def repertoire_build(
     communities: list[Community] | None = None,
     log: Log = lambda line: None,
     now: datetime | None = None,
+    progress: Progress = lambda number, count, name: None,
 ) -> BuildSummary:
     """Write a repertoire in each demo community that has none yet (its history ends just
-    before *now*, default now)."""
+    before *now*, default now; *progress* is told each community's number before its turn)."""
     started = time.monotonic()
     summary = BuildSummary()
     if communities is None:
@@ -443,7 +445,8 @@ def repertoire_build(
             Community.objects.filter(slug__in=community_demo.DEMO_SLUGS).order_by("pk")
         )
     now = now or timezone.now()
-    for community in communities:
+    for number, community in enumerate(communities, start=1):
+        progress(number, len(communities), community.name)
         if community_has_repertoire(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: library already there, left alone.")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from communities.models import Community
 from demo.communities import DEMO_SLUGS
+from demo.progress import Progress
 from metrics.conf import pipeline_settings
 from metrics.services import metrics_compute_history
 
@@ -18,7 +19,11 @@ class DemoMetrics:
 
 
 def metrics_demo_build(
-    *, log=print, months: int | None = None, now: datetime | None = None
+    *,
+    log=print,
+    months: int | None = None,
+    now: datetime | None = None,
+    progress: Progress = lambda number, count, name: None,
 ) -> DemoMetrics:
     """Compute, for every demo community, a snapshot at the start of each of the last *months*
     months (default ``METRICS_DEMO_HISTORY_MONTHS``) and one now. Idempotent: the monthly
@@ -28,6 +33,7 @@ def metrics_demo_build(
     summary = DemoMetrics()
     communities = list(Community.objects.filter(slug__in=DEMO_SLUGS).order_by("name"))
     for number, community in enumerate(communities, start=1):
+        progress(number, len(communities), community.name)
         began = time.monotonic()
         snapshots = metrics_compute_history(community_id=community.pk, months=months, now=now)
         latest = snapshots[-1].data

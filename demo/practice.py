@@ -35,6 +35,7 @@ from django.utils import timezone
 from communities.models import Community, Membership
 from demo import communities as community_demo
 from demo.data import phrases as text
+from demo.progress import Progress
 from demo.timeline import BuildSummary, Step, apply_steps
 from notifications.models import Notification
 from notifications.services import immediate_emails_held
@@ -726,11 +727,13 @@ def activity_build(
     weeks: int = 52,
     log: Log = lambda line: None,
     now: datetime | None = None,
+    progress: Progress = lambda number, count, name: None,
 ) -> BuildSummary:
     """Write *weeks* of activity in each demo community that has none yet.
 
     *communities* defaults to the demo's; *weeks* under 52 makes a small demo for tests; *now*
-    is the moment the activity ends just before (default: now).
+    is the moment the activity ends just before (default: now); *progress* is told each
+    community's number before its turn.
     """
     started = time.monotonic()
     summary = BuildSummary()
@@ -742,7 +745,9 @@ def activity_build(
         for c in communities
     }
     largest = max(sizes.values(), default=1)
-    for community in sorted(communities, key=lambda c: -sizes[c.pk]):
+    ordered = sorted(communities, key=lambda c: -sizes[c.pk])
+    for number, community in enumerate(ordered, start=1):
+        progress(number, len(ordered), community.name)
         if community_has_activity(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: activity already there, left alone.")

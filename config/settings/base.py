@@ -124,6 +124,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # read and then write would deadlock, and SQLite fails one at once without waiting.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# `make run` serves at once and seeds the demo in a second process, which writes how far it is
+# to this file; every page then shows it (demo.context_processors). Unset (production, tests):
+# the context processor is not even listed, so a page pays nothing for it.
+DEMO_SEED_PROGRESS_FILE = env_str("DEMO_SEED_PROGRESS_FILE", "") or None
+if DEMO_SEED_PROGRESS_FILE:
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+        "demo.context_processors.demo_seed_progress"
+    )
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL: pages read the last commit while the seed writes, instead of waiting for it. A
+        # write waits for the seed's current transaction (one community's history at most).
+        DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+        DATABASES["default"]["OPTIONS"]["timeout"] = 60
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's and allauth's backends, loading the user with their profile (core/auth_backends.py).

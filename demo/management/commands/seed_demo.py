@@ -1,7 +1,11 @@
 import contextlib
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
@@ -12,6 +16,7 @@ from demo import communities as demo
 from demo.knowledge import repertoire_build
 from demo.metrics import metrics_demo_build
 from demo.practice import activity_build
+from demo.progress import ProgressWriter
 from knowledge.services.experts import experts_fill
 from metrics.pipeline.schedule import metrics_requests_held
 from search.indexing import rebuild as search_index_rebuild
@@ -39,14 +44,33 @@ def sqlite_commits_unsynced() -> Iterator[None]:
             cursor.execute(f"PRAGMA synchronous={int(previous)}")
 
 
-class Phases:
-    """Wall and CPU seconds of each phase of the seed, for its closing lines."""
+@contextlib.contextmanager
+def stopped_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit, so a stopped seed rolls back and says it stopped.
 
-    def __init__(self) -> None:
+    `make run` stops its background seed this way when the server stops.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Phases:
+    """Wall and CPU seconds of each phase of the seed, for its closing lines; each phase's
+    start also goes to the progress file when there is one."""
+
+    def __init__(self, progress: ProgressWriter | None = None) -> None:
         self.rows: list[tuple[str, float, float]] = []
+        self.progress = progress or ProgressWriter(None)
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
+        self.progress.begin(name)
         wall, cpu = time.monotonic(), time.process_time()
         try:
             yield
@@ -88,9 +112,22 @@ class Command(BaseCommand):
             help="How many weeks of practice activity to write (default: a year).",
         )
 
-    def handle(self, *args, reset: bool, no_activity: bool = False, **options):
+    def handle(self, *args, **options):
+        progress = ProgressWriter(settings.DEMO_SEED_PROGRESS_FILE)
+        try:
+            with stopped_cleanly():
+                self.seed(progress=progress, **options)
+        except (SystemExit, KeyboardInterrupt):
+            progress.fail("the seed was stopped before it finished")
+            raise
+        except BaseException as error:
+            progress.fail(f"{type(error).__name__}: {error}")
+            raise
+        progress.finish()
+
+    def seed(self, *, progress: ProgressWriter, reset: bool, no_activity: bool = False, **options):
         started, started_cpu = time.monotonic(), time.process_time()
-        phase = Phases()
+        phase = Phases(progress)
         # One moment for every phase: the demo's history is laid out back from it, so how long
         # each phase takes (the machine, its load) changes nothing in what is written.
         now = timezone.now()
@@ -116,12 +153,17 @@ class Command(BaseCommand):
                     self.stdout.write("Practice activity:")
                     with phase("activity"):
                         activity = activity_build(
-                            weeks=options.get("activity_weeks", 52), log=self.stdout.write, now=now
+                            weeks=options.get("activity_weeks", 52),
+                            log=self.stdout.write,
+                            now=now,
+                            progress=progress.step,
                         )
                     # Each community's repertoire, from its activity.
                     self.stdout.write("Library:")
                     with phase("repertoire"):
-                        repertoire = repertoire_build(log=self.stdout.write, now=now)
+                        repertoire = repertoire_build(
+                            log=self.stdout.write, now=now, progress=progress.step
+                        )
                 demo.demo_visits_mark(now=now)
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
             with phase("search index"):
@@ -132,7 +174,7 @@ class Command(BaseCommand):
             if not no_activity and not options.get("no_metrics"):
                 self.stdout.write("Metrics:")
                 with phase("metrics"):
-                    metrics_demo_build(log=self.stdout.write, now=now)
+                    metrics_demo_build(log=self.stdout.write, now=now, progress=progress.step)
         seconds = time.monotonic() - started
         cpu = time.process_time() - started_cpu
         self.stdout.write(
