@@ -91,3 +91,37 @@ def first(model, sql: str, params, *, using: str = "default"):
     """The first instance *sql* returns, or None (``next(iter(Model.objects.raw(...)), None)``)."""
     columns, rows = fetch(model, sql, params, using=using)
     return instances(model, columns, rows[:1], using=using)[0] if rows else None
+
+
+def maker(model, names: tuple[str, ...], *, related: tuple[str, ...] = ()):
+    """A function making a new, unsaved instance of *model* from the values of *names*
+    (attnames, in that order) and the objects of *related* (foreign keys, by name): their ids
+    set and the objects cached, as ``model(**values)`` does, other fields at their defaults
+    (a callable one called per instance). Positional, as ``from_db`` makes them: keyword
+    arguments and the related descriptors' checks were most of a bulk writer's instances."""
+    fields = model._meta.concrete_fields
+    index = {f.attname: i for i, f in enumerate(fields)}
+    by_name = {f.name: f for f in fields}
+    template, calls = [], []
+    for i, f in enumerate(fields):
+        if f.has_default() and callable(f.default):
+            calls.append((i, f.default))
+        template.append(None if f.has_default() and callable(f.default) else f.get_default())
+    positions = [index[name] for name in names]
+    links = [(index[by_name[name].attname], name) for name in related]
+
+    def make(values, objects=()):
+        args = template.copy()
+        for i, value in zip(positions, values, strict=True):
+            args[i] = value
+        for i, call in calls:
+            args[i] = call()
+        for (i, _), obj in zip(links, objects, strict=True):
+            args[i] = obj.pk
+        instance = model(*args)
+        cache = instance._state.fields_cache
+        for (_, name), obj in zip(links, objects, strict=True):
+            cache[name] = obj
+        return instance
+
+    return make

@@ -34,7 +34,7 @@ from communities import services as community_services
 from communities.changes import change_listeners_held
 from communities.interactions import interactions_rebuild, non_persons_held
 from communities.models import Community, Membership
-from core.copy_rows import rows_insert
+from core.copy_rows import tuples_insert
 from importers.common import (
     KnownPeople,
     RunProgress,
@@ -893,8 +893,10 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
                     continue
                 kept.append(plan)
             history_write(community=ctx.community, threads=[plan.item for plan in kept])
-            rows_insert(
-                SourceRecord, [record for plan in kept for record in _bulk_records(ctx, plan)]
+            tuples_insert(
+                SourceRecord,
+                _RECORD_COLUMNS,
+                [record for plan in kept for record in _bulk_records(ctx, plan)],
             )
     except BaseException as exc:
         if isinstance(exc, (OperationalError, InterfaceError)) or not isinstance(exc, Exception):
@@ -912,9 +914,18 @@ def questions_import_bulk(*, ctx: SiteImport, bundles: list[Bundle]) -> list[Bun
     return leftovers
 
 
-def _bulk_records(ctx: SiteImport, plan: _Planned) -> list[SourceRecord]:
-    thread_type = ContentType.objects.get_for_model(Thread)
-    post_type = ContentType.objects.get_for_model(PracticePost)
+_RECORD_COLUMNS = (
+    "community_id", "source", "site", "kind", "source_id", "target_type_id", "target_id",
+    "score", "data", "run_id", "created_at",
+)  # fmt: skip
+
+
+def _bulk_records(ctx: SiteImport, plan: _Planned) -> list[tuple]:
+    """The source records of *plan*, as tuples of ``_RECORD_COLUMNS``."""
+    thread_type = ContentType.objects.get_for_model(Thread).pk
+    post_type = ContentType.objects.get_for_model(PracticePost).pk
+    run_id = ctx.run.pk if ctx.run is not None else None
+    now = timezone.now()
     rows = []
     for kind, source_id, target, score, data in plan.records:
         if target == "thread":
@@ -922,10 +933,9 @@ def _bulk_records(ctx: SiteImport, plan: _Planned) -> list[SourceRecord]:
         else:
             target_type, target_id = post_type, plan.item.posts[target].post.pk
         rows.append(
-            SourceRecord(
-                community=ctx.community, source=Source.STACKEXCHANGE, site=ctx.site, kind=kind,
-                source_id=str(source_id), target_type=target_type, target_id=target_id,
-                score=score, data=data or {}, run=ctx.run,
+            (
+                ctx.community.pk, Source.STACKEXCHANGE, ctx.site, kind, str(source_id),
+                target_type, target_id, score, data or {}, run_id, now,
             )
         )  # fmt: skip
     return rows

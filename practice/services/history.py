@@ -31,8 +31,9 @@ from django.utils import timezone
 from communities import permissions as community_permissions
 from communities.interactions import InteractionSpec, interactions_write
 from communities.models import Interaction, display_name
-from core.copy_rows import rows_insert
+from core.copy_rows import rows_insert, tuples_insert
 from core.markdown import render_markdown
+from core.rows import maker
 from practice.changes import threads_changed
 from practice.mentions import link_mentions
 from practice.models import (
@@ -335,19 +336,17 @@ def history_write(
             for thread, pk in zip(made, thread_ids, strict=True):
                 thread.pk = pk
         rows = []
+        post_made = maker(
+            Post,
+            ("is_opening", "is_answer", "body", "body_html", "created_at", "edited_at"),
+            related=("thread", "community", "author"),
+        )
         for item, thread, plan in zip(threads, made, plans, strict=True):
             item.thread = thread
             for n, post in enumerate(item.posts):
-                post.post = Post(
-                    thread=thread,
-                    community=community,
-                    author=post.author,
-                    is_opening=n == 0,
-                    is_answer=post.is_answer,
-                    body=plan.bodies[n],
-                    body_html=plan.html[n],
-                    created_at=post.at,
-                    edited_at=plan.edited[n],
+                post.post = post_made(
+                    (n == 0, post.is_answer, plan.bodies[n], plan.html[n], post.at, plan.edited[n]),
+                    (thread, community, post.author),
                 )
                 rows.append(post.post)
         post_ids = _reserve_ids(Post, len(rows))
@@ -360,7 +359,7 @@ def history_write(
             for row, pk in zip(rows, post_ids, strict=True):
                 row.pk = pk
             _link(threads, made)
-            Thread.objects.bulk_create(made)
+            rows_insert(Thread, made, with_ids=True, related_set=True)
             rows_insert(Post, rows, with_ids=True, related_set=True)
         else:
             # One INSERT per table in the per-post path's order (so ids come in that order);
@@ -374,34 +373,18 @@ def history_write(
         tags = _tags_by_name({name for plan in plans for name in plan.all_tags})
         tagged, revisions, follows, specs, logged = [], [], [], [], []
         for item, thread, plan in zip(threads, made, plans, strict=True):
-            tagged += [
-                TaggedThread(content_type_id=thread_type, object_id=thread.pk, tag=tags[name])
-                for name in plan.tags
-            ]
+            tagged += [(thread_type, thread.pk, tags[name].pk) for name in plan.tags]
             followed = set()
             for n, post in enumerate(item.posts):
                 row = post.post
                 revisions += [
-                    PostRevision(
-                        post=row,
-                        editor=revision.editor,
-                        number=revision.number,
-                        title=revision.title,
-                        body=revision.body,
-                        created_at=revision.at,
-                    )
-                    for revision in plan.revisions[n]
+                    (row.pk, r.editor.pk, r.number, r.title, r.body, r.at)
+                    for r in plan.revisions[n]
                 ]
                 if post.author.pk not in followed:
                     followed.add(post.author.pk)
                     follows.append(
-                        Follow(
-                            user=post.author,
-                            target=Follow.Target.THREAD,
-                            community=community,
-                            thread=thread,
-                            created_at=post.at,
-                        )
+                        (post.author.pk, Follow.Target.THREAD, community.pk, thread.pk, post.at)
                     )
                 if n:
                     target = row.reply_to.author_id if row.reply_to else thread.author_id
@@ -455,9 +438,16 @@ def history_write(
                         created_at=timezone.now(),
                     )
                 )
-        TaggedThread.objects.bulk_create(tagged)
-        rows_insert(PostRevision, revisions, related_set=related_set)
-        rows_insert(Follow, follows, related_set=related_set)
+        # Rows no one reads back here: their values straight to COPY, no instance made.
+        tuples_insert(TaggedThread, ("content_type_id", "object_id", "tag_id"), tagged)
+        tuples_insert(
+            PostRevision,
+            ("post_id", "editor_id", "number", "title", "body", "created_at"),
+            revisions,
+        )
+        tuples_insert(
+            Follow, ("user_id", "target", "community_id", "thread_id", "created_at"), follows
+        )
         ModerationAction.objects.bulk_create(logged)
         interactions_write(specs)
         # Mentions are rare in imported text and need a reader's check: as the services do.

@@ -46,3 +46,20 @@ def test_rows_defer_the_columns_not_read_and_keep_extra_columns(open_community):
 def test_rows_first_is_none_without_a_row():
     sql = f"SELECT {_FIELDS} FROM {Thread._meta.db_table} WHERE id = %s"
     assert model_rows.first(Thread, sql, [10**9]) is None
+
+
+def test_maker_makes_what_the_model_makes(open_community):
+    thread = ask(open_community, member_of(open_community), title="Heels")
+    author = member_of(open_community)
+    at = thread.created_at
+    names = ("is_opening", "is_answer", "body", "body_html", "created_at", "edited_at")
+    values = (False, True, "Yes", "<p>Yes</p>", at, None)
+    made = model_rows.maker(Post, names, related=("thread", "community", "author"))(
+        values, (thread, open_community, author)
+    )
+    given = dict(zip(names, values, strict=True))
+    expected = Post(thread=thread, community=open_community, author=author, **given)
+    fields = [f.attname for f in Post._meta.concrete_fields]
+    assert _values(made, fields) == _values(expected, fields)
+    assert made.thread is thread and made.author is author and made.community is open_community
+    assert made._state.adding is True
