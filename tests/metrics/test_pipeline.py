@@ -541,3 +541,35 @@ def test_a_row_dated_decades_ahead_neither_overflows_nor_differs_between_sql_and
     assert by_sql.equals(by_row)
     snapshot = compute(village.community, full=True)  # raised before
     assert snapshot.data["ties"]["pairs"] >= 1
+
+
+def test_store_edges_are_the_run_edges_exactly():
+    """The snapshot's stored edges (a binary COPY on PostgreSQL, class by class) are the run's
+    edges to the last bit, strong and weak alike; deleting the snapshot deletes them, though
+    the database holds no foreign key to it."""
+    from metrics.pipeline.plan import plan_run
+    from metrics.pipeline.run import compute_run
+
+    karate = build_karate()
+    with frozen(T):
+        plan = plan_run(community_id=karate.community.pk, as_of=T, full=False, now=T)
+        result = compute_run(plan)
+        snapshot = store.store_result(plan, result, started=0.0)
+    stored = list(
+        NetworkEdge.objects.filter(snapshot=snapshot)
+        .order_by("user_a_id", "user_b_id")
+        .values_list(
+            "user_a_id", "user_b_id", "score", "tie_class", "reciprocity", "multiplexity",
+            "duration",
+        )
+    )  # fmt: skip
+    expected = [
+        (t.a, t.b, t.score, t.tie_class, t.reciprocity, t.multiplexity, t.duration)
+        for t in result.edges
+    ]
+    assert stored == expected
+    assert {t.tie_class for t in result.edges} >= {"strong", "weak"}
+
+    MetricsSnapshot.objects.filter(pk=snapshot.pk).delete()
+    assert not NetworkEdge.objects.filter(snapshot_id=snapshot.pk).exists()
+    assert not MemberMetrics.objects.filter(snapshot_id=snapshot.pk).exists()
