@@ -37,6 +37,19 @@ def test_gin_index_exists_and_vectors_are_stored(open_community):
     assert "'compress':1A" in entry.search_vector and "'bandag':2A" in entry.search_vector
 
 
+def test_the_match_gin_index_keeps_a_small_pending_list():
+    # Every search through the index reads its whole pending list (migration 0005).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reloptions, i.indexdef FROM pg_class c JOIN pg_indexes i "
+            "ON i.indexname = c.relname WHERE c.relname = 'search_match_vector_gin'"
+        )
+        options, definition = cursor.fetchone()
+    assert "USING gin (vector)" in definition
+    assert "gin_pending_list_limit=1024" in options
+    assert "fastupdate=off" not in options
+
+
 def test_the_planner_can_use_the_gin_index(open_community):
     ask(open_community, member_of(open_community), title="Compression bandages")
     with connection.cursor() as cursor:
