@@ -135,9 +135,10 @@ if DEMO_SEED_PROGRESS_FILE:
     )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL: pages read the last commit while the seed writes, instead of waiting for it. A
-        # write waits for the seed's current transaction (one community's history at most).
+        # write waits for the seed's current transaction: one community's history at most, 30 s
+        # quiet and over a minute on a loaded machine for the largest, hence the long wait.
         DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
-        DATABASES["default"]["OPTIONS"]["timeout"] = 60
+        DATABASES["default"]["OPTIONS"]["timeout"] = 120
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's and allauth's backends, loading the user with their profile (core/auth_backends.py).
