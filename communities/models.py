@@ -306,7 +306,10 @@ class Interaction(models.Model):
         CO_ATTENDANCE = "co_attendance", "Co-attendance"
         CO_EDIT = "co_edit", "Co-edit"
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="interactions")
+    # No index of its own: two of the composite indexes below start with it.
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)

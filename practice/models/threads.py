@@ -97,10 +97,15 @@ class Thread(models.Model):
 class Post(models.Model):
     """A message in a thread: the opening post, an answer to a question, or a reply."""
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: the composite indexes below start with each of them.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="posts", db_index=False
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts", db_index=False
     )
     is_opening = models.BooleanField(default=False)
     # An answer: a post in a question thread that is not the opening post and quotes no post.
