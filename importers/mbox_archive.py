@@ -413,7 +413,6 @@ def _texts(part: Message, texts: list[tuple[str, str]], attachments: list[str], 
             _texts(child, texts, attachments, problems)
         return
     disposition = (part.get("Content-Disposition") or "").lower()
-    filename = _filename(part, problems)
     if ctype == "message/rfc822" or (ctype.startswith("message/") and part.is_multipart()):
         attachments.append(f"a forwarded message ({ctype})")
         return
@@ -425,6 +424,7 @@ def _texts(part: Message, texts: list[tuple[str, str]], attachments: list[str], 
         texts.append((ctype, text.replace("\0", "")))
         return
     data = _payload(part, problems)
+    filename = _filename(part, problems)
     if ctype.startswith("text/") and not filename and not data.strip():
         return
     attachments.append(f"{filename or 'unnamed'} ({ctype}, {_size(len(data))})")
@@ -491,7 +491,8 @@ def plain_to_markdown(text: str) -> str:
             continue
         if line.strip() and (line.lstrip().startswith("#") or _SETEXT.match(line)):
             line = "\\" + line.lstrip()
-        line = inert_mentions(line)
+        if "@" in line:
+            line = inert_mentions(line)
         # Two spaces: a line break, as the writer broke the line (not for indented code).
         out.append(line + "  " if line and not line.startswith(("    ", "\t")) else line)
     return "\n".join(out).strip()
@@ -579,20 +580,27 @@ class Head:
     thread_subject: str
     is_reply: bool
     at: str  # ISO moment; "" when the message has no usable date
+    # What ``parse`` would note reading the ids and subject, and the date: it takes them from
+    # here rather than reading those headers again. None when the headers alone could not be
+    # parsed (``parse`` then reads them from the whole message).
+    notes: tuple[list[str], list[str]] | None = None
 
 
 def parse_head(raw: RawMessage) -> Head:
     """The headers ``parse`` threads by, without reading the body: the first, fast pass."""
-    problems: list[str] = []  # ``parse`` reports them, in the second pass
+    problems: list[str] = []
     # The parser still splits the whole body into lines when told to read headers only: give
     # it the text up to the first blank line, where the headers end whatever follows. With a
     # carriage return before it, blank lines have other shapes ("\r\r"): all of the text.
     end = raw.data.find(b"\n\n")
     data = raw.data if end < 0 or b"\r" in raw.data[:end] else raw.data[: end + 2]
     msg = _message(data, problems, headersonly=True)
-    source_id, references = _ids(msg, raw.data, problems)
-    normal, is_reply = thread_subject(header_text(msg, "Subject", problems))
-    when = _mail_date(msg, raw.from_line, problems)
+    read, dated = [], []
+    source_id, references = _ids(msg, raw.data, read)
+    normal, is_reply = thread_subject(header_text(msg, "Subject", read))
+    when = _mail_date(msg, raw.from_line, dated)
+    if when is None:
+        dated.append(_NO_DATE)
     return Head(
         number=raw.number,
         source_id=source_id,
@@ -600,11 +608,17 @@ def parse_head(raw: RawMessage) -> Head:
         thread_subject=normal,
         is_reply=is_reply or bool(references),
         at=when.isoformat() if when else "",
+        notes=None if problems else (read, dated),
     )
 
 
-def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
-    """Read one message into a Mail; every problem met becomes one of its notes."""
+_NO_DATE = "no date at all: dated after the message before it"
+
+
+def parse(raw: RawMessage, *, list_address: str = "", head: Head | None = None) -> Mail:
+    """Read one message into a Mail; every problem met becomes one of its notes. With the
+    first pass's *head* (and its notes), its ids, subject key and date are taken from it, not
+    read again: the same Mail."""
     problems: list[str] = []
     if raw.nuls:
         problems.append(f"{raw.nuls:,} NUL bytes removed")
@@ -614,15 +628,26 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
     for part in msg.walk() if msg.is_multipart() else []:
         for defect in getattr(part, "defects", []) or []:
             problems.append(f"broken MIME: {defect.__class__.__name__}")
-    source_id, references = _ids(msg, raw.data, problems)
-    subject = header_text(msg, "Subject", problems)
-    normal, is_reply = thread_subject(subject)
+    if head is None or head.notes is None:
+        source_id, references = _ids(msg, raw.data, problems)
+        subject = header_text(msg, "Subject", problems)
+        normal, is_reply = thread_subject(subject)
+    else:
+        source_id, references = head.source_id, head.references
+        normal, is_reply = head.thread_subject, head.is_reply
+        problems += head.notes[0]
+        subject = header_text(msg, "Subject", [])  # its notes are the head's
     name, address, who_note = sender(msg, problems, list_address)
     if who_note:
         problems.append(who_note)
-    when = _mail_date(msg, raw.from_line, problems)
-    if when is None:
-        problems.append("no date at all: dated after the message before it")
+    if head is None or head.notes is None:
+        when = _mail_date(msg, raw.from_line, problems)
+        if when is None:
+            problems.append(_NO_DATE)
+        at = when.isoformat() if when else ""
+    else:
+        at = head.at
+        problems += head.notes[1]
     body, original = _bodies(msg, problems)
     # The title: the subject without "Re:" and list tags (a thread whose first message is
     # missing starts with a reply).
@@ -636,16 +661,16 @@ def parse(raw: RawMessage, *, list_address: str = "") -> Mail:
         is_reply=is_reply or bool(references),
         name=name,
         address=address,
-        at=when.isoformat() if when else "",
+        at=at,
         body=body,
         original=original,
         notes=list(dict.fromkeys(problems)),
     )
 
 
-def parse_and_render(raw: RawMessage, list_address: str = "") -> Mail:
+def parse_and_render(raw: RawMessage, list_address: str = "", head: Head | None = None) -> Mail:
     """``parse``, and the shown text rendered as its post will show it."""
-    mail = parse(raw, list_address=list_address)
+    mail = parse(raw, list_address=list_address, head=head)
     mail.html = history_prerender(mail.body)
     return mail
 
@@ -667,7 +692,8 @@ CREATE TABLE mail (
     from_line TEXT NOT NULL,
     nuls INTEGER NOT NULL,
     start INTEGER NOT NULL,
-    length INTEGER NOT NULL
+    length INTEGER NOT NULL,
+    head_notes TEXT
 );
 CREATE TABLE body (
     seq INTEGER PRIMARY KEY,
@@ -692,15 +718,21 @@ def stage_bodies(raw_path: str, staging_path: str, list_address: str, first: int
     db = _connect(staging_path)
     try:
         items = db.execute(
-            "SELECT seq, from_line, nuls, start, length FROM mail WHERE seq BETWEEN ? AND ?",
+            "SELECT seq, from_line, nuls, start, length, source_id, refs, thread_subject, "
+            "is_reply, at, head_notes FROM mail WHERE seq BETWEEN ? AND ?",
             (first, last),
         ).fetchall()
         rows = []
         with open(raw_path, "rb") as raw_file:
-            for seq, from_line, nuls, start, length in items:
+            for seq, from_line, nuls, start, length, *head, head_notes in items:
                 raw_file.seek(start)
                 raw = RawMessage(seq, from_line, raw_file.read(length), nuls)
-                mail = parse_and_render(raw, list_address)
+                source_id, refs, subject, is_reply, at = head
+                notes = None if head_notes is None else json.loads(head_notes or "[[], []]")
+                mail = parse_and_render(
+                    raw, list_address,
+                    Head(seq, source_id, json.loads(refs), subject, bool(is_reply), at, notes),
+                )  # fmt: skip
                 notes, mail.notes = mail.notes, []
                 rows.append((seq, json.dumps(vars(mail)), json.dumps(notes) if notes else None))
         with db:
@@ -886,11 +918,14 @@ class StagedArchive:
             nuls,
             start,
             length,
+            None if head.notes is None else (json.dumps(head.notes) if any(head.notes) else ""),
         )
 
     def _stage_rows(self, batch: list[tuple]) -> tuple[int, int]:
         with self.db:
-            self.db.executemany("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            self.db.executemany(
+                "INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch
+            )
         return batch[0][0], batch[-1][0]
 
     def _dispatch(self, first: int, last: int):

@@ -103,6 +103,11 @@ def test_parse_head_reads_the_headers_parse_reads(tmp_path):
         assert (head.source_id, head.references, head.thread_subject, head.is_reply, head.at) == (
             mail.source_id, mail.references, mail.thread_subject, mail.is_reply, mail.at
         )  # fmt: skip
+        # The second pass takes those headers, and their notes, from the head: the same Mail.
+        assert head.notes is not None
+        assert vars(parse(raw, head=head)) == vars(mail)
+        listed = parse(raw, list_address="bakers@lists.example.org")
+        assert vars(parse(raw, list_address="bakers@lists.example.org", head=head)) == vars(listed)
 
 
 @pytest.mark.parametrize("which", ["nasty", "generated"])
