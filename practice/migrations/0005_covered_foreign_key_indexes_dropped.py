@@ -8,36 +8,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import foreign_key_indexes_dropped
 
-APP = 'practice'
 FIELDS = [('post', 'author'), ('post', 'community'), ('post', 'thread')]
-
-
-def _single_column_indexes(schema_editor, table, column):
-    """The names of the plain indexes on *column* of *table* alone (a foreign key's own)."""
-    with schema_editor.connection.cursor() as cursor:
-        found = schema_editor.connection.introspection.get_constraints(cursor, table)
-    return sorted(
-        name
-        for name, c in found.items()
-        if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [column]
-    )
-
-
-def drop_indexes(apps, schema_editor):
-    for model_name, field_name in FIELDS:
-        model = apps.get_model(APP, model_name)
-        column = model._meta.get_field(field_name).column
-        for name in _single_column_indexes(schema_editor, model._meta.db_table, column):
-            schema_editor.execute(f"DROP INDEX {schema_editor.quote_name(name)}")
-
-
-def create_indexes(apps, schema_editor):
-    for model_name, field_name in FIELDS:
-        model = apps.get_model(APP, model_name)
-        field = model._meta.get_field(field_name)
-        if not _single_column_indexes(schema_editor, model._meta.db_table, field.column):
-            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
 
 
 class Migration(migrations.Migration):
@@ -67,6 +40,6 @@ class Migration(migrations.Migration):
                     field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='practice.thread'),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_indexes, create_indexes)],
+            database_operations=[foreign_key_indexes_dropped('practice', FIELDS)],
         ),
     ]
