@@ -57,15 +57,10 @@ def rows_insert(model, rows: list, *, with_ids: bool = False, related_set: bool 
         row._prepare_related_fields_for_save(operation_name="COPY")
     fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
     names = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     lines = "".join(
         "\t".join([copy_text(getattr(row, name)) for name in names]) + "\n" for row in rows
     )
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
-            io.StringIO(lines),
-        )
+    _copy(model, [f.column for f in fields], lines)
 
 
 def tuples_insert(model, names: tuple[str, ...], rows: list[tuple]) -> None:
@@ -79,16 +74,19 @@ def tuples_insert(model, names: tuple[str, ...], rows: list[tuple]) -> None:
         model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])
         return
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    others = [f for f in fields.values() if not f.primary_key and f.attname not in set(names)]
-    columns = ", ".join(
-        connection.ops.quote_name(c)
-        for c in [fields[name].column for name in names] + [f.column for f in others]
-    )
+    given = set(names)
+    others = [f for f in fields.values() if not f.primary_key and f.attname not in given]
     tail = "".join("\t" + copy_text(f.get_default()) for f in others) + "\n"
     lines = "".join("\t".join([copy_text(value) for value in row]) + tail for row in rows)
+    _copy(model, [fields[name].column for name in names] + [f.column for f in others], lines)
+
+
+def _copy(model, columns: list[str], lines: str) -> None:
+    """COPY *lines* (COPY text, one row a line) into *model*'s table's *columns*."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN",
             io.StringIO(lines),
         )
 
