@@ -26,17 +26,10 @@ from practice.services import endorsements
 from practice.services import threads as thread_services
 from practice.services.endorsements import post_recount_endorsements
 from tests.factories import UserFactory, make_admin, make_member
-from tests.knowledge.kb_helpers import published_item
+from tests.knowledge.kb_helpers import declaring_member, published_item, solve
 from tests.practice.factories import answer, ask, member_of, moderator_of
 
 pytestmark = pytest.mark.django_db
-
-
-def solve(community, asker, expert, tags, title="Q"):
-    thread = ask(community, asker, title=title, tags=tags)
-    post = answer(thread, expert, body="Do this.")
-    endorsements.answer_accept(answer=post, by=asker)
-    return thread, post
 
 
 def experts_of(page, tag):
@@ -134,11 +127,8 @@ def test_tags_without_an_expert_and_declared_expertise(open_community):
 def test_declared_expertise_follows_who_sees_my_details(client, open_community, viewer, sees):
     community = open_community
     asker = member_of(community, username="asker")
-    ana = member_of(community, username="ana")
-    profile_update(
-        profile=profile_for(ana),
-        expertise=["heels"],
-        details_visible_to=Profile.Visibility.COMMUNITIES,
+    ana = declaring_member(
+        community, "ana", expertise=["heels"], visible_to=Profile.Visibility.COMMUNITIES
     )
     solve(community, asker, ana, ["heels"])
     fresh = ask(community, asker, title="Fresh", tags=["heels"])
@@ -172,11 +162,8 @@ def test_the_declared_badge_is_per_tag(client, open_community):
     tag's section only (it was per person: shown in every section once any tag matched)."""
     community = open_community
     asker = member_of(community, username="asker")
-    ana = member_of(community, username="ana")
-    profile_update(
-        profile=profile_for(ana),
-        expertise=["heels"],
-        details_visible_to=Profile.Visibility.EVERYONE,
+    ana = declaring_member(
+        community, "ana", expertise=["heels"], visible_to=Profile.Visibility.EVERYONE
     )
     solve(community, asker, ana, ["heels"], title="1")
     solve(community, asker, ana, ["sacrum"], title="2")

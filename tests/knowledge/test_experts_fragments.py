@@ -11,17 +11,10 @@ from django.urls import reverse
 from communities.models import Profile
 from communities.services import membership_leave, profile_for, profile_update
 from knowledge import fragments
-from practice.services import endorsements
-from tests.practice.factories import answer, ask, member_of
+from tests.knowledge.kb_helpers import declaring_member, solve
+from tests.practice.factories import member_of
 
 pytestmark = pytest.mark.django_db
-
-
-def solve(community, asker, expert, tags, title="Q"):
-    thread = ask(community, asker, title=title, tags=tags)
-    post = answer(thread, expert, body="Do this.")
-    endorsements.answer_accept(answer=post, by=asker)
-    return post
 
 
 def page(client, community, user=None, tag=""):
@@ -81,11 +74,8 @@ def test_badge_is_filled_in_for_each_reader_from_one_cached_section(
 ):
     community = open_community
     asker = member_of(community, username="asker")
-    ana = member_of(community, username="ana")
-    profile_update(
-        profile=profile_for(ana),
-        expertise=["heels"],
-        details_visible_to=Profile.Visibility.COMMUNITIES,
+    ana = declaring_member(
+        community, "ana", expertise=["heels"], visible_to=Profile.Visibility.COMMUNITIES
     )
     solve(community, asker, ana, ["heels"])
     cache.clear()
@@ -121,12 +111,10 @@ def test_a_page_read_again_comes_from_this_processs_copy(
     reader's own, and the copy is the same HTML as the shared cache's."""
     community = open_community
     asker = member_of(community, username="asker")
-    ana, ben = member_of(community, username="ana"), member_of(community, username="ben")
-    profile_update(
-        profile=profile_for(ana),
-        expertise=["heels"],
-        details_visible_to=Profile.Visibility.COMMUNITIES,
+    ana = declaring_member(
+        community, "ana", expertise=["heels"], visible_to=Profile.Visibility.COMMUNITIES
     )
+    ben = member_of(community, username="ben")
     solve(community, asker, ana, ["heels"], title="1")
     solve(community, asker, ben, ["skin", "heels"], title="2")
     cache.clear()
