@@ -35,6 +35,18 @@ def _answer_of(village, author, thread):
     return Post.objects.get(thread=thread, author=author, is_opening=False)
 
 
+def _hidden_after_a_run():
+    """Smallville after a current run at T in this (warm) worker, then Ben's reply of T - 40 d
+    hidden at T + 1 h: one marked day for the next run."""
+    village = build_smallville()
+    forget_ties()
+    with frozen(T):
+        services.metrics_compute(community_id=village.community.pk)
+    with frozen(T + timedelta(hours=1)):
+        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    return village
+
+
 def _event(village, at):
     with frozen(at):
         return event_services.event_create(
@@ -239,12 +251,7 @@ def test_activity_marks_written_during_a_run_stay_for_the_next():
 
 
 def test_activity_past_run_leaves_marks_and_kept_activity_alone():
-    village = build_smallville()
-    forget_ties()
-    with frozen(T):
-        services.metrics_compute(community_id=village.community.pk)
-    with frozen(T + timedelta(hours=1)):
-        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    village = _hidden_after_a_run()
     token = MetricsState.objects.get(community=village.community).ties_token
     with frozen(T + timedelta(hours=1)):
         past = services.metrics_compute(
@@ -256,12 +263,7 @@ def test_activity_past_run_leaves_marks_and_kept_activity_alone():
 
 
 def test_activity_full_run_reports_drift_when_a_writer_bypassed_the_marks(caplog):
-    village = build_smallville()
-    forget_ties()
-    with frozen(T):
-        services.metrics_compute(community_id=village.community.pk)
-    with frozen(T + timedelta(hours=1)):
-        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    village = _hidden_after_a_run()
     ActivityMark.objects.all().delete()  # as a load with the triggers off would leave it
     with frozen(LATER), caplog.at_level(logging.ERROR, logger="metrics.pipeline.activity"):
         full = services.metrics_compute(community_id=village.community.pk, full=True)
@@ -272,12 +274,7 @@ def test_activity_full_run_reports_drift_when_a_writer_bypassed_the_marks(caplog
 
 
 def test_activity_full_run_without_drift_logs_nothing(caplog):
-    village = build_smallville()
-    forget_ties()
-    with frozen(T):
-        services.metrics_compute(community_id=village.community.pk)
-    with frozen(T + timedelta(hours=1)):
-        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    village = _hidden_after_a_run()
     with frozen(LATER), caplog.at_level(logging.ERROR, logger="metrics.pipeline.activity"):
         services.metrics_compute(community_id=village.community.pk, full=True)
     assert "ActivityDrift" not in caplog.text
@@ -349,12 +346,7 @@ def test_activity_triggers_mark_old_and_new_day_of_each_source(source):
 
 
 def test_activity_many_days_to_read_reads_the_whole_window(monkeypatch):
-    village = build_smallville()
-    forget_ties()
-    with frozen(T):
-        services.metrics_compute(community_id=village.community.pk)
-    with frozen(T + timedelta(hours=1)):
-        moderation.content_hide(post=_answer_of(village, village.ben, village.d1), by=village.ana)
+    village = _hidden_after_a_run()
     monkeypatch.setattr(activity, "MAX_DAYS_READ", 1)  # today and the marked day: two
     with (
         frozen(LATER),
