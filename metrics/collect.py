@@ -37,6 +37,7 @@ from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
 from communities.models import Interaction, Membership, MembershipEvent, ProfessionalGroup, Profile
 from knowledge.models import ChangeProposal, Evidence, Item, ItemRevision
 from metrics.compute.config import MetricsConfig
+from metrics.compute.log_fold import KIND_CODES, UNKNOWN_KIND, table_from_log_columns
 from metrics.compute.pairs import (
     CLASS_CODES,
     MAX_EXPONENT,
@@ -605,9 +606,10 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
 
 def _pg_binary_columns(sql: str, params: list, kinds: str) -> list[np.ndarray]:
     """Run *sql* on PostgreSQL and return its columns as arrays, through ``COPY … (FORMAT
-    binary)``: every column non-null and 8 bytes wide (*kinds*: "i" bigint, "f" float8), so the
-    rows have one fixed layout that numpy reads in place, with no Python object per value
-    (306,000 rows of 15 columns: about 0.1 s, against 1.5 s through the cursor)."""
+    binary)``: every column non-null and fixed-width (*kinds*: "i" bigint or timestamptz, "f"
+    float8, "n" integer), so the rows have one fixed layout that numpy reads in place, with no
+    Python object per value (306,000 rows of 15 columns: about 0.1 s, against 1.5 s through the
+    cursor). Integer columns come back as int64, float columns as float64."""
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(sql, params).decode()
         buffer = io.BytesIO()
@@ -615,19 +617,22 @@ def _pg_binary_columns(sql: str, params: list, kinds: str) -> list[np.ndarray]:
     data = buffer.getbuffer()
     # Header: signature (11 bytes), flags (4), extension length (4) and the extension.
     offset = 19 + int.from_bytes(data[15:19], "big")
+    wire = {"i": ">i8", "f": ">f8", "n": ">i4"}
     fields = [("count", ">i2")]
     for i, kind in enumerate(kinds):
-        fields += [(f"length{i}", ">i4"), (f"value{i}", ">i8" if kind == "i" else ">f8")]
+        fields += [(f"length{i}", ">i4"), (f"value{i}", wire[kind])]
     layout = np.dtype(fields)
     rows = (len(data) - offset - 2) // layout.itemsize  # the trailer is two bytes
     records = np.frombuffer(data, dtype=layout, count=rows, offset=offset)
     if rows and not (
         (records["count"] == len(kinds)).all()
-        and all((records[f"length{i}"] == 8).all() for i in range(len(kinds)))
+        and all(
+            (records[f"length{i}"] == layout[f"value{i}"].itemsize).all() for i in range(len(kinds))
+        )
     ):
-        raise ValueError("unexpected binary COPY layout (a null or a wider value)")
+        raise ValueError("unexpected binary COPY layout (a null or a value of another width)")
     return [
-        records[f"value{i}"].astype(np.int64 if kind == "i" else np.float64)
+        records[f"value{i}"].astype(np.float64 if kind == "f" else np.int64)
         for i, kind in enumerate(kinds)
     ]
 
@@ -663,8 +668,11 @@ def log_pair_table(
     config: MetricsConfig,
 ) -> PairTable:
     """Return the pair table of the log rows with ``after_pk < id <= upto_pk`` (and
-    ``occurred_at <= until``) referred to *ref*: one GROUP BY in the database where it can
-    compute ``exp``; else (an SQLite built without math functions) row by row in Python.
+    ``occurred_at <= until``) referred to *ref*: on PostgreSQL the raw rows read by binary
+    ``COPY`` and folded in numpy (``log_pair_table_numpy``: the same bits as its ``GROUP BY``,
+    2.5–4 times faster for 1,000,000 rows and faster at every size measured, down to 5 rows);
+    on SQLite one GROUP BY where it can compute ``exp``; else (an SQLite built without math
+    functions) row by row in Python.
 
     With ``after_pk`` = the watermark, this reads only the new interactions (an index range on
     the primary key); ``pairs.merge`` adds their sums to the stored table.
@@ -677,6 +685,28 @@ def log_pair_table(
             ref=ref,
             config=config,
         )
+    if connection.vendor == "postgresql":
+        return log_pair_table_numpy(
+            community_id, after_pk=after_pk, upto_pk=upto_pk, until=until, ref=ref, config=config
+        )
+    return log_pair_table_sql(
+        community_id, after_pk=after_pk, upto_pk=upto_pk, until=until, ref=ref, config=config
+    )
+
+
+def log_pair_table_sql(
+    community_id: int,
+    *,
+    after_pk: int,
+    upto_pk: int,
+    until: datetime | None,
+    ref: float,
+    config: MetricsConfig,
+) -> PairTable:
+    """Return ``log_pair_table``'s table aggregated by the database (``_pair_sql``): what SQLite
+    runs; on PostgreSQL, the reference the numpy fold is tested against."""
+    if upto_pk <= after_pk:
+        return PairTable.empty(ref)
     vendor = connection.vendor
     base = month_base(ref)
     params = (
@@ -697,6 +727,68 @@ def log_pair_table(
     table = table_from_columns(ref, rows)
     table.first, table.last = np.round(table.first, 6), np.round(table.last, 6)
     return table
+
+
+# PostgreSQL's binary timestamps count microseconds from 2000-01-01 (UTC).
+_PG_EPOCH_MICROS = 946_684_800_000_000
+
+
+def _log_columns_sql(vendor: str, *, until: bool) -> str:
+    """Return the raw log columns of a range of ids: actor, target, kind code
+    (``log_fold.KIND_CODES``, -1 for any other kind), ``occurred_at`` (PostgreSQL: its binary
+    form, a 64-bit count of microseconds from 2000; SQLite: epoch microseconds) and group size,
+    the others 32-bit integers on PostgreSQL (a quarter fewer bytes than bigint: 0.1 s less for
+    1,000,000 rows)."""
+    codes = " ".join(f"WHEN '{k}' THEN {code}" for k, code in KIND_CODES.items())
+    if vendor == "postgresql":
+        micros = "occurred_at"
+    else:
+        micros = (
+            "CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
+            " + CAST(substr(occurred_at || '000000', 21, 6) AS INTEGER)"
+        )
+    until_sql = "AND occurred_at <= %s" if until else ""
+    return f"""
+        SELECT CAST(actor_id AS INTEGER), CAST(target_id AS INTEGER),
+               CASE kind {codes} ELSE {UNKNOWN_KIND} END, {micros}, CAST(group_size AS INTEGER)
+        FROM {Interaction._meta.db_table}
+        WHERE community_id = %s AND id > %s AND id <= %s AND actor_id <> target_id
+        {until_sql}
+    """
+
+
+def log_pair_table_numpy(
+    community_id: int,
+    *,
+    after_pk: int,
+    upto_pk: int,
+    until: datetime | None,
+    ref: float,
+    config: MetricsConfig,
+) -> PairTable:
+    """Return ``log_pair_table``'s table with the aggregation done in numpy: the raw columns of
+    the rows read (PostgreSQL: by binary ``COPY``) and folded by ``log_fold``, which reproduces
+    this database's SQL aggregation bit for bit (its ``round``, the C library's ``exp``)."""
+    if upto_pk <= after_pk:
+        return PairTable.empty(ref)
+    vendor = connection.vendor
+    sql = _log_columns_sql(vendor, until=until is not None)
+    params = [community_id, after_pk, upto_pk] + ([until] if until is not None else [])
+    if vendor == "postgresql":
+        actor, target, kind, stamp, size = _pg_binary_columns(sql, params, "nnnin")
+        micros = stamp + np.int64(_PG_EPOCH_MICROS)
+        rounding = "half_even"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            return PairTable.empty(ref)
+        actor, target, kind, micros, size = np.array(rows, np.int64).T
+        rounding = "half_up"
+    return table_from_log_columns(
+        actor, target, kind, micros, size, ref=ref, config=config, rounding=rounding
+    )
 
 
 def log_rows(
