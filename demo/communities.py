@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from communities import permissions, services
 from communities.models import Community, Invitation, Membership, MembershipEvent, display_name
+from demo.models import SeedResume
 
 User = get_user_model()
 Visibility = Community.Visibility
@@ -1049,6 +1050,7 @@ def demo_reset(*, log: Log = lambda line: None) -> tuple[int, int]:
         users = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
         n_users = users.count()
         users.delete()
+        SeedResume.objects.all().delete()  # an unfinished seed's markers: nothing to go on with
     log(f"Deleted {n_users} demo people and {n_communities} demo communities.")
     return n_communities, n_users
 

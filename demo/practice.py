@@ -14,6 +14,16 @@ reports are collected on the way and written per community at the end through th
 bulk variants (``votes_record``, ``adoption_reports_record``: the same rows, ids and side
 effects as one call each, for a fraction of the queries). A community that already
 has threads by demo people is left alone, so a second run adds nothing.
+
+A community's history is written in chunks of about ``CHUNK_SECONDS`` of work, each its own
+transaction, so that a visitor's write (signing in, voting) waits for one chunk, not for the
+whole history (31-94 s for the largest community when it was one transaction). Each chunk
+commits with the community's resume marker (``demo.models.SeedResume``): how many steps are
+done and which rows they made. A seed stopped at any point and run again plans the same steps
+from the same moment, takes the rows back from the marker, and goes on after the last chunk
+that committed; the marker is deleted with the last chunk. Every step is one service call, so
+a thread is consistent between chunks (its counters match its posts) even when later answers
+are still to come; votes and reports come in the last chunks, after every post.
 """
 
 from __future__ import annotations
@@ -28,18 +38,19 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from communities.models import Community, Membership
 from demo import communities as community_demo
 from demo.data import phrases as text
+from demo.models import SeedResume
 from demo.progress import Progress
 from demo.timeline import BuildSummary, Step, apply_steps
 from notifications.models import Notification
 from notifications.services import immediate_emails_held
-from practice.models import Flag, Post, Thread, ThreadTag
+from practice.models import Event, Flag, Post, Thread, ThreadTag
 from practice.services import endorsements, follows, moderation
 from practice.services import threads as thread_services
 
@@ -59,6 +70,17 @@ CORE_SHARE = 0.12  # members who answer most questions
 CORE_ANSWER_SHARE = 0.75  # answers written by the core group
 ONE_TIME_ASKER_SHARE = 0.45  # questions asked by members who ask nothing else
 NOTIFICATIONS_READ_AFTER = timedelta(days=10)  # older demo notifications show as read
+# A chunk of history is committed after this much work: a write made meanwhile waits about
+# this long (on a loaded machine, longer in proportion), and each commit costs one marker write.
+CHUNK_SECONDS = 0.5
+# After each commit on SQLite the seed pauses this long before taking the write lock again: a
+# waiting writer's busy handler retries every 100 ms at most, so it finds the lock free. Without
+# the pause the seed would take it back at once and a waiting sign-in could starve.
+WRITERS_GAP_SECONDS = 0.11
+# Votes or reports written per transaction (a bulk insert: about 0.1 s of work each).
+ENDORSEMENTS_PER_CHUNK = 1500
+# Steps that only collect votes and reports for ``endorsements_write``: run again on resume.
+COLLECTING_KINDS = frozenset({"vote", "vote_withdrawn", "worked", "did_not_work", "report_changed"})
 
 Log = Callable[[str], None]
 
@@ -122,24 +144,53 @@ class _Planner:
         self.moderators = [m for m in members if m.is_moderator] or members[:1]
         self._assign_weights()
 
-    def endorsements_write(self, summary: BuildSummary) -> None:
-        """Write the votes and "worked for me" reports the steps collected, each kind at once
-        (``votes_record``, ``adoption_reports_record``), in their order."""
-        votes = endorsements.votes_record(votes=[(p, u, at) for p, u, at, _kind in self.votes])
-        reports = endorsements.adoption_reports_record(
-            reports=[(p, u, worked, note, at) for p, u, worked, note, at, _kind in self.reports]
+    def endorsements_write(
+        self, summary: BuildSummary, *, votes: slice = slice(None), reports: slice = slice(None)
+    ) -> None:
+        """Write the votes and "worked for me" reports the steps collected (the slices given
+        of each), each kind at once (``votes_record``, ``adoption_reports_record``), in their
+        order: consecutive slices write what one call for all of them writes."""
+        chosen_votes, chosen_reports = self.votes[votes], self.reports[reports]
+        written = endorsements.votes_record(
+            votes=[(p, u, at) for p, u, at, _kind in chosen_votes]
+        ) + endorsements.adoption_reports_record(
+            reports=[(p, u, worked, note, at) for p, u, worked, note, at, _kind in chosen_reports]
         )
-        planned = [(at, kind) for *_rest, at, kind in self.votes] + [
-            (at, kind) for *_rest, at, kind in self.reports
+        planned = [(at, kind) for *_rest, at, kind in chosen_votes] + [
+            (at, kind) for *_rest, at, kind in chosen_reports
         ]
-        for (at, kind), result in zip(planned, votes + reports, strict=True):
+        for (at, kind), result in zip(planned, written, strict=True):
             if isinstance(result, PermissionDenied | ValidationError):
                 summary.counts[kind] -= 1
                 summary.failures.append(
                     f"{self.community.slug} {kind} at {at:%Y-%m-%d}: {result!r}"
                 )
-        self.votes.clear()
-        self.reports.clear()
+
+    # --- resuming -------------------------------------------------------------------------
+
+    def made(self) -> dict:
+        """The rows the steps run so far made, by their keys in the plan (for the marker)."""
+        return {
+            name: {str(key): row.pk for key, row in getattr(self, name).items()}
+            for name in ("threads", "posts", "flags", "events")
+        }
+
+    def restore(self, made: dict) -> None:
+        """Take back the rows an interrupted run's steps made (``made()``'s answer)."""
+        models = {"threads": Thread, "posts": Post, "flags": Flag, "events": Event}
+        for name, model in models.items():
+            keys = {int(key): pk for key, pk in made.get(name, {}).items()}
+            rows = model.objects.in_bulk(keys.values())
+            getattr(self, name).update({key: rows[pk] for key, pk in keys.items()})
+        # As the steps left them: a post made in a thread holds that thread's object.
+        threads = {thread.pk: thread for thread in self.threads.values()}
+        posts = {post.pk: post for post in self.posts.values()}
+        for post in self.posts.values():
+            if post.thread_id in threads:
+                post.thread = threads[post.thread_id]
+        for thread in self.threads.values():
+            if thread.opening_post_id in posts:
+                thread.opening_post = posts[thread.opening_post_id]
 
     # --- people ---------------------------------------------------------------------------
 
@@ -721,6 +772,57 @@ def _members(community: Community) -> list[_Member]:
     ]
 
 
+def activity_marker_name(community: Community) -> str:
+    return f"activity:{community.slug}"
+
+
+def _writers_let_in() -> None:
+    """Pause after a commit on SQLite so that a waiting writer takes the lock (see above)."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(WRITERS_GAP_SECONDS)
+
+
+def _history_write(planner: _Planner, items: list[Step], marker: SeedResume, summary) -> None:
+    """Run *items* from ``marker.steps_done`` on, then write the collected votes and reports,
+    in chunks, each committed with *marker*; the last chunk deletes it."""
+    made = marker.made
+    position = marker.steps_done
+    while position < len(items):
+        with transaction.atomic():
+            deadline = time.monotonic() + CHUNK_SECONDS
+            while position < len(items) and (
+                position == marker.steps_done or time.monotonic() < deadline
+            ):
+                apply_steps(items[position : position + 1], summary, planner.community.slug)
+                position += 1
+            marker.steps_done = position
+            marker.made = made = planner.made()
+            marker.save()
+        _writers_let_in()
+    # Then the votes and the reports, in slices: each slice writes what the whole would.
+    for kind, collected in (("votes", planner.votes), ("reports", planner.reports)):
+        written = made.get(f"{kind}_written", 0)
+        while written < len(collected):
+            end = written + ENDORSEMENTS_PER_CHUNK
+            with transaction.atomic():
+                chosen = {kind: slice(written, end)}
+                other = "reports" if kind == "votes" else "votes"
+                planner.endorsements_write(summary, **chosen, **{other: slice(0, 0)})
+                written = min(end, len(collected))
+                marker.made = made = {**made, f"{kind}_written": written}
+                marker.save()
+            _writers_let_in()
+    with transaction.atomic():
+        # Old notifications show as read, so the demo's unread counts look like real use.
+        Notification.objects.filter(
+            community=planner.community,
+            read_at__isnull=True,
+            created_at__lt=planner.now - NOTIFICATIONS_READ_AFTER,
+        ).update(read_at=F("created_at") + timedelta(hours=5))
+        if marker.pk is not None:
+            marker.delete()
+
+
 def activity_build(
     *,
     communities: list[Community] | None = None,
@@ -748,7 +850,8 @@ def activity_build(
     ordered = sorted(communities, key=lambda c: -sizes[c.pk])
     for number, community in enumerate(ordered, start=1):
         progress(number, len(ordered), community.name)
-        if community_has_activity(community):
+        marker = SeedResume.objects.filter(name=activity_marker_name(community)).first()
+        if marker is None and community_has_activity(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: activity already there, left alone.")
             continue
@@ -756,31 +859,35 @@ def activity_build(
         if len(members) < 3:
             continue
         community_started = time.monotonic()
-        start = max(community.created_at + timedelta(days=2), now - timedelta(weeks=weeks))
+        # A resumed community is planned from the moment its first run planned it from.
+        planned_from = marker.now if marker is not None else now
+        start = max(community.created_at + timedelta(days=2), planned_from - timedelta(weeks=weeks))
         rng = random.Random(f"{SEED}-{community.slug}")
         domain = text.DOMAINS.get(community.slug, text.REFLECTION)
         planner = _Planner(
             community=community,
             domain=domain,
             members=members,
-            now=now,
+            now=planned_from,
             start=start,
             rate=posts_per_week(sizes[community.pk], largest),
             rng=rng,
         )
         items = planner.plan()
         before = Counter(summary.counts)
-        with transaction.atomic():
-            # The demo's history happened in the past: it shows in the app, nobody is emailed.
-            with immediate_emails_held():
-                apply_steps(items, summary, community.slug)
-                planner.endorsements_write(summary)
-            # Old notifications show as read, so the demo's unread counts look like real use.
-            Notification.objects.filter(
-                community=community,
-                read_at__isnull=True,
-                created_at__lt=now - NOTIFICATIONS_READ_AFTER,
-            ).update(read_at=F("created_at") + timedelta(hours=5))
+        if marker is None:
+            marker = SeedResume(name=activity_marker_name(community), now=planned_from)
+        else:
+            log(f"  {community.name}: going on after step {marker.steps_done} of {len(items)}.")
+            planner.restore(marker.made)
+            # The votes and reports the done steps collected, collected again (no writes;
+            # the first run counted them).
+            done_steps = items[: marker.steps_done]
+            collecting = [step for step in done_steps if step.kind in COLLECTING_KINDS]
+            apply_steps(collecting, BuildSummary(), community.slug)
+        # The demo's history happened in the past: it shows in the app, nobody is emailed.
+        with immediate_emails_held():
+            _history_write(planner, items, marker, summary)
         summary.communities += 1
         done = summary.counts - before
         log(

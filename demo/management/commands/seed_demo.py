@@ -15,11 +15,14 @@ from core.email import outbox_discarding
 from demo import communities as demo
 from demo.knowledge import repertoire_build
 from demo.metrics import metrics_demo_build
+from demo.models import SeedResume
 from demo.practice import activity_build
 from demo.progress import ProgressWriter
 from knowledge.services.experts import experts_fill
 from metrics.pipeline.schedule import metrics_requests_held
 from search.indexing import rebuild as search_index_rebuild
+
+SEED_MARKER = "seed"  # the SeedResume row that keeps an unfinished seed's moment
 
 
 @contextlib.contextmanager
@@ -128,12 +131,17 @@ class Command(BaseCommand):
     def seed(self, *, progress: ProgressWriter, reset: bool, no_activity: bool = False, **options):
         started, started_cpu = time.monotonic(), time.process_time()
         phase = Phases(progress)
-        # One moment for every phase: the demo's history is laid out back from it, so how long
-        # each phase takes (the machine, its load) changes nothing in what is written.
-        now = timezone.now()
         if reset:
             with phase("reset"):
                 demo.demo_reset(log=self.stdout.write)
+        # One moment for every phase: the demo's history is laid out back from it, so how long
+        # each phase takes (the machine, its load) changes nothing in what is written. A seed
+        # that was stopped kept its moment in a marker: run again, it goes on from the same one
+        # and writes what one uninterrupted run would have.
+        marker, _created = SeedResume.objects.get_or_create(
+            name=SEED_MARKER, defaults={"now": timezone.now()}
+        )
+        now = marker.now
         activity = None
         repertoire = None
         # Demo people have .test addresses: the mail the services queue for them (join
@@ -175,6 +183,7 @@ class Command(BaseCommand):
                 self.stdout.write("Metrics:")
                 with phase("metrics"):
                     metrics_demo_build(log=self.stdout.write, now=now, progress=progress.step)
+        marker.delete()  # finished: the next run lays out from its own moment
         seconds = time.monotonic() - started
         cpu = time.process_time() - started_cpu
         self.stdout.write(
