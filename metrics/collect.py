@@ -19,17 +19,14 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from django.db import connection
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
     F,
     Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
-    When,
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
@@ -48,7 +45,6 @@ from metrics.compute.pairs import (
     table_from_rows,
     unit_rate,
 )
-from metrics.compute.participation import ThreadRecord
 from metrics.compute.ties import (
     CHANNEL_OF_KIND,
     CHANNELS,
@@ -432,74 +428,6 @@ def repertoire(community_id: int, *, since: datetime, until: datetime) -> Repert
             Evidence.objects.filter(item__community_id=community_id), since=since, until=until
         ),
     )
-
-
-# --- threads -----------------------------------------------------------------------------------
-
-
-def thread_records(
-    community_id: int, *, since: datetime, until: datetime, moderator_ids: set[int]
-) -> list[ThreadRecord]:
-    """Return the visible threads started in ``[since, until]`` with their first response,
-    first answer and solution (the responder's role is their current one).
-
-    Two passes instead of three correlated subqueries per thread: the threads, then the
-    responses to them (visible posts by someone other than the thread's author, not the
-    opening), ranked per thread in one window query that keeps the first and the earliest
-    answer's time. A response is never older than its thread, so only posts since *since* are
-    read.
-    """
-    threads = (
-        Thread.objects.filter(
-            community_id=community_id, is_hidden=False, created_at__gte=since, created_at__lte=until
-        )
-        .values_list("pk", "author_id", "created_at", "kind", "title", "accepted_at")
-        .order_by("pk")
-    )
-    responses = (
-        Post.objects.filter(
-            community_id=community_id,
-            is_hidden=False,
-            is_opening=False,
-            created_at__gte=since,
-            created_at__lte=until,
-            thread__is_hidden=False,
-            thread__created_at__gte=since,
-            thread__created_at__lte=until,
-        )
-        .exclude(author_id=F("thread__author_id"))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("thread_id")],
-                order_by=[F("created_at").asc(), F("pk").asc()],
-            ),
-            first_answer_at=Window(
-                Min(Case(When(is_answer=True, then=F("created_at")))),
-                partition_by=[F("thread_id")],
-            ),
-        )
-        .filter(rank=1)
-        .values_list("thread_id", "created_at", "author_id", "first_answer_at")
-    )
-    first = {thread_id: rest for thread_id, *rest in responses}
-    records = []
-    for pk, author_id, created, kind, title, accepted in threads:
-        response, responder, answer = first.get(pk, (None, None, None))
-        records.append(
-            ThreadRecord(
-                thread_id=pk,
-                author_id=author_id,
-                created_at=epoch(created),
-                is_question=kind == Thread.Kind.QUESTION,
-                title=title,
-                first_response_at=epoch(response) if response else None,
-                first_responder_is_moderator=(responder in moderator_ids) if responder else None,
-                first_answer_at=epoch(answer) if answer else None,
-                solved_at=epoch(accepted) if accepted and accepted <= until else None,
-            )
-        )
-    return records
 
 
 # --- the interaction log -----------------------------------------------------------------------

@@ -7,17 +7,19 @@ than the author minus the creation time; median and 90th percentile, split by re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from .config import MetricsConfig
 from .stats import summary_hours
 from .ties import DAY
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadRecord:
-    """One thread as the participation figures need it (times in epoch seconds)."""
+class ThreadRecord(NamedTuple):
+    """One thread as the participation figures need it (times in epoch seconds).
+
+    A named tuple: a run makes one per thread of the last 90 days (30,000 in a 10,000-member
+    community), and a tuple is made several times faster than a frozen dataclass."""
 
     thread_id: int
     author_id: int
@@ -83,15 +85,23 @@ def posts_per_week(post_times: Iterable[float], *, as_of: float, weeks: int) -> 
 
     Oldest first; weeks start on Monday (UTC); the last is the week of *as_of* (maybe partial).
     """
+    return posts_per_week_of_counts(((t, 1) for t in post_times), as_of=as_of, weeks=weeks)
+
+
+def posts_per_week_of_counts(
+    counts_at: Iterable[tuple[float, int]], *, as_of: float, weeks: int
+) -> list[dict]:
+    """Return ``posts_per_week`` of *n* posts at each ``(t, n)`` (posts per day: one pair a day
+    instead of one time per post)."""
     last = week_start_day(as_of)
     first = last - 7 * (weeks - 1)
     counts = [0] * weeks
-    for t in post_times:
+    for t, n in counts_at:
         if t > as_of:
             continue
         start = week_start_day(t)
         if start >= first:
-            counts[(start - first) // 7] += 1
+            counts[(start - first) // 7] += n
     return [
         {
             "week_start": datetime.fromtimestamp((first + 7 * i) * DAY, UTC).date().isoformat(),

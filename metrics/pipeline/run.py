@@ -42,13 +42,14 @@ from metrics.compute.pairs import (
 from metrics.compute.participation import (
     at_risk_questions,
     continuity,
-    posts_per_week,
+    posts_per_week_of_counts,
     response_figures,
 )
 from metrics.compute.spectrum import spectrum
 from metrics.compute.stats import concentration
 from metrics.conf import metrics_config
 from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.pipeline import participation as participation_reads
 from metrics.pipeline.activity import run_activity
 from metrics.pipeline.cache import cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
@@ -369,7 +370,7 @@ def _snapshot_data(
     moderators = {u for u, m in members.items() if m.is_moderator}
     longest = max((*config.windows, config.level_window_days))
     level_since = window_start(as_of, config.level_window_days)
-    threads = collect.thread_records(
+    threads = participation_reads.thread_records(
         cid, since=window_start(as_of, longest), until=as_of, moderator_ids=moderators
     )
     repertoire = collect.repertoire(cid, since=window_start(as_of, longest), until=as_of)
@@ -394,11 +395,15 @@ def _snapshot_data(
             config=config,
         )
     weeks = config.posts_per_week_weeks
-    week_rows = collect.posts_per_day(
-        cid, since=midnight(as_of) - timedelta(days=7 * weeks + 7), until=as_of
+    # Both from the activity the run holds where it covers them (pipeline.participation).
+    week_rows = participation_reads.posts_per_day(
+        levels.activity, cid, since=midnight(as_of) - timedelta(days=7 * weeks + 7), until=as_of
     )
-    current_contributors = collect.contributors_between(
-        cid, since=level_since, until=as_of + timedelta(microseconds=1)
+    current_contributors = participation_reads.contributors_from(
+        (u for u, summary in levels.in_level_window.items() if summary["posts"]),
+        cid,
+        since=level_since,
+        until=as_of + timedelta(microseconds=1),
     )
     previous_contributors = collect.contributors_between(
         cid,
@@ -414,9 +419,7 @@ def _snapshot_data(
         "computed_at": None,  # set when written
         "duration_ms": None,
         "windows": windows,
-        "posts_per_week": posts_per_week(
-            (t for t, n in week_rows for _ in range(n)), as_of=as_of_s, weeks=weeks
-        ),
+        "posts_per_week": posts_per_week_of_counts(week_rows, as_of=as_of_s, weeks=weeks),
         "levels": level_counts(levels.levels),
         "transitions": past.moved.as_dict(iso(previous.as_of) if previous else None),
         "trajectories": trajectory_counts(past.trajectories),

@@ -1,0 +1,216 @@
+"""The participation reads of a run: thread records, posts per day, this window's contributors.
+
+A warm incremental run of a 10,000-member community spent about 1 s here, the largest phase
+left (bench/README.md, ``metrics.py``, "Sixth step"). Two savings, each giving the figures the
+previous reads gave, bit for bit:
+
+- **thread records**: on PostgreSQL every time comes back as epoch seconds
+  (``date_part('epoch', …)``: the exact count of microseconds divided by 10⁶ and correctly
+  rounded, the very double ``datetime.timestamp()`` gives) instead of a ``datetime`` per value
+  turned into a float in Python: 60,000 of each in a 10,000-member community;
+- **posts per day and this window's posting contributors** come from the activity per member
+  and day the run already holds (``pipeline.activity``, read again only where it changed in a
+  warm worker): the same visible posts of the community counted on the same UTC days. Only the
+  posts-per-week chart's days before the activity window, and the items and revisions of the
+  contributors, are read from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.db.models import Case, Count, DateTimeField, F, Min, When, Window
+from django.db.models.functions import RowNumber, TruncDate
+
+from knowledge.models import Item, ItemRevision
+from metrics import collect
+from metrics.collect import Activity, day_epoch
+from metrics.compute.participation import ThreadRecord
+from metrics.pipeline.times import midnight
+from practice.models import Post, Thread
+
+# PostgreSQL: the same reads in SQL of their own, every time as epoch seconds and read by the
+# cursor (Django's per-value converters of annotated floats were 0.09 s a run).
+_THREADS_SQL = """
+    SELECT id, author_id, date_part('epoch', created_at), kind = %(question)s, title,
+           date_part('epoch', CASE WHEN accepted_at <= %(until)s THEN accepted_at END)
+    FROM {thread}
+    WHERE community_id = %(community)s AND NOT is_hidden
+          AND created_at >= %(since)s AND created_at <= %(until)s
+    ORDER BY id
+"""
+_RESPONSES_SQL = """
+    SELECT thread_id, date_part('epoch', created_at), author_id, date_part('epoch', first_answer)
+    FROM (
+        SELECT p.thread_id, p.created_at, p.author_id,
+               MIN(CASE WHEN p.is_answer THEN p.created_at END)
+                   OVER (PARTITION BY p.thread_id) AS first_answer,
+               ROW_NUMBER() OVER (PARTITION BY p.thread_id ORDER BY p.created_at, p.id) AS rank
+        FROM {post} p JOIN {thread} t ON t.id = p.thread_id
+        WHERE p.community_id = %(community)s AND NOT p.is_hidden AND NOT p.is_opening
+              AND p.created_at >= %(since)s AND p.created_at <= %(until)s
+              AND NOT t.is_hidden AND t.created_at >= %(since)s AND t.created_at <= %(until)s
+              AND p.author_id <> t.author_id
+    ) AS ranked
+    WHERE rank = 1
+"""
+
+
+def thread_records(
+    community_id: int, *, since: datetime, until: datetime, moderator_ids: set[int]
+) -> list[ThreadRecord]:
+    """Return the visible threads started in ``[since, until]`` with their first response,
+    first answer and solution (the responder's role is their current one), in id order.
+
+    Two passes: the threads, then the responses to them (visible posts by someone other than
+    the thread's author, not the opening), ranked per thread in one window query that keeps the
+    first and the earliest answer's time. A response is never older than its thread, so only
+    posts since *since* are read.
+    """
+    if _reads_in_sql():
+        params = {
+            "community": community_id,
+            "since": since,
+            "until": until,
+            "question": Thread.Kind.QUESTION.value,
+        }
+        names = {"thread": Thread._meta.db_table, "post": Post._meta.db_table}
+        with connection.cursor() as cursor:
+            cursor.execute(_THREADS_SQL.format(**names), params)
+            threads = cursor.fetchall()
+            cursor.execute(_RESPONSES_SQL.format(**names), params)
+            first = {row[0]: row for row in cursor.fetchall()}
+    else:
+        threads, first = _records_orm(community_id, since=since, until=until)
+    make, no_response = ThreadRecord._make, (None, None, None, None)
+    return [
+        make(
+            (
+                pk,
+                author_id,
+                created,
+                is_question,
+                title,
+                response[1],
+                None if response[2] is None else response[2] in moderator_ids,
+                response[3],
+                solved_at,
+            )
+        )
+        for pk, author_id, created, is_question, title, solved_at in threads
+        for response in (first.get(pk, no_response),)
+    ]
+
+
+def _reads_in_sql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _records_orm(community_id: int, *, since: datetime, until: datetime):
+    """Return ``thread_records``' two reads through the ORM, times as epoch seconds (SQLite)."""
+    threads = [
+        (pk, author_id, created.timestamp(), kind == Thread.Kind.QUESTION, title, _seconds(solved))
+        for pk, author_id, created, kind, title, solved in Thread.objects.filter(
+            community_id=community_id, is_hidden=False, created_at__gte=since, created_at__lte=until
+        )
+        .annotate(
+            solved=Case(
+                When(accepted_at__lte=until, then=F("accepted_at")), output_field=DateTimeField()
+            )
+        )
+        .values_list("pk", "author_id", "created_at", "kind", "title", "solved")
+        .order_by("pk")
+    ]
+    responses = (
+        Post.objects.filter(
+            community_id=community_id,
+            is_hidden=False,
+            is_opening=False,
+            created_at__gte=since,
+            created_at__lte=until,
+            thread__is_hidden=False,
+            thread__created_at__gte=since,
+            thread__created_at__lte=until,
+        )
+        .exclude(author_id=F("thread__author_id"))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("thread_id")],
+                order_by=[F("created_at").asc(), F("pk").asc()],
+            ),
+            first_answer_at=Window(
+                Min(Case(When(is_answer=True, then=F("created_at")))),
+                partition_by=[F("thread_id")],
+            ),
+        )
+        .filter(rank=1)
+        .values_list("thread_id", "created_at", "author_id", "first_answer_at")
+    )
+    first = {
+        thread_id: (thread_id, response.timestamp(), responder, _seconds(answer))
+        for thread_id, response, responder, answer in responses
+    }
+    return threads, first
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+def posts_per_day(
+    activity: Activity, community_id: int, *, since: datetime, until: datetime
+) -> list[tuple[float, int]]:
+    """Return ``(midnight, posts)`` for each UTC day in ``[since, until]`` with visible posts
+    (``collect.posts_per_day``'s figures): the days *activity* covers summed from it, the days
+    before it read. *since* is a midnight (UTC) and *activity* ends at *until*; otherwise the
+    whole range is read."""
+    if not (_utc_midnight(since) and _utc_midnight(activity.since) and activity.until == until):
+        return collect.posts_per_day(community_id, since=since, until=until)
+    counts: dict[float, int] = {}
+    if since < activity.since:
+        rows = (
+            Post.objects.filter(
+                community_id=community_id,
+                is_hidden=False,
+                created_at__gte=since,
+                created_at__lt=activity.since,
+            )
+            .values(day=TruncDate("created_at"))
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
+        counts.update((day_epoch(d), n) for d, n in rows)
+    since_s = since.timestamp()
+    for per_day in activity.by_member_day.values():
+        for day, entry in per_day.items():
+            if entry.posts and day >= since_s:
+                counts[day] = counts.get(day, 0) + entry.posts
+    return list(counts.items())
+
+
+def _utc_midnight(moment: datetime) -> bool:
+    return moment == midnight(moment.astimezone(UTC))
+
+
+def contributors_from(
+    posted: Iterable[int], community_id: int, *, since: datetime, until: datetime
+) -> set[int]:
+    """Return ``collect.contributors_between``'s contributors of ``[since, until)`` given who
+    posted then (*posted*: from the activity the run holds): they, and who proposed or edited
+    an item."""
+    window = {"created_at__gte": since, "created_at__lt": until}
+    authors = set(posted)
+    authors.update(
+        Item.objects.filter(community_id=community_id, **window)
+        .values_list("proposed_by_id", flat=True)
+        .distinct()
+    )
+    authors.update(
+        ItemRevision.objects.filter(item__community_id=community_id, editor__isnull=False, **window)
+        .values_list("editor_id", flat=True)
+        .distinct()
+    )
+    return authors
