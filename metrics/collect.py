@@ -37,6 +37,7 @@ from metrics.compute.config import MetricsConfig
 from metrics.compute.log_fold import KIND_CODES, UNKNOWN_KIND, table_from_log_columns
 from metrics.compute.pairs import (
     CLASS_CODES,
+    KEY_SHIFT,
     MAX_EXPONENT,
     MONTH_BITS,
     PairTable,
@@ -749,19 +750,27 @@ def load_tie_table(community_id: int, *, ref: float) -> StoredTies:
     """Return the community's stored tie table (states referred to *ref*) in (a, b) order."""
     table_name = TieStrength._meta.db_table
     if connection.vendor == "postgresql":
+        # Timestamps as they are stored (microseconds from 2000) and the rows in the heap's
+        # order, sorted here: PostgreSQL's sort of 326,000 rows spilled to disk under the default
+        # work_mem and a date_part per timestamp cost the server time (bench/README.md,
+        # "Sixth step").
         never = "'NaN'::float8"
         selected = ", ".join(
-            f"date_part('epoch', {c})" if c.endswith("_at")
+            c if c.endswith("_at")
             else f"COALESCE({c}, {never})" if c in CHANNEL_COLUMNS
             else f"{c}::bigint"
             for c in TIE_STATE_COLUMNS
         )  # fmt: skip
         columns = _pg_binary_columns(
             f"SELECT {selected}, score, ({_CLASS_SQL})::bigint FROM {table_name}"
-            " WHERE community_id = %s ORDER BY user_a_id, user_b_id",
+            " WHERE community_id = %s",
             [community_id],
-            _TABLE_KINDS + "fi",
+            "iiiiii" + "f" * len(CHANNELS) + "i" + "fi",
         )
+        for i in (4, 5):  # first_at, last_at: date_part('epoch', …)'s double, exactly
+            columns[i] = (columns[i] + np.int64(_PG_EPOCH_MICROS)) / 1e6
+        order = np.argsort((columns[0] << KEY_SHIFT) | columns[1])
+        columns = [column[order] for column in columns]
         return StoredTies(
             _table_from_columns(ref, columns[:-2]), columns[-2], columns[-1].astype(np.int8)
         )

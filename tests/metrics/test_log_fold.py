@@ -141,3 +141,62 @@ def test_numpy_fold_gives_the_sql_aggregation_bit_for_bit():
     assert table.equals(
         collect.log_pair_table_sql(village.community.pk, ref=ref, config=config, **cases[0])
     )
+
+
+@pytest.mark.django_db
+def test_load_tie_table_reads_back_what_the_runs_wrote_in_key_order():
+    """The stored table read back (PostgreSQL: heap order, sorted in numpy) is the log's fold
+    to the bit, in (a, b) order, with each row's stored score and class, after a second run
+    appended pairs whose keys sort before the first run's."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from communities.models import Interaction
+    from metrics import collect, services
+    from metrics.compute.pairs import CLASS_CODES
+    from metrics.conf import metrics_config
+    from metrics.models import MetricsState, TieStrength
+    from tests.metrics.pipeline_fixtures import frozen
+
+    village = build_smallville()
+    cid = village.community.pk
+    source_type = ContentType.objects.get_for_model(village.community)
+    later = [village.ben, village.cai, village.dee, village.eve]
+    first = sorted(later, key=lambda user: user.pk)[0]
+    everyone = sorted([village.ana, *later], key=lambda user: user.pk)
+
+    def log(pairs, offset):
+        Interaction.objects.bulk_create(
+            Interaction(
+                community=village.community,
+                actor=actor,
+                target=target,
+                kind=KINDS[i % len(KINDS)],
+                occurred_at=T - timedelta(days=i % 50, seconds=i),
+                group_size=3,
+                source_type=source_type,
+                source_id=offset + i,
+            )
+            for i, (actor, target) in enumerate(pairs)
+        )
+
+    log([(a, b) for a in later for b in later if a != b and first not in (a, b)], 1000)
+    with frozen(T):
+        services.metrics_compute(community_id=cid, full=True)
+    log([(everyone[0], b) for b in everyone[1:]] * 3, 2000)
+    with frozen(T + timedelta(hours=1)):
+        services.metrics_compute(community_id=cid)
+    ref = MetricsState.objects.get(community_id=cid).ties_ref_at.timestamp()
+    stored = collect.load_tie_table(cid, ref=ref)
+    whole = collect.log_pair_table(
+        cid,
+        after_pk=0,
+        upto_pk=collect.log_high_water(cid),
+        until=None,
+        ref=ref,
+        config=metrics_config(),
+    )
+    assert len(stored.table) > 4
+    assert stored.table.equals(whole)
+    rows = TieStrength.objects.filter(community_id=cid).order_by("user_a_id", "user_b_id")
+    assert stored.score.tolist() == [row.score for row in rows]
+    assert stored.tie_class.tolist() == [CLASS_CODES[row.tie_class] for row in rows]
