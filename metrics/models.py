@@ -131,7 +131,12 @@ class TieStrength(models.Model):
     reference time (``MetricsState.ties_ref_at``), so ageing rewrites nothing and new interactions
     add to them; and the score as of the row's last write (for the member's own ties page)."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    # No index of its own on the community, nor on (community, user_a): ``one_tie`` (community,
+    # user_a, user_b) covers both, and every upserted row maintained them (bench/README.md,
+    # "Sixth step": the upsert about a quarter faster without them).
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     user_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     user_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # Σ round(w · 2^((t − ref)/h) · 2^40) over the pair's interactions each way (exact integers).
@@ -163,7 +168,6 @@ class TieStrength(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "tie_class"]),
-            models.Index(fields=["community", "user_a"]),
             models.Index(fields=["community", "user_b"]),
         ]
 
