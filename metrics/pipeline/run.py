@@ -48,7 +48,7 @@ from metrics.compute.participation import (
 from metrics.compute.spectrum import spectrum
 from metrics.compute.stats import concentration
 from metrics.conf import metrics_config
-from metrics.models import MemberMetrics, MetricsSnapshot
+from metrics.models import MetricsSnapshot
 from metrics.pipeline import participation as participation_reads
 from metrics.pipeline.activity import run_activity
 from metrics.pipeline.cache import cached_ties
@@ -81,7 +81,7 @@ class TieWrites:
 @dataclass
 class RunResult:
     data: dict
-    member_rows: list[MemberMetrics]
+    member_rows: list[tuple]  # MEMBER_ROW_FIELDS of each member, in user id order
     edges: list  # TieScore of the network's edges, in key order
     table: PairTable
     scores: TableScores
@@ -466,6 +466,29 @@ def layout_of(member_ids: set[int], edges: list, config: MetricsConfig) -> dict:
     )
 
 
+# A member row as a run hands it to the store: the values of these ``MemberMetrics`` fields, in
+# this order, one tuple per member (10,000 model instances were about 0.1 s of a run; the store
+# writes the tuples by COPY). Every field but the id and the snapshot (tests/metrics check it).
+MEMBER_ROW_FIELDS = (
+    "user_id",
+    "level",
+    "previous_level",
+    "trajectory",
+    "active_days",
+    "helps",
+    "contributions",
+    "presence",
+    "strong_ties",
+    "weak_ties",
+    "degree",
+    "strength",
+    "betweenness",
+    "professional_group_id",
+    "x",
+    "y",
+)
+
+
 def _member_rows(
     members: dict,
     ties: _Ties,
@@ -473,31 +496,32 @@ def _member_rows(
     network: NetworkResult,
     past: _Past,
     positions: dict,
-) -> list[MemberMetrics]:
-    """Return one (unsaved) member row per member, in user id order."""
+) -> list[tuple]:
+    """Return one member row (``MEMBER_ROW_FIELDS``) per member, in user id order."""
     member_rows = []
+    no_summary: dict = {}
     for u in sorted(members):
         position = network.members.get(u)
         x, y = positions.get(u, (None, None))
-        summary = levels.in_level_window.get(u, {})
+        summary = levels.in_level_window.get(u, no_summary)
         member_rows.append(
-            MemberMetrics(
-                user_id=u,
-                level=levels.levels[u],
-                previous_level=past.previous_levels.get(u, ""),
-                trajectory=past.trajectories[u],
-                active_days=summary.get("active_days", 0),
-                helps=summary.get("helps", 0),
-                contributions=summary.get("contributions", 0),
-                presence=summary.get("presence", 0),
-                strong_ties=ties.strong[u],
-                weak_ties=ties.weak[u],
-                degree=position.degree if position else 0,
-                strength=position.strength if position else 0.0,
-                betweenness=position.betweenness if position else 0.0,
-                professional_group_id=members[u].group_id,
-                x=x,
-                y=y,
+            (
+                u,
+                levels.levels[u],
+                past.previous_levels.get(u, ""),
+                past.trajectories[u],
+                summary.get("active_days", 0),
+                summary.get("helps", 0),
+                summary.get("contributions", 0),
+                summary.get("presence", 0),
+                ties.strong[u],
+                ties.weak[u],
+                position.degree if position else 0,
+                position.strength if position else 0.0,
+                position.betweenness if position else 0.0,
+                members[u].group_id,
+                x,
+                y,
             )
         )
     return member_rows

@@ -29,7 +29,7 @@ from metrics.models import (
 from metrics.pipeline.cache import KeptActivity, keep_ties
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.retention import snapshots_prune
-from metrics.pipeline.run import SCORE_REFRESH, RunResult
+from metrics.pipeline.run import MEMBER_ROW_FIELDS, SCORE_REFRESH, RunResult
 from metrics.pipeline.times import from_epoch, iso
 
 # Rows per INSERT of member rows and ties: SQLite limits bound variables (17 columns x 1,000 rows
@@ -97,15 +97,16 @@ def _save_snapshot(
     return snapshot
 
 
-# The member row's fields as COPY writes them, from the model so a new field cannot be left out
-# (the snapshot's id first).
-MEMBER_FIELDS = tuple(f for f in MemberMetrics._meta.concrete_fields if not f.primary_key)
-MEMBER_COLUMNS = tuple(f.column for f in MEMBER_FIELDS)
+# The member row's columns as COPY writes them: the snapshot's id, then the run's tuple.
+MEMBER_COLUMNS = (
+    MemberMetrics._meta.get_field("snapshot").column,
+    *(MemberMetrics._meta.get_field(name).column for name in MEMBER_ROW_FIELDS),
+)
 
 
-def write_member_rows(snapshot: MetricsSnapshot, rows: list[MemberMetrics]) -> None:
-    """Store the snapshot's member rows: by COPY on PostgreSQL (10,000 rows in one statement
-    instead of ten 1,000-row INSERTs composed by the ORM), else in INSERT batches."""
+def write_member_rows(snapshot: MetricsSnapshot, rows: list[tuple]) -> None:
+    """Store the snapshot's member rows (tuples of ``run.MEMBER_ROW_FIELDS``): by COPY on
+    PostgreSQL (10,000 rows in one statement, no model instance), else in INSERT batches."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.copy_expert(
@@ -113,9 +114,13 @@ def write_member_rows(snapshot: MetricsSnapshot, rows: list[MemberMetrics]) -> N
                 io.StringIO("".join(_member_line(snapshot.pk, row) for row in rows)),
             )
         return
-    for row in rows:
-        row.snapshot = snapshot
-    MemberMetrics.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
+    MemberMetrics.objects.bulk_create(
+        [
+            MemberMetrics(snapshot=snapshot, **dict(zip(MEMBER_ROW_FIELDS, row, strict=True)))
+            for row in rows
+        ],
+        batch_size=WRITE_BATCH_SIZE,
+    )
 
 
 def _copy_value(value) -> str:
@@ -127,10 +132,9 @@ def _copy_value(value) -> str:
     return str(value)
 
 
-def _member_line(snapshot_id: int, row: MemberMetrics) -> str:
+def _member_line(snapshot_id: int, row: tuple) -> str:
     # Levels and trajectories are plain words (or empty): nothing in them needs escaping.
-    values = (snapshot_id, *(getattr(row, f.attname) for f in MEMBER_FIELDS[1:]))
-    return "\t".join(_copy_value(v) for v in values) + "\n"
+    return "\t".join(map(_copy_value, (snapshot_id, *row))) + "\n"
 
 
 def delete_activity_marks(ids: list[int]) -> None:
