@@ -13,6 +13,10 @@ applied in time order through the services, each call given its step's moment (`
 revisions, curation history, credits, the interaction log (co-edits, worked)
 and the search index are what the services write. A community that already has items is left
 alone, so a second run adds nothing.
+
+As with the history, the steps are committed in chunks (``timeline.apply_steps_in_chunks``),
+each with the community's resume marker: a seed stopped in the middle of a library goes on
+after the last chunk that committed, from the same moment and with the items already made.
 """
 
 from __future__ import annotations
@@ -23,15 +27,15 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from communities.models import Community
 from demo import communities as community_demo
 from demo import practice as practice_demo
 from demo.data import phrases as text
+from demo.models import SeedResume
 from demo.progress import Progress
-from demo.timeline import BuildSummary, Step, apply_steps
+from demo.timeline import BuildSummary, Step, apply_steps_in_chunks
 from knowledge.models import Evidence, Item
 from knowledge.services import curation, evidence, promotion
 from knowledge.services import items as item_services
@@ -146,6 +150,16 @@ class _Planner:
         kept = {tag for topic in self.topics for tag in topic.tags}
         # Tags only the left-out topics use: no item may carry them, promoted ones included.
         self.gap_tags = {tag for topic in topics for tag in topic.tags} - kept
+
+    def made(self) -> dict:
+        """The items the steps run so far made, by their keys in the plan (for the marker)."""
+        return {"items": {str(key): item.pk for key, item in self.items.items()}}
+
+    def restore(self, made: dict) -> None:
+        """Take back the items an interrupted run's steps made (``made()``'s answer)."""
+        keys = {int(key): pk for key, pk in made.get("items", {}).items()}
+        rows = Item.objects.in_bulk(keys.values())
+        self.items.update({key: rows[pk] for key, pk in keys.items()})
 
     # --- scheduling and people ---------------------------------------------------------------
 
@@ -429,6 +443,10 @@ class _Planner:
             self.add(at, "change", propose_change)
 
 
+def repertoire_marker_name(community: Community) -> str:
+    return f"repertoire:{community.slug}"
+
+
 def repertoire_build(
     *,
     communities: list[Community] | None = None,
@@ -447,7 +465,8 @@ def repertoire_build(
     now = now or timezone.now()
     for number, community in enumerate(communities, start=1):
         progress(number, len(communities), community.name)
-        if community_has_repertoire(community):
+        marker = SeedResume.objects.filter(name=repertoire_marker_name(community)).first()
+        if marker is None and community_has_repertoire(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: library already there, left alone.")
             continue
@@ -455,11 +474,18 @@ def repertoire_build(
         if len(members) < 3:
             continue
         community_started = time.monotonic()
+        # A resumed library is planned from the moment its first run planned it from.
+        planned_from = marker.now if marker is not None else now
         rng = random.Random(f"{SEED}-{community.slug}")
         domain = text.DOMAINS.get(community.slug, text.REFLECTION)
-        start = max(community.created_at + timedelta(days=3), now - timedelta(weeks=52))
+        start = max(community.created_at + timedelta(days=3), planned_from - timedelta(weeks=52))
         planner = _Planner(
-            community=community, domain=domain, members=members, now=now, start=start, rng=rng
+            community=community,
+            domain=domain,
+            members=members,
+            now=planned_from,
+            start=start,
+            rng=rng,
         )
         solved = list(
             Thread.objects.filter(
@@ -475,13 +501,19 @@ def repertoire_build(
         rng.shuffle(solved)
         events = list(
             Event.objects.filter(
-                community=community, cancelled_at__isnull=True, ends_at__lt=now
+                community=community, cancelled_at__isnull=True, ends_at__lt=planned_from
             ).order_by("starts_at")
         )
         steps = planner.plan(solved, events)
         before = Counter(summary.counts)
-        with transaction.atomic():
-            apply_steps(steps, summary, community.slug)
+        if marker is None:
+            marker = SeedResume(name=repertoire_marker_name(community), now=planned_from)
+        else:
+            log(f"  {community.name}: going on after step {marker.steps_done} of {len(steps)}.")
+            planner.restore(marker.made)
+        apply_steps_in_chunks(steps, summary, community.slug, marker=marker, made=planner.made)
+        if marker.pk is not None:
+            marker.delete()
         summary.communities += 1
         done = summary.counts - before
         log(

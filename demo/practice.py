@@ -15,8 +15,8 @@ bulk variants (``votes_record``, ``adoption_reports_record``: the same rows, ids
 effects as one call each, for a fraction of the queries). A community that already
 has threads by demo people is left alone, so a second run adds nothing.
 
-A community's history is written in chunks of about ``CHUNK_SECONDS`` of work, each its own
-transaction, so that a visitor's write (signing in, voting) waits for one chunk, not for the
+A community's history is written in chunks of about ``timeline.CHUNK_SECONDS`` of work, each
+its own transaction, so that a visitor's write (signing in, voting) waits for one chunk, not the
 whole history (31-94 s for the largest community when it was one transaction). Each chunk
 commits with the community's resume marker (``demo.models.SeedResume``): how many steps are
 done and which rows they made. A seed stopped at any point and run again plans the same steps
@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,7 +47,13 @@ from demo import communities as community_demo
 from demo.data import phrases as text
 from demo.models import SeedResume
 from demo.progress import Progress
-from demo.timeline import BuildSummary, Step, apply_steps
+from demo.timeline import (
+    BuildSummary,
+    Step,
+    apply_steps,
+    apply_steps_in_chunks,
+    writers_let_in,
+)
 from notifications.models import Notification
 from notifications.services import immediate_emails_held
 from practice.models import Event, Flag, Post, Thread, ThreadTag
@@ -70,13 +76,6 @@ CORE_SHARE = 0.12  # members who answer most questions
 CORE_ANSWER_SHARE = 0.75  # answers written by the core group
 ONE_TIME_ASKER_SHARE = 0.45  # questions asked by members who ask nothing else
 NOTIFICATIONS_READ_AFTER = timedelta(days=10)  # older demo notifications show as read
-# A chunk of history is committed after this much work: a write made meanwhile waits about
-# this long (on a loaded machine, longer in proportion), and each commit costs one marker write.
-CHUNK_SECONDS = 0.5
-# After each commit on SQLite the seed pauses this long before taking the write lock again: a
-# waiting writer's busy handler retries every 100 ms at most, so it finds the lock free. Without
-# the pause the seed would take it back at once and a waiting sign-in could starve.
-WRITERS_GAP_SECONDS = 0.11
 # Votes or reports written per transaction (a bulk insert: about 0.1 s of work each).
 ENDORSEMENTS_PER_CHUNK = 1500
 # Steps that only collect votes and reports for ``endorsements_write``: run again on resume.
@@ -776,29 +775,12 @@ def activity_marker_name(community: Community) -> str:
     return f"activity:{community.slug}"
 
 
-def _writers_let_in() -> None:
-    """Pause after a commit on SQLite so that a waiting writer takes the lock (see above)."""
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        time.sleep(WRITERS_GAP_SECONDS)
-
-
 def _history_write(planner: _Planner, items: list[Step], marker: SeedResume, summary) -> None:
     """Run *items* from ``marker.steps_done`` on, then write the collected votes and reports,
     in chunks, each committed with *marker*; the last chunk deletes it."""
+    slug = planner.community.slug
+    apply_steps_in_chunks(items, summary, slug, marker=marker, made=planner.made)
     made = marker.made
-    position = marker.steps_done
-    while position < len(items):
-        with transaction.atomic():
-            deadline = time.monotonic() + CHUNK_SECONDS
-            while position < len(items) and (
-                position == marker.steps_done or time.monotonic() < deadline
-            ):
-                apply_steps(items[position : position + 1], summary, planner.community.slug)
-                position += 1
-            marker.steps_done = position
-            marker.made = made = planner.made()
-            marker.save()
-        _writers_let_in()
     # Then the votes and the reports, in slices: each slice writes what the whole would.
     for kind, collected in (("votes", planner.votes), ("reports", planner.reports)):
         written = made.get(f"{kind}_written", 0)
@@ -811,7 +793,7 @@ def _history_write(planner: _Planner, items: list[Step], marker: SeedResume, sum
                 written = min(end, len(collected))
                 marker.made = made = {**made, f"{kind}_written": written}
                 marker.save()
-            _writers_let_in()
+            writers_let_in()
     with transaction.atomic():
         # Old notifications show as read, so the demo's unread counts look like real use.
         Notification.objects.filter(

@@ -1,14 +1,27 @@
 """The demo's history as a timeline: planned steps, each run at its own moment through the
-services, and what a build did."""
+services, and what a build did; the steps written in chunks, each committed with a resume
+marker, so that other writers get the database between chunks."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+
+from demo.models import SeedResume
+
+# A chunk of steps is committed after this much work: a write made meanwhile waits about this
+# long (on a loaded machine, longer in proportion), and each commit costs one marker write.
+CHUNK_SECONDS = 0.5
+# After each commit on SQLite the seed pauses this long before taking the write lock again: a
+# waiting writer's busy handler retries every 100 ms at most, so it finds the lock free. Without
+# the pause the seed would take it back at once and a waiting sign-in could starve.
+WRITERS_GAP_SECONDS = 0.11
 
 
 @dataclass(order=True)
@@ -38,3 +51,32 @@ def apply_steps(steps: list[Step], summary: BuildSummary, slug: str) -> None:
             summary.failures.append(f"{slug} {step.kind} at {step.at:%Y-%m-%d}: {error!r}")
             continue
         summary.counts[step.kind] += 1
+
+
+def writers_let_in() -> None:
+    """After a commit on SQLite, pause so that a waiting writer takes the lock (see above)."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(WRITERS_GAP_SECONDS)
+
+
+def apply_steps_in_chunks(
+    steps: list[Step],
+    summary: BuildSummary,
+    slug: str,
+    *,
+    marker: SeedResume,
+    made: Callable[[], dict],
+) -> None:
+    """Run *steps* from ``marker.steps_done`` on, in chunks of about ``CHUNK_SECONDS``, each
+    committed together with *marker* (steps done, and ``made()``: the rows made so far)."""
+    position = marker.steps_done
+    while position < len(steps):
+        with transaction.atomic():
+            first, deadline = position, time.monotonic() + CHUNK_SECONDS
+            while position < len(steps) and (position == first or time.monotonic() < deadline):
+                apply_steps(steps[position : position + 1], summary, slug)
+                position += 1
+            marker.steps_done = position
+            marker.made = {**marker.made, **made()}
+            marker.save()
+        writers_let_in()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from communities import changes
 from communities.models import Community
 from core.email import outbox_discarding
-from demo import practice
+from demo import knowledge, practice, timeline
 from demo.fingerprint import database_fingerprint, fingerprint_differences
 from demo.models import SeedResume
 from metrics.pipeline.schedule import metrics_requests_held
@@ -53,7 +53,7 @@ def people(django_db_setup, django_db_blocker):
 @pytest.fixture
 def small_chunks(monkeypatch):
     """A commit after every step and every 7 votes or reports: many places to stop at."""
-    monkeypatch.setattr(practice, "CHUNK_SECONDS", 0.0)
+    monkeypatch.setattr(timeline, "CHUNK_SECONDS", 0.0)
     monkeypatch.setattr(practice, "ENDORSEMENTS_PER_CHUNK", 7)
 
 
@@ -71,23 +71,32 @@ def _stop_at(monkeypatch, module, name: str, call: int) -> None:
     monkeypatch.setattr(module, name, stopping)
 
 
+def _build(community, now: dict):
+    return (
+        practice.activity_build(communities=[community], weeks=WEEKS, now=now["activity"]),
+        knowledge.repertoire_build(communities=[community], now=now["repertoire"]),
+    )
+
+
 def _history(*, now, stops=(), checks=lambda: None) -> dict:
-    """Build one community's history, stopped by each of *stops* in turn and run again after
-    each stop; return the database's fingerprint (all of it rolled back afterwards)."""
+    """Build one community's history and library, stopped by each of *stops* in turn and run
+    again after each stop; return the database's fingerprint (all of it rolled back afterwards)."""
     community = Community.objects.get(slug=SLUG)
+    now = {"activity": now, "repertoire": now}
     with transaction.atomic():
         with outbox_discarding(), metrics_requests_held(), changes.change_listeners_held():
             for stop in stops:
                 with pytest.MonkeyPatch.context() as patch:
                     stop(patch)
                     with pytest.raises(Stopped):
-                        practice.activity_build(communities=[community], weeks=WEEKS, now=now)
+                        _build(community, now)
                 checks()
-                if SeedResume.objects.exists():
-                    # Run again later: the history is laid out from the marker's moment.
-                    now += timedelta(hours=3)
-            summary = practice.activity_build(communities=[community], weeks=WEEKS, now=now)
-        assert summary.communities == 1
+                for marker in SeedResume.objects.all():
+                    # Run again later: what was begun goes on from its marker's moment.
+                    stage = marker.name.split(":")[0]
+                    now[stage] += timedelta(days=3)
+            history, library = _build(community, now)
+        assert library.communities == 1  # the last stop was in the library, if any
         assert not SeedResume.objects.exists()
         fingerprint = database_fingerprint()
         transaction.set_rollback(True)
@@ -96,9 +105,7 @@ def _history(*, now, stops=(), checks=lambda: None) -> dict:
 
 def _threads_consistent() -> None:
     """What a page shows between chunks: every thread's counters match its visible posts."""
-    threads = list(Thread.objects.filter(community__slug=SLUG))
-    assert threads
-    for thread in threads:
+    for thread in Thread.objects.filter(community__slug=SLUG):
         stored = (thread.reply_count, thread.answer_count, thread.helpful_count)
         thread_recount(thread)
         assert stored == (thread.reply_count, thread.answer_count, thread.helpful_count)
@@ -112,34 +119,43 @@ def test_history_stopped_anywhere_and_run_again_equals_one_run(people, small_chu
     stops = [
         # In the first chunk, then three times in the middle of the steps (each run going on
         # from the marker the last one left), then in the votes, the reports, the last chunk.
-        lambda patch: _stop_at(patch, practice, "apply_steps", 1),
-        lambda patch: _stop_at(patch, practice, "apply_steps", 40),
-        lambda patch: _stop_at(patch, practice, "apply_steps", 150),
-        lambda patch: _stop_at(patch, practice, "apply_steps", 151),
+        lambda patch: _stop_at(patch, timeline, "apply_steps", 1),
+        lambda patch: _stop_at(patch, timeline, "apply_steps", 40),
+        lambda patch: _stop_at(patch, timeline, "apply_steps", 150),
+        lambda patch: _stop_at(patch, timeline, "apply_steps", 151),
         lambda patch: _stop_at(patch, endorsements, "votes_record", 3),
         lambda patch: _stop_at(patch, endorsements, "adoption_reports_record", 2),
         lambda patch: _stop_at(patch, practice.Notification.objects, "filter", 1),
+        # Then in the library: its first chunk, and twice further on.
+        lambda patch: _stop_at(patch, knowledge.item_services, "item_propose", 1),
+        lambda patch: _stop_at(patch, knowledge.item_services, "item_propose", 9),
+        lambda patch: _stop_at(patch, knowledge.curation, "item_publish", 12),
     ]
     seen = []
 
     def checks():
-        marker = SeedResume.objects.filter(name=f"activity:{SLUG}").first()
-        if marker is None:  # stopped in the first chunk: nothing of it stays
-            assert not Thread.objects.filter(community__slug=SLUG).exists()
-            seen.append((0, {}))
-            return
-        seen.append((marker.steps_done, dict(marker.made)))
         _threads_consistent()
+        marker = SeedResume.objects.filter(name__endswith=f":{SLUG}").first()
+        if marker is None:  # stopped in the first chunk of the history or the library
+            seen.append(("none", 0, {}))
+            return
+        seen.append((marker.name.split(":")[0], marker.steps_done, dict(marker.made)))
 
     stopped = _history(now=now, stops=stops, checks=checks)
 
     assert fingerprint_differences(whole, stopped) == [], seen
     assert whole["practice.Post"]["rows"] > 100 and whole["practice.Vote"]["rows"] > 20
-    assert "demo.SeedResume" not in whole
-    # Every stop found the history further on, through the steps and then the endorsements.
-    steps = [done for done, _made in seen]
-    assert steps[0] == 0 and steps == sorted(steps) and len(set(steps)) >= 4
-    assert seen[-1][1].get("votes_written", 0) > 7 and seen[-1][1].get("reports_written", 0) > 0
+    assert whole["knowledge.Item"]["rows"] > 10 and "demo.SeedResume" not in whole
+    # Every stop found the history further on, through the steps and then the endorsements,
+    # and then the library.
+    assert [name for name, *_rest in seen] == ["none"] + ["activity"] * 6 + ["none"] + [
+        "repertoire"
+    ] * 2
+    steps = [done for name, done, _made in seen if name == "activity"]
+    assert steps == sorted(steps) and len(set(steps)) >= 3
+    last_history = seen[6][2]
+    assert last_history["votes_written"] > 7 and last_history["reports_written"] > 0
+    assert 0 < seen[8][1] < seen[9][1] and seen[9][2]["items"]
 
 
 def test_a_stopped_community_is_not_taken_for_a_finished_one(people, small_chunks):
@@ -149,7 +165,7 @@ def test_a_stopped_community_is_not_taken_for_a_finished_one(people, small_chunk
     with transaction.atomic():
         with outbox_discarding(), metrics_requests_held(), changes.change_listeners_held():
             with pytest.MonkeyPatch.context() as patch:
-                _stop_at(patch, practice, "apply_steps", 30)
+                _stop_at(patch, timeline, "apply_steps", 30)
                 with pytest.raises(Stopped):
                     practice.activity_build(communities=[community], weeks=WEEKS, now=now)
             assert practice.community_has_activity(community)
