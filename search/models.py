@@ -65,7 +65,6 @@ class SearchEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "kind"]),
-            models.Index(fields=["thread"]),
             models.Index(fields=["-updated_at"]),
         ]
 
