@@ -377,8 +377,24 @@ class PostgresBackend:
         with its rank (``ts_rank``, computed for those rows only, after the LIMIT). Only their
         ids, recency and rank are kept: the vectors stay in the scan.
         """
-        where = ["vector @@ websearch_to_tsquery(%s::regconfig, %s)", "community_id = ANY(%s)"]
-        params = [search_config(), parsed.text, list(scope.communities)]
+        query = "websearch_to_tsquery(%s::regconfig, %s)"
+        rank_params = [search_config(), parsed.text]
+        plain = all(_PLAIN_WORD_RE.fullmatch(word) for word in parsed.text.split())
+        if plain:
+            where, params = [f"vector @@ {query}"], [*rank_params]
+        else:
+            # A phrase: through the GIN index of adjacent word pairs when the query requires
+            # some (migration 0007), read alone (the phrase's own test, as a function, is no
+            # index condition: checked on those candidates only), else through the vector's.
+            # PostgreSQL folds the CASE when it plans the statement.
+            pairs = f"search_phrase_pairs({query})"
+            where = [
+                f"CASE WHEN {pairs} IS NULL THEN vector @@ {query} ELSE "
+                f"search_word_pairs(vector) @@ {pairs} AND ts_match_vq(vector, {query}) END"
+            ]
+            params = rank_params * 4
+        where.append("community_id = ANY(%s)")
+        params.append(list(scope.communities))
         filters = scope.filters
         if filters.community is not None:
             where.append("community_id = %s")
@@ -403,14 +419,13 @@ class PostgresBackend:
         recent = "ORDER BY updated_at DESC, entry_id DESC LIMIT %s"
         rank = (
             "m AS MATERIALIZED (SELECT x.entry_id, x.updated_at, "
-            "ts_rank(x.vector, websearch_to_tsquery(%s::regconfig, %s)) AS rank FROM "
+            f"ts_rank(x.vector, {query}) AS rank FROM "
         )
-        rank_params = [search_config(), parsed.text]
-        if all(_PLAIN_WORD_RE.fullmatch(word) for word in parsed.text.split()):
+        if plain:
             # As in recent_matches: the planner picks the GIN index or the recency index.
             sql = f"WITH {rank}({found} {recent}) AS x) "
             return sql, [*rank_params, *params, ranked + 1]
-        # A phrase: collect the matches through the GIN index first (see recent_matches).
+        # A phrase: collect the matches through a GIN index first (see recent_matches).
         sql = f"WITH a AS MATERIALIZED ({found}), {rank}(SELECT * FROM a {recent}) AS x) "
         return sql, [*params, *rank_params, ranked + 1]
 

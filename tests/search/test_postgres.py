@@ -10,6 +10,8 @@ import pytest
 from django.db import DataError, OperationalError, ProgrammingError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from practice.models import Post, Thread
 from search import indexing, selectors
@@ -192,3 +194,106 @@ def test_post_changed_touches_the_thread_entry_in_one_statement(open_community):
     assert SearchMatch.objects.get(entry=entry).updated_at == later
     touches = [q["sql"] for q in queries if re.search(r'SET "?updated_at"? = ', q["sql"])]
     assert len(touches) == 1
+
+
+# Words for the phrase properties: stop words (left as gaps), hyphenated and apostrophe words
+# (one word, several lexemes), words that stem alike, and a quote the query text escapes.
+_PHRASE_WORDS = [
+    "silver", "alginate", "alginates", "foam", "dressing", "the", "of", "in", "sub-optimal",
+    "well-to-do", "o'brien", "it's", "heel", "dressing's", "and", "or", "x",
+]  # fmt: skip
+
+
+def _pairs_hold(cursor, text: str, query: str, *, title: str = "") -> tuple[bool, bool, bool]:
+    """(does the query match the text's vector, does the query require pairs, are they all in
+    the vector's pairs) for a weighted vector made as the index makes it (title, tags, text)."""
+    cursor.execute(
+        "WITH v AS (SELECT setweight(to_tsvector('english', %s), 'A') || "
+        "setweight(to_tsvector('english', %s), 'B') || "
+        "setweight(to_tsvector('english', %s), 'C') AS v), "
+        "q AS (SELECT websearch_to_tsquery('english', %s) AS q) "
+        "SELECT v @@ q, search_phrase_pairs(q) IS NOT NULL, "
+        "COALESCE(search_word_pairs(v) @@ search_phrase_pairs(q), true) FROM v, q",
+        [title, "tag" if title else "", text, query],
+    )
+    return cursor.fetchone()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_PHRASE_WORDS), min_size=1, max_size=30).map(" ".join),
+    phrase=st.lists(st.sampled_from(_PHRASE_WORDS), min_size=1, max_size=4).map(" ".join),
+    extra=st.sampled_from(["", " foam", " -foam", " or heel", ' "heel dressing"', " alginate"]),
+)
+def test_a_phrase_match_always_has_the_word_pairs_the_query_requires(text, phrase, extra):
+    """The pairs index only narrows: whatever the text and the query, a vector that matches
+    holds every pair the query requires (so no match is ever lost)."""
+    with connection.cursor() as cursor:
+        matches, requires, held = _pairs_hold(cursor, text, f'"{phrase}"{extra}', title=text[:40])
+    if matches:
+        assert held
+
+
+def test_word_pairs_past_the_last_position(open_community):
+    """Positions stop at 16,383 (every later word is there): a phrase across that point still
+    finds its pair, as PostgreSQL's own phrase test does."""
+    filler = " ".join(["granulation"] * 16_381)  # positions 1 to 16,381
+    with connection.cursor() as cursor:
+        for tail in ("silver alginate", "foam silver alginate heel", "foam heel silver alginate"):
+            matches, requires, held = _pairs_hold(cursor, f"{filler} {tail}", '"silver alginate"')
+            assert requires and (held or not matches)
+            if tail == "silver alginate":  # at 16,382 and 16,383
+                assert matches and held
+
+
+def test_phrase_pairs_only_where_every_phrase_must_match():
+    """Pairs are required only from plain lexemes side by side with <->, and not at all when
+    the query has an OR or a NOT (a phrase there need not match)."""
+    with connection.cursor() as cursor:
+        expected = {
+            '"silver alginate"': "'silver algin'",
+            '"sub-optimal dressing" foam': "'optim dress' & 'sub optim' & 'sub-optim sub'",
+            '"foam dressing" "silver alginate"': "'foam dress' & 'silver algin'",
+            '"wound in the heel"': None,  # 'wound' <3> 'heel': no adjacent pair
+            "silver alginate": None,
+            '"silver alginate" or foam': None,
+            '"silver alginate" -foam': None,
+            "\"it's o'brien\"": "'o brien'",  # the parser splits words at a quote
+        }
+        for query, pairs in expected.items():
+            cursor.execute(
+                "SELECT search_phrase_pairs(websearch_to_tsquery('english', %s))::text", [query]
+            )
+            assert cursor.fetchone()[0] == pairs, query
+
+
+def test_phrases_read_the_word_pairs_index_and_find_the_same(open_community):
+    """A phrase search reads only the candidates of the pairs index (not every entry holding
+    both words), and shows what the queryset path shows."""
+    author = member_of(open_community)
+    a = ask(open_community, author, title="Sub-optimal foam", body="silver alginate")
+    ask(open_community, author, title="Alginate", body="silver is not alginate")
+    b = ask(open_community, author, title="Other", body="A wound in the heel")
+    for q, expected in (('"silver alginate"', [a.pk]), ('"wound in the heel"', [b.pk])):
+        captured = []
+
+        def capture(execute, sql, params, many, context, captured=captured):
+            captured.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            outcome = selectors.search(user=author, q=q, filters=selectors.SearchFilters())
+            ranked = outcome.paginatable()[0:25]
+        assert [e.object_id for e in ranked] == expected
+        assert [e.pk for e in ranked] == [e.pk for e in outcome.entries]
+        sql, params = captured[-1]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        # The CASE is folded when planned: the pairs' condition, or the vector's alone.
+        by_pairs = "search_word_pairs(vector) @@ '''silver algin'''::tsquery" in plan
+        assert by_pairs == (q == '"silver alginate"'), plan
+        assert ("CASE" in plan, "search_word_pairs" in plan) == (False, by_pairs), plan
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_match_pairs_gin'")
+        assert "gin (search_word_pairs(vector))" in cursor.fetchone()[0]
