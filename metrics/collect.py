@@ -408,10 +408,13 @@ def repertoire(community_id: int, *, since: datetime, until: datetime) -> Repert
         .filter(Q(archived_at__isnull=True) | Q(archived_at__gt=until))
         .count()
     )
+    # The report's post's community by an index probe per report: a join hashed every post of
+    # the community (680,000 in the bench) to count a window's 8,000 reports (0.25 -> 0.12 s).
+    reports = AdoptionReport.objects.annotate(
+        post_community=Subquery(Post.objects.filter(pk=OuterRef("post_id")).values("community_id"))
+    )
     worked = counts_per_day(
-        AdoptionReport.objects.filter(post__community_id=community_id, worked=True),
-        since=since,
-        until=until,
+        reports.filter(post_community=community_id, worked=True), since=since, until=until
     )
     for day, n in counts_per_day(
         Evidence.objects.filter(item__community_id=community_id, outcome=Evidence.Outcome.WORKED),

@@ -424,7 +424,9 @@ def _snapshot_data(
         "transitions": past.moved.as_dict(iso(previous.as_of) if previous else None),
         "trajectories": trajectory_counts(past.trajectories),
         "newcomer_retention": newcomer_retention(
-            collect.first_and_second_posts(cid, until=as_of, since=_cohort_start(as_of, config)),
+            participation_reads.first_and_second_posts(
+                cid, until=as_of, since=_cohort_start(as_of, config)
+            ),
             as_of=as_of_s,
             config=config,
         ),

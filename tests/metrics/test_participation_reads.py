@@ -10,9 +10,10 @@ from metrics import collect
 from metrics.pipeline import participation
 from metrics.pipeline.times import midnight, window_start
 from practice.models import Post
-from practice.services import moderation
+from practice.services import endorsements, moderation
+from tests.factories import CommunityFactory, make_member
 from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
-from tests.practice.factories import answer, discuss
+from tests.practice.factories import answer, ask, discuss
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -116,3 +117,52 @@ def test_posts_per_day_reads_everything_off_midnight():
         activity, village.community.pk, since=since, until=T
     ) == collect.posts_per_day(village.community.pk, since=since, until=T)
     assert sum(n for _, n in collect.posts_per_day(village.community.pk, since=since, until=T)) > 0
+
+
+@pytest.mark.parametrize(
+    ("days_back", "expected"),
+    [
+        # Everyone's first post is in the window; Eve's only post is hidden.
+        (
+            130,
+            {
+                "ana": (-40 * DAY + 9 * H, -10 * DAY + 12 * H),
+                "ben": (-40 * DAY + 11 * H, -10 * DAY + 9 * H),
+                "cai": (-120 * DAY + 8 * H, -10 * DAY + 15 * H),
+            },
+        ),
+        # Everyone who posts since posted before: no newcomer.
+        (20, {}),
+    ],
+)
+def test_first_and_second_posts_of_newcomers(days_back, expected):
+    village = _village_with_edge_cases()
+    since = T - timedelta(days=days_back)
+    found = participation.first_and_second_posts(village.community.pk, until=T, since=since)
+    t0 = midnight(T).timestamp()
+    assert sorted(found) == sorted((t0 + a, t0 + b) for a, b in expected.values())
+    assert sorted(found) == sorted(
+        collect.first_and_second_posts(village.community.pk, until=T, since=since)
+    )
+
+
+def test_repertoire_counts_worked_reports_on_its_own_posts_only():
+    """ "Worked for me" per day: the community's reports that say it worked, none of another's."""
+    village = build_smallville()
+    elsewhere = CommunityFactory(name="Elsewhere", slug="elsewhere")
+    make_member(elsewhere, village.ben)
+    other = make_member(elsewhere).user
+    with frozen(T - timedelta(days=2)):
+        there = answer(ask(elsewhere, other, title="Elsewhere?"), village.ben)
+    cai_answer = Post.objects.get(thread=village.q1, author=village.cai)
+    ana_answer = Post.objects.get(thread=village.q1, author=village.ana)
+    at = T - timedelta(days=5)
+    endorsements.adoption_report(post=cai_answer, member=village.ben, worked=True, at=at)
+    endorsements.adoption_report(post=cai_answer, member=village.eve, worked=True, at=at)
+    endorsements.adoption_report(post=ana_answer, member=village.dee, worked=False, at=at)
+    endorsements.adoption_report(post=there, member=other, worked=True, at=at)
+    found = collect.repertoire(village.community.pk, since=window_start(T, 90), until=T)
+    assert found.worked_per_day == {midnight(at).timestamp(): 2}
+    assert collect.repertoire(elsewhere.pk, since=window_start(T, 90), until=T).worked_per_day == {
+        midnight(at).timestamp(): 1
+    }
