@@ -205,8 +205,10 @@ def _page_sql() -> str:
     return (
         "SELECT c.n, websearch_to_tsquery(%s::regconfig, %s)::text, o.start, p.rank, e.id, "
         "e.kind, e.object_id, e.thread_id, e.title, e.tag_names, e.item_kind, e.is_solved, "
-        # The member's username as a scalar subquery: cheaper to plan than a join.
-        f"e.updated_at, e.community_id, (SELECT username FROM {users} WHERE id = e.user_id), "
+        # The member's username as a scalar subquery (cheaper to plan than a join), run for
+        # member entries only (the others have no user: no lookup of a NULL id for them).
+        f"e.updated_at, e.community_id, CASE WHEN e.user_id IS NOT NULL THEN "
+        f"(SELECT username FROM {users} WHERE id = e.user_id) END, "
         "octet_length(e.text) <= %s, "
         "CASE WHEN octet_length(e.text) <= %s THEN e.text "
         "ELSE substr(e.text, GREATEST(1, COALESCE((SELECT min(NULLIF(strpos(lower(e.text), st), "
