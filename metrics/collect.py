@@ -755,8 +755,8 @@ def load_tie_table(community_id: int, *, ref: float) -> StoredTies:
     if connection.vendor == "postgresql":
         # Timestamps as they are stored (microseconds from 2000) and the rows in the heap's
         # order, sorted here: PostgreSQL's sort of 326,000 rows spilled to disk under the default
-        # work_mem and a date_part per timestamp cost the server time (bench/README.md,
-        # "Sixth step").
+        # work_mem and a date_part per timestamp cost the server time (bench/README.md, "The
+        # log folded in numpy").
         never = "'NaN'::float8"
         selected = ", ".join(
             c if c.endswith("_at")

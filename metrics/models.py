@@ -133,7 +133,7 @@ class TieStrength(models.Model):
 
     # No index of its own on the community, nor on (community, user_a): ``one_tie`` (community,
     # user_a, user_b) covers both, and every upserted row maintained them (bench/README.md,
-    # "Sixth step": the upsert about a quarter faster without them).
+    # "The log folded in numpy": the upsert about a quarter faster without them).
     community = models.ForeignKey(
         Community, on_delete=models.CASCADE, related_name="+", db_index=False
     )

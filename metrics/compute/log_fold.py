@@ -13,7 +13,7 @@ result has the bits of ``collect._pair_sql`` run on the same rows by the same da
   last place (measured here: 4.6 % of values, never more than one ulp). Every operation after it
   is monotonic, so a row whose term rounds to the same integer from ``exp`` − 4 ulp and from
   ``exp`` + 4 ulp has that term whatever the C library returns within 4 ulp; the few rows near
-  a rounding boundary (about 1 in 1,000 here) are computed again with ``math.exp``, the C
+  a rounding boundary (0.2 % of the benchmark's log) are computed again with ``math.exp``, the C
   library's, as the database does;
 - first and last contact, the channels' last uses and the month bits are minima, maxima and ORs
   of exact values, so grouping by a sort and ``reduceat`` gives what ``GROUP BY`` gives.
