@@ -173,10 +173,10 @@ def test_seed_demo_writes_its_stages_then_done(progress_file, monkeypatch):
 
 @pytest.mark.django_db
 def test_seed_demo_that_fails_says_where_and_why(progress_file, monkeypatch):
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("index broke")
 
-    monkeypatch.setattr(seed_demo, "search_index_rebuild", broken)
+    monkeypatch.setattr(seed_demo, "search_index_rebuild_community", broken)
     with pytest.raises(RuntimeError):
         call_command("seed_demo", "--no-activity", stdout=open(os.devnull, "w"))  # noqa: SIM115
     progress = progress_read(progress_file)

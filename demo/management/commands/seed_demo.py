@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from communities.changes import change_listeners_held
+from communities.models import Community
 from core.email import outbox_discarding
 from demo import communities as demo
 from demo.knowledge import repertoire_build
@@ -18,9 +19,10 @@ from demo.metrics import metrics_demo_build
 from demo.models import SeedResume
 from demo.practice import activity_build
 from demo.progress import ProgressWriter
+from demo.timeline import writers_let_in
 from knowledge.services.experts import experts_fill
 from metrics.pipeline.schedule import metrics_requests_held
-from search.indexing import rebuild as search_index_rebuild
+from search.indexing import rebuild_community as search_index_rebuild_community
 
 SEED_MARKER = "seed"  # the SeedResume row that keeps an unfinished seed's moment
 
@@ -175,7 +177,13 @@ class Command(BaseCommand):
                 demo.demo_visits_mark(now=now)
             self.stdout.write("Search index:")  # the whole index, rebuilt from the finished demo
             with phase("search index"):
-                search_index_rebuild(log=self.stdout.write)
+                # One community per transaction, as rebuild does, and a pause between two, in
+                # which a waiting write gets in (otherwise it could wait for all of them).
+                communities = list(Community.objects.order_by("pk"))
+                for number, community in enumerate(communities, start=1):
+                    self.stdout.write(f"[{number}/{len(communities)}] {community.name}")
+                    search_index_rebuild_community(community, log=self.stdout.write)
+                    writers_let_in()
             with phase("expert scores"):  # stored per tag; the listeners were held too
                 experts_fill()
             # Metrics: monthly history and a current snapshot per demo community.
