@@ -15,9 +15,11 @@ from django.db import connection, transaction
 
 from demo.models import SeedResume
 
-# A chunk of steps is committed after this much work: a write made meanwhile waits about this
-# long (on a loaded machine, longer in proportion), and each commit costs one marker write.
-CHUNK_SECONDS = 0.5
+# A chunk of steps is committed after this many seconds of wall time (and its step): a write
+# made meanwhile waits about that long, whatever the load. Measured with
+# bench/demo_seed_writes.py at load 1.4-1.7: 0.5 s gave waits up to 0.65-0.75 s but 62-65 s
+# of seed against 57 s for 1.0 s (waits up to 1.05 s), the pauses below adding up.
+CHUNK_SECONDS = 1.0
 # After each commit on SQLite the seed pauses this long before taking the write lock again: a
 # waiting writer's busy handler retries every 100 ms at most, so it finds the lock free. Without
 # the pause the seed would take it back at once and a waiting sign-in could starve.
