@@ -135,8 +135,10 @@ if DEMO_SEED_PROGRESS_FILE:
     )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL: pages read the last commit while the seed writes, instead of waiting for it. A
-        # write waits for the seed's current transaction: one community's history at most, 30 s
-        # quiet and over a minute on a loaded machine for the largest, hence the long wait.
+        # write waits for the seed's current transaction, which the seed keeps to about a second
+        # of work (demo.timeline's chunks, pausing after each commit): about a second measured.
+        # The long timeout is margin for a loaded machine, where a chunk or one community's
+        # metrics run can take many times that; a visitor's write then waits, it does not fail.
         DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
         DATABASES["default"]["OPTIONS"]["timeout"] = 120
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
