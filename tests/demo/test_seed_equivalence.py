@@ -7,11 +7,9 @@ model, search index included.
 """
 
 import contextlib
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,20 +33,6 @@ SLUG = "wound-care-nurses"
 # them, so both number their rows alike. PostgreSQL's sequences are not rolled back, and foreign
 # keys would differ by the first build's row count.
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
-
-
-@pytest.fixture(scope="module")
-def people(django_db_setup, django_db_blocker):
-    """The demo's people and communities, once for the module, rolled back at the end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", "--no-activity", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def _build(*, hold, now) -> dict:

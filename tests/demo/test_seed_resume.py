@@ -7,11 +7,9 @@ a savepoint rolled back at the end, a stop is an exception raised from inside a 
 SIGTERM and Ctrl-C raise), and its chunks are savepoints: what a stopped process leaves behind.
 """
 
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from metrics.pipeline.schedule import metrics_requests_held
 from practice.models import Post, Thread, Vote
 from practice.services import endorsements
 from practice.services.threads import thread_recount
+from tests.demo.seed_helpers import Stopped, stop_at
 
 WEEKS = 6
 SLUG = "wound-care-nurses"
@@ -33,42 +32,11 @@ SLUG = "wound-care-nurses"
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
-class Stopped(BaseException):
-    """What SIGTERM (SystemExit) or Ctrl-C (KeyboardInterrupt) raises in the seed."""
-
-
-@pytest.fixture(scope="module")
-def people(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", "--no-activity", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
 def small_chunks(monkeypatch):
     """A commit after every step and every 7 votes or reports: many places to stop at."""
     monkeypatch.setattr(timeline, "CHUNK_SECONDS", 0.0)
     monkeypatch.setattr(practice, "ENDORSEMENTS_PER_CHUNK", 7)
-
-
-def _stop_at(monkeypatch, module, name: str, call: int) -> None:
-    """Make the *call*-th call of ``module.name`` stop the seed (before it writes)."""
-    real = getattr(module, name)
-    calls = []
-
-    def stopping(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise Stopped
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, stopping)
 
 
 def _build(community, now: dict):
@@ -119,17 +87,17 @@ def test_history_stopped_anywhere_and_run_again_equals_one_run(people, small_chu
     stops = [
         # In the first chunk, then three times in the middle of the steps (each run going on
         # from the marker the last one left), then in the votes, the reports, the last chunk.
-        lambda patch: _stop_at(patch, timeline, "apply_steps", 1),
-        lambda patch: _stop_at(patch, timeline, "apply_steps", 40),
-        lambda patch: _stop_at(patch, timeline, "apply_steps", 150),
-        lambda patch: _stop_at(patch, timeline, "apply_steps", 151),
-        lambda patch: _stop_at(patch, endorsements, "votes_record", 3),
-        lambda patch: _stop_at(patch, endorsements, "adoption_reports_record", 2),
-        lambda patch: _stop_at(patch, practice.Notification.objects, "filter", 1),
+        lambda patch: stop_at(patch, timeline, "apply_steps", 1),
+        lambda patch: stop_at(patch, timeline, "apply_steps", 40),
+        lambda patch: stop_at(patch, timeline, "apply_steps", 150),
+        lambda patch: stop_at(patch, timeline, "apply_steps", 151),
+        lambda patch: stop_at(patch, endorsements, "votes_record", 3),
+        lambda patch: stop_at(patch, endorsements, "adoption_reports_record", 2),
+        lambda patch: stop_at(patch, practice.Notification.objects, "filter", 1),
         # Then in the library: its first chunk, and twice further on.
-        lambda patch: _stop_at(patch, knowledge.item_services, "item_propose", 1),
-        lambda patch: _stop_at(patch, knowledge.item_services, "item_propose", 9),
-        lambda patch: _stop_at(patch, knowledge.curation, "item_publish", 12),
+        lambda patch: stop_at(patch, knowledge.item_services, "item_propose", 1),
+        lambda patch: stop_at(patch, knowledge.item_services, "item_propose", 9),
+        lambda patch: stop_at(patch, knowledge.curation, "item_publish", 12),
     ]
     seen = []
 
@@ -165,7 +133,7 @@ def test_a_stopped_community_is_not_taken_for_a_finished_one(people, small_chunk
     with transaction.atomic():
         with outbox_discarding(), metrics_requests_held(), changes.change_listeners_held():
             with pytest.MonkeyPatch.context() as patch:
-                _stop_at(patch, timeline, "apply_steps", 30)
+                stop_at(patch, timeline, "apply_steps", 30)
                 with pytest.raises(Stopped):
                     practice.activity_build(communities=[community], weeks=WEEKS, now=now)
             assert practice.community_has_activity(community)

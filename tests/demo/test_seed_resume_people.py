@@ -20,27 +20,11 @@ from demo.fingerprint import database_fingerprint, fingerprint_differences
 from demo.management.commands import seed_demo
 from demo.models import SeedResume
 from demo.timeline import BuildSummary
+from tests.demo.seed_helpers import Stopped, stop_at
 
 # SQLite rolls back its id counters with the savepoints, so both seeds number rows alike.
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 SHIFT = timedelta(days=5)  # each run again comes days later: the marker keeps the moment
-
-
-class Stopped(BaseException):
-    """What SIGTERM (SystemExit) or Ctrl-C (KeyboardInterrupt) raises in the seed."""
-
-
-def _stop_at(patch, module, name: str, call: int) -> None:
-    real = getattr(module, name)
-    calls = []
-
-    def stopping(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise Stopped
-        return real(*args, **kwargs)
-
-    patch.setattr(module, name, stopping)
 
 
 def _seed(*, stops=(), checks=lambda: None) -> dict:
@@ -79,9 +63,9 @@ def test_seed_stopped_in_people_and_search_index_then_run_again_equals_one_seed(
     stopped = _seed(
         stops=[
             # Among the people (the second batch), in the fourth community, in the index.
-            lambda patch: _stop_at(patch, demo, "_ensure_user", 45),
-            lambda patch: _stop_at(patch, demo, "_build_community", 4),
-            lambda patch: _stop_at(patch, seed_demo, "search_index_rebuild_community", 3),
+            lambda patch: stop_at(patch, demo, "_ensure_user", 45),
+            lambda patch: stop_at(patch, demo, "_build_community", 4),
+            lambda patch: stop_at(patch, seed_demo, "search_index_rebuild_community", 3),
         ],
         checks=checks,
     )
