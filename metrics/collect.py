@@ -315,7 +315,13 @@ def contributors_between(community_id: int, *, since: datetime, until: datetime)
         .values_list("author_id", flat=True)
         .distinct()
     )
-    authors.update(
+    return authors | item_contributors_between(community_id, since=since, until=until)
+
+
+def item_contributors_between(community_id: int, *, since: datetime, until: datetime) -> set[int]:
+    """Return who proposed or edited an item of the repertoire in ``[since, until)``."""
+    window = {"created_at__gte": since, "created_at__lt": until}
+    authors = set(
         Item.objects.filter(community_id=community_id, **window)
         .values_list("proposed_by_id", flat=True)
         .distinct()

@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.models import Case, Count, DateTimeField, F, Min, When, Window
 from django.db.models.functions import RowNumber, TruncDate
 
-from knowledge.models import Item, ItemRevision
 from metrics import collect
 from metrics.collect import Activity, day_epoch
 from metrics.compute.participation import ThreadRecord
@@ -201,19 +200,7 @@ def contributors_from(
     """Return ``collect.contributors_between``'s contributors of ``[since, until)`` given who
     posted then (*posted*: from the activity the run holds): they, and who proposed or edited
     an item."""
-    window = {"created_at__gte": since, "created_at__lt": until}
-    authors = set(posted)
-    authors.update(
-        Item.objects.filter(community_id=community_id, **window)
-        .values_list("proposed_by_id", flat=True)
-        .distinct()
-    )
-    authors.update(
-        ItemRevision.objects.filter(item__community_id=community_id, editor__isnull=False, **window)
-        .values_list("editor_id", flat=True)
-        .distinct()
-    )
-    return authors
+    return set(posted) | collect.item_contributors_between(community_id, since=since, until=until)
 
 
 # PostgreSQL: the cohort window's authors first, each probed once in ``(author, created_at)`` for
