@@ -18,14 +18,14 @@ previous reads gave, bit for bit:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Case, Count, DateTimeField, F, Min, When, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Case, DateTimeField, F, Min, When, Window
+from django.db.models.functions import RowNumber
 
 from metrics import collect
-from metrics.collect import Activity, day_epoch
+from metrics.collect import Activity
 from metrics.compute.participation import ThreadRecord
 from metrics.pipeline.times import midnight
 from practice.models import Post, Thread
@@ -170,18 +170,8 @@ def posts_per_day(
         return collect.posts_per_day(community_id, since=since, until=until)
     counts: dict[float, int] = {}
     if since < activity.since:
-        rows = (
-            Post.objects.filter(
-                community_id=community_id,
-                is_hidden=False,
-                created_at__gte=since,
-                created_at__lt=activity.since,
-            )
-            .values(day=TruncDate("created_at"))
-            .annotate(n=Count("pk"))
-            .values_list("day", "n")
-        )
-        counts.update((day_epoch(d), n) for d, n in rows)
+        before = activity.since - timedelta(microseconds=1)  # the days the activity does not hold
+        counts.update(collect.posts_per_day(community_id, since=since, until=before))
     since_s = since.timestamp()
     for per_day in activity.by_member_day.values():
         for day, entry in per_day.items():
