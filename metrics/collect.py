@@ -467,6 +467,15 @@ def sql_aggregation_available() -> bool:
     return False
 
 
+# ``occurred_at`` as epoch microseconds on SQLite, where Django stores aware datetimes as UTC
+# text ("2026-03-15 13:00:00.123456"): whole seconds from strftime, microseconds from the text
+# (julianday() would round them).
+_SQLITE_MICROS = (
+    "CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
+    " + CAST(substr(occurred_at || '000000', 21, 6) AS INTEGER)"
+)
+
+
 def _pair_sql(vendor: str, *, until: bool) -> str:
     """Return the per-pair aggregation of log rows referred to a reference time: the SQL twin of
     ``metrics.compute.pairs.table_from_rows``.
@@ -488,12 +497,7 @@ def _pair_sql(vendor: str, *, until: bool) -> str:
         )
         greatest, least, integer, never = "GREATEST", "LEAST", "bigint", "'NaN'::float8"
     else:
-        # Django stores aware datetimes on SQLite as UTC text ("2026-03-15 13:00:00.123456");
-        # whole seconds from strftime, microseconds from the text (julianday() would round them).
-        t = (
-            "((CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
-            " + CAST(substr(occurred_at || '000000', 21, 6) AS INTEGER)) / 1000000.0)"
-        )
+        t = f"(({_SQLITE_MICROS}) / 1000000.0)"
         month = (
             "(CAST(strftime('%%Y', occurred_at) AS INTEGER) * 12"
             " + CAST(strftime('%%m', occurred_at) AS INTEGER) - 1)"
@@ -671,6 +675,11 @@ def log_pair_table_sql(
 _PG_EPOCH_MICROS = 946_684_800_000_000
 
 
+def _pg_epoch_micros(stamps: np.ndarray) -> np.ndarray:
+    """Return PostgreSQL binary timestamps (``_pg_binary_columns``' "i") as epoch microseconds."""
+    return stamps + np.int64(_PG_EPOCH_MICROS)
+
+
 def _log_columns_sql(vendor: str, *, until: bool) -> str:
     """Return the raw log columns of a range of ids: actor, target, kind code
     (``log_fold.KIND_CODES``, -1 for any other kind), ``occurred_at`` (PostgreSQL: its binary
@@ -678,13 +687,7 @@ def _log_columns_sql(vendor: str, *, until: bool) -> str:
     the others 32-bit integers on PostgreSQL (a quarter fewer bytes than bigint: 0.1 s less for
     1,000,000 rows)."""
     codes = " ".join(f"WHEN '{k}' THEN {code}" for k, code in KIND_CODES.items())
-    if vendor == "postgresql":
-        micros = "occurred_at"
-    else:
-        micros = (
-            "CAST(strftime('%%s', occurred_at) AS INTEGER) * 1000000"
-            " + CAST(substr(occurred_at || '000000', 21, 6) AS INTEGER)"
-        )
+    micros = "occurred_at" if vendor == "postgresql" else _SQLITE_MICROS
     until_sql = "AND occurred_at <= %s" if until else ""
     return f"""
         SELECT CAST(actor_id AS INTEGER), CAST(target_id AS INTEGER),
@@ -714,7 +717,7 @@ def log_pair_table_numpy(
     params = [community_id, after_pk, upto_pk] + ([until] if until is not None else [])
     if vendor == "postgresql":
         actor, target, kind, stamp, size = _pg_binary_columns(sql, params, "nnnin")
-        micros = stamp + np.int64(_PG_EPOCH_MICROS)
+        micros = _pg_epoch_micros(stamp)
         rounding = "half_even"
     else:
         with connection.cursor() as cursor:
@@ -774,10 +777,11 @@ def load_tie_table(community_id: int, *, ref: float) -> StoredTies:
             f"SELECT {selected}, score, ({_CLASS_SQL})::bigint FROM {table_name}"
             " WHERE community_id = %s",
             [community_id],
-            "iiiiii" + "f" * len(CHANNELS) + "i" + "fi",
+            "".join("f" if c in CHANNEL_COLUMNS else "i" for c in TIE_STATE_COLUMNS) + "fi",
         )
-        for i in (4, 5):  # first_at, last_at: date_part('epoch', …)'s double, exactly
-            columns[i] = (columns[i] + np.int64(_PG_EPOCH_MICROS)) / 1e6
+        for i, c in enumerate(TIE_STATE_COLUMNS):
+            if c.endswith("_at"):  # date_part('epoch', …)'s double, exactly
+                columns[i] = _pg_epoch_micros(columns[i]) / 1e6
         order = np.argsort((columns[0] << KEY_SHIFT) | columns[1])
         columns = [column[order] for column in columns]
         return StoredTies(
