@@ -33,9 +33,8 @@ from communities.models import Community
 from demo import communities as community_demo
 from demo import practice as practice_demo
 from demo.data import phrases as text
-from demo.models import SeedResume
 from demo.progress import Progress
-from demo.timeline import BuildSummary, Step, apply_steps_in_chunks
+from demo.timeline import BuildSummary, Step, apply_steps_in_chunks, resume_marker
 from knowledge.models import Evidence, Item
 from knowledge.services import curation, evidence, promotion
 from knowledge.services import items as item_services
@@ -465,8 +464,9 @@ def repertoire_build(
     now = now or timezone.now()
     for number, community in enumerate(communities, start=1):
         progress(number, len(communities), community.name)
-        marker = SeedResume.objects.filter(name=repertoire_marker_name(community)).first()
-        if marker is None and community_has_repertoire(community):
+        marker = resume_marker(repertoire_marker_name(community), now=now)
+        resumed = marker.pk is not None
+        if not resumed and community_has_repertoire(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: library already there, left alone.")
             continue
@@ -475,7 +475,7 @@ def repertoire_build(
             continue
         community_started = time.monotonic()
         # A resumed library is planned from the moment its first run planned it from.
-        planned_from = marker.now if marker is not None else now
+        planned_from = marker.now
         rng = random.Random(f"{SEED}-{community.slug}")
         domain = text.DOMAINS.get(community.slug, text.REFLECTION)
         start = max(community.created_at + timedelta(days=3), planned_from - timedelta(weeks=52))
@@ -506,9 +506,7 @@ def repertoire_build(
         )
         steps = planner.plan(solved, events)
         before = Counter(summary.counts)
-        if marker is None:
-            marker = SeedResume(name=repertoire_marker_name(community), now=planned_from)
-        else:
+        if resumed:
             log(f"  {community.name}: going on after step {marker.steps_done} of {len(steps)}.")
             planner.restore(marker.made)
         apply_steps_in_chunks(steps, summary, community.slug, marker=marker, made=planner.made)

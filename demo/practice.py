@@ -52,6 +52,7 @@ from demo.timeline import (
     Step,
     apply_steps,
     apply_steps_in_chunks,
+    resume_marker,
     writers_let_in,
 )
 from notifications.models import Notification
@@ -832,8 +833,9 @@ def activity_build(
     ordered = sorted(communities, key=lambda c: -sizes[c.pk])
     for number, community in enumerate(ordered, start=1):
         progress(number, len(ordered), community.name)
-        marker = SeedResume.objects.filter(name=activity_marker_name(community)).first()
-        if marker is None and community_has_activity(community):
+        marker = resume_marker(activity_marker_name(community), now=now)
+        resumed = marker.pk is not None
+        if not resumed and community_has_activity(community):
             summary.skipped_communities += 1
             log(f"  {community.name}: activity already there, left alone.")
             continue
@@ -842,7 +844,7 @@ def activity_build(
             continue
         community_started = time.monotonic()
         # A resumed community is planned from the moment its first run planned it from.
-        planned_from = marker.now if marker is not None else now
+        planned_from = marker.now
         start = max(community.created_at + timedelta(days=2), planned_from - timedelta(weeks=weeks))
         rng = random.Random(f"{SEED}-{community.slug}")
         domain = text.DOMAINS.get(community.slug, text.REFLECTION)
@@ -857,9 +859,7 @@ def activity_build(
         )
         items = planner.plan()
         before = Counter(summary.counts)
-        if marker is None:
-            marker = SeedResume(name=activity_marker_name(community), now=planned_from)
-        else:
+        if resumed:
             log(f"  {community.name}: going on after step {marker.steps_done} of {len(items)}.")
             planner.restore(marker.made)
             # The votes and reports the done steps collected, collected again (no writes;

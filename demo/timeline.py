@@ -61,6 +61,12 @@ def writers_let_in() -> None:
         time.sleep(WRITERS_GAP_SECONDS)
 
 
+def resume_marker(name: str, *, now: datetime) -> SeedResume:
+    """Return the marker an interrupted seed left under *name* (saved: its moment and how far it
+    got), or a new, unsaved one laying the demo out from *now* (saved by its first chunk)."""
+    return SeedResume.objects.filter(name=name).first() or SeedResume(name=name, now=now)
+
+
 def apply_steps_in_chunks(
     steps: list[Step],
     summary: BuildSummary,
