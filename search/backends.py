@@ -18,7 +18,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from search.indexing import search_config, uses_vectors
 from search.models import SearchEntry, SearchMatch
-from search.text import ParsedQuery, escape_marked, stem_pattern, stem_snippet, window_snippet
+from search.text import (
+    ParsedQuery,
+    escape_marked,
+    stem_pattern,
+    stem_snippet_html,
+    window_snippet,
+)
 
 Kind = SearchEntry.Kind
 
@@ -284,9 +290,8 @@ class PostgresBackend:
                 stem_pattern(stems),
                 sorted(set(stems)),
             )
-        snippet = stem_snippet(source, self._snippet_stems, pattern=self._pattern)
         # Everything is escaped; only our own markers become <mark>.
-        return SafeString(escape_marked(snippet))
+        return SafeString(stem_snippet_html(source, self._snippet_stems, pattern=self._pattern))
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
         """The query as PostgreSQL reads it (read with the matches, or asked once)."""
