@@ -178,9 +178,12 @@ class _Window:
 def _source_of(text: str, stems: list[str]) -> str:
     """What _snippet_source reads in SQL, cut from the whole *text* in Python: the same
     characters (strpos on lower() there, str.find on str.lower() here)."""
-    lowered = text.lower()
-    first = min((i for i in (lowered.find(stem) for stem in stems) if i >= 0), default=0)
-    start = max(0, first - SNIPPET_SOURCE_LEAD)
+    lowered, first = text.lower(), -1
+    for stem in stems:
+        at = lowered.find(stem)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    start = max(0, first - SNIPPET_SOURCE_LEAD)  # from the start when no stem is found
     return text[start : start + SNIPPET_SOURCE_CHARS]
 
 
