@@ -330,38 +330,3 @@ def test_phrase_pairs_in_plpgsql_are_the_sql_functions(query):
         )
         installed, original = cursor.fetchone()
     assert installed == original
-
-
-# The long text's snippet source as the ranking statement read it inline before 0008.
-_INLINE_SNIPPET_SOURCE = (
-    "SELECT substr(t, GREATEST(1, COALESCE((SELECT min(NULLIF(strpos(lower(t), st), 0)) "
-    "FROM unnest((SELECT array_agg(lower(replace(x[2], %s, %s))) "
-    "FROM regexp_matches(q::text, %s, 'g') AS x WHERE x[1] = '')) AS st), 1) - %s), %s), "
-    "search_snippet_source(t, q, %s, %s) "
-    "FROM (SELECT %s::text AS t, websearch_to_tsquery('english', %s) AS q) AS v"
-)
-_SOURCE_WORDS = [
-    "Silver", "alginates", "foam", "DRESSING", "the", "o'brien", "it's", "İ", "Σ", "é", "-",
-    " ", "  ", "x" * 90, "sub-optimal", "'", "\\", "undressed",
-]  # fmt: skip
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    text=st.lists(st.sampled_from(_SOURCE_WORDS), max_size=60).map("".join),
-    query=st.lists(st.sampled_from(_SOURCE_WORDS + [" -", " or ", '"']), max_size=6).map("".join),
-    lead=st.sampled_from([0, 7, 200]),
-    size=st.sampled_from([1, 50, 1000]),
-)
-def test_snippet_source_function_is_the_inline_expression(text, query, lead, size):
-    """search_snippet_source (0008) cuts a long text where the ranking statement's inline
-    expression cut it, for any text and query."""
-    from search.backends import _LEXEME_RE
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INLINE_SNIPPET_SOURCE,
-            ["''", "'", _LEXEME_RE.pattern, lead, size, lead, size, text, query],
-        )
-        inline, function = cursor.fetchone()
-    assert function == inline
