@@ -133,7 +133,7 @@ def main() -> None:
         parsed = parse_query(q)
         sql, params = backend._ranked_sql(scope=scope, parsed=parsed, ranked=500)
         statements[name] = (
-            sql + _page_sql(),
+            sql + _page_sql(first_page=True),
             [*params, *backend._page_params(parsed, 500, 0, 25)],
         )
 

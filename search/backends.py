@@ -18,7 +18,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from search.indexing import search_config, uses_vectors
 from search.models import SearchEntry, SearchMatch
-from search.text import ParsedQuery, escape_marked, stem_pattern, stem_snippet, window_snippet
+from search.text import (
+    ParsedQuery,
+    escape_marked,
+    stem_pattern,
+    stem_snippet_html,
+    window_snippet,
+)
 
 Kind = SearchEntry.Kind
 
@@ -172,14 +178,17 @@ class _Window:
 def _source_of(text: str, stems: list[str]) -> str:
     """What _snippet_source reads in SQL, cut from the whole *text* in Python: the same
     characters (strpos on lower() there, str.find on str.lower() here)."""
-    lowered = text.lower()
-    first = min((i for i in (lowered.find(stem) for stem in stems) if i >= 0), default=0)
-    start = max(0, first - SNIPPET_SOURCE_LEAD)
+    lowered, first = text.lower(), -1
+    for stem in stems:
+        at = lowered.find(stem)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    start = max(0, first - SNIPPET_SOURCE_LEAD)  # from the start when no stem is found
     return text[start : start + SNIPPET_SOURCE_CHARS]
 
 
 @functools.cache
-def _page_sql() -> str:
+def _page_sql(*, first_page: bool) -> str:
     """The end of the ranking statement, after its CTE m (the most recent matches, at most the
     ranked limit plus one, with their rank): the count of m, the query as PostgreSQL parsed it,
     where the page starts, and the page's entries with their snippet sources. One row with only
@@ -187,7 +196,9 @@ def _page_sql() -> str:
 
     The page is the ranked limit's most recent rows of m, ordered by rank, recency and id, from
     the start asked for; past the last page (or before the first), the last page, as Paginator
-    shows it. Its entries (and members' usernames) are read for those 25 rows only.
+    shows it. The first page starts at 0 whatever the count (the last page of none is the
+    first), so its statement leaves that step out (less to plan: 0.05 ms). Its entries (and
+    members' usernames) are read for those 25 rows only.
 
     A snippet source is SNIPPET_SOURCE_CHARS of the text from SNIPPET_SOURCE_LEAD characters
     before the first place a searched lexeme appears (as _snippet_source, whose lexemes come
@@ -196,14 +207,24 @@ def _page_sql() -> str:
     """
     entries, users = SearchEntry._meta.db_table, get_user_model()._meta.db_table
     # The searched lexemes, for long texts only (an uncorrelated subquery: evaluated once, and
-    # only if a long text is on the page).
+    # only if a long text is on the page). A PL/pgSQL function of the text and the query would
+    # spare planning it (0.06 ms) but reads the lexemes again for every long text: 25 texts of
+    # 1,700 characters took 1.31 ms against 0.77 inline (bench/README.md, stop 16).
     stems = (
         "(SELECT array_agg(lower(replace(x[2], %s, %s))) "
         "FROM regexp_matches(websearch_to_tsquery(%s::regconfig, %s)::text, %s, 'g') AS x "
         "WHERE x[1] = '')"
     )
+    if first_page:
+        start, offset, where = "0", "0", ""
+    else:
+        start, offset = "o.start", "o.start"
+        where = (
+            "CROSS JOIN LATERAL (SELECT CASE WHEN %s < LEAST(c.n, %s) THEN %s "
+            "ELSE GREATEST(LEAST(c.n, %s) - 1, 0) / %s * %s END AS start) AS o "
+        )
     return (
-        "SELECT c.n, websearch_to_tsquery(%s::regconfig, %s)::text, o.start, p.rank, e.id, "
+        f"SELECT c.n, websearch_to_tsquery(%s::regconfig, %s)::text, {start}, p.rank, e.id, "
         "e.kind, e.object_id, e.thread_id, e.title, e.tag_names, e.item_kind, e.is_solved, "
         # The member's username as a scalar subquery (cheaper to plan than a join), run for
         # member entries only (the others have no user: no lookup of a NULL id for them).
@@ -213,14 +234,11 @@ def _page_sql() -> str:
         "CASE WHEN octet_length(e.text) <= %s THEN e.text "
         "ELSE substr(e.text, GREATEST(1, COALESCE((SELECT min(NULLIF(strpos(lower(e.text), st), "
         f"0)) FROM unnest({stems}) AS st), 1) - %s), %s) END "
-        "FROM (SELECT count(*) AS n FROM m) AS c "
-        "CROSS JOIN LATERAL (SELECT CASE WHEN %s < LEAST(c.n, %s) THEN %s "
-        "ELSE GREATEST(LEAST(c.n, %s) - 1, 0) / %s * %s END AS start) AS o "
+        f"FROM (SELECT count(*) AS n FROM m) AS c {where}"
         "LEFT JOIN LATERAL (SELECT r.* FROM (SELECT * FROM m "
         "ORDER BY updated_at DESC, entry_id DESC LIMIT %s) AS r "
-        "ORDER BY r.rank DESC, r.updated_at DESC, r.entry_id DESC OFFSET o.start LIMIT %s) AS p "
-        "ON true "
-        f"LEFT JOIN {entries} AS e ON e.id = p.entry_id "
+        f"ORDER BY r.rank DESC, r.updated_at DESC, r.entry_id DESC OFFSET {offset} LIMIT %s) "
+        f"AS p ON true LEFT JOIN {entries} AS e ON e.id = p.entry_id "
         "ORDER BY p.rank DESC, p.updated_at DESC, p.entry_id DESC"
     )
 
@@ -284,9 +302,8 @@ class PostgresBackend:
                 stem_pattern(stems),
                 sorted(set(stems)),
             )
-        snippet = stem_snippet(source, self._snippet_stems, pattern=self._pattern)
         # Everything is escaped; only our own markers become <mark>.
-        return SafeString(escape_marked(snippet))
+        return SafeString(stem_snippet_html(source, self._snippet_stems, pattern=self._pattern))
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
         """The query as PostgreSQL reads it (read with the matches, or asked once)."""
@@ -350,11 +367,11 @@ class PostgresBackend:
         """The most recent *ranked* matches in *scope*, best first (rank, then recency), with
         the entries from *start* to *start* + *size* read by the same statement."""
         matches_sql, matches_params = self._ranked_sql(scope=scope, parsed=parsed, ranked=ranked)
-        sql = matches_sql + _page_sql()
         communities, stems = scope.communities, None
 
         def read(offset: int, limit: int) -> tuple[int, int, list[PageEntry]]:
             nonlocal stems
+            sql = matches_sql + _page_sql(first_page=not offset)
             params = [*matches_params, *self._page_params(parsed, ranked, offset, limit)]
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -432,8 +449,8 @@ class PostgresBackend:
         return sql, [*params, *rank_params, ranked + 1]
 
     def _page_params(self, parsed: ParsedQuery, ranked: int, offset: int, limit: int) -> list:
-        """The parameters of _page_sql(), in its order, for the page of *limit* rows from
-        *offset* among the *ranked* most recent matches."""
+        """The parameters of _page_sql(first_page=not offset), in its order, for the page of
+        *limit* rows from *offset* among the *ranked* most recent matches."""
         config, text = search_config(), parsed.text
         short = SNIPPET_SOURCE_CHARS
         return [
@@ -443,7 +460,8 @@ class PostgresBackend:
             *("''", "'", config, text, _LEXEME_RE.pattern),  # the stems (a quote is doubled)
             SNIPPET_SOURCE_LEAD,
             SNIPPET_SOURCE_CHARS,
-            *(offset, ranked, offset, ranked, limit, limit),  # where the page starts
+            # where the page starts
+            *(() if not offset else (offset, ranked, offset, ranked, limit, limit)),
             ranked,
             limit,
         ]

@@ -29,6 +29,7 @@ _STOP_WORDS = """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 _TAG_RE = re.compile(r"<[^>]*>")
+_WORD_CHARS_RE = re.compile(r"\w*")  # \w: a letter, digit or "_" (str.isalnum() or "_")
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
@@ -262,3 +263,46 @@ def stem_snippet(
         if marked is not None:
             return ("… " if start else "") + marked + (" …" if end < len(text) else "")
     return _marked(text, start, end, pattern)
+
+
+def stem_snippet_html(text: str, stems: list[str], *, pattern: re.Pattern | None, width=220) -> str:
+    """``escape_marked(stem_snippet(text, stems, pattern=pattern, width=width))``, the text
+    lower-cased once and the snippet escaped without checking its markers (it makes them in
+    pairs). Falls back to those two when lower-casing is not one character for one: a "İ"
+    becomes two, and a "Σ" depends on its neighbours, so a piece's lower case could differ
+    from the same piece of the whole text's."""
+    text = clean_text(text)
+    if not text:
+        return ""
+    lowered = text.lower()
+    if not stems or len(lowered) != len(text) or "Σ" in text:
+        return escape_marked(stem_snippet(text, stems, pattern=pattern, width=width))
+    stems = [s.lower() for s in stems]
+    first = -1  # as _first_word_start
+    for stem in stems:
+        at = lowered.find(stem) if stem else -1
+        while at > 0 and _is_word_char(text[at - 1]):
+            at = lowered.find(stem, at + 1)
+        if at >= 0 and (first < 0 or at < first):
+            first = at
+    start, end = _window(text, max(first, 0), width)
+    ends: dict[int, int] = {}  # as _marked_stems on text[start:end]: its first word starts at start
+    for stem in stems:
+        at = lowered.find(stem, start, end) if stem else -1
+        while at >= 0:
+            if at == start or not _is_word_char(text[at - 1]):
+                ends[at] = max(ends.get(at, 0), at + len(stem))
+            at = lowered.find(stem, at + 1, end)
+    out, last = ["… " if start else ""], start
+    for at in sorted(ends):
+        if at < last:  # inside the word marked last
+            continue
+        stop = _WORD_CHARS_RE.match(text, ends[at], end).end()
+        out += [text[last:at], MARK_START, text[at:stop], MARK_STOP]
+        last = stop
+    out.append(text[last:end])
+    if end < len(text):
+        out.append(" …")
+    # The text has no markers (clean_text) and ours are paired: escape_marked's one-pass case.
+    escaped = html.escape("".join(out), quote=True)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")

@@ -297,3 +297,36 @@ def test_phrases_read_the_word_pairs_index_and_find_the_same(open_community):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_match_pairs_gin'")
         assert "gin (search_word_pairs(vector))" in cursor.fetchone()[0]
+
+
+_QUERY_PIECES = [
+    '"', "silver", "alginate", "foam", "dressing", "the", "sub-optimal", "o'brien", "it's",
+    " ", " or ", " -", "-", "\\", "!", "|", "&", "(", ")", "<->", ":*", "'", "''", "é",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_QUERY_PIECES), min_size=1, max_size=12).map("".join))
+def test_phrase_pairs_in_plpgsql_are_the_sql_functions(query):
+    """search_phrase_pairs is PL/pgSQL since 0008 (its body's plan kept for the session, not
+    planned again in every phrase search's planning) and returns exactly what 0007's SQL
+    function returns, for any query."""
+    from importlib import import_module
+
+    sql_function = import_module("search.migrations.0007_search_match_word_pairs").PHRASE_PAIRS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.lanname FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang "
+            "WHERE p.proname = 'search_phrase_pairs'"
+        )
+        assert cursor.fetchall() == [("plpgsql",)]
+        cursor.execute(
+            sql_function.replace("FUNCTION search_phrase_pairs(", "FUNCTION pg_temp.pairs_0007(")
+        )
+        cursor.execute(
+            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q) "
+            "SELECT search_phrase_pairs(q)::text, pg_temp.pairs_0007(q)::text FROM q",
+            [query],
+        )
+        installed, original = cursor.fetchone()
+    assert installed == original
