@@ -25,7 +25,7 @@ from practice.models import Post, Thread
 from practice.services import endorsements, history, moderation
 from tests.factories import CommunityFactory, UserFactory, make_member
 from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
-from tests.practice.factories import answer
+from tests.practice.factories import answer, ask
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -258,6 +258,7 @@ def test_thread_records_kept_as_the_window_moves(monkeypatch):
     with frozen(T - timedelta(days=1)):
         early = answer(village.q2, village.dee, body="Before the question?")
     Post.objects.filter(pk=early.pk).update(created_at=village.q2.created_at - timedelta(days=1))
+    ThreadMark.objects.all().delete()  # the first run reads whole; nothing changes after it
     kept = None
     monkeypatch.setattr(threads_module, "cached_threads", lambda *a, **k: kept)
     moments = [T + timedelta(days=d, hours=h) for d in range(0, 95, 5) for h in (0, 13)]
@@ -390,3 +391,23 @@ def test_thread_triggers_mark_posts_and_threads_old_and_new():
     assert marks() == {(cid, village.d1.pk), (other.pk, village.d1.pk)}
     Post.objects.filter(pk=post.pk).delete()
     assert marks() == {(other.pk, village.q2.pk)}
+
+
+def test_thread_records_kept_take_rows_dated_after_the_kept_run():
+    """A reply, a question and an acceptance written before a run but dated after its as-of
+    (their marks read and deleted by that run) count in the next run, as in a full read."""
+    village = build_smallville()
+    cid = village.community.pk
+    forget_ties()
+    with frozen(T + timedelta(minutes=30)):
+        answer(village.q2, village.dee, body="Dated ahead.")
+        ask(village.community, village.eve, title="Asked ahead?")
+        endorsements.answer_accept(answer=_post(village, village.ana, village.q1), by=village.ben)
+    with frozen(T):
+        services.metrics_compute(community_id=cid, full=True)
+    assert not ThreadMark.objects.filter(community_id=cid).exists()
+    with frozen(LATER):
+        incremental, records, reads = _compute_capturing(village)
+    assert incremental.data["run"]["full"] is False and reads[0]  # read again by id
+    assert records == _full_records(village, LATER)
+    assert any(r.title == "Asked ahead?" for r in records)
