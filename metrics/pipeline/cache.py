@@ -10,7 +10,7 @@ its log rows, so a table from here and one read from the database hold the same 
 """
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from metrics.collect import Activity, StoredTies
@@ -35,12 +35,15 @@ class KeptActivity:
 @dataclass
 class KeptThreads:
     """A current run's thread rows and first responses by thread id
-    (``participation.thread_rows``; never changed once kept) and that run's window."""
+    (``participation.thread_rows``; never changed once kept), that run's window, and the
+    records it made of them by thread id with the moderators it made them with."""
 
     threads: dict
     first: dict
     since: datetime
     as_of: datetime
+    records: dict = field(default_factory=dict)
+    moderator_ids: frozenset = frozenset()
 
 
 _entries: "OrderedDict[int, tuple[str, StoredTies, KeptActivity | None, KeptThreads | None]]" = (

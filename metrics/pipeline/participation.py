@@ -106,29 +106,35 @@ def records_of(
     *,
     until: float,
     moderator_ids: set[int],
+    reuse: dict[int, ThreadRecord] | None = None,
 ) -> list[ThreadRecord]:
     """Return the records of *threads* in id order: their first response (the responder's role
-    is their current one) and their solution if accepted by *until* (epoch seconds)."""
+    is their current one) and their solution if accepted by *until* (epoch seconds). A record
+    in *reuse* is taken as it is (the caller vouches that it is the one these rows give)."""
     make, no_response = ThreadRecord._make, (None, None, None, None)
-    return [
-        make(
-            (
-                pk,
-                author_id,
-                created,
-                is_question,
-                title,
-                response[1],
-                None if response[2] is None else response[2] in moderator_ids,
-                response[3],
-                accepted if accepted is not None and accepted <= until else None,
+    reuse = reuse or {}
+    records = []
+    append = records.append
+    for pk in sorted(threads):
+        record = reuse.get(pk)
+        if record is None:
+            _, author_id, created, is_question, title, accepted = threads[pk]
+            response = first.get(pk, no_response)
+            record = make(
+                (
+                    pk,
+                    author_id,
+                    created,
+                    is_question,
+                    title,
+                    response[1],
+                    None if response[2] is None else response[2] in moderator_ids,
+                    response[3],
+                    accepted if accepted is not None and accepted <= until else None,
+                )
             )
-        )
-        for pk, author_id, created, is_question, title, accepted in map(
-            threads.__getitem__, sorted(threads)
-        )
-        for response in (first.get(pk, no_response),)
-    ]
+        append(record)
+    return records
 
 
 def thread_records(
