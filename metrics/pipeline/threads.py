@@ -40,8 +40,9 @@ from practice.models import Post, Thread
 
 logger = logging.getLogger(__name__)
 
-# Beyond this many threads to read again, the whole window is read instead (the same result):
-# the whole read is 0.3-0.4 s on the bench database, a few hundred threads by id a few ms.
+# Beyond this many threads to read again, the whole window is read instead (the same result). On
+# the bench database (30,314 threads, load 3.6-4): the whole read 0.34-0.68 s; the kept path with
+# 0 / 460 / 1,000 / 5,000 threads read again 0.03 / 0.06 / 0.06 / 0.29 s.
 MAX_THREADS_READ = 5000
 
 
