@@ -279,3 +279,22 @@ class ActivityMark(models.Model):
 
     def __str__(self):
         return f"Activity of {self.community_id} changed on {self.day or 'every day'}"
+
+
+class ThreadMark(models.Model):
+    """A thread of a community whose record changed under the kept thread records: written by
+    database triggers (``migrations/0008``) whenever one of its posts is added, removed or
+    changed in a column the record reads (hidden, moved, opening, answer, author, date) or the
+    thread itself is (accepted answer, kind, title, hidden, moved, author, date), read and
+    deleted by the next current run (``metrics.pipeline.threads``).
+
+    No unique (community, thread): a run deletes exactly the marks it read, so a change that
+    commits while the run computes leaves its own mark for the next run.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    community_id = models.BigIntegerField(db_index=True)
+    thread_id = models.BigIntegerField()
+
+    def __str__(self):
+        return f"Thread {self.thread_id} of {self.community_id} changed"

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Case, DateTimeField, F, Min, When, Window
+from django.db.models import Case, F, Min, When, Window
 from django.db.models.functions import RowNumber
 
 from metrics import collect
@@ -31,14 +31,14 @@ from metrics.pipeline.times import midnight
 from practice.models import Post, Thread
 
 # PostgreSQL: the same reads in SQL of their own, every time as epoch seconds and read by the
-# cursor (Django's per-value converters of annotated floats were 0.09 s a run).
+# cursor (Django's per-value converters of annotated floats were 0.09 s a run). ``{only}`` is
+# empty (the whole window) or limits both reads to the threads ``%(ids)s``.
 _THREADS_SQL = """
     SELECT id, author_id, date_part('epoch', created_at), kind = %(question)s, title,
-           date_part('epoch', CASE WHEN accepted_at <= %(until)s THEN accepted_at END)
+           date_part('epoch', accepted_at)
     FROM {thread}
     WHERE community_id = %(community)s AND NOT is_hidden
-          AND created_at >= %(since)s AND created_at <= %(until)s
-    ORDER BY id
+          AND created_at >= %(since)s AND created_at <= %(until)s {only}
 """
 _RESPONSES_SQL = """
     SELECT thread_id, date_part('epoch', created_at), author_id, date_part('epoch', first_answer)
@@ -51,77 +51,119 @@ _RESPONSES_SQL = """
         WHERE p.community_id = %(community)s AND NOT p.is_hidden AND NOT p.is_opening
               AND p.created_at >= %(since)s AND p.created_at <= %(until)s
               AND NOT t.is_hidden AND t.created_at >= %(since)s AND t.created_at <= %(until)s
-              AND p.author_id <> t.author_id
+              AND p.author_id <> t.author_id {only}
     ) AS ranked
     WHERE rank = 1
 """
 
+# A thread as read: (id, author, created, is question, title, accepted or None), times in epoch
+# seconds; its first response: (thread id, responded, responder, first answer or None).
+ThreadRow = tuple
+ResponseRow = tuple
 
-def thread_records(
-    community_id: int, *, since: datetime, until: datetime, moderator_ids: set[int]
-) -> list[ThreadRecord]:
-    """Return the visible threads started in ``[since, until]`` with their first response,
-    first answer and solution (the responder's role is their current one), in id order.
+
+def thread_rows(
+    community_id: int, *, since: datetime, until: datetime, ids: list[int] | None = None
+) -> tuple[dict[int, ThreadRow], dict[int, ResponseRow]]:
+    """Return the visible threads started in ``[since, until]`` and their first responses, by
+    thread id (only the threads *ids*, if given): what ``records_of`` makes the records of.
 
     Two passes: the threads, then the responses to them (visible posts by someone other than
     the thread's author, not the opening), ranked per thread in one window query that keeps the
     first and the earliest answer's time. A response is never older than its thread, so only
-    posts since *since* are read.
+    posts since *since* are read. The acceptance is kept as it is (``records_of`` compares it
+    with the as-of), so a kept row stays right as the as-of moves.
     """
+    if ids is not None and not ids:
+        return {}, {}
     if _reads_in_sql():
         params = {
             "community": community_id,
             "since": since,
             "until": until,
             "question": Thread.Kind.QUESTION.value,
+            "ids": ids,
         }
         names = {"thread": Thread._meta.db_table, "post": Post._meta.db_table}
         with connection.cursor() as cursor:
-            cursor.execute(_THREADS_SQL.format(**names), params)
-            threads = cursor.fetchall()
-            cursor.execute(_RESPONSES_SQL.format(**names), params)
-            first = {row[0]: row for row in cursor.fetchall()}
-    else:
-        threads, first = _records_orm(community_id, since=since, until=until)
-    make, no_response = ThreadRecord._make, (None, None, None, None)
-    return [
-        make(
-            (
-                pk,
-                author_id,
-                created,
-                is_question,
-                title,
-                response[1],
-                None if response[2] is None else response[2] in moderator_ids,
-                response[3],
-                solved_at,
+            only = ("AND id = ANY(%(ids)s)", "AND p.thread_id = ANY(%(ids)s)") if ids else ("", "")
+            cursor.execute(_THREADS_SQL.format(**names, only=only[0]), params)
+            threads = {row[0]: row for row in cursor.fetchall()}
+            cursor.execute(
+                _RESPONSES_SQL.format(
+                    **names, only="AND p.thread_id = ANY(%(ids)s)" if ids else ""
+                ),
+                params,
             )
-        )
-        for pk, author_id, created, is_question, title, solved_at in threads
-        for response in (first.get(pk, no_response),)
-    ]
+            first = {row[0]: row for row in cursor.fetchall()}
+        return threads, first
+    return _rows_orm(community_id, since=since, until=until, ids=ids)
+
+
+def records_of(
+    threads: dict[int, ThreadRow],
+    first: dict[int, ResponseRow],
+    *,
+    until: float,
+    moderator_ids: set[int],
+    reuse: dict[int, ThreadRecord] | None = None,
+) -> list[ThreadRecord]:
+    """Return the records of *threads* in id order: their first response (the responder's role
+    is their current one) and their solution if accepted by *until* (epoch seconds). A record
+    in *reuse* is taken as it is (the caller vouches that it is the one these rows give)."""
+    make, no_response = ThreadRecord._make, (None, None, None, None)
+    reuse = reuse or {}
+    records = []
+    append = records.append
+    for pk in sorted(threads):
+        record = reuse.get(pk)
+        if record is None:
+            _, author_id, created, is_question, title, accepted = threads[pk]
+            response = first.get(pk, no_response)
+            record = make(
+                (
+                    pk,
+                    author_id,
+                    created,
+                    is_question,
+                    title,
+                    response[1],
+                    None if response[2] is None else response[2] in moderator_ids,
+                    response[3],
+                    accepted if accepted is not None and accepted <= until else None,
+                )
+            )
+        append(record)
+    return records
+
+
+def thread_records(
+    community_id: int, *, since: datetime, until: datetime, moderator_ids: set[int]
+) -> list[ThreadRecord]:
+    """Return the visible threads started in ``[since, until]`` with their first response,
+    first answer and solution (the responder's role is their current one), in id order."""
+    threads, first = thread_rows(community_id, since=since, until=until)
+    return records_of(threads, first, until=until.timestamp(), moderator_ids=moderator_ids)
 
 
 def _reads_in_sql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _records_orm(community_id: int, *, since: datetime, until: datetime):
-    """Return ``thread_records``' two reads through the ORM, times as epoch seconds (SQLite)."""
-    threads = [
-        (pk, author_id, created.timestamp(), kind == Thread.Kind.QUESTION, title, _seconds(solved))
-        for pk, author_id, created, kind, title, solved in Thread.objects.filter(
-            community_id=community_id, is_hidden=False, created_at__gte=since, created_at__lte=until
-        )
-        .annotate(
-            solved=Case(
-                When(accepted_at__lte=until, then=F("accepted_at")), output_field=DateTimeField()
-            )
-        )
-        .values_list("pk", "author_id", "created_at", "kind", "title", "solved")
-        .order_by("pk")
-    ]
+def _rows_orm(community_id: int, *, since: datetime, until: datetime, ids: list[int] | None):
+    """Return ``thread_rows`` through the ORM, times as epoch seconds (SQLite)."""
+    only_threads = {} if ids is None else {"pk__in": ids}
+    only_posts = {} if ids is None else {"thread_id__in": ids}
+    threads = {
+        pk: (pk, author_id, created.timestamp(), kind == Thread.Kind.QUESTION, title, _seconds(acc))
+        for pk, author_id, created, kind, title, acc in Thread.objects.filter(
+            community_id=community_id,
+            is_hidden=False,
+            created_at__gte=since,
+            created_at__lte=until,
+            **only_threads,
+        ).values_list("pk", "author_id", "created_at", "kind", "title", "accepted_at")
+    }
     responses = (
         Post.objects.filter(
             community_id=community_id,
@@ -132,6 +174,7 @@ def _records_orm(community_id: int, *, since: datetime, until: datetime):
             thread__is_hidden=False,
             thread__created_at__gte=since,
             thread__created_at__lte=until,
+            **only_posts,
         )
         .exclude(author_id=F("thread__author_id"))
         .annotate(

@@ -40,6 +40,7 @@ from metrics.compute.pairs import (
     ties_per_member,
 )
 from metrics.compute.participation import (
+    ThreadRecord,
     at_risk_questions,
     continuity,
     posts_per_week_of_counts,
@@ -51,11 +52,12 @@ from metrics.conf import metrics_config
 from metrics.models import MetricsSnapshot
 from metrics.pipeline import participation as participation_reads
 from metrics.pipeline.activity import run_activity
-from metrics.pipeline.cache import cached_ties
+from metrics.pipeline.cache import KeptThreads, cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
 from metrics.pipeline.network_reuse import carry_forward, network_base, refresh_in_background
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.stopwatch import Stopwatch
+from metrics.pipeline.threads import run_threads
 from metrics.pipeline.times import iso, midnight, window_start
 
 SCHEMA = "practica.metrics/1"
@@ -95,6 +97,10 @@ class RunResult:
     # and the activity marks it took into account (deleted when it is stored).
     activity: collect.Activity | None = None
     activity_marks_seen: list[int] = field(default_factory=list)
+    # The thread rows behind the records (kept the same way: pipeline.threads) and the thread
+    # marks taken into account.
+    threads: KeptThreads | None = None
+    thread_marks_seen: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +163,12 @@ def compute_run(plan: Plan) -> RunResult:
     clock.lap("network")
     past = _past(plan, member_ids, levels.levels, network, config)
     clock.lap("history")
-    data = _snapshot_data(plan, members, ties, levels, network, past, config)
+    threads = run_threads(
+        plan,
+        since=window_start(plan.as_of, max((*config.windows, config.level_window_days))),
+        moderator_ids={u for u, m in members.items() if m.is_moderator},
+    )
+    data = _snapshot_data(plan, members, ties, levels, network, past, threads.records, config)
     clock.lap("participation")
     edges = ties.edges
     positions = base.positions if base is not None else layout_of(member_ids, edges, config)
@@ -174,6 +185,8 @@ def compute_run(plan: Plan) -> RunResult:
         network_refresh=base is not None and base.refresh,
         activity=levels.activity,
         activity_marks_seen=levels.activity_marks_seen,
+        threads=threads.kept,
+        thread_marks_seen=threads.marks_seen,
     )
 
 
@@ -362,17 +375,15 @@ def _snapshot_data(
     levels: _Levels,
     network: NetworkResult,
     past: _Past,
+    threads: list[ThreadRecord],
     config: MetricsConfig,
 ) -> dict:
-    """Return the snapshot's ``data``: participation per window and every community figure."""
+    """Return the snapshot's ``data``: participation per window and every community figure
+    (*threads*: the records of the longest window, ``pipeline.threads``)."""
     cid, as_of = plan.community_id, plan.as_of
     as_of_s = as_of.timestamp()
-    moderators = {u for u, m in members.items() if m.is_moderator}
     longest = max((*config.windows, config.level_window_days))
     level_since = window_start(as_of, config.level_window_days)
-    threads = participation_reads.thread_records(
-        cid, since=window_start(as_of, longest), until=as_of, moderator_ids=moderators
-    )
     repertoire = collect.repertoire(cid, since=window_start(as_of, longest), until=as_of)
     windows = {}
     for days in config.windows:

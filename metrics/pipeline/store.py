@@ -24,6 +24,7 @@ from metrics.models import (
     MetricsSnapshot,
     MetricsState,
     NetworkEdge,
+    ThreadMark,
     TieStrength,
 )
 from metrics.pipeline.cache import KeptActivity, keep_ties
@@ -64,6 +65,7 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
         if plan.current:
             write_ties(plan, result)
             delete_activity_marks(result.activity_marks_seen)
+            delete_marks(ThreadMark, result.thread_marks_seen)
             token = _advance_state(state, plan, now=now)
     if plan.current:
         keep_ties(
@@ -71,6 +73,7 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
             token=token,
             ties=result.tie_writes.stored_after,
             activity=KeptActivity(result.activity, plan.as_of),
+            threads=result.threads,
         )
         snapshots_prune(community_id=plan.community_id, now=now)
     return snapshot
@@ -140,7 +143,13 @@ def _member_line(snapshot_id: int, row: tuple) -> str:
 def delete_activity_marks(ids: list[int]) -> None:
     """Delete the activity marks the run read (``pipeline.activity``), exactly those: a mark
     written since stays for the next run."""
-    table = ActivityMark._meta.db_table
+    delete_marks(ActivityMark, ids)
+
+
+def delete_marks(model: type[ActivityMark] | type[ThreadMark], ids: list[int]) -> None:
+    """Delete the marks *ids* of *model* (``ActivityMark``, ``ThreadMark``) the run read,
+    exactly those: a mark written since stays for the next run."""
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if ids:
