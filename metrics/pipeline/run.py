@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -95,6 +95,8 @@ class RunResult:
     # and the activity marks it took into account (deleted when it is stored).
     activity: collect.Activity | None = None
     activity_marks_seen: list[int] = field(default_factory=list)
+    # The days of *activity* read again from the sources; None: the whole window.
+    activity_days_read: list[date] | None = None
 
 
 @dataclass
@@ -114,6 +116,7 @@ class _Levels:
     in_level_window: dict
     levels: dict[int, str]
     activity_marks_seen: list[int]
+    activity_days_read: list[date] | None
 
 
 @dataclass
@@ -174,6 +177,7 @@ def compute_run(plan: Plan) -> RunResult:
         network_refresh=base is not None and base.refresh,
         activity=levels.activity,
         activity_marks_seen=levels.activity_marks_seen,
+        activity_days_read=levels.activity_days_read,
     )
 
 
@@ -288,7 +292,11 @@ def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig
         for u in sorted(member_ids)
     ]
     return _Levels(
-        activity, in_level_window, assign_levels(activities, config=config), read.marks_seen
+        activity,
+        in_level_window,
+        assign_levels(activities, config=config),
+        read.marks_seen,
+        read.days_read,
     )
 
 
