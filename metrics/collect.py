@@ -10,7 +10,9 @@ the log on PostgreSQL and on SQLite builds with math functions (``exp``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -336,12 +338,26 @@ def kept_activity_days(community_id: int, *, since: date) -> dict[int, dict[floa
             ).values_list("user_id", "day", "posts", "helps", "contributions", "presence")
         )
     by_member_day: dict[int, dict[float, DayActivity]] = {}
-    for user_id, day, posts, helps, contributions, presence in rows:
-        days = by_member_day.get(user_id)
-        if days is None:
-            days = by_member_day[user_id] = {}
-        days[day] = DayActivity(posts, helps, contributions, presence)
+    with _collector_paused():
+        for user_id, day, posts, helps, contributions, presence in rows:
+            days = by_member_day.get(user_id)
+            if days is None:
+                days = by_member_day[user_id] = {}
+            days[day] = DayActivity(posts, helps, contributions, presence)
     return by_member_day
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector: 80,000 new objects without cycles set off passes over
+    every object of the process, half the CPU of building them (0.15-0.2 -> 0.05-0.08 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def contributors_between(community_id: int, *, since: datetime, until: datetime) -> set[int]:

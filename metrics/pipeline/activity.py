@@ -48,7 +48,9 @@ MAX_DAYS_READ = 30
 class RunActivity:
     activity: collect.Activity
     marks_seen: list[int]  # ids of the activity marks this run took into account
-    days_read: list[date] | None  # days read again from the sources; None: the whole window
+    # The days where *activity* may differ from the kept run's, as the table holds it: the days
+    # read again from the sources; None: any day.
+    days_changed: list[date] | None
 
 
 def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
@@ -79,11 +81,15 @@ def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
     kept = memory or table
     if plan.full or kept is None:
         activity = collect.member_activity(plan.community_id, since=since, until=plan.as_of)
+        changed = None
         if plan.full:
-            for where, checked in (("in this worker", memory), ("in the table", table)):
-                if checked is not None:
-                    _check_drift(plan, checked, marks, since, activity, where=where)
-        return RunActivity(activity, seen, None)
+            if memory is not None:
+                _check_drift(plan, memory, marks, since, activity, where="in this worker")
+            if table is not None:
+                days = _days_to_read(plan, table, marks, since)
+                if _check_drift(plan, table, marks, since, activity, where="in the table"):
+                    changed = days  # the table equals the whole read on every other day
+        return RunActivity(activity, seen, changed)
     days = _days_to_read(plan, kept, marks, since)
     if len(days) > MAX_DAYS_READ:
         return RunActivity(
@@ -127,11 +133,12 @@ def _midnight_of(day: date) -> datetime:
 
 def _check_drift(
     plan: Plan, kept: KeptActivity, marks, since, full: collect.Activity, *, where: str
-) -> None:
-    """Log where the kept activity, brought up to this full run, differs from its full read."""
+) -> bool:
+    """Log where the kept activity, brought up to this full run, differs from its full read;
+    return whether it is the same."""
     updated = _updated(plan, kept, _days_to_read(plan, kept, marks, since), since)
     if updated.by_member_day == full.by_member_day:
-        return
+        return True
     users = set(updated.by_member_day) | set(full.by_member_day)
     differing = sorted(
         u for u in users if updated.by_member_day.get(u) != full.by_member_day.get(u)
@@ -144,3 +151,4 @@ def _check_drift(
         len(differing),
         differing[:5],
     )
+    return False

@@ -4,7 +4,8 @@ machine. It reads the table in one indexed read instead of 90 days of sources, t
 changed since, as a warm worker does (``pipeline.activity``).
 
 Every current run writes the table in its store transaction, for exactly the days it read again
-(and drops the days that left the window), and tags it with the tie table's new token and its
+(a full run: those the table, checked equal to its whole read elsewhere, was behind on) and
+drops the days that left the window, and tags it with the tie table's new token and its
 as-of (``KeptActivityState``). A run uses the rows only while that tag is still the token its plan
 read: rows of a run rolled back were never committed, rows of another worker's later run carry
 its token, and a table written by no run yet has no tag. Stale rows are unused, never wrong.
@@ -47,11 +48,11 @@ def kept_activity_read(plan: Plan, *, since: datetime) -> KeptActivity | None:
 
 
 def kept_activity_write(
-    plan: Plan, *, token: str, activity: collect.Activity, days_read: list[date] | None
+    plan: Plan, *, token: str, activity: collect.Activity, days_changed: list[date] | None
 ) -> None:
     """Bring the community's table to this run's *activity* and tag it with *token*: only the
-    *days_read* again and the days that left the window where the table holds the activity this
-    run started from, else every row. Call it in the store transaction, the state row locked."""
+    *days_changed* and the days that left the window where the table holds the activity this run
+    started from, else every row. Call it in the store transaction, the state row locked."""
     cid = plan.community_id
     tag = (
         KeptActivityState.objects.filter(community_id=cid)
@@ -60,19 +61,19 @@ def kept_activity_write(
     )
     table = KeptActivityDay._meta.db_table
     with connection.cursor() as cursor:
-        if days_read is not None and plan.ties_token_seen and tag == plan.ties_token_seen:
-            wanted = {collect.day_epoch(d) for d in days_read}
+        if days_changed is not None and plan.ties_token_seen and tag == plan.ties_token_seen:
+            wanted = {collect.day_epoch(d) for d in days_changed}
             entries = (
                 (user_id, day, entry)
                 for user_id, per_day in activity.by_member_day.items()
                 for day, entry in per_day.items()
                 if day in wanted
             )
-            placeholders = ", ".join(["%s"] * len(days_read))
+            placeholders = ", ".join(["%s"] * len(days_changed))
             cursor.execute(
                 f"DELETE FROM {table} WHERE community_id = %s AND (day < %s"
-                + (f" OR day IN ({placeholders}))" if days_read else ")"),
-                [cid, activity.since.astimezone(UTC).date(), *days_read],
+                + (f" OR day IN ({placeholders}))" if days_changed else ")"),
+                [cid, activity.since.astimezone(UTC).date(), *days_changed],
             )
         else:
             entries = (

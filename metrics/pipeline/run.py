@@ -95,8 +95,8 @@ class RunResult:
     # and the activity marks it took into account (deleted when it is stored).
     activity: collect.Activity | None = None
     activity_marks_seen: list[int] = field(default_factory=list)
-    # The days of *activity* read again from the sources; None: the whole window.
-    activity_days_read: list[date] | None = None
+    # The days where *activity* may differ from the kept run's (pipeline.activity); None: any.
+    activity_days_changed: list[date] | None = None
 
 
 @dataclass
@@ -116,7 +116,7 @@ class _Levels:
     in_level_window: dict
     levels: dict[int, str]
     activity_marks_seen: list[int]
-    activity_days_read: list[date] | None
+    activity_days_changed: list[date] | None
 
 
 @dataclass
@@ -177,7 +177,7 @@ def compute_run(plan: Plan) -> RunResult:
         network_refresh=base is not None and base.refresh,
         activity=levels.activity,
         activity_marks_seen=levels.activity_marks_seen,
-        activity_days_read=levels.activity_days_read,
+        activity_days_changed=levels.activity_days_changed,
     )
 
 
@@ -296,7 +296,7 @@ def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig
         in_level_window,
         assign_levels(activities, config=config),
         read.marks_seen,
-        read.days_read,
+        read.days_changed,
     )
 
 

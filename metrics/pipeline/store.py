@@ -67,7 +67,10 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
             delete_activity_marks(result.activity_marks_seen)
             token = _advance_state(state, plan, now=now)
             kept_activity_write(
-                plan, token=token, activity=result.activity, days_read=result.activity_days_read
+                plan,
+                token=token,
+                activity=result.activity,
+                days_changed=result.activity_days_changed,
             )
     if plan.current:
         keep_ties(
