@@ -52,7 +52,8 @@ def kept_activity_write(
 ) -> None:
     """Bring the community's table to this run's *activity* and tag it with *token*: only the
     *days_changed* and the days that left the window where the table holds the activity this run
-    started from, else every row. Call it in the store transaction, the state row locked."""
+    started from, else every row that differs. Call it in the store transaction, the state row
+    locked."""
     cid = plan.community_id
     tag = (
         KeptActivityState.objects.filter(community_id=cid)
@@ -76,16 +77,51 @@ def kept_activity_write(
                 [cid, activity.since.astimezone(UTC).date(), *days_changed],
             )
         else:
-            entries = (
-                (user_id, day, entry)
-                for user_id, per_day in activity.by_member_day.items()
-                for day, entry in per_day.items()
-            )
-            cursor.execute(f"DELETE FROM {table} WHERE community_id = %s", [cid])
+            entries = _differing(cursor, cid, activity)
         _insert(cursor, cid, entries)
     KeptActivityState.objects.update_or_create(
         community_id=cid, defaults={"ties_token": token, "as_of": plan.as_of}
     )
+
+
+def _differing(cursor, community_id: int, activity: collect.Activity) -> list:
+    """Delete the community's rows that differ from *activity* or are not in it; return the
+    entries of *activity* to insert. Every row compared rather than all rewritten: a stale
+    table (a run of an older release, a whole window read after a thread moved) is mostly
+    right, and rewriting 80,000 rows took 0.8-0.9 s (load 3.8) against ~0.2 s to read them."""
+    stored = collect.kept_activity_days(community_id, since=date.min)
+    wanted = activity.by_member_day
+    gone = [
+        (user_id, day)
+        for user_id, per_day in stored.items()
+        for day, entry in per_day.items()
+        if wanted.get(user_id, {}).get(day) != entry
+    ]
+    table = KeptActivityDay._meta.db_table
+    if connection.vendor == "postgresql":
+        if gone:
+            cursor.execute(
+                f"""DELETE FROM {table} t
+                    USING (SELECT unnest(%s::bigint[]) AS user_id, unnest(%s::date[]) AS day) gone
+                    WHERE t.community_id = %s AND t.day = gone.day
+                    AND t.user_id = gone.user_id""",
+                [[u for u, _ in gone], [_date_of(d) for _, d in gone], community_id],
+            )
+    else:
+        cursor.executemany(
+            f"DELETE FROM {table} WHERE community_id = %s AND day = %s AND user_id = %s",
+            [(community_id, _date_of(d), u) for u, d in gone],
+        )
+    return [
+        (user_id, day, entry)
+        for user_id, per_day in wanted.items()
+        for day, entry in per_day.items()
+        if stored.get(user_id, {}).get(day) != entry
+    ]
+
+
+def _date_of(day: float) -> date:
+    return datetime.fromtimestamp(day, UTC).date()
 
 
 def _insert(cursor, community_id: int, entries) -> None:
@@ -96,7 +132,7 @@ def _insert(cursor, community_id: int, entries) -> None:
     def iso(day: float) -> str:
         text = days.get(day)
         if text is None:
-            text = days[day] = datetime.fromtimestamp(day, UTC).date().isoformat()
+            text = days[day] = _date_of(day).isoformat()
         return text
 
     rows = (
