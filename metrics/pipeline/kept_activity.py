@@ -30,16 +30,16 @@ SQLITE_BATCH_SIZE = 1000
 def kept_activity_read(plan: Plan, *, since: datetime) -> KeptActivity | None:
     """Return the activity the community's table keeps from *since* on, if it is the one of the
     tie table the plan saw, else None."""
-    if not plan.ties_token_seen:
-        return None
-    # The rows first, then the tag: a run that commits in between changes the tag, so a tag
-    # still the plan's token after the read means the rows read are that run's.
-    by_member_day = collect.kept_activity_days(
-        plan.community_id, since=since.astimezone(UTC).date()
-    )
     tag = KeptActivityState.objects.filter(
         community_id=plan.community_id, ties_token=plan.ties_token_seen
     ).values_list("as_of", flat=True)
+    if not plan.ties_token_seen or tag.first() is None:
+        return None  # not worth reading 80,000 rows (~0.2 s)
+    by_member_day = collect.kept_activity_days(
+        plan.community_id, since=since.astimezone(UTC).date()
+    )
+    # The tag again after the rows: a run that committed in between changed it, so a tag still
+    # the plan's token means the rows read are that run's.
     as_of = tag.first()
     if as_of is None:
         return None
@@ -79,8 +79,11 @@ def kept_activity_write(
         else:
             entries = _differing(cursor, cid, activity)
         _insert(cursor, cid, entries)
-    KeptActivityState.objects.update_or_create(
-        community_id=cid, defaults={"ties_token": token, "as_of": plan.as_of}
+    KeptActivityState.objects.bulk_create(
+        [KeptActivityState(community_id=cid, ties_token=token, as_of=plan.as_of)],
+        update_conflicts=True,
+        unique_fields=["community"],
+        update_fields=["ties_token", "as_of"],
     )
 
 
