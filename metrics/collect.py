@@ -10,7 +10,9 @@ the log on PostgreSQL and on SQLite builds with math functions (``exp``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,7 +56,13 @@ from metrics.compute.ties import (
     QUANTUM,
     SYMMETRIC_KINDS,
 )
-from metrics.models import CHANNEL_COLUMNS, TIE_STATE_COLUMNS, ActivityMark, TieStrength
+from metrics.models import (
+    CHANNEL_COLUMNS,
+    TIE_STATE_COLUMNS,
+    ActivityMark,
+    KeptActivityDay,
+    TieStrength,
+)
 from practice.models import RSVP, AdoptionReport, Post, Thread, Vote
 
 # Rows per round trip when the log is read row by row (no SQL math): big enough to amortise the
@@ -305,6 +313,51 @@ def activity_marks(community_id: int) -> list[tuple[int, date | None]]:
         .order_by("pk")
         .values_list("pk", "day")
     )
+
+
+def kept_activity_days(community_id: int, *, since: date) -> dict[int, dict[float, DayActivity]]:
+    """Return the community's activity per member and day kept in ``KeptActivityDay`` from
+    *since* on, keyed like ``Activity.by_member_day``. On PostgreSQL by binary ``COPY`` (80,000
+    rows without a Python object per value; the day as days since 1970, times 86,400 the same
+    double as ``day_epoch``)."""
+    if connection.vendor == "postgresql":
+        columns = _pg_binary_columns(
+            f"""SELECT user_id, day - DATE '1970-01-01', posts, helps, contributions, presence
+                FROM {KeptActivityDay._meta.db_table}
+                WHERE community_id = %s AND day >= %s""",
+            [community_id, since],
+            "innnnn",
+        )
+        users, days, *counts = (c.tolist() for c in columns)
+        rows = zip(users, (d * 86400.0 for d in days), *counts, strict=True)
+    else:
+        rows = (
+            (user_id, day_epoch(day), *counts)
+            for user_id, day, *counts in KeptActivityDay.objects.filter(
+                community_id=community_id, day__gte=since
+            ).values_list("user_id", "day", "posts", "helps", "contributions", "presence")
+        )
+    by_member_day: dict[int, dict[float, DayActivity]] = {}
+    with _collector_paused():
+        for user_id, day, posts, helps, contributions, presence in rows:
+            days = by_member_day.get(user_id)
+            if days is None:
+                days = by_member_day[user_id] = {}
+            days[day] = DayActivity(posts, helps, contributions, presence)
+    return by_member_day
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector: 80,000 new objects without cycles set off passes over
+    every object of the process, half the CPU of building them (0.15-0.2 -> 0.05-0.08 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def contributors_between(community_id: int, *, since: datetime, until: datetime) -> set[int]:

@@ -283,7 +283,7 @@ class ActivityMark(models.Model):
 
 class ThreadMark(models.Model):
     """A thread of a community whose record changed under the kept thread records: written by
-    database triggers (``migrations/0008``) whenever one of its posts is added, removed or
+    database triggers (``migrations/0009``) whenever one of its posts is added, removed or
     changed in a column the record reads (hidden, moved, opening, answer, author, date) or the
     thread itself is (accepted answer, kind, title, hidden, moved, author, date), read and
     deleted by the next current run (``metrics.pipeline.threads``).
@@ -298,3 +298,46 @@ class ThreadMark(models.Model):
 
     def __str__(self):
         return f"Thread {self.thread_id} of {self.community_id} changed"
+
+
+class KeptActivityState(models.Model):
+    """Which run's activity ``KeptActivityDay`` holds for a community: that run's tie-table
+    token (``MetricsState.ties_token``) and as-of, written with the rows and the token in the
+    run's store transaction. The rows are used only while this token is still the state's
+    (``metrics.pipeline.kept_activity``): a stale table is unused, never wrong."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    ties_token = models.CharField(max_length=32)
+    as_of = models.DateTimeField()
+
+    def __str__(self):
+        return f"Activity of {self.community_id} kept as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class KeptActivityDay(models.Model):
+    """One member's activity on one UTC day (``collect.DayActivity``) as the community's last
+    current run computed it, so that a worker without it in memory reads it in one indexed read
+    instead of 90 days of sources (``metrics.pipeline.kept_activity``)."""
+
+    # The key is the only index: every read and delete filters on the community and a day range.
+    # No foreign key checks (80,000 rows written by a run reading the whole window): a deleted
+    # user's rows go when the days their deleted posts and votes marked are read again.
+    pk = models.CompositePrimaryKey("community_id", "day", "user_id")
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    posts = models.IntegerField()
+    helps = models.IntegerField()
+    contributions = models.IntegerField()
+    presence = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.user_id} on {self.day} in {self.community_id}"

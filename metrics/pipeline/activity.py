@@ -4,7 +4,9 @@ A current run needs every member's activity per UTC day over the longest window 
 posts, votes, RSVPs, items, …): about 80,000 member-days in a 10,000-member community, a second
 or two of SQL and Python each run. A worker keeps the activity its last current run of the
 community computed (``pipeline.cache``, under the tie table's token, so only while that run's
-result is the stored one); the next run reads again only
+result is the stored one), and every current run stores it in a table under the same token
+(``pipeline.kept_activity``) for a worker without it in memory; the next run starts from either
+and reads again only
 
 - the days from the kept run's own (partial) day up to its as-of: new rows, and rows dated
   ahead of the kept run;
@@ -16,10 +18,11 @@ result is the stored one); the next run reads again only
 and drops the days that left the window. Each day is read whole, by the same GROUP BYs as a
 full read, so the result is the full read's, bit for bit. A run deletes exactly the marks it
 read, in its store transaction: a change committed while it computes leaves its own mark for
-the next run. A worker without the kept activity (fresh, or another worker wrote since), a
-full run and a past run read the whole window. The daily full run also computes what the kept
-activity would have given and logs any difference (``ActivityDrift``), so a writer that
-bypasses the triggers (a bulk load with triggers off) shows instead of drifting silently.
+the next run. A run that finds neither (the table written by no run yet, or the token moved
+on between its plan and its read), a full run and a past run read the whole window. The daily
+full run also computes what each kept copy (this worker's and the table's) would have given and
+logs any difference (``ActivityDrift``), so a writer that bypasses the triggers (a bulk load
+with triggers off) shows instead of drifting silently.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from metrics import collect
 from metrics.pipeline.cache import KeptActivity, cached_activity
+from metrics.pipeline.kept_activity import kept_activity_read
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.times import midnight, window_start
 
@@ -44,12 +48,15 @@ MAX_DAYS_READ = 30
 class RunActivity:
     activity: collect.Activity
     marks_seen: list[int]  # ids of the activity marks this run took into account
-    days_read: int | None  # days read from the sources; None: the whole window
+    # The days where *activity* may differ from the kept run's, as the table holds it: the days
+    # read again from the sources; None: any day.
+    days_changed: list[date] | None
 
 
 def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
     """Return the activity over the run's longest window, read again only where it changed
-    since the kept run (current runs in a worker that kept it), else read whole."""
+    since the kept run (current runs that find it in this worker or in the table), else read
+    whole."""
     since = window_start(plan.as_of, longest_days)
     if not plan.current:
         return RunActivity(
@@ -59,19 +66,36 @@ def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
     # keeps its mark for the next run, never both lost.
     marks = collect.activity_marks(plan.community_id)
     seen = [pk for pk, _ in marks]
-    kept = cached_activity(plan.community_id, token=plan.ties_token_seen, ref=plan.ref)
-    whole = kept is None or any(day is None for _, day in marks)
-    if plan.full or whole:
+    whole = any(day is None for _, day in marks)
+    memory = (
+        None
+        if whole
+        else cached_activity(plan.community_id, token=plan.ties_token_seen, ref=plan.ref)
+    )
+    # A full run reads the table as well, to check it too for drift.
+    table = (
+        None
+        if whole or (memory is not None and not plan.full)
+        else kept_activity_read(plan, since=since)
+    )
+    kept = memory or table
+    if plan.full or kept is None:
         activity = collect.member_activity(plan.community_id, since=since, until=plan.as_of)
-        if plan.full and not whole:
-            _check_drift(plan, kept, marks, since, activity)
-        return RunActivity(activity, seen, None)
-    if len(_days_to_read(plan, kept, marks, since)) > MAX_DAYS_READ:
+        changed = None
+        if plan.full:
+            if memory is not None:
+                _check_drift(plan, memory, marks, since, activity, where="in this worker")
+            if table is not None:
+                days = _days_to_read(plan, table, marks, since)
+                if _check_drift(plan, table, marks, since, activity, where="in the table"):
+                    changed = days  # the table equals the whole read on every other day
+        return RunActivity(activity, seen, changed)
+    days = _days_to_read(plan, kept, marks, since)
+    if len(days) > MAX_DAYS_READ:
         return RunActivity(
             collect.member_activity(plan.community_id, since=since, until=plan.as_of), seen, None
         )
-    activity, days = _updated(plan, kept, marks, since)
-    return RunActivity(activity, seen, len(days))
+    return RunActivity(_updated(plan, kept, days, since), seen, days)
 
 
 def _days_to_read(plan: Plan, kept: KeptActivity, marks, since: datetime) -> list[date]:
@@ -86,8 +110,7 @@ def _days_to_read(plan: Plan, kept: KeptActivity, marks, since: datetime) -> lis
     return sorted(days)
 
 
-def _updated(plan: Plan, kept: KeptActivity, marks, since: datetime):
-    days = _days_to_read(plan, kept, marks, since)
+def _updated(plan: Plan, kept: KeptActivity, days: list[date], since: datetime):
     fresh = collect.member_activity(plan.community_id, since=since, until=plan.as_of, days=days)
     drop = {_midnight_of(d).timestamp() for d in days}
     since_s = since.timestamp()
@@ -101,26 +124,31 @@ def _updated(plan: Plan, kept: KeptActivity, marks, since: datetime):
         by_member_day.setdefault(user_id, {}).update(per_day)
     # The full read's order (users as the sources return them) is not part of any figure:
     # every consumer sums or looks up per day.
-    return activity, days
+    return activity
 
 
 def _midnight_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _check_drift(plan: Plan, kept: KeptActivity, marks, since, full: collect.Activity) -> None:
-    """Log where the kept activity, brought up to this full run, differs from its full read."""
-    updated, _ = _updated(plan, kept, marks, since)
+def _check_drift(
+    plan: Plan, kept: KeptActivity, marks, since, full: collect.Activity, *, where: str
+) -> bool:
+    """Log where the kept activity, brought up to this full run, differs from its full read;
+    return whether it is the same."""
+    updated = _updated(plan, kept, _days_to_read(plan, kept, marks, since), since)
     if updated.by_member_day == full.by_member_day:
-        return
+        return True
     users = set(updated.by_member_day) | set(full.by_member_day)
     differing = sorted(
         u for u in users if updated.by_member_day.get(u) != full.by_member_day.get(u)
     )
     logger.error(
-        "ActivityDrift: the kept activity of community %s differs from a full read for %d "
+        "ActivityDrift: the activity of community %s kept %s differs from a full read for %d "
         "members (first: %s); a writer bypassed the activity triggers",
         plan.community_id,
+        where,
         len(differing),
         differing[:5],
     )
+    return False

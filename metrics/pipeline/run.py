@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -101,6 +101,8 @@ class RunResult:
     # marks taken into account.
     threads: KeptThreads | None = None
     thread_marks_seen: list[int] = field(default_factory=list)
+    # The days where *activity* may differ from the kept run's (pipeline.activity); None: any.
+    activity_days_changed: list[date] | None = None
 
 
 @dataclass
@@ -120,6 +122,7 @@ class _Levels:
     in_level_window: dict
     levels: dict[int, str]
     activity_marks_seen: list[int]
+    activity_days_changed: list[date] | None
 
 
 @dataclass
@@ -187,6 +190,7 @@ def compute_run(plan: Plan) -> RunResult:
         activity_marks_seen=levels.activity_marks_seen,
         threads=threads.kept,
         thread_marks_seen=threads.marks_seen,
+        activity_days_changed=levels.activity_days_changed,
     )
 
 
@@ -301,7 +305,11 @@ def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig
         for u in sorted(member_ids)
     ]
     return _Levels(
-        activity, in_level_window, assign_levels(activities, config=config), read.marks_seen
+        activity,
+        in_level_window,
+        assign_levels(activities, config=config),
+        read.marks_seen,
+        read.days_changed,
     )
 
 

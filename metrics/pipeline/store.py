@@ -28,6 +28,7 @@ from metrics.models import (
     TieStrength,
 )
 from metrics.pipeline.cache import KeptActivity, keep_ties
+from metrics.pipeline.kept_activity import kept_activity_write
 from metrics.pipeline.plan import Plan
 from metrics.pipeline.retention import snapshots_prune
 from metrics.pipeline.run import MEMBER_ROW_FIELDS, SCORE_REFRESH, RunResult
@@ -67,6 +68,12 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
             delete_activity_marks(result.activity_marks_seen)
             delete_marks(ThreadMark, result.thread_marks_seen)
             token = _advance_state(state, plan, now=now)
+            kept_activity_write(
+                plan,
+                token=token,
+                activity=result.activity,
+                days_changed=result.activity_days_changed,
+            )
     if plan.current:
         keep_ties(
             plan.community_id,

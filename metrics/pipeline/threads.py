@@ -11,7 +11,7 @@ token, so only while that run's result is the stored one); the next run reads ag
 - the threads marked in ``ThreadMark`` since: database triggers mark a thread when one of its
   posts is added, removed or changed (hidden, moved, its opening or answer flag, author or
   date) and when the thread itself is (accepted answer, kind, title, hidden, moved, author,
-  date) (``migrations/0008``);
+  date) (``migrations/0009``);
 - the kept threads whose first response or answer is older than the window's new start (only a
   post dated before its own thread can be);
 

@@ -136,7 +136,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0007_tie_covered_indexes"),
+        ("metrics", "0008_kept_activity"),
         ("practice", "0005_covered_foreign_key_indexes_dropped"),
     ]
 
