@@ -83,6 +83,7 @@ class RunResult:
     data: dict
     member_rows: list[tuple]  # MEMBER_ROW_FIELDS of each member, in user id order
     edges: list  # TieScore of the network's edges, in key order
+    edge_positions: np.ndarray  # the edges' positions in table (the store writes the columns)
     table: PairTable
     scores: TableScores
     tie_writes: TieWrites | None  # None: a past run, which leaves the tie table alone
@@ -103,6 +104,7 @@ class _Ties:
     scores: TableScores  # every pair's tie as of as_of, aligned with the table
     members: np.ndarray  # bool: both ends are current members
     edges: list  # TieScore of the member ties at or above the network threshold, key order
+    edge_positions: np.ndarray  # their positions in table
     strong: Counter[int]  # strong ties per member
     weak: Counter[int]
     writes: TieWrites | None
@@ -166,6 +168,7 @@ def compute_run(plan: Plan) -> RunResult:
         data=json_safe(data),
         member_rows=_member_rows(members, ties, levels, network, past, positions),
         edges=edges,
+        edge_positions=ties.edge_positions,
         table=ties.table,
         scores=ties.scores,
         tie_writes=ties.writes,
@@ -212,14 +215,13 @@ def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwa
     scores = score_table(table, as_of=as_of_s, config=config)
     member_array = np.fromiter(sorted(member_ids), np.int64, len(member_ids))
     members = np.isin(table.a, member_array) & np.isin(table.b, member_array)
-    edges = tie_scores(
-        table, scores, np.flatnonzero(members & (scores.score >= config.network_min_score))
-    )
+    edge_positions = np.flatnonzero(members & (scores.score >= config.network_min_score))
+    edges = tie_scores(table, scores, edge_positions)
     strong = Counter(ties_per_member(table, scores, members, 2))
     weak = Counter(ties_per_member(table, scores, members, 1))
     writes = _tie_writes(table, scores, stored, touched) if stored is not None else None
     clock.lap("ties_score")
-    return _Ties(table, scores, members, edges, strong, weak, writes)
+    return _Ties(table, scores, members, edges, edge_positions, strong, weak, writes)
 
 
 def _tie_writes(
