@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 
@@ -51,6 +52,7 @@ from metrics.conf import metrics_config
 from metrics.models import MetricsSnapshot
 from metrics.pipeline import participation as participation_reads
 from metrics.pipeline.activity import run_activity
+from metrics.pipeline.alongside import read_alongside, reads_alongside_possible
 from metrics.pipeline.cache import cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
 from metrics.pipeline.network_reuse import carry_forward, network_base, refresh_in_background
@@ -185,9 +187,16 @@ def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwa
     whole log up to as_of) and score every pair in one vectorised pass."""
     as_of_s = plan.as_of.timestamp()
     stored = None
+    loading = None
     if plan.current:
         stored = cached_ties(plan.community_id, token=plan.ties_token_seen, ref=plan.ref)
-        if stored is None:
+        if stored is None and plan.full and reads_alongside_possible():
+            # A full run reads the whole log and only compares it with the stored table (to
+            # write what changed): the table is read meanwhile, on a second connection.
+            loading = read_alongside(
+                partial(collect.load_tie_table, plan.community_id, ref=plan.ref)
+            )
+        elif stored is None:
             stored = collect.load_tie_table(plan.community_id, ref=plan.ref)
     clock.lap("ties_load")
     if plan.full:
@@ -211,6 +220,8 @@ def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwa
             config=config,
         )
         table, touched = merge(stored.table, delta)
+    if loading is not None:
+        stored = loading.result()
     clock.lap("ties_fold")
     scores = score_table(table, as_of=as_of_s, config=config)
     member_array = np.fromiter(sorted(member_ids), np.int64, len(member_ids))
