@@ -1,6 +1,7 @@
-"""A full run outside a transaction reads the stored tie table on a second connection while it
-folds the log (``pipeline.alongside``), and writes what changed exactly as when it reads them
-one after the other. Transactional: inside a test's transaction the second connection would not
+"""A run outside a transaction in a fresh worker reads the stored tie table on a second
+connection while it reads the members, the activity and (a full run) the log
+(``pipeline.alongside``), and writes what changed exactly as when it reads them one after the
+other. Transactional: inside a test's transaction the second connection would not
 see the rows, and the run reads the table itself."""
 
 from datetime import timedelta
@@ -12,6 +13,7 @@ from metrics import services
 from metrics.models import TieStrength
 from metrics.pipeline import alongside, run
 from metrics.pipeline.cache import forget_ties
+from metrics.pipeline.run import MEMBER_ROW_FIELDS
 from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +29,7 @@ def _ties():
     return {(t["user_a_id"], t["user_b_id"]): t for t in TieStrength.objects.values()}
 
 
-def test_full_run_reads_the_tie_table_alongside_the_log_and_writes_only_what_changed(
+def test_runs_read_the_tie_table_alongside_and_write_only_what_changed(
     monkeypatch,
 ):
     from practice.services import endorsements
@@ -65,3 +67,14 @@ def test_full_run_reads_the_tie_table_alongside_the_log_and_writes_only_what_cha
     for key in set(first) - gone:
         assert after[key] == first[key]  # same id, same state, score within 0.01: left alone
     assert snapshot.data["ties"]["pairs"] == len(after)
+
+    # A fresh worker's incremental run reads the table alongside too (while it reads the
+    # members and the activity), and stores what a full run of the same moment stores.
+    with frozen(T + timedelta(hours=4)):
+        answer(village.q1, village.dee, body="Silver.")
+    incremental = _compute(village.community, T + timedelta(hours=5))
+    assert len(reads) == 4 and incremental.data["run"]["full"] is False
+    rows = list(incremental.members.order_by("user_id").values_list(*MEMBER_ROW_FIELDS))
+    full = _compute(village.community, T + timedelta(hours=5), full=True)
+    assert full.data["ties"] == incremental.data["ties"]
+    assert list(full.members.order_by("user_id").values_list(*MEMBER_ROW_FIELDS)) == rows
