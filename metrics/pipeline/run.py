@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import numpy as np
 
@@ -51,7 +53,8 @@ from metrics.compute.stats import concentration
 from metrics.conf import metrics_config
 from metrics.models import MetricsSnapshot
 from metrics.pipeline import participation as participation_reads
-from metrics.pipeline.activity import run_activity
+from metrics.pipeline.activity import RunActivity, run_activity
+from metrics.pipeline.alongside import read_alongside, reads_alongside_possible
 from metrics.pipeline.cache import KeptThreads, cached_ties
 from metrics.pipeline.history import TAKING_PART, levels_of, past_snapshots, taking_part_elsewhere
 from metrics.pipeline.network_reuse import carry_forward, network_base, refresh_in_background
@@ -85,6 +88,7 @@ class RunResult:
     data: dict
     member_rows: list[tuple]  # MEMBER_ROW_FIELDS of each member, in user id order
     edges: list  # TieScore of the network's edges, in key order
+    edge_positions: np.ndarray  # the edges' positions in table (the store writes the columns)
     table: PairTable
     scores: TableScores
     tie_writes: TieWrites | None  # None: a past run, which leaves the tie table alone
@@ -111,6 +115,7 @@ class _Ties:
     scores: TableScores  # every pair's tie as of as_of, aligned with the table
     members: np.ndarray  # bool: both ends are current members
     edges: list  # TieScore of the member ties at or above the network threshold, key order
+    edge_positions: np.ndarray  # their positions in table
     strong: Counter[int]  # strong ties per member
     weak: Counter[int]
     writes: TieWrites | None
@@ -137,12 +142,18 @@ def compute_run(plan: Plan) -> RunResult:
     """Read and compute everything; write nothing."""
     config = metrics_config()
     clock = Stopwatch()
+    table_read = _tie_table_alongside(plan)
     members = collect.members_at(plan.community_id, plan.as_of)
     member_ids = set(members)
     clock.lap("members")
-    ties = _ties(plan, member_ids, config, clock)
-    levels = _levels(plan, member_ids, ties, config)
+    # Read before the ties (it needs none of them): a tie table read alongside loads meanwhile.
+    activity_read = run_activity(
+        plan, longest_days=max((*config.windows, config.level_window_days))
+    )
     clock.lap("activity")
+    ties = _ties(plan, member_ids, config, clock, table_read)
+    levels = _levels(member_ids, ties, activity_read, plan, config)
+    clock.lap("levels")
     base = (
         network_base(
             community_id=plan.community_id,
@@ -180,6 +191,7 @@ def compute_run(plan: Plan) -> RunResult:
         data=json_safe(data),
         member_rows=_member_rows(members, ties, levels, network, past, positions),
         edges=edges,
+        edge_positions=ties.edge_positions,
         table=ties.table,
         scores=ties.scores,
         tie_writes=ties.writes,
@@ -194,12 +206,30 @@ def compute_run(plan: Plan) -> RunResult:
     )
 
 
-def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwatch) -> _Ties:
+def _tie_table_alongside(plan: Plan) -> Future[collect.StoredTies] | None:
+    """Start reading the stored tie table on a second connection (``pipeline.alongside``) when
+    a current run needs it from the database: it loads while the run reads its members, the
+    activity and (a full run) the whole log. None: the worker kept it, or no second read."""
+    if not plan.current or not reads_alongside_possible():
+        return None
+    if cached_ties(plan.community_id, token=plan.ties_token_seen, ref=plan.ref) is not None:
+        return None
+    return read_alongside(partial(collect.load_tie_table, plan.community_id, ref=plan.ref))
+
+
+def _ties(
+    plan: Plan,
+    member_ids: set[int],
+    config: MetricsConfig,
+    clock: Stopwatch,
+    table_read: Future[collect.StoredTies] | None = None,
+) -> _Ties:
     """Bring the pair table up to the plan (the stored table plus the new log rows, or the
-    whole log up to as_of) and score every pair in one vectorised pass."""
+    whole log up to as_of) and score every pair in one vectorised pass. *table_read*: the
+    stored table, being read alongside."""
     as_of_s = plan.as_of.timestamp()
     stored = None
-    if plan.current:
+    if plan.current and table_read is None:
         stored = cached_ties(plan.community_id, token=plan.ties_token_seen, ref=plan.ref)
         if stored is None:
             stored = collect.load_tie_table(plan.community_id, ref=plan.ref)
@@ -224,19 +254,22 @@ def _ties(plan: Plan, member_ids: set[int], config: MetricsConfig, clock: Stopwa
             ref=plan.ref,
             config=config,
         )
+        if table_read is not None:
+            stored = table_read.result()
         table, touched = merge(stored.table, delta)
+    if table_read is not None:
+        stored = table_read.result()
     clock.lap("ties_fold")
     scores = score_table(table, as_of=as_of_s, config=config)
     member_array = np.fromiter(sorted(member_ids), np.int64, len(member_ids))
     members = np.isin(table.a, member_array) & np.isin(table.b, member_array)
-    edges = tie_scores(
-        table, scores, np.flatnonzero(members & (scores.score >= config.network_min_score))
-    )
+    edge_positions = np.flatnonzero(members & (scores.score >= config.network_min_score))
+    edges = tie_scores(table, scores, edge_positions)
     strong = Counter(ties_per_member(table, scores, members, 2))
     weak = Counter(ties_per_member(table, scores, members, 1))
     writes = _tie_writes(table, scores, stored, touched) if stored is not None else None
     clock.lap("ties_score")
-    return _Ties(table, scores, members, edges, strong, weak, writes)
+    return _Ties(table, scores, members, edges, edge_positions, strong, weak, writes)
 
 
 def _tie_writes(
@@ -285,11 +318,12 @@ def _tie_writes(
     return TieWrites(np.flatnonzero(write), old.a[gone], old.b[gone], stored_after)
 
 
-def _levels(plan: Plan, member_ids: set[int], ties: _Ties, config: MetricsConfig) -> _Levels:
-    """Read activity per member and day over the longest window (only what changed, where a
-    worker kept the previous run's: ``pipeline.activity``); assign each member a level."""
-    longest = max((*config.windows, config.level_window_days))
-    read = run_activity(plan, longest_days=longest)
+def _levels(
+    member_ids: set[int], ties: _Ties, read: RunActivity, plan: Plan, config: MetricsConfig
+) -> _Levels:
+    """Assign each member a level from the activity per member and day over the longest window
+    (*read*: only what changed was read, where a worker kept the previous run's:
+    ``pipeline.activity``)."""
     activity = read.activity
     level_since = window_start(plan.as_of, config.level_window_days)
     in_level_window = activity.summary(level_since.timestamp())

@@ -544,9 +544,9 @@ def test_a_row_dated_decades_ahead_neither_overflows_nor_differs_between_sql_and
 
 
 def test_store_edges_are_the_run_edges_exactly():
-    """The snapshot's stored edges (a binary COPY on PostgreSQL, class by class) are the run's
-    edges to the last bit, strong and weak alike; deleting the snapshot deletes them, though
-    the database holds no foreign key to it."""
+    """The snapshot's stored edges (a binary COPY on PostgreSQL) are the run's edges to the last
+    bit, strong and weak alike, written in key order; deleting the snapshot deletes them and its
+    member rows, though the database holds no foreign key from either to it."""
     from metrics.pipeline.plan import plan_run
     from metrics.pipeline.run import compute_run
 
@@ -569,6 +569,10 @@ def test_store_edges_are_the_run_edges_exactly():
     ]
     assert stored == expected
     assert {t.tie_class for t in result.edges} >= {"strong", "weak"}
+    # Written in key order, strong and weak interleaved (the unique index receives ascending
+    # keys): the ids follow the pairs.
+    by_id = NetworkEdge.objects.filter(snapshot=snapshot).order_by("pk")
+    assert list(by_id.values_list("user_a_id", "user_b_id")) == [row[:2] for row in stored]
 
     MetricsSnapshot.objects.filter(pk=snapshot.pk).delete()
     assert not NetworkEdge.objects.filter(snapshot_id=snapshot.pk).exists()
