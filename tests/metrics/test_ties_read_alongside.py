@@ -7,7 +7,6 @@ see the rows, and the run reads the table itself."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from metrics import services
 from metrics.models import TieStrength
@@ -16,7 +15,7 @@ from metrics.pipeline.cache import forget_ties
 from metrics.pipeline.run import MEMBER_ROW_FIELDS
 from tests.metrics.pipeline_fixtures import T, build_smallville, frozen
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _compute(community, moment, **kwargs):
@@ -35,8 +34,6 @@ def test_runs_read_the_tie_table_alongside_and_write_only_what_changed(
     from practice.services import endorsements
     from tests.practice.factories import answer
 
-    if connection.vendor != "postgresql":
-        pytest.skip("reads alongside are PostgreSQL's")
     reads = []
 
     def counted(read):
