@@ -89,6 +89,11 @@ class MetricsConfig:
     spectrum_cop_min: float = 2 / 3
     spectrum_network_max: float = 1 / 3
 
+    @property
+    def longest_window_days(self) -> int:
+        """The longest window a run reads (participation or levels)."""
+        return max((*self.windows, self.level_window_days))
+
     def weight(self, kind: str) -> float:
         """Return the weight of one interaction of *kind* (before any group split)."""
         try:

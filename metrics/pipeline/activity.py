@@ -84,10 +84,11 @@ def run_activity(plan: Plan, *, longest_days: int) -> RunActivity:
         changed = None
         if plan.full:
             if memory is not None:
-                _check_drift(plan, memory, marks, since, activity, where="in this worker")
+                days = _days_to_read(plan, memory, marks, since)
+                _check_drift(plan, memory, days, since, activity, where="in this worker")
             if table is not None:
                 days = _days_to_read(plan, table, marks, since)
-                if _check_drift(plan, table, marks, since, activity, where="in the table"):
+                if _check_drift(plan, table, days, since, activity, where="in the table"):
                     changed = days  # the table equals the whole read on every other day
         return RunActivity(activity, seen, changed)
     days = _days_to_read(plan, kept, marks, since)
@@ -132,11 +133,11 @@ def _midnight_of(day: date) -> datetime:
 
 
 def _check_drift(
-    plan: Plan, kept: KeptActivity, marks, since, full: collect.Activity, *, where: str
+    plan: Plan, kept: KeptActivity, days: list[date], since, full: collect.Activity, *, where: str
 ) -> bool:
-    """Log where the kept activity, brought up to this full run, differs from its full read;
-    return whether it is the same."""
-    updated = _updated(plan, kept, _days_to_read(plan, kept, marks, since), since)
+    """Log where the kept activity, brought up to this full run by reading *days* again,
+    differs from its full read; return whether it is the same."""
+    updated = _updated(plan, kept, days, since)
     if updated.by_member_day == full.by_member_day:
         return True
     users = set(updated.by_member_day) | set(full.by_member_day)

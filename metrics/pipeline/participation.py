@@ -89,12 +89,7 @@ def thread_rows(
             only = ("AND id = ANY(%(ids)s)", "AND p.thread_id = ANY(%(ids)s)") if ids else ("", "")
             cursor.execute(_THREADS_SQL.format(**names, only=only[0]), params)
             threads = {row[0]: row for row in cursor.fetchall()}
-            cursor.execute(
-                _RESPONSES_SQL.format(
-                    **names, only="AND p.thread_id = ANY(%(ids)s)" if ids else ""
-                ),
-                params,
-            )
+            cursor.execute(_RESPONSES_SQL.format(**names, only=only[1]), params)
             first = {row[0]: row for row in cursor.fetchall()}
         return threads, first
     return _rows_orm(community_id, since=since, until=until, ids=ids)

@@ -147,9 +147,7 @@ def compute_run(plan: Plan) -> RunResult:
     member_ids = set(members)
     clock.lap("members")
     # Read before the ties (it needs none of them): a tie table read alongside loads meanwhile.
-    activity_read = run_activity(
-        plan, longest_days=max((*config.windows, config.level_window_days))
-    )
+    activity_read = run_activity(plan, longest_days=config.longest_window_days)
     clock.lap("activity")
     ties = _ties(plan, member_ids, config, clock, table_read)
     levels = _levels(member_ids, ties, activity_read, plan, config)
@@ -179,7 +177,7 @@ def compute_run(plan: Plan) -> RunResult:
     clock.lap("history")
     threads = run_threads(
         plan,
-        since=window_start(plan.as_of, max((*config.windows, config.level_window_days))),
+        since=window_start(plan.as_of, config.longest_window_days),
         moderator_ids={u for u, m in members.items() if m.is_moderator},
     )
     data = _snapshot_data(plan, members, ties, levels, network, past, threads.records, config)
@@ -424,7 +422,7 @@ def _snapshot_data(
     (*threads*: the records of the longest window, ``pipeline.threads``)."""
     cid, as_of = plan.community_id, plan.as_of
     as_of_s = as_of.timestamp()
-    longest = max((*config.windows, config.level_window_days))
+    longest = config.longest_window_days
     level_since = window_start(as_of, config.level_window_days)
     repertoire = collect.repertoire(cid, since=window_start(as_of, longest), until=as_of)
     windows = {}

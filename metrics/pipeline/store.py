@@ -65,7 +65,7 @@ def store_result(plan: Plan, result: RunResult, *, started: float) -> MetricsSna
         write_edges(snapshot, result)
         if plan.current:
             write_ties(plan, result)
-            delete_activity_marks(result.activity_marks_seen)
+            delete_marks(ActivityMark, result.activity_marks_seen)
             delete_marks(ThreadMark, result.thread_marks_seen)
             token = _advance_state(state, plan, now=now)
             kept_activity_write(
@@ -145,12 +145,6 @@ def _copy_value(value) -> str:
 def _member_line(snapshot_id: int, row: tuple) -> str:
     # Levels and trajectories are plain words (or empty): nothing in them needs escaping.
     return "\t".join(map(_copy_value, (snapshot_id, *row))) + "\n"
-
-
-def delete_activity_marks(ids: list[int]) -> None:
-    """Delete the activity marks the run read (``pipeline.activity``), exactly those: a mark
-    written since stays for the next run."""
-    delete_marks(ActivityMark, ids)
 
 
 def delete_marks(model: type[ActivityMark] | type[ThreadMark], ids: list[int]) -> None:

@@ -68,10 +68,10 @@ def run_threads(plan: Plan, *, since: datetime, moderator_ids: set[int]) -> RunT
     kept = cached_threads(cid, token=plan.ties_token_seen, ref=plan.ref)
     usable = kept is not None and kept.since <= since and kept.as_of <= until
     if plan.full or not usable:
-        whole = _whole(cid, since, until)
+        whole = _result(_whole(cid, since, until), seen, None, moderator_ids)
         if plan.full and usable:
-            _check_drift(plan, kept, marks, since, whole, moderator_ids)
-        return _result(whole, seen, None, moderator_ids)
+            _check_drift(plan, kept, marks, since, whole.kept.records, moderator_ids)
+        return whole
     ids = _threads_to_read(cid, kept, marks, since, until)
     if len(ids) > MAX_THREADS_READ:
         return _result(_whole(cid, since, until), seen, None, moderator_ids)
@@ -174,17 +174,20 @@ def _updated(
 
 
 def _check_drift(
-    plan: Plan, kept: KeptThreads, marks, since: datetime, whole: KeptThreads, moderator_ids
+    plan: Plan,
+    kept: KeptThreads,
+    marks,
+    since: datetime,
+    full_by: dict[int, ThreadRecord],
+    moderator_ids,
 ) -> None:
-    """Log where the kept rows, brought up to this full run, differ from its full read."""
+    """Log where the kept rows, brought up to this full run, differ from its full read
+    (*full_by*: its records by thread id)."""
     ids = _threads_to_read(plan.community_id, kept, marks, since, plan.as_of)
     updated = _updated(plan.community_id, kept, ids, since, plan.as_of)
-    kept_records = _result(updated, [], None, moderator_ids).records
-    full_records = _result(whole, [], None, moderator_ids).records
-    if kept_records == full_records:
+    kept_by = _result(updated, [], None, moderator_ids).kept.records
+    if kept_by == full_by:
         return
-    kept_by = {r.thread_id: r for r in kept_records}
-    full_by = {r.thread_id: r for r in full_records}
     differing = sorted(
         t for t in kept_by.keys() | full_by.keys() if kept_by.get(t) != full_by.get(t)
     )
